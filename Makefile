@@ -1,0 +1,42 @@
+# pagelab: thin wrapper around CMake. See README.md.
+#   make          build the CLI and the library (build/)
+#   make run      build and run the built-in default scenario
+#   make check    build and run every test, plain, ASan+UBSan and TSan
+#   make bench    build (optimised) and run the benchmarks
+#   make stress   longer seeded soak tests
+JOBS   ?= $(shell nproc)
+CMAKE  ?= cmake
+# scripts/deps.sh runs only when a build dependency is missing.
+HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake))
+
+.PHONY: all run check bench stress clean deps
+
+all: deps
+	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAGELAB_DEBUG=1 >/dev/null
+	$(CMAKE) --build build -j$(JOBS)
+
+deps:
+	$(if $(HAVE_DEPS),@true,@sh scripts/deps.sh)
+
+run: all
+	./build/pagelab run
+
+check: all
+	cd build && ctest --output-on-failure -j$(JOBS)
+	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPAGELAB_DEBUG=2 -DPAGELAB_SANITIZE=address >/dev/null
+	$(CMAKE) --build build-asan -j$(JOBS)
+	cd build-asan && ctest --output-on-failure -j$(JOBS) -L sanitize
+	$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DPAGELAB_DEBUG=2 -DPAGELAB_SANITIZE=thread >/dev/null
+	$(CMAKE) --build build-tsan -j$(JOBS)
+	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L sanitize
+
+bench: deps
+	$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPAGELAB_DEBUG=0 >/dev/null
+	$(CMAKE) --build build-bench -j$(JOBS) --target pagelab-bench
+	./build-bench/pagelab-bench
+
+stress: all
+	PAGELAB_STRESS_SCALE=20 ./build/test_stress_alloc
+
+clean:
+	rm -rf build build-asan build-tsan build-bench

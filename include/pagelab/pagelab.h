@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pagelab.h - the public interface of libpagelab.
+ *
+ * pagelab is a userspace re-implementation of Linux's physical-page
+ * machinery running on a real memory arena. This header lets a program
+ * build a simulated machine, allocate and free page frames through the
+ * buddy allocator, and read the kernel-format counters and reports.
+ *
+ * Conventions: functions return 0 or a negative errno; nothing here aborts
+ * on bad input. One machine exists per process at a time. Every function
+ * may be called from any thread; a thread that simulates a particular CPU
+ * says so with pagelab_set_cpu() (otherwise it is given one).
+ */
+#ifndef PAGELAB_PAGELAB_H
+#define PAGELAB_PAGELAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** struct pagelab_config - the shape of a simulated machine. */
+struct pagelab_config {
+	uint64_t memory_bytes;		/* arena size; a multiple of a pageblock */
+	unsigned int cpus;		/* simulated CPUs (per-cpu lists), 1..64 */
+	unsigned int max_order;		/* MAX_PAGE_ORDER, 1..12 */
+	unsigned int pageblock_order;	/* 1..max_order */
+};
+
+#define PAGELAB_CONFIG_DEFAULT \
+	((struct pagelab_config){ .memory_bytes = 1ULL << 30, .cpus = 2, \
+				  .max_order = 10, .pageblock_order = 9 })
+
+struct pagelab_machine;
+
+/**
+ * pagelab_machine_create() - build a machine and free all its memory into
+ * the buddy allocator.
+ * Return: 0 and *@out; -EINVAL for a bad @cfg; -EBUSY if a machine already
+ * exists in this process; -ENOMEM if the arena cannot be created.
+ */
+int pagelab_machine_create(const struct pagelab_config *cfg,
+			   struct pagelab_machine **out);
+
+/**
+ * pagelab_machine_destroy() - release the arena and every structure.
+ * The caller must have stopped every thread that uses the machine.
+ */
+void pagelab_machine_destroy(struct pagelab_machine *m);
+
+/**
+ * pagelab_set_cpu() - make the calling thread simulate CPU @cpu.
+ * Return: 0, or -EINVAL if @cpu is not below the machine's cpus.
+ */
+int pagelab_set_cpu(struct pagelab_machine *m, unsigned int cpu);
+
+/** Migratetype of an allocation, as gfp flags select it in the kernel. */
+enum pagelab_alloc_type {
+	PAGELAB_UNMOVABLE,
+	PAGELAB_MOVABLE,
+	PAGELAB_RECLAIMABLE,
+};
+
+/**
+ * pagelab_alloc_pages() - allocate 2^@order contiguous frames.
+ * Return: 0 and the first frame's number in *@pfn; -ENOMEM when the
+ * allocator has no such block above the min watermark; -EINVAL for a bad
+ * @type or @order.
+ */
+int pagelab_alloc_pages(struct pagelab_machine *m, enum pagelab_alloc_type type,
+			unsigned int order, unsigned long *pfn);
+
+/**
+ * pagelab_free_pages() - free a block returned by pagelab_alloc_pages().
+ * Return: 0; -EINVAL if @pfn is out of range, not aligned to @order, or not
+ * an allocated frame with a single reference.
+ */
+int pagelab_free_pages(struct pagelab_machine *m, unsigned long pfn,
+		       unsigned int order);
+
+/** pagelab_page_address() - the bytes of frame @pfn, or NULL if invalid. */
+void *pagelab_page_address(struct pagelab_machine *m, unsigned long pfn);
+
+/**
+ * pagelab_vmstat() - read one counter by its /proc/vmstat name.
+ * Return: 0 and *@value, or -ENOENT for an unknown name.
+ */
+int pagelab_vmstat(struct pagelab_machine *m, const char *name, long *value);
+
+/** Kernel-format reports pagelab_report() can print. */
+enum pagelab_report {
+	PAGELAB_PROC_VMSTAT,		/* /proc/vmstat */
+	PAGELAB_PROC_BUDDYINFO,		/* /proc/buddyinfo */
+	PAGELAB_PROC_PAGETYPEINFO,	/* /proc/pagetypeinfo */
+};
+
+/** pagelab_report() - print @which to @out. Return: 0 or -EINVAL. */
+int pagelab_report(struct pagelab_machine *m, enum pagelab_report which, FILE *out);
+
+/**
+ * pagelab_check() - account for every frame and validate free lists,
+ * per-cpu lists and pageblocks. Call it while no other thread changes the
+ * machine.
+ * Return: 0, or -EUCLEAN with the first problem written to @msg.
+ */
+int pagelab_check(struct pagelab_machine *m, char *msg, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PAGELAB_PAGELAB_H */

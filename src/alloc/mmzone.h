@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmzone.h - the node, its zones, free areas, per-cpu page lists and
+ * pageblocks, with the kernel's names.
+ *
+ * The machine has one node (node 0) with one populated zone, "Normal", that
+ * spans the whole arena: a simulated machine has no device addressing
+ * limits, so it needs no DMA or DMA32 zone (a documented deviation).
+ *
+ * Orders and pageblock size are set per machine, so MAX_PAGE_ORDER and
+ * pageblock_order are variables (the kernel makes pageblock_order one too
+ * with CONFIG_HUGETLB_PAGE_SIZE_VARIABLE). Arrays are sized
+ * by the compile-time cap NR_PAGE_ORDERS_CAP.
+ */
+#ifndef PAGELAB_MMZONE_H
+#define PAGELAB_MMZONE_H
+
+#include "core/page.h"
+#include "core/lock.h"
+#include "core/list.h"
+
+#define MAX_PAGE_ORDER_CAP	12
+#define NR_PAGE_ORDERS_CAP	(MAX_PAGE_ORDER_CAP + 1)
+#define PAGE_ALLOC_COSTLY_ORDER	3
+
+/* The machine's geometry, set once at boot (core/machine.c). */
+extern unsigned int max_page_order;	/* MAX_PAGE_ORDER */
+extern unsigned int pageblock_order;
+extern unsigned int nr_cpu_ids;
+
+#define MAX_PAGE_ORDER		(max_page_order)
+#define NR_PAGE_ORDERS		(MAX_PAGE_ORDER + 1)
+#define MAX_ORDER_NR_PAGES	(1UL << MAX_PAGE_ORDER)
+#define pageblock_nr_pages	(1UL << pageblock_order)
+#define pageblock_start_pfn(pfn) ALIGN_DOWN((unsigned long)(pfn), pageblock_nr_pages)
+#define pageblock_end_pfn(pfn)	ALIGN((unsigned long)(pfn) + 1, pageblock_nr_pages)
+#define pageblock_aligned(pfn)	IS_ALIGNED((unsigned long)(pfn), pageblock_nr_pages)
+
+/*
+ * Migratetypes, in /proc/pagetypeinfo order. pagelab is configured as a
+ * kernel without CONFIG_CMA and CONFIG_MEMORY_ISOLATION, so there are four.
+ */
+enum migratetype {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_PCPTYPES,
+	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
+	MIGRATE_TYPES
+};
+extern const char *const migratetype_names[MIGRATE_TYPES];
+
+static inline bool is_migrate_movable(int mt)
+{
+	return mt == MIGRATE_MOVABLE;
+}
+
+static inline bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+struct free_area {
+	struct list_head free_list[MIGRATE_TYPES];
+	unsigned long nr_free;		/* blocks of this order, all types */
+};
+
+enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
+
+enum zone_stat_item {
+	NR_FREE_PAGES,
+	NR_ZONE_LRU_BASE,
+	NR_ZONE_INACTIVE_ANON = NR_ZONE_LRU_BASE,
+	NR_ZONE_ACTIVE_ANON,
+	NR_ZONE_INACTIVE_FILE,
+	NR_ZONE_ACTIVE_FILE,
+	NR_ZONE_UNEVICTABLE,
+	NR_ZONE_WRITE_PENDING,
+	NR_MLOCK,
+	NR_BOUNCE,
+	NR_FREE_CMA_PAGES,
+	NR_VM_ZONE_STAT_ITEMS
+};
+
+/*
+ * Per-cpu lists of free pages of small orders (and the THP order), so most
+ * allocations and frees avoid zone->lock. Lists are indexed by
+ * order_to_pindex(migratetype, order). Protected by ->lock, which is taken
+ * with trylock; a caller that fails goes straight to the zone.
+ */
+#define NR_LOWORDER_PCP_LISTS	(MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
+#define NR_PCP_THP		2
+#define NR_PCP_LISTS		(NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
+
+struct per_cpu_pages {
+	spinlock_t lock;
+	int count;		/* pages on all lists */
+	int high;		/* drain down to this above it */
+	int batch;		/* refill and drain in chunks of this */
+	struct list_head lists[NR_PCP_LISTS];
+} __cacheline_aligned;
+
+enum zone_type { ZONE_NORMAL, MAX_NR_ZONES };
+
+struct pglist_data;
+
+struct zone {
+	/* Read-mostly */
+	unsigned long _watermark[NR_WMARK];
+	unsigned long watermark_boost;
+	struct pglist_data *zone_pgdat;
+	struct per_cpu_pages *per_cpu_pageset;	/* [nr_cpu_ids] */
+	unsigned long *pageblock_flags;		/* NR_PAGEBLOCK_BITS per block */
+	unsigned long zone_start_pfn;
+	unsigned long spanned_pages;
+	unsigned long present_pages;
+	long managed_pages;			/* atomic: the balloon changes it */
+	const char *name;
+
+	/* Written by allocation and free: zone->lock protects free_area[]. */
+	spinlock_t lock __cacheline_aligned;
+	struct free_area free_area[NR_PAGE_ORDERS_CAP];
+
+	long vm_stat[NR_VM_ZONE_STAT_ITEMS];	/* atomic */
+} __cacheline_aligned;
+
+struct pglist_data {
+	struct zone node_zones[MAX_NR_ZONES];
+	int nr_zones;
+	int node_id;
+	unsigned long node_start_pfn;
+	unsigned long node_present_pages;
+	unsigned long node_spanned_pages;
+};
+
+extern struct pglist_data contig_page_data;
+#define NODE_DATA(nid)	(&contig_page_data)
+
+#define for_each_populated_zone(zone)					\
+	for (zone = contig_page_data.node_zones;			\
+	     zone < contig_page_data.node_zones + MAX_NR_ZONES; zone++)	\
+		if (!zone->present_pages) {} else
+
+static inline unsigned long zone_end_pfn(const struct zone *zone)
+{
+	return zone->zone_start_pfn + zone->spanned_pages;
+}
+
+static inline bool zone_spans_pfn(const struct zone *zone, unsigned long pfn)
+{
+	return zone->zone_start_pfn <= pfn && pfn < zone_end_pfn(zone);
+}
+
+static inline int zone_idx(const struct zone *zone)
+{
+	return zone - zone->zone_pgdat->node_zones;
+}
+
+static inline long zone_managed_pages(const struct zone *zone)
+{
+	return __atomic_load_n(&zone->managed_pages, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long wmark_pages(const struct zone *z, enum zone_watermarks w)
+{
+	return z->_watermark[w] + READ_ONCE(z->watermark_boost);
+}
+#define min_wmark_pages(z)	wmark_pages(z, WMARK_MIN)
+#define low_wmark_pages(z)	wmark_pages(z, WMARK_LOW)
+#define high_wmark_pages(z)	wmark_pages(z, WMARK_HIGH)
+
+/* Pageblock bits: a 3-bit migratetype and the compaction skip hint. */
+enum pageblock_bits {
+	PB_migrate_0,
+	PB_migrate_1,
+	PB_migrate_2,
+	PB_compact_skip,
+	NR_PAGEBLOCK_BITS
+};
+#define MIGRATETYPE_MASK ((1UL << (PB_migrate_2 + 1)) - 1)
+
+#endif /* PAGELAB_MMZONE_H */

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lockdep.c - run-time check of the lock-order tree (debug builds).
+ *
+ * Each thread records the locks it holds. Taking a lock (other than by
+ * trylock) whose class does not rank strictly after every held lock's class
+ * is a violation of docs/locking.md: the report names both locks and the
+ * whole held stack, then the process aborts. This catches an inversion the
+ * first time either order runs, without needing the deadlock to happen
+ * (jemalloc's witness and the kernel's lockdep do the same with more
+ * detail). Releasing a lock the thread does not hold is a violation too.
+ *
+ * Tests may replace the violation handler (lockdep_violation_hook) to
+ * observe a violation instead of aborting.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "internal.h"
+#include "core/lockdep.h"
+
+/**
+ * lock_class_name() - the name docs/locking.md uses for a lock class.
+ * Return: a static string.
+ */
+const char *lock_class_name(enum lock_class class)
+{
+	switch (class) {
+	case LOCK_CLASS_PAGE:		return "page lock";
+	case LOCK_CLASS_PCP:		return "pcp->lock";
+	case LOCK_CLASS_ZONE:		return "zone->lock";
+	case LOCK_CLASS_PAGE_WAITQUEUE:	return "page waitqueue";
+	}
+	return "?";
+}
+
+#if PAGELAB_DEBUG >= 1
+
+#define LOCKDEP_MAX_HELD 48
+
+struct held_lock {
+	enum lock_class class;
+	const void *lock;
+};
+
+static __thread struct held_lock held_locks[LOCKDEP_MAX_HELD];
+static __thread int nr_held;
+
+static void lockdep_abort(const char *msg)
+{
+	fprintf(stderr, "%s", msg);
+	abort();
+}
+
+void (*lockdep_violation_hook)(const char *msg) = lockdep_abort;
+
+static void report(const char *what, enum lock_class class, const void *lock)
+{
+	char msg[2048];
+	int n = snprintf(msg, sizeof(msg),
+			 "pagelab: lock order violation: %s %s (%p)\nheld locks, outermost first:\n",
+			 what, lock_class_name(class), lock);
+
+	for (int i = 0; i < nr_held && n < (int)sizeof(msg); i++)
+		n += snprintf(msg + n, sizeof(msg) - n, "  #%d %s (%p)\n", i,
+			      lock_class_name(held_locks[i].class), held_locks[i].lock);
+	lockdep_violation_hook(msg);
+}
+
+/**
+ * lockdep_acquire() - record that the calling thread takes @lock.
+ * @trylock: the lock was taken by a trylock, which cannot deadlock, so its
+ * rank is not checked.
+ * Context: called by the lock primitives just before (or, for trylock,
+ * just after) taking the lock.
+ */
+void lockdep_acquire(enum lock_class class, const void *lock, bool trylock)
+{
+	if (!trylock) {
+		for (int i = 0; i < nr_held; i++) {
+			if (held_locks[i].class >= class) {
+				report("taking", class, lock);
+				return;
+			}
+		}
+	}
+	if (nr_held == LOCKDEP_MAX_HELD) {
+		report("too many locks held while taking", class, lock);
+		return;
+	}
+	held_locks[nr_held++] = (struct held_lock){ class, lock };
+}
+
+/**
+ * lockdep_release() - record that the calling thread releases @lock.
+ * Context: called by the lock primitives before releasing the lock.
+ */
+void lockdep_release(enum lock_class class, const void *lock)
+{
+	for (int i = nr_held - 1; i >= 0; i--) {
+		if (held_locks[i].lock == lock) {
+			for (; i < nr_held - 1; i++)
+				held_locks[i] = held_locks[i + 1];
+			nr_held--;
+			return;
+		}
+	}
+	report("releasing a lock not held:", class, lock);
+}
+
+/** lockdep_is_held() - does the calling thread hold @lock? */
+bool lockdep_is_held(const void *lock)
+{
+	for (int i = 0; i < nr_held; i++)
+		if (held_locks[i].lock == lock)
+			return true;
+	return false;
+}
+
+/** lockdep_assert_none_held() - the calling thread must hold no lock. */
+void lockdep_assert_none_held(void)
+{
+	if (nr_held)
+		report("thread still holds locks at", held_locks[0].class, held_locks[0].lock);
+}
+
+#endif /* PAGELAB_DEBUG >= 1 */

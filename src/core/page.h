@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page.h - struct page, its flags, its reference and map counts, and the
+ * pfn <-> page <-> address conversions.
+ *
+ * One struct page describes one 4 KiB frame of the arena. It is at most
+ * 64 bytes (checked at compile time), as the kernel's is. Fields follow the
+ * kernel's names and rules:
+ *
+ *   flags      PG_* bits, set and cleared atomically (the __ variants are
+ *              for pages nobody else can see yet); the zone index lives in
+ *              the top ZONES_WIDTH bits.
+ *   lru        list link: buddy free list (PageBuddy), per-cpu free list,
+ *              LRU list (PageLRU) or a private isolation list.
+ *   mapping    for anonymous pages, the anon_vma tagged with the low bits
+ *              FOLIO_MAPPING_ANON / _ANON_KSM / _KSM.
+ *   index      page offset within its mapping.
+ *   private    owner data; the order of a free buddy block (PageBuddy).
+ *   _mapcount  number of page-table mappings minus one (-1: unmapped).
+ *   _refcount  references; 0 means the frame belongs to the allocator.
+ *   page_type  PGTY_* in the top byte, or UINT_MAX for "no type".
+ *
+ * Deviation: the kernel overlays page_type on _mapcount; pagelab keeps them
+ * apart (the struct has room) so dump_page() can show both.
+ */
+#ifndef PAGELAB_PAGE_H
+#define PAGELAB_PAGE_H
+
+#include <limits.h>
+#include "core/compiler.h"
+#include "core/list.h"
+#include "core/debug.h"
+
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define PAGE_MASK	(~(PAGE_SIZE - 1))
+#define PFN_PHYS(pfn)	((unsigned long)(pfn) << PAGE_SHIFT)
+
+typedef unsigned long pgoff_t;
+
+struct page {
+	unsigned long flags;
+	struct list_head lru;
+	unsigned long mapping;
+	pgoff_t index;
+	unsigned long private;
+	int _mapcount;
+	int _refcount;
+	unsigned int page_type;
+};
+BUILD_BUG_ON(sizeof(struct page) > 64);
+
+/* ------------------------------------------------------------------ */
+/* Page flags                                                          */
+
+enum pageflags {
+	PG_locked,		/* page lock held: lock_page() */
+	PG_writeback,
+	PG_referenced,
+	PG_uptodate,
+	PG_dirty,
+	PG_lru,			/* on a zone's LRU list, under lru_lock */
+	PG_head,
+	PG_waiters,		/* someone sleeps in lock_page() */
+	PG_active,
+	PG_workingset,
+	PG_owner_priv_1,
+	PG_owner_2,
+	PG_arch_1,
+	PG_reserved,
+	PG_private,
+	PG_private_2,
+	PG_reclaim,
+	PG_swapbacked,
+	PG_unevictable,
+	PG_mlocked,
+	__NR_PAGEFLAGS,
+
+	/* Aliases, as in today's kernel. */
+	PG_movable_ops = PG_uptodate,		/* has movable_ops (set only) */
+	PG_movable_ops_isolated = PG_reclaim,	/* isolated by the migration core */
+	PG_anon_exclusive = PG_owner_2,
+	PG_swapcache = PG_owner_priv_1,
+};
+
+#define BITS_PER_LONG	64
+#define ZONES_WIDTH	8
+#define ZONES_PGSHIFT	(BITS_PER_LONG - ZONES_WIDTH)
+#define ZONES_MASK	((1UL << ZONES_WIDTH) - 1)
+#define PAGE_FLAGS_MASK	((1UL << __NR_PAGEFLAGS) - 1)
+
+static inline bool test_bit(int nr, const unsigned long *addr)
+{
+	return (__atomic_load_n(addr, __ATOMIC_RELAXED) >> nr) & 1;
+}
+
+static inline void set_bit(int nr, unsigned long *addr)
+{
+	__atomic_fetch_or(addr, BIT(nr), __ATOMIC_RELAXED);
+}
+
+static inline void clear_bit(int nr, unsigned long *addr)
+{
+	__atomic_fetch_and(addr, ~BIT(nr), __ATOMIC_RELAXED);
+}
+
+static inline bool test_and_set_bit(int nr, unsigned long *addr)
+{
+	return __atomic_fetch_or(addr, BIT(nr), __ATOMIC_SEQ_CST) & BIT(nr);
+}
+
+static inline bool test_and_clear_bit(int nr, unsigned long *addr)
+{
+	return __atomic_fetch_and(addr, ~BIT(nr), __ATOMIC_SEQ_CST) & BIT(nr);
+}
+
+/*
+ * Non-atomic variants for pages no other thread can reach. They still use
+ * relaxed atomic accesses, so a racing speculative reader (compaction's
+ * scanner) is not a data race in the C11 sense.
+ */
+static inline void __set_bit(int nr, unsigned long *addr)
+{
+	WRITE_ONCE(*addr, READ_ONCE(*addr) | BIT(nr));
+}
+
+static inline void __clear_bit(int nr, unsigned long *addr)
+{
+	WRITE_ONCE(*addr, READ_ONCE(*addr) & ~BIT(nr));
+}
+
+#define TESTPAGEFLAG(uname, lname)					\
+static inline bool Page##uname(const struct page *page)		\
+{ return test_bit(PG_##lname, &page->flags); }
+#define SETPAGEFLAG(uname, lname)					\
+static inline void SetPage##uname(struct page *page)			\
+{ set_bit(PG_##lname, &page->flags); }
+#define CLEARPAGEFLAG(uname, lname)					\
+static inline void ClearPage##uname(struct page *page)		\
+{ clear_bit(PG_##lname, &page->flags); }
+#define __SETPAGEFLAG(uname, lname)					\
+static inline void __SetPage##uname(struct page *page)		\
+{ __set_bit(PG_##lname, &page->flags); }
+#define __CLEARPAGEFLAG(uname, lname)					\
+static inline void __ClearPage##uname(struct page *page)		\
+{ __clear_bit(PG_##lname, &page->flags); }
+#define TESTSETFLAG(uname, lname)					\
+static inline bool TestSetPage##uname(struct page *page)		\
+{ return test_and_set_bit(PG_##lname, &page->flags); }
+#define TESTCLEARFLAG(uname, lname)					\
+static inline bool TestClearPage##uname(struct page *page)		\
+{ return test_and_clear_bit(PG_##lname, &page->flags); }
+
+#define PAGEFLAG(uname, lname)						\
+	TESTPAGEFLAG(uname, lname) SETPAGEFLAG(uname, lname)		\
+	CLEARPAGEFLAG(uname, lname)
+#define __PAGEFLAG(uname, lname)					\
+	TESTPAGEFLAG(uname, lname) __SETPAGEFLAG(uname, lname)		\
+	__CLEARPAGEFLAG(uname, lname)
+#define TESTSCFLAG(uname, lname)					\
+	TESTSETFLAG(uname, lname) TESTCLEARFLAG(uname, lname)
+
+__PAGEFLAG(Locked, locked)
+PAGEFLAG(Waiters, waiters)
+PAGEFLAG(Referenced, referenced) __CLEARPAGEFLAG(Referenced, referenced)
+	TESTCLEARFLAG(Referenced, referenced)
+PAGEFLAG(Dirty, dirty) __CLEARPAGEFLAG(Dirty, dirty) TESTSCFLAG(Dirty, dirty)
+PAGEFLAG(LRU, lru) __CLEARPAGEFLAG(LRU, lru) TESTCLEARFLAG(LRU, lru)
+PAGEFLAG(Active, active) __CLEARPAGEFLAG(Active, active)
+	TESTCLEARFLAG(Active, active)
+PAGEFLAG(Workingset, workingset)
+PAGEFLAG(Head, head) __SETPAGEFLAG(Head, head) __CLEARPAGEFLAG(Head, head)
+PAGEFLAG(Reserved, reserved) __SETPAGEFLAG(Reserved, reserved)
+	__CLEARPAGEFLAG(Reserved, reserved)
+PAGEFLAG(Private, private) __SETPAGEFLAG(Private, private)
+	__CLEARPAGEFLAG(Private, private)
+PAGEFLAG(Writeback, writeback)
+PAGEFLAG(SwapBacked, swapbacked) __SETPAGEFLAG(SwapBacked, swapbacked)
+	__CLEARPAGEFLAG(SwapBacked, swapbacked)
+PAGEFLAG(Unevictable, unevictable) __CLEARPAGEFLAG(Unevictable, unevictable)
+	TESTCLEARFLAG(Unevictable, unevictable)
+PAGEFLAG(Mlocked, mlocked) __CLEARPAGEFLAG(Mlocked, mlocked)
+PAGEFLAG(AnonExclusive, anon_exclusive) __SETPAGEFLAG(AnonExclusive, anon_exclusive)
+PAGEFLAG(Reclaim, reclaim)
+
+/*
+ * PG_uptodate carries ordering: whoever sees it set must see the contents
+ * written before it was set.
+ */
+static inline bool PageUptodate(const struct page *page)
+{
+	return (__atomic_load_n(&page->flags, __ATOMIC_ACQUIRE) >> PG_uptodate) & 1;
+}
+
+static inline void SetPageUptodate(struct page *page)
+{
+	__atomic_fetch_or(&page->flags, BIT(PG_uptodate), __ATOMIC_RELEASE);
+}
+
+static inline void __SetPageUptodate(struct page *page)
+{
+	SetPageUptodate(page);
+}
+
+static inline void ClearPageUptodate(struct page *page)
+{
+	clear_bit(PG_uptodate, &page->flags);
+}
+
+/* PG_movable_ops: set only; cleared when the page goes back to the buddy. */
+TESTPAGEFLAG(MovableOps, movable_ops)
+SETPAGEFLAG(MovableOps, movable_ops)
+PAGEFLAG(MovableOpsIsolated, movable_ops_isolated)
+
+/* ------------------------------------------------------------------ */
+/* Page types (kernel: the top byte of page_type)                       */
+
+enum pagetype {
+	PGTY_buddy = 0xf0,	/* a free block's first page, in the buddy */
+	PGTY_offline = 0xf1,	/* handed out of the guest (balloon) */
+	PGTY_table = 0xf2,	/* page-table page */
+	PGTY_guard = 0xf3,
+	PGTY_hugetlb = 0xf4,
+	PGTY_slab = 0xf5,
+	PGTY_zsmalloc = 0xf6,	/* owned by the zsmalloc-like driver */
+	PGTY_unaccepted = 0xf7,
+	PGTY_large_kmalloc = 0xf8,
+	PGTY_mapcount_underflow = 0xff,
+};
+
+#define PAGE_TYPE_NONE UINT_MAX
+
+static inline bool page_has_type(const struct page *page)
+{
+	return READ_ONCE(page->page_type) != PAGE_TYPE_NONE;
+}
+
+#define PAGE_TYPE_OPS(uname, lname)					\
+static inline bool Page##uname(const struct page *page)		\
+{ return (READ_ONCE(page->page_type) >> 24) == PGTY_##lname; }	\
+static inline void __SetPage##uname(struct page *page)		\
+{									\
+	VM_BUG_ON_PAGE(page_has_type(page), page);			\
+	WRITE_ONCE(page->page_type, (unsigned int)PGTY_##lname << 24);	\
+}									\
+static inline void __ClearPage##uname(struct page *page)		\
+{									\
+	VM_BUG_ON_PAGE(!Page##uname(page), page);			\
+	WRITE_ONCE(page->page_type, PAGE_TYPE_NONE);			\
+}
+
+PAGE_TYPE_OPS(Buddy, buddy)
+PAGE_TYPE_OPS(Offline, offline)
+PAGE_TYPE_OPS(Table, table)
+PAGE_TYPE_OPS(Slab, slab)
+PAGE_TYPE_OPS(Zsmalloc, zsmalloc)
+
+/* ------------------------------------------------------------------ */
+/* mapping                                                             */
+
+#define FOLIO_MAPPING_ANON	0x1UL
+#define FOLIO_MAPPING_ANON_KSM	0x2UL
+#define FOLIO_MAPPING_KSM	(FOLIO_MAPPING_ANON | FOLIO_MAPPING_ANON_KSM)
+#define FOLIO_MAPPING_FLAGS	(FOLIO_MAPPING_ANON | FOLIO_MAPPING_ANON_KSM)
+
+static inline bool PageAnon(const struct page *page)
+{
+	return READ_ONCE(page->mapping) & FOLIO_MAPPING_ANON;
+}
+
+static inline bool PageKsm(const struct page *page)
+{
+	return (READ_ONCE(page->mapping) & FOLIO_MAPPING_FLAGS) == FOLIO_MAPPING_KSM;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reference and map counts                                            */
+
+static inline int page_ref_count(const struct page *page)
+{
+	return __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+}
+
+static inline void set_page_count(struct page *page, int v)
+{
+	__atomic_store_n(&page->_refcount, v, __ATOMIC_RELAXED);
+}
+
+/* An allocator hands a page out with exactly one reference. */
+static inline void set_page_refcounted(struct page *page)
+{
+	VM_BUG_ON_PAGE(page_ref_count(page), page);
+	set_page_count(page, 1);
+}
+
+static inline void page_ref_inc(struct page *page)
+{
+	__atomic_fetch_add(&page->_refcount, 1, __ATOMIC_RELAXED);
+}
+
+static inline void page_ref_add(struct page *page, int nr)
+{
+	__atomic_fetch_add(&page->_refcount, nr, __ATOMIC_RELAXED);
+}
+
+static inline void page_ref_sub(struct page *page, int nr)
+{
+	__atomic_fetch_sub(&page->_refcount, nr, __ATOMIC_RELEASE);
+}
+
+/* Drop one reference; true if it was the last (full barrier, as kernel). */
+static inline bool page_ref_dec_and_test(struct page *page)
+{
+	return __atomic_sub_fetch(&page->_refcount, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/* Take a reference unless the count is zero (the page is being freed). */
+static inline bool get_page_unless_zero(struct page *page)
+{
+	int old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+
+	do {
+		if (old == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old + 1, true,
+					       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
+}
+
+/* Freeze: if exactly @count references are held, make it 0 (true on success). */
+static inline bool page_ref_freeze(struct page *page, int count)
+{
+	return __atomic_compare_exchange_n(&page->_refcount, &count, 0, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+static inline void page_ref_unfreeze(struct page *page, int count)
+{
+	VM_BUG_ON_PAGE(page_ref_count(page) != 0, page);
+	__atomic_store_n(&page->_refcount, count, __ATOMIC_RELEASE);
+}
+
+static inline void get_page(struct page *page)
+{
+	VM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
+	page_ref_inc(page);
+}
+
+void put_page(struct page *page);
+
+static inline int page_mapcount(const struct page *page)
+{
+	return __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) + 1;
+}
+
+static inline bool page_mapped(const struct page *page)
+{
+	return page_mapcount(page) > 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Buddy order (valid while PageBuddy, under zone->lock)               */
+
+static inline unsigned int buddy_order(const struct page *page)
+{
+	return READ_ONCE(page->private);
+}
+
+/* Lockless read for speculative scanners: may be stale, check the result. */
+static inline unsigned int buddy_order_unsafe(const struct page *page)
+{
+	return READ_ONCE(page->private);
+}
+
+static inline void set_buddy_order(struct page *page, unsigned int order)
+{
+	WRITE_ONCE(page->private, order);
+	__SetPageBuddy(page);
+}
+
+#endif /* PAGELAB_PAGE_H */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - declarations shared across pagelab's subsystems, grouped by
+ * the file that defines them (kernel: mm/internal.h). Subsystem-private
+ * declarations live beside their .c files (alloc/alloc_internal.h).
+ */
+#ifndef PAGELAB_INTERNAL_H
+#define PAGELAB_INTERNAL_H
+
+#include <errno.h>
+#include "core/compiler.h"
+#include "core/debug.h"
+#include "core/list.h"
+#include "core/lock.h"
+#include "core/page.h"
+#include "core/machine.h"
+#include "alloc/mmzone.h"
+#include "alloc/gfp.h"
+#include "stats/vmstat.h"
+
+/* core/arena.c */
+int arena_create(uint64_t bytes);
+void arena_destroy(void);
+
+/* core/machine.c */
+struct machine_config {
+	uint64_t memory_bytes;
+	unsigned int cpus, max_order, pageblock_order;
+};
+int machine_validate_config(const struct machine_config *cfg, char *msg, size_t len);
+int machine_init(const struct machine_config *cfg);
+void machine_exit(void);
+bool machine_exists(void);
+
+/* core/cpu.c */
+int cpu_bind_current(unsigned int cpu);
+
+/* core/page.c */
+void put_page(struct page *page);
+void init_page_struct(struct page *page, enum zone_type zone);
+
+/* core/debug.c */
+char *format_page_flags(unsigned long flags, char *buf, size_t len);
+
+/* core/page_owner.c */
+int page_owner_init(void);
+void page_owner_exit(void);
+void set_page_owner(struct page *page, unsigned int order, gfp_t gfp);
+void reset_page_owner(struct page *page, unsigned int order);
+int page_owner_order(const struct page *page);
+
+/* core/page_lock.c */
+void lock_page(struct page *page);
+bool trylock_page(struct page *page);
+void unlock_page(struct page *page);
+void wait_on_page_locked(struct page *page);
+
+/* alloc/page_alloc.c */
+void zone_init_free_lists(struct zone *zone);
+void memblock_free_all(void);
+struct page *alloc_pages(gfp_t gfp, unsigned int order);
+void __free_pages(struct page *page, unsigned int order);
+void free_unref_page(struct page *page, unsigned int order);
+int find_suitable_fallback(struct free_area *area, unsigned int order,
+			   int migratetype, bool claimable);
+bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
+		       int highest_zoneidx, unsigned int alloc_flags);
+
+/* alloc/pcp.c */
+int setup_zone_pageset(struct zone *zone);
+void free_zone_pageset(struct zone *zone);
+void drain_local_pages(struct zone *zone);
+void drain_all_pages(struct zone *zone);
+
+/* alloc/pageblock.c */
+int pageblock_flags_alloc(struct zone *zone);
+void pageblock_flags_free(struct zone *zone);
+int get_pageblock_migratetype(const struct page *page);
+void set_pageblock_migratetype(struct page *page, int migratetype);
+bool get_pageblock_skip(const struct page *page);
+void set_pageblock_skip(struct page *page);
+void clear_pageblock_skip(struct page *page);
+
+/* alloc/watermark.c */
+extern int min_free_kbytes;
+extern int watermark_scale_factor;
+void init_per_zone_wmark_min(void);
+void setup_per_zone_wmarks(void);
+
+/* stats/invariants.c */
+int check_invariants(char *msg, size_t len);
+
+#endif /* PAGELAB_INTERNAL_H */

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmstat.c - /proc/vmstat: the counters' kernel names, in the kernel's
+ * order, their sums over zones and cpus, and the text format.
+ */
+#include <string.h>
+#include "internal.h"
+
+long vm_event_states[VM_EVENT_CPUS_CAP][NR_VM_EVENT_ITEMS];
+
+static const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS] = {
+	[NR_FREE_PAGES] = "nr_free_pages",
+	[NR_ZONE_INACTIVE_ANON] = "nr_zone_inactive_anon",
+	[NR_ZONE_ACTIVE_ANON] = "nr_zone_active_anon",
+	[NR_ZONE_INACTIVE_FILE] = "nr_zone_inactive_file",
+	[NR_ZONE_ACTIVE_FILE] = "nr_zone_active_file",
+	[NR_ZONE_UNEVICTABLE] = "nr_zone_unevictable",
+	[NR_ZONE_WRITE_PENDING] = "nr_zone_write_pending",
+	[NR_MLOCK] = "nr_mlock",
+	[NR_BOUNCE] = "nr_bounce",
+	[NR_FREE_CMA_PAGES] = "nr_free_cma",
+};
+
+static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
+	[PGALLOC_NORMAL] = "pgalloc_normal",
+	[ALLOCSTALL_NORMAL] = "allocstall_normal",
+	[PGFREE] = "pgfree",
+	[PGACTIVATE] = "pgactivate",
+	[PGDEACTIVATE] = "pgdeactivate",
+	[PGFAULT] = "pgfault",
+	[PGMAJFAULT] = "pgmajfault",
+};
+
+/**
+ * global_zone_page_state() - a zone statistic summed over all zones.
+ * Context: any; lockless (each zone's value is read atomically).
+ */
+long global_zone_page_state(enum zone_stat_item item)
+{
+	struct zone *zone;
+	long sum = 0;
+
+	for_each_populated_zone(zone)
+		sum += zone_page_state(zone, item);
+	return sum;
+}
+
+/**
+ * vm_event_sum() - an event counter summed over all cpus.
+ * Context: any; lockless, so a concurrent event may or may not be counted.
+ */
+long vm_event_sum(enum vm_event_item item)
+{
+	long sum = 0;
+
+	for (int cpu = 0; cpu < VM_EVENT_CPUS_CAP; cpu++)
+		sum += __atomic_load_n(&vm_event_states[cpu][item], __ATOMIC_RELAXED);
+	return sum;
+}
+
+/** vm_events_reset() - zero every event counter. Context: machine boot. */
+void vm_events_reset(void)
+{
+	memset(vm_event_states, 0, sizeof(vm_event_states));
+}
+
+/**
+ * vmstat_snapshot() - read every counter, in /proc/vmstat order.
+ * Context: any; lockless. Return: the number of entries written to @out.
+ */
+int vmstat_snapshot(struct vmstat_entry *out, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS && n < max; i++)
+		out[n++] = (struct vmstat_entry){ zone_stat_names[i], global_zone_page_state(i) };
+	for (int i = 0; i < NR_VM_EVENT_ITEMS && n < max; i++)
+		out[n++] = (struct vmstat_entry){ vm_event_names[i], vm_event_sum(i) };
+	return n;
+}
+
+/**
+ * vmstat_read() - read one counter by name.
+ * Return: 0 with *@value set, or -ENOENT.
+ */
+int vmstat_read(const char *name, long *value)
+{
+	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++) {
+		if (!strcmp(name, zone_stat_names[i])) {
+			*value = global_zone_page_state(i);
+			return 0;
+		}
+	}
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++) {
+		if (!strcmp(name, vm_event_names[i])) {
+			*value = vm_event_sum(i);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/**
+ * vmstat_name_known() - is @name a /proc/vmstat counter of this build?
+ * Context: any, also before a machine exists (all counters then read 0).
+ */
+bool vmstat_name_known(const char *name)
+{
+	long unused;
+
+	return vmstat_read(name, &unused) == 0;
+}
+
+/** vmstat_show() - print /proc/vmstat: one "name value" line per counter. */
+void vmstat_show(FILE *out)
+{
+	struct vmstat_entry e[VMSTAT_MAX_ENTRIES];
+	int n = vmstat_snapshot(e, VMSTAT_MAX_ENTRIES);
+
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%s %ld\n", e[i].name, e[i].value);
+}
