@@ -79,7 +79,7 @@ void lockdep_acquire(enum lock_class class, const void *lock, bool trylock)
 		for (int i = 0; i < nr_held; i++) {
 			if (held_locks[i].class >= class) {
 				report("taking", class, lock);
-				return;
+				break;
 			}
 		}
 	}
