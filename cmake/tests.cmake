@@ -19,6 +19,55 @@ pagelab_test(test_page_lock tests/unit/test_page_lock.c LABELS unit sanitize)
 pagelab_test(test_lockdep tests/unit/test_lockdep.c LABELS unit)
 pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)
 
+# --- address spaces ---
+pagelab_test(test_vm tests/unit/test_vm.c LABELS unit sanitize)
+
 # --- allocator ---
+pagelab_test(test_buddy tests/unit/test_buddy.c LABELS unit sanitize)
+pagelab_test(test_fallback tests/unit/test_fallback.c LABELS unit sanitize)
+pagelab_test(test_watermark tests/unit/test_watermark.c LABELS unit sanitize)
+pagelab_test(test_pcp tests/unit/test_pcp.c LABELS unit sanitize)
+pagelab_test(test_stress_alloc tests/stress/stress_alloc.c LABELS stress sanitize)
 
 # --- scenario language ---
+pagelab_test(test_parser tests/unit/test_parser.c LABELS unit sanitize)
+pagelab_test(test_pattern tests/unit/test_pattern.c LABELS unit sanitize)
+pagelab_test(test_runner tests/unit/test_runner.c LABELS unit sanitize)
+
+# pagelab_scenario(NAME FILE [LABELS ...] [ARGS ...]): `pagelab run FILE ARGS`
+# must exit 0.
+function(pagelab_scenario name file)
+  cmake_parse_arguments(S "" "" "LABELS;ARGS" ${ARGN})
+  add_test(NAME scn_${name} COMMAND pagelab run ${CMAKE_SOURCE_DIR}/${file} ${S_ARGS})
+  set_tests_properties(scn_${name} PROPERTIES LABELS "scenario;${S_LABELS}" TIMEOUT 300)
+endfunction()
+
+add_test(NAME scn_default COMMAND pagelab run)
+set_tests_properties(scn_default PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)
+pagelab_scenario(kalloc_orders tests/scenarios/kalloc_orders.scn)
+pagelab_scenario(exhaustion tests/scenarios/exhaustion.scn LABELS sanitize)
+pagelab_scenario(buddy_names tests/scenarios/buddy_names.scn)
+pagelab_scenario(machine_names tests/scenarios/machine_names.scn)
+pagelab_scenario(concurrent tests/scenarios/concurrent.scn LABELS sanitize)
+pagelab_scenario(sysctl tests/scenarios/sysctl.scn)
+pagelab_scenario(deterministic tests/scenarios/deterministic.scn ARGS --deterministic --seed 9)
+pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
+                 ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
+add_test(NAME scn_deterministic_repeat
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/deterministic.scn)
+set_tests_properties(scn_deterministic_repeat PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)
+
+# Scenarios that must not pass: errors/ exit 2 before anything runs, failures/
+# run to the end and exit 1; their first line gives the expected stderr line.
+file(GLOB PAGELAB_BAD_SCENARIOS CONFIGURE_DEPENDS
+     ${CMAKE_SOURCE_DIR}/tests/scenarios/errors/*.scn
+     ${CMAKE_SOURCE_DIR}/tests/scenarios/failures/*.scn)
+foreach(file ${PAGELAB_BAD_SCENARIOS})
+  get_filename_component(name ${file} NAME_WE)
+  get_filename_component(kind ${file} DIRECTORY)
+  get_filename_component(kind ${kind} NAME)
+  add_test(NAME scn_${kind}_${name}
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_error.sh $<TARGET_FILE:pagelab> ${file})
+  set_tests_properties(scn_${kind}_${name} PROPERTIES LABELS "scenario;sanitize" TIMEOUT 120)
+endforeach()

@@ -36,7 +36,6 @@ bool machine_exists(void);
 int cpu_bind_current(unsigned int cpu);
 
 /* core/page.c */
-void put_page(struct page *page);
 void init_page_struct(struct page *page, enum zone_type zone);
 
 /* core/debug.c */
@@ -84,8 +83,19 @@ void clear_pageblock_skip(struct page *page);
 /* alloc/watermark.c */
 extern int min_free_kbytes;
 extern int watermark_scale_factor;
+int sysctl_min_free_kbytes_set(long value);
+int sysctl_watermark_scale_factor_set(long value);
 void init_per_zone_wmark_min(void);
 void setup_per_zone_wmarks(void);
+
+/* lru/lru.c */
+void put_page(struct page *page);
+void lruvec_init(struct lruvec *lruvec);
+void folio_add_lru(struct page *page);
+bool folio_isolate_lru(struct page *page);
+void folio_putback_lru(struct page *page);
+void folio_activate(struct page *page);
+void page_cache_release(struct page *page);
 
 /* stats/invariants.c */
 int check_invariants(char *msg, size_t len);

@@ -109,6 +109,69 @@ int pagelab_report(struct pagelab_machine *m, enum pagelab_report which, FILE *o
  */
 int pagelab_check(struct pagelab_machine *m, char *msg, size_t len);
 
+/* ------------------------------------------------------------------ */
+/* Processes and their memory                                          */
+
+/** A process: an address space whose memory simulated CPUs read and write. */
+struct pagelab_process;
+
+/**
+ * pagelab_process_create() - a process with an empty address space.
+ * Return: 0 and *@out; -EINVAL; -ENOMEM.
+ */
+int pagelab_process_create(struct pagelab_machine *m, struct pagelab_process **out);
+
+/**
+ * pagelab_process_fork() - a child sharing @parent's pages copy-on-write
+ * (shared regions stay shared). Return: 0 and *@child; -EINVAL; -ENOMEM.
+ */
+int pagelab_process_fork(struct pagelab_process *parent, struct pagelab_process **child);
+
+/**
+ * pagelab_process_exit() - unmap everything and free the process. No
+ * thread may be using it.
+ */
+void pagelab_process_exit(struct pagelab_process *p);
+
+#define PAGELAB_MAP_PRIVATE	0
+#define PAGELAB_MAP_SHARED	1
+
+/**
+ * pagelab_mmap() - map @len bytes (a page multiple) of anonymous memory.
+ * Return: 0 and the address in *@addr; -EINVAL; -ENOMEM.
+ */
+int pagelab_mmap(struct pagelab_process *p, size_t len, int flags, unsigned long *addr);
+
+/**
+ * pagelab_munmap() - unmap the whole region [@addr, @addr + @len).
+ * Return: 0, or -EINVAL if that is not exactly one mapped region.
+ */
+int pagelab_munmap(struct pagelab_process *p, unsigned long addr, size_t len);
+
+/**
+ * pagelab_madvise_dontneed() - MADV_DONTNEED: drop the pages of the range
+ * (private memory reads as zeros afterwards; shared memory keeps its
+ * contents). Return: 0, or -EINVAL for a range not inside one region.
+ */
+int pagelab_madvise_dontneed(struct pagelab_process *p, unsigned long addr, size_t len);
+
+/**
+ * pagelab_read() / pagelab_write() - a simulated CPU's loads and stores:
+ * translated through the page tables, faulting pages in as needed. The
+ * calling thread acts as the CPU set by pagelab_set_cpu().
+ * Return: 0; -EFAULT outside every region; -ENOMEM if a fault could not
+ * allocate a page.
+ */
+int pagelab_read(struct pagelab_process *p, unsigned long addr, void *buf, size_t len);
+int pagelab_write(struct pagelab_process *p, unsigned long addr, const void *buf, size_t len);
+
+/**
+ * pagelab_translate() - the frame mapped at @addr, as /proc/PID/pagemap
+ * tells. Return: 0 and *@pfn; -ENOENT if nothing is mapped there (or only
+ * the shared zero page); -EFAULT outside every region.
+ */
+int pagelab_translate(struct pagelab_process *p, unsigned long addr, unsigned long *pfn);
+
 #ifdef __cplusplus
 }
 #endif

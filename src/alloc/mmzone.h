@@ -124,8 +124,48 @@ struct zone {
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS];	/* atomic */
 } __cacheline_aligned;
 
+/* LRU lists: anon pages only so far (no page cache, no reclaim yet). */
+enum lru_list {
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	LRU_UNEVICTABLE,
+	NR_LRU_LISTS
+};
+
+/*
+ * struct lruvec - a node's LRU lists (the kernel's lruvec without memcg).
+ * lru_lock protects the lists and the PG_lru/PG_active state of pages on
+ * them; PG_lru is set only on pages that are on a list.
+ */
+struct lruvec {
+	spinlock_t lru_lock;
+	struct list_head lists[NR_LRU_LISTS];
+};
+
+/* Node statistics, in /proc/vmstat order. */
+enum node_stat_item {
+	NR_LRU_BASE,
+	NR_INACTIVE_ANON = NR_LRU_BASE,
+	NR_ACTIVE_ANON,
+	NR_INACTIVE_FILE,
+	NR_ACTIVE_FILE,
+	NR_UNEVICTABLE,
+	NR_ISOLATED_ANON,
+	NR_ISOLATED_FILE,
+	NR_ANON_MAPPED,		/* "nr_anon_pages" */
+	NR_FILE_MAPPED,		/* "nr_mapped" */
+	NR_FILE_PAGES,
+	NR_SHMEM,
+	NR_PAGETABLE,		/* "nr_page_table_pages" */
+	NR_VM_NODE_STAT_ITEMS
+};
+
 struct pglist_data {
 	struct zone node_zones[MAX_NR_ZONES];
+	struct lruvec __lruvec;
+	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* atomic */
 	int nr_zones;
 	int node_id;
 	unsigned long node_start_pfn;

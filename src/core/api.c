@@ -5,7 +5,8 @@
  * validated here, so a caller's mistake returns an errno instead of
  * reaching an assertion inside the allocator.
  */
-#include "internal.h"
+#include <stdlib.h>
+#include "vm/mm.h"
 #include "pagelab/pagelab.h"
 
 /* The one machine; the handle exists so the API can grow to several. */
@@ -115,4 +116,89 @@ int pagelab_check(struct pagelab_machine *m, char *msg, size_t len)
 	if (!handle_ok(m) || !msg || !len)
 		return -EINVAL;
 	return check_invariants(msg, len);
+}
+
+struct pagelab_process {
+	struct mm_struct *mm;
+};
+
+static struct pagelab_process *process_wrap(struct mm_struct *mm)
+{
+	struct pagelab_process *p;
+
+	if (!mm)
+		return NULL;
+	p = malloc(sizeof(*p));
+	if (!p) {
+		mmput(mm);
+		return NULL;
+	}
+	p->mm = mm;
+	return p;
+}
+
+int pagelab_process_create(struct pagelab_machine *m, struct pagelab_process **out)
+{
+	if (!handle_ok(m) || !out)
+		return -EINVAL;
+	*out = process_wrap(mm_alloc());
+	return *out ? 0 : -ENOMEM;
+}
+
+int pagelab_process_fork(struct pagelab_process *parent, struct pagelab_process **child)
+{
+	struct mm_struct *mm;
+	int err = 0;
+
+	if (!parent || !child)
+		return -EINVAL;
+	mm = dup_mm(parent->mm, &err);
+	if (!mm)
+		return err;
+	*child = process_wrap(mm);
+	return *child ? 0 : -ENOMEM;
+}
+
+void pagelab_process_exit(struct pagelab_process *p)
+{
+	if (!p)
+		return;
+	mmput(p->mm);
+	free(p);
+}
+
+int pagelab_mmap(struct pagelab_process *p, size_t len, int flags, unsigned long *addr)
+{
+	if (!p || !addr || (flags & ~PAGELAB_MAP_SHARED))
+		return -EINVAL;
+	return do_mmap(p->mm, len, flags & PAGELAB_MAP_SHARED, addr);
+}
+
+int pagelab_munmap(struct pagelab_process *p, unsigned long addr, size_t len)
+{
+	return p ? do_munmap(p->mm, addr, len) : -EINVAL;
+}
+
+int pagelab_madvise_dontneed(struct pagelab_process *p, unsigned long addr, size_t len)
+{
+	return p ? madvise_dontneed(p->mm, addr, len) : -EINVAL;
+}
+
+int pagelab_read(struct pagelab_process *p, unsigned long addr, void *buf, size_t len)
+{
+	if (!p || (!buf && len))
+		return -EINVAL;
+	return access_mm(p->mm, addr, buf, len, false);
+}
+
+int pagelab_write(struct pagelab_process *p, unsigned long addr, const void *buf, size_t len)
+{
+	if (!p || (!buf && len))
+		return -EINVAL;
+	return access_mm(p->mm, addr, (void *)buf, len, true);
+}
+
+int pagelab_translate(struct pagelab_process *p, unsigned long addr, unsigned long *pfn)
+{
+	return p && pfn ? follow_pfn(p->mm, addr, pfn) : -EINVAL;
 }

@@ -32,7 +32,7 @@ int arena_create(uint64_t bytes)
 		goto fail;
 	machine.memfd = fd;
 	machine.arena = base;
-	machine.memory_bytes = bytes;
+	machine.arena_bytes = bytes;
 	return 0;
 fail:;
 	int err = -errno;
@@ -49,7 +49,7 @@ void arena_destroy(void)
 {
 	if (!machine.arena)
 		return;
-	munmap(machine.arena, machine.memory_bytes);
+	munmap(machine.arena, machine.arena_bytes);
 	close(machine.memfd);
 	machine.arena = NULL;
 	machine.memfd = -1;

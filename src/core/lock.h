@@ -22,7 +22,13 @@
 
 /* Ranks, outermost first. Keep in sync with docs/locking.md. */
 enum lock_class {
+	LOCK_CLASS_MMAP = 10,		/* mm->mmap_lock */
 	LOCK_CLASS_PAGE = 20,		/* PG_locked: lock_page() */
+	LOCK_CLASS_I_MMAP = 25,		/* address_space->i_mmap_rwsem */
+	LOCK_CLASS_ANON_VMA = 30,	/* anon_vma->root->rwsem */
+	LOCK_CLASS_PTL = 40,		/* page-table locks, mm->page_table_lock */
+	LOCK_CLASS_I_PAGES = 45,	/* address_space->i_pages_lock */
+	LOCK_CLASS_LRU = 50,		/* lruvec->lru_lock */
 	LOCK_CLASS_PCP = 60,		/* per_cpu_pages->lock */
 	LOCK_CLASS_ZONE = 70,		/* zone->lock */
 	LOCK_CLASS_PAGE_WAITQUEUE = 90,	/* page_wait_table[] bucket, leaf */
@@ -63,6 +69,17 @@ static inline void spin_lock(spinlock_t *lock)
 	pthread_mutex_lock(&lock->mutex);
 }
 
+/*
+ * spin_lock_nested() - take a second lock of a class already held, where
+ * the caller guarantees the order by other means (fork: the child's page
+ * tables are reachable by no one else). Recorded, not rank-checked.
+ */
+static inline void spin_lock_nested(spinlock_t *lock)
+{
+	pthread_mutex_lock(&lock->mutex);
+	lockdep_acquire(lock->class, lock, true);
+}
+
 static inline bool spin_trylock(spinlock_t *lock)
 {
 	if (pthread_mutex_trylock(&lock->mutex))
@@ -78,5 +95,69 @@ static inline void spin_unlock(spinlock_t *lock)
 }
 
 #define lockdep_assert_held(lock) VM_BUG_ON(!lockdep_is_held(lock))
+
+/*
+ * struct rw_semaphore - the kernel's sleeping reader/writer lock. Writers
+ * are preferred, so a steady stream of readers cannot starve a writer and,
+ * as in the kernel, a reader must never take the same rwsem twice.
+ */
+struct rw_semaphore {
+	pthread_rwlock_t rwlock;
+	enum lock_class class;
+};
+
+static inline void init_rwsem(struct rw_semaphore *sem, enum lock_class class)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&sem->rwlock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	sem->class = class;
+}
+
+static inline void destroy_rwsem(struct rw_semaphore *sem)
+{
+	pthread_rwlock_destroy(&sem->rwlock);
+}
+
+static inline void down_read(struct rw_semaphore *sem)
+{
+	lockdep_acquire(sem->class, sem, false);
+	pthread_rwlock_rdlock(&sem->rwlock);
+}
+
+static inline bool down_read_trylock(struct rw_semaphore *sem)
+{
+	if (pthread_rwlock_tryrdlock(&sem->rwlock))
+		return false;
+	lockdep_acquire(sem->class, sem, true);
+	return true;
+}
+
+static inline void down_write(struct rw_semaphore *sem)
+{
+	lockdep_acquire(sem->class, sem, false);
+	pthread_rwlock_wrlock(&sem->rwlock);
+}
+
+/* down_write() of a second rwsem of a held class; see spin_lock_nested(). */
+static inline void down_write_nested(struct rw_semaphore *sem)
+{
+	pthread_rwlock_wrlock(&sem->rwlock);
+	lockdep_acquire(sem->class, sem, true);
+}
+
+static inline void up_read(struct rw_semaphore *sem)
+{
+	lockdep_release(sem->class, sem);
+	pthread_rwlock_unlock(&sem->rwlock);
+}
+static inline void up_write(struct rw_semaphore *sem)
+{
+	lockdep_release(sem->class, sem);
+	pthread_rwlock_unlock(&sem->rwlock);
+}
 
 #endif /* PAGELAB_LOCK_H */

@@ -7,13 +7,15 @@
  * its zone with free lists, pageblock flags (all MIGRATE_MOVABLE, as
  * memmap_init_zone leaves them) and per-cpu lists, compute the watermarks,
  * then free every frame into the buddy allocator (memblock_free_all).
+ * The shared zero page is one extra frame after the zone, reserved, as the
+ * kernel's lives in reserved memory outside the buddy allocator.
  * Nothing is reserved: the mem_map lives outside the arena, so every frame
  * of the arena is usable memory (a documented deviation).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "vm/mm.h"
 
 struct machine machine = { .memfd = -1 };
 struct page *mem_map;
@@ -79,10 +81,10 @@ static int zone_setup(struct zone *zone)
 
 static int memmap_init(void)
 {
-	mem_map = aligned_alloc(64, machine.max_pfn * sizeof(struct page));
+	mem_map = aligned_alloc(64, (machine.max_pfn + 1) * sizeof(struct page));
 	if (!mem_map)
 		return -ENOMEM;
-	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++)
+	for (unsigned long pfn = 0; pfn <= machine.max_pfn; pfn++)
 		init_page_struct(pfn_to_page(pfn), ZONE_NORMAL);
 	return page_owner_init();
 }
@@ -108,15 +110,17 @@ int machine_init(const struct machine_config *cfg)
 	nr_cpu_ids = cfg->cpus;
 	memset(&contig_page_data, 0, sizeof(contig_page_data));
 	vm_events_reset();
-	err = arena_create(cfg->memory_bytes);
+	err = arena_create(cfg->memory_bytes + PAGE_SIZE);
 	if (err)
 		return err;
+	machine.memory_bytes = cfg->memory_bytes;
 	machine.max_pfn = cfg->memory_bytes >> PAGE_SHIFT;
 	err = memmap_init();
 	if (err)
 		goto fail;
 
 	contig_page_data.nr_zones = MAX_NR_ZONES;
+	lruvec_init(&contig_page_data.__lruvec);
 	contig_page_data.node_present_pages = machine.max_pfn;
 	contig_page_data.node_spanned_pages = machine.max_pfn;
 	zone_init(&contig_page_data.node_zones[ZONE_NORMAL], 0, machine.max_pfn);
@@ -126,6 +130,7 @@ int machine_init(const struct machine_config *cfg)
 	machine_live = true;
 	init_per_zone_wmark_min();
 	memblock_free_all();
+	zero_page_init(pfn_to_page(machine.max_pfn));
 	return 0;
 fail:
 	machine_live = true;
@@ -150,12 +155,14 @@ void machine_exit(void)
 		if (zone->name)
 			spin_lock_destroy(&zone->lock);
 	}
+	spin_lock_destroy(&contig_page_data.__lruvec.lru_lock);
 	page_owner_exit();
 	free(mem_map);
 	mem_map = NULL;
 	arena_destroy();
 	memset(&contig_page_data, 0, sizeof(contig_page_data));
 	machine.max_pfn = 0;
+	machine.memory_bytes = 0;
 	machine_live = false;
 }
 

@@ -16,10 +16,12 @@
 #include "alloc/mmzone.h"
 
 struct machine {
-	uint64_t memory_bytes;
+	uint64_t memory_bytes;		/* RAM the zone manages */
+	uint64_t arena_bytes;		/* RAM plus the reserved zero page */
 	int memfd;			/* the arena, shareable with a host */
 	unsigned char *arena;		/* PFN_PHYS(pfn) bytes in */
 	unsigned long max_pfn;		/* frames: pfns are 0 .. max_pfn-1 */
+	/* pfn max_pfn is the shared zero page: reserved, outside every zone */
 };
 
 extern struct machine machine;

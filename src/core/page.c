@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * page.c - struct page life-cycle helpers: boot-time initialisation and
- * the final put that returns a page to the allocator.
+ * page.c - a struct page's boot-time state (the final put that returns a
+ * page to the allocator is in lru/lru.c, with the LRU removal it needs).
  */
 #include "internal.h"
 
@@ -24,17 +24,4 @@ void init_page_struct(struct page *page, enum zone_type zone)
 	page->_mapcount = -1;
 	page->_refcount = 0;
 	page->page_type = PAGE_TYPE_NONE;
-}
-
-/**
- * put_page() - drop a reference to an order-0 page; free it on the last.
- * @page: a page with a reference held by the caller.
- *
- * Context: any thread, no locks needed; may take pcp and zone locks.
- */
-void put_page(struct page *page)
-{
-	VM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
-	if (page_ref_dec_and_test(page))
-		free_unref_page(page, 0);
 }

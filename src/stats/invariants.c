@@ -7,12 +7,18 @@
  *   free       inside a block on a buddy free list;
  *   pcp        inside a block on a per-cpu free list;
  *   allocated  inside a live allocation recorded by page_owner.
- * (Later subsystems refine "allocated": on an LRU list, isolated, in the
- * balloon, KSM.) Along the way every free list is checked: each block's
+ * Along the way every free list is checked: each block's
  * first page is PageBuddy with the list's order and no references, the
  * block is aligned and lies in its zone, every pageblock it covers has the
  * list's migratetype, nr_free matches the list lengths and NR_FREE_PAGES
  * matches the pages on them; each per-cpu list's pages add up to its count.
+ *
+ * Allocated frames are checked against their users: every page on an LRU
+ * list is PageLRU, allocated, on the list its flags select, and the list
+ * sizes match their counters; no PageLRU page is off the lists. Walking
+ * every page table of every mm, each page's _mapcount must equal the PTEs
+ * that map it, its _refcount must cover them, each mm's RSS counters must
+ * match, and the page-table pages must add up to NR_PAGETABLE.
  *
  * The checker must run while no other thread changes the machine (tests
  * and the runner call it at quiescent points); it takes each pcp->lock and
@@ -21,7 +27,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "internal.h"
+#include "vm/mm.h"
 
 enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_ALLOCATED };
 static const char *const frame_state_names[] = { "unseen", "free", "on a pcp list",
@@ -194,13 +200,129 @@ static void check_pageblocks(struct checker *c, struct zone *zone)
 	}
 }
 
+static unsigned int page_lru_index(const struct page *page)
+{
+	if (PageUnevictable(page))
+		return LRU_UNEVICTABLE;
+	return PageActive(page) ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON;
+}
+
+static void check_lru(struct checker *c, struct lruvec *lruvec)
+{
+	unsigned long on_lists = 0, flagged = 0;
+
+	spin_lock(&lruvec->lru_lock);
+	for (unsigned int lru = 0; lru < NR_LRU_LISTS && !c->err; lru++) {
+		unsigned long n = 0;
+		struct page *page;
+
+		list_for_each_entry(page, &lruvec->lists[lru], lru) {
+			if (n++ > machine.max_pfn || c->err)
+				break;
+			if (!PageLRU(page) || page_lru_index(page) != lru ||
+			    c->state[page_to_pfn(page)] != FRAME_ALLOCATED)
+				fail(c, "LRU list %u holds pfn %#lx (lru=%d active=%d %s)", lru,
+				     page_to_pfn(page), PageLRU(page), PageActive(page),
+				     frame_state_names[c->state[page_to_pfn(page)]]);
+		}
+		if (!c->err && (long)n != node_page_state(&contig_page_data, NR_LRU_BASE + lru))
+			fail(c, "LRU list %u holds %lu pages but its counter says %ld", lru, n,
+			     node_page_state(&contig_page_data, NR_LRU_BASE + lru));
+		on_lists += n;
+	}
+	spin_unlock(&lruvec->lru_lock);
+	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++)
+		flagged += PageLRU(pfn_to_page(pfn));
+	if (!c->err && flagged != on_lists)
+		fail(c, "%lu pages are PageLRU but the LRU lists hold %lu", flagged, on_lists);
+}
+
+struct mapping_census {
+	struct checker *c;
+	int *ptes;			/* present PTEs per pfn */
+	long anon, shmem;		/* of the mm being walked */
+	unsigned long tables;
+};
+
+static void count_pte(pte_t pte, unsigned long addr, void *arg)
+{
+	struct mapping_census *census = arg;
+	struct page *page;
+
+	if (!pte_present(pte)) {
+		if (!softleaf_is_migration(pte))
+			fail(census->c, "address %#lx has a non-present PTE %#lx of no known kind",
+			     addr, pte_val(pte));
+		return;
+	}
+	if (pte_special(pte)) {
+		if (!is_zero_pfn(pte_pfn(pte)))
+			fail(census->c, "address %#lx has a special PTE for pfn %#lx", addr,
+			     pte_pfn(pte));
+		return;
+	}
+	if (!pfn_valid(pte_pfn(pte))) {
+		fail(census->c, "address %#lx maps pfn %#lx beyond memory", addr, pte_pfn(pte));
+		return;
+	}
+	page = pfn_to_page(pte_pfn(pte));
+	census->ptes[pte_pfn(pte)]++;
+	if (PageAnon(page))
+		census->anon++;
+	else
+		census->shmem++;
+}
+
+static void census_mm(struct mm_struct *mm, void *arg)
+{
+	struct mapping_census *census = arg;
+
+	census->anon = census->shmem = 0;
+	walk_all_ptes(mm, count_pte, census);
+	census->tables += mm_pgtable_pages(mm);
+	if (census->anon != get_mm_counter(mm, MM_ANONPAGES) ||
+	    census->shmem != get_mm_counter(mm, MM_SHMEMPAGES))
+		fail(census->c, "an mm maps %ld anon and %ld shmem pages but counts %ld and %ld",
+		     census->anon, census->shmem, get_mm_counter(mm, MM_ANONPAGES),
+		     get_mm_counter(mm, MM_SHMEMPAGES));
+}
+
+static void check_mappings(struct checker *c)
+{
+	struct mapping_census census = { .c = c };
+
+	census.ptes = calloc(machine.max_pfn, sizeof(*census.ptes));
+	if (!census.ptes) {
+		fail(c, "out of memory");
+		return;
+	}
+	for_each_mm(census_mm, &census);
+	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (census.ptes[pfn] != page_mapcount(page))
+			fail(c, "pfn %#lx: mapcount %d but %d PTEs map it", pfn,
+			     page_mapcount(page), census.ptes[pfn]);
+		else if (census.ptes[pfn] > page_ref_count(page))
+			fail(c, "pfn %#lx: %d PTEs map it but it has %d references", pfn,
+			     census.ptes[pfn], page_ref_count(page));
+		else if (census.ptes[pfn] && !PageAnon(page) && !READ_ONCE(page->mapping))
+			fail(c, "pfn %#lx is mapped but has no mapping", pfn);
+	}
+	if (!c->err && (long)census.tables != node_page_state(&contig_page_data, NR_PAGETABLE))
+		fail(c, "the mms hold %lu page-table pages but NR_PAGETABLE is %ld",
+		     census.tables, node_page_state(&contig_page_data, NR_PAGETABLE));
+	free(census.ptes);
+}
+
 /**
  * check_invariants() - account for every frame and validate free lists,
  * per-cpu lists and pageblocks.
  * @msg: receives the first problem found.
  *
- * Context: takes each pcp->lock, then each zone->lock, one at a time; the
- * result is exact only while no other thread changes the machine.
+ * Context: takes each pcp->lock, zone->lock and lru_lock in turn, and the
+ * mm list lock; the result is exact only while no other thread changes the
+ * machine.
  * Return: 0, -EUCLEAN with @msg set, or -ENOMEM.
  */
 int check_invariants(char *msg, size_t len)
@@ -223,6 +345,10 @@ int check_invariants(char *msg, size_t len)
 		check_allocations(&c);
 	if (!c.err)
 		check_all_accounted(&c);
+	if (!c.err)
+		check_lru(&c, &contig_page_data.__lruvec);
+	if (!c.err)
+		check_mappings(&c);
 	free(c.state);
 	return c.err;
 }

@@ -21,6 +21,21 @@ static const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS] = {
 	[NR_FREE_CMA_PAGES] = "nr_free_cma",
 };
 
+static const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS] = {
+	[NR_INACTIVE_ANON] = "nr_inactive_anon",
+	[NR_ACTIVE_ANON] = "nr_active_anon",
+	[NR_INACTIVE_FILE] = "nr_inactive_file",
+	[NR_ACTIVE_FILE] = "nr_active_file",
+	[NR_UNEVICTABLE] = "nr_unevictable",
+	[NR_ISOLATED_ANON] = "nr_isolated_anon",
+	[NR_ISOLATED_FILE] = "nr_isolated_file",
+	[NR_ANON_MAPPED] = "nr_anon_pages",
+	[NR_FILE_MAPPED] = "nr_mapped",
+	[NR_FILE_PAGES] = "nr_file_pages",
+	[NR_SHMEM] = "nr_shmem",
+	[NR_PAGETABLE] = "nr_page_table_pages",
+};
+
 static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[PGALLOC_NORMAL] = "pgalloc_normal",
 	[ALLOCSTALL_NORMAL] = "allocstall_normal",
@@ -74,6 +89,9 @@ int vmstat_snapshot(struct vmstat_entry *out, int max)
 
 	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS && n < max; i++)
 		out[n++] = (struct vmstat_entry){ zone_stat_names[i], global_zone_page_state(i) };
+	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS && n < max; i++)
+		out[n++] = (struct vmstat_entry){ node_stat_names[i],
+						  node_page_state(&contig_page_data, i) };
 	for (int i = 0; i < NR_VM_EVENT_ITEMS && n < max; i++)
 		out[n++] = (struct vmstat_entry){ vm_event_names[i], vm_event_sum(i) };
 	return n;
@@ -85,15 +103,12 @@ int vmstat_snapshot(struct vmstat_entry *out, int max)
  */
 int vmstat_read(const char *name, long *value)
 {
-	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++) {
-		if (!strcmp(name, zone_stat_names[i])) {
-			*value = global_zone_page_state(i);
-			return 0;
-		}
-	}
-	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++) {
-		if (!strcmp(name, vm_event_names[i])) {
-			*value = vm_event_sum(i);
+	struct vmstat_entry e[VMSTAT_MAX_ENTRIES];
+	int n = vmstat_snapshot(e, VMSTAT_MAX_ENTRIES);
+
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(name, e[i].name)) {
+			*value = e[i].value;
 			return 0;
 		}
 	}

@@ -2,9 +2,9 @@
 /*
  * vmstat.h - event counters and zone statistics with /proc/vmstat names.
  *
- * Zone statistics (NR_FREE_PAGES, ...) are atomic longs in struct zone,
- * changed where the state changes (usually under zone->lock) and readable
- * without locks. Events (pgalloc_normal, pgfree, ...) are per-cpu counters
+ * Zone statistics (NR_FREE_PAGES, ...) and node statistics (NR_ANON_MAPPED,
+ * the LRU sizes, ...) are atomic longs in struct zone / pglist_data,
+ * changed where the state changes and readable without locks. Events (pgalloc_normal, pgfree, ...) are per-cpu counters
  * bumped at the event site with count_vm_event(); a read sums the cpus.
  */
 #ifndef PAGELAB_VMSTAT_H
@@ -53,6 +53,18 @@ static inline void mod_zone_page_state(struct zone *zone, enum zone_stat_item it
 static inline long zone_page_state(const struct zone *zone, enum zone_stat_item item)
 {
 	return __atomic_load_n(&zone->vm_stat[item], __ATOMIC_RELAXED);
+}
+
+static inline void mod_node_page_state(struct pglist_data *pgdat,
+				       enum node_stat_item item, long delta)
+{
+	__atomic_fetch_add(&pgdat->vm_stat[item], delta, __ATOMIC_RELAXED);
+}
+#define __mod_node_page_state mod_node_page_state
+
+static inline long node_page_state(const struct pglist_data *pgdat, enum node_stat_item item)
+{
+	return __atomic_load_n(&pgdat->vm_stat[item], __ATOMIC_RELAXED);
 }
 
 long global_zone_page_state(enum zone_stat_item item);

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.c - pagelab's micro-benchmarks (target pagelab-bench, `make bench`).
+ *
+ * Boots one 1 GiB machine (2 cpus, MAX_PAGE_ORDER 10, pageblock_order 9)
+ * and runs each entry of the benches[] table for a fixed wall time,
+ * printing one stable "name: value" line per entry. memcpy.pages_per_s,
+ * 4 KiB copies between random frames of the same arena, is the same-run
+ * reference: a page allocation that costs about one page copy is cheap.
+ * A new benchmark (migration, compaction, ...) is one more run function
+ * and one more row in the table.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "internal.h"
+
+#define BENCH_MEMORY		(1ULL << 30)
+#define BENCH_CPUS		2
+#define BENCH_SECONDS		0.5
+#define MEMCPY_POOL_PAGES	16384UL		/* 64 MiB: beyond any cache */
+
+/**
+ * struct bench - one benchmark: its printed name and how to run it.
+ * @name: printed before ": value".
+ * @run: runs for about BENCH_SECONDS and returns the value.
+ * @order: parameter of the allocation benchmarks.
+ * @threads: threads to run @run's loop in, bound to cpus round-robin.
+ */
+struct bench {
+	const char *name;
+	double (*run)(const struct bench *b);
+	unsigned int order;
+	unsigned int threads;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+struct loop_thread {
+	pthread_t thread;
+	const struct bench *bench;
+	unsigned int cpu;
+	bool *stop;
+	long ops;
+};
+
+static bool should_stop(const struct loop_thread *t)
+{
+	return __atomic_load_n(t->stop, __ATOMIC_RELAXED);
+}
+
+static void *alloc_free_loop(void *arg)
+{
+	struct loop_thread *t = arg;
+	unsigned int order = t->bench->order;
+
+	cpu_bind_current(t->cpu);
+	while (!should_stop(t)) {
+		struct page *page = alloc_pages(GFP_HIGHUSER_MOVABLE, order);
+
+		if (!page) {
+			fprintf(stderr, "bench: order-%u allocation failed\n", order);
+			exit(1);
+		}
+		__free_pages(page, order);
+		t->ops++;
+	}
+	return NULL;
+}
+
+/* Run @fn in b->threads threads for BENCH_SECONDS; return ops per second. */
+static double run_threads(const struct bench *b, void *(*fn)(void *))
+{
+	struct loop_thread threads[BENCH_CPUS * 4];
+	bool stop = false;
+	double start = now();
+	long ops = 0;
+
+	if (b->threads > ARRAY_SIZE(threads))
+		return -1;
+	for (unsigned int i = 0; i < b->threads; i++) {
+		threads[i] = (struct loop_thread){ .bench = b, .cpu = i % BENCH_CPUS, .stop = &stop };
+		if (pthread_create(&threads[i].thread, NULL, fn, &threads[i]))
+			return -1;
+	}
+	sleep_seconds(BENCH_SECONDS);
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < b->threads; i++) {
+		pthread_join(threads[i].thread, NULL);
+		ops += threads[i].ops;
+	}
+	return ops / (now() - start);
+}
+
+static double bench_alloc_free(const struct bench *b)
+{
+	double rate = run_threads(b, alloc_free_loop);
+
+	drain_all_pages(NULL);
+	return rate;
+}
+
+static uint64_t xorshift64(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Copy one page to another, both picked at random from a pool of frames. */
+static double bench_memcpy(const struct bench *b)
+{
+	struct page **pool = malloc(MEMCPY_POOL_PAGES * sizeof(*pool));
+	uint64_t rng = 0x9e3779b97f4a7c15ULL;
+	double start, elapsed;
+	long copies = 0;
+
+	if (!pool)
+		return -1;
+	for (unsigned long i = 0; i < MEMCPY_POOL_PAGES; i++) {
+		pool[i] = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+		if (!pool[i])
+			return -1;
+	}
+	start = now();
+	do {
+		for (int i = 0; i < 1024; i++) {
+			uint64_t r = xorshift64(&rng);
+			struct page *src = pool[r % MEMCPY_POOL_PAGES];
+			struct page *dst = pool[(r >> 32) % MEMCPY_POOL_PAGES];
+
+			memcpy(page_address(dst), page_address(src), PAGE_SIZE);
+		}
+		copies += 1024;
+		elapsed = now() - start;
+	} while (elapsed < BENCH_SECONDS);
+	for (unsigned long i = 0; i < MEMCPY_POOL_PAGES; i++)
+		__free_pages(pool[i], 0);
+	free(pool);
+	drain_all_pages(NULL);
+	return copies / elapsed;
+}
+
+static const struct bench benches[] = {
+	{ "alloc_free.order0.threads1.pairs_per_s", bench_alloc_free, 0, 1 },
+	{ "alloc_free.order0.threads2.pairs_per_s", bench_alloc_free, 0, 2 },
+	{ "alloc_free.order9.threads1.pairs_per_s", bench_alloc_free, 9, 1 },
+	{ "alloc_free.order9.threads2.pairs_per_s", bench_alloc_free, 9, 2 },
+	{ "memcpy.pages_per_s", bench_memcpy, 0, 1 },
+};
+
+int main(void)
+{
+	struct machine_config cfg = { BENCH_MEMORY, BENCH_CPUS, 10, 9 };
+	int err = machine_init(&cfg);
+
+	if (err) {
+		fprintf(stderr, "bench: machine_init: %s\n", strerror(-err));
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(benches); i++) {
+		double value = benches[i].run(&benches[i]);
+
+		if (value < 0) {
+			fprintf(stderr, "bench: %s failed\n", benches[i].name);
+			return 1;
+		}
+		printf("%s: %.0f\n", benches[i].name, value);
+		fflush(stdout);
+	}
+	machine_exit();
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scenario.h - run a pagelab scenario (docs/scenario.md) from a program,
+ * as `pagelab run` does.
+ *
+ * A scenario is parsed and checked as a whole before anything runs; then
+ * its commands drive a backend (the simulated machine, "sim") and the run
+ * writes a text summary, and optionally a JSON report and an SVG chart.
+ */
+#ifndef PAGELAB_SCENARIO_H
+#define PAGELAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Exit statuses of a run, as `pagelab run` returns them. */
+enum pagelab_run_status {
+	PAGELAB_RUN_PASS = 0,		/* every expect and check held */
+	PAGELAB_RUN_FAIL = 1,		/* an expect, check or command failed */
+	PAGELAB_RUN_ERROR = 2,		/* bad scenario or options; nothing ran */
+	PAGELAB_RUN_INVARIANT = 3,	/* the simulator's own consistency check failed */
+};
+
+/**
+ * struct pagelab_run_options - what pagelab_scenario_run() runs and writes.
+ * @file: the scenario file; NULL runs the built-in default scenario.
+ * @backend: "sim" (NULL means sim) or "kernel".
+ * @json_path: write the JSON report there; "-" is stdout, and then the text
+ *	summary is not printed. NULL: no JSON.
+ * @svg_path: write the SVG chart there; NULL: no chart.
+ * @seed: mixed into every random choice and content of the run.
+ * @deterministic: run background commands inline, in issue order, and let
+ *	sleep advance a virtual clock, so that a run is reproducible.
+ */
+struct pagelab_run_options {
+	const char *file;
+	const char *backend;
+	const char *json_path;
+	const char *svg_path;
+	uint64_t seed;
+	bool deterministic;
+};
+
+/**
+ * pagelab_scenario_run() - parse, check and run a scenario.
+ * @opts: what to run.
+ *
+ * Errors in the scenario are printed as FILE:LINE: message on stderr.
+ * Context: builds and destroys the process's one machine; fails if one
+ * exists. Must not be called concurrently with itself.
+ * Return: an enum pagelab_run_status.
+ */
+int pagelab_scenario_run(const struct pagelab_run_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PAGELAB_SCENARIO_H */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lru.c - the LRU lists: adding new pages, isolating a page for migration
+ * and putting it back, activation, and the final put_page() that takes a
+ * dying page off its list (kernel: mm/swap.c, mm/vmscan.c, mm_inline.h).
+ *
+ * A page is on an LRU list if and only if PG_lru is set; both change under
+ * the lruvec's lru_lock. Isolation clears PG_lru atomically *before* taking
+ * the lock (folio_test_clear_lru), so of several racing isolators exactly
+ * one wins, and a page whose PG_lru is clear is owned by whoever cleared it.
+ *
+ * Deviation: the kernel collects new pages in per-cpu folio batches and
+ * adds them to the lists in bulk (lru_add_drain); pagelab adds each page
+ * directly, so a freshly faulted page is isolatable at once.
+ */
+#include "vm/mm.h"
+
+static struct lruvec *page_lruvec(const struct page *page)
+{
+	return &page_zone(page)->zone_pgdat->__lruvec;
+}
+
+static enum lru_list page_lru(const struct page *page)
+{
+	if (PageUnevictable(page))
+		return LRU_UNEVICTABLE;
+	/* Shared anonymous (shmem) pages are swap-backed: anon lists too. */
+	return (PageActive(page) ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON);
+}
+
+static void update_lru_size(struct page *page, enum lru_list lru, long nr)
+{
+	struct zone *zone = page_zone(page);
+
+	mod_node_page_state(zone->zone_pgdat, NR_LRU_BASE + lru, nr);
+	mod_zone_page_state(zone, NR_ZONE_LRU_BASE + lru, nr);
+}
+
+static void lruvec_add_page(struct lruvec *lruvec, struct page *page)
+{
+	enum lru_list lru = page_lru(page);
+
+	lockdep_assert_held(&lruvec->lru_lock);
+	update_lru_size(page, lru, 1);
+	list_add(&page->lru, &lruvec->lists[lru]);
+}
+
+static void lruvec_del_page(struct lruvec *lruvec, struct page *page)
+{
+	lockdep_assert_held(&lruvec->lru_lock);
+	list_del(&page->lru);
+	update_lru_size(page, page_lru(page), -1);
+}
+
+/**
+ * lruvec_init() - empty LRU lists for a node.
+ * Context: machine boot.
+ */
+void lruvec_init(struct lruvec *lruvec)
+{
+	spin_lock_init(&lruvec->lru_lock, LOCK_CLASS_LRU);
+	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
+		INIT_LIST_HEAD(&lruvec->lists[lru]);
+}
+
+/**
+ * folio_add_lru() - put a page on the LRU list its flags select.
+ * @page: a page with a reference held by the caller, not on an LRU list.
+ * Context: takes lru_lock; does not sleep.
+ */
+void folio_add_lru(struct page *page)
+{
+	struct lruvec *lruvec = page_lruvec(page);
+
+	VM_BUG_ON_PAGE(PageLRU(page), page);
+	VM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
+	spin_lock(&lruvec->lru_lock);
+	SetPageLRU(page);
+	lruvec_add_page(lruvec, page);
+	spin_unlock(&lruvec->lru_lock);
+}
+
+/**
+ * folio_isolate_lru() - take a page off its LRU list for the caller.
+ * @page: a page the caller holds a reference to.
+ *
+ * On success the page has PG_lru clear, an extra reference owned by the
+ * caller, and page->lru free for the caller's private list; the caller
+ * accounts NR_ISOLATED_ANON.
+ * Context: takes lru_lock; the caller must not hold it. Does not sleep.
+ * Return: true if this caller isolated the page, false if it was not on an
+ * LRU list (or another thread isolated it first).
+ */
+bool folio_isolate_lru(struct page *page)
+{
+	struct lruvec *lruvec = page_lruvec(page);
+
+	VM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
+	if (!TestClearPageLRU(page))
+		return false;
+	get_page(page);
+	spin_lock(&lruvec->lru_lock);
+	lruvec_del_page(lruvec, page);
+	spin_unlock(&lruvec->lru_lock);
+	return true;
+}
+
+/**
+ * folio_putback_lru() - return an isolated page to its LRU list and drop
+ * the isolation reference (which may free the page).
+ * Context: takes lru_lock, may take pcp and zone locks; does not sleep.
+ */
+void folio_putback_lru(struct page *page)
+{
+	folio_add_lru(page);
+	put_page(page);
+}
+
+/**
+ * folio_activate() - move a page to the active list (a second reference
+ * seen, as mark_page_accessed does); counts pgactivate.
+ * Context: takes lru_lock. Does nothing to a page not on an LRU list.
+ */
+void folio_activate(struct page *page)
+{
+	struct lruvec *lruvec = page_lruvec(page);
+
+	spin_lock(&lruvec->lru_lock);
+	if (PageLRU(page) && !PageActive(page) && !PageUnevictable(page)) {
+		lruvec_del_page(lruvec, page);
+		SetPageActive(page);
+		lruvec_add_page(lruvec, page);
+		count_vm_event(PGACTIVATE);
+	}
+	spin_unlock(&lruvec->lru_lock);
+}
+
+/**
+ * page_cache_release() - take a page whose last reference is gone off its
+ * LRU list, before it is freed.
+ * Context: takes lru_lock if the page is on a list.
+ */
+void page_cache_release(struct page *page)
+{
+	struct lruvec *lruvec;
+
+	if (!PageLRU(page))
+		return;
+	lruvec = page_lruvec(page);
+	spin_lock(&lruvec->lru_lock);
+	lruvec_del_page(lruvec, page);
+	__ClearPageLRU(page);
+	spin_unlock(&lruvec->lru_lock);
+	__ClearPageActive(page);
+}
+
+/**
+ * put_page() - drop a reference to an order-0 page; the last one takes it
+ * off its LRU list, releases its anon_vma and frees it.
+ * Context: any thread; takes lru_lock, pcp and zone locks on the last put.
+ */
+void put_page(struct page *page)
+{
+	VM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
+	if (!page_ref_dec_and_test(page))
+		return;
+	page_cache_release(page);
+	folio_release_mapping(page);
+	free_unref_page(page, 0);
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * expect_name.c - the names `expect` reads: vmstat.X, ksm.X, balloon.X,
+ * buddy.ZONE.orderN, buddy.free_blocks_orderN, kalloc.K.X, machine.X and
+ * P.R.X. The parser checks the shape of a name and the symbols it uses
+ * (sets, processes, regions, as they stand at its line); whether the
+ * backend has the value is its ->check_name's business.
+ */
+#include <string.h>
+#include "scenario/parser_internal.h"
+
+#define NAME_PARTS 4
+
+static const char families[] = "vmstat.X, ksm.X, balloon.X, buddy.ZONE.orderN, "
+	"buddy.free_blocks_orderN, kalloc.K.X, machine.X or P.R.X";
+
+/* Read-only files of /sys/kernel/mm/ksm; its knobs can be read too. */
+static const char *const ksm_counters[] = {
+	"full_scans", "general_profit", "ksm_zero_pages", "pages_scanned", "pages_shared",
+	"pages_sharing", "pages_skipped", "pages_unshared", "pages_volatile",
+	"stable_node_chains", "stable_node_dups", NULL,
+};
+
+static const char *const balloon_values[] = {
+	"target_pages", "actual_pages", "host_released_bytes", NULL,
+};
+
+static const char *const machine_values[] = {
+	"memory_bytes", "page_size", "struct_page_bytes", "max_order", "pageblock_order",
+	"cpus", "zone_pages", NULL,
+};
+
+static const char *const kalloc_values[] = { "ok", "intact", NULL };
+static const char *const region_values[] = { "intact", "migrated", "migrate_failed", NULL };
+
+struct parts {
+	char *v[NAME_PARTS];
+	unsigned int n;
+};
+
+/* Cut a copy of @text at its dots; false if a part is empty or too many. */
+static bool split_parts(char *copy, struct parts *parts)
+{
+	char *p = copy;
+
+	parts->n = 0;
+	for (;;) {
+		char *dot = strchr(p, '.');
+
+		if (parts->n == NAME_PARTS)
+			return false;
+		parts->v[parts->n++] = p;
+		if (!dot)
+			break;
+		*dot = '\0';
+		p = dot + 1;
+	}
+	for (unsigned int i = 0; i < parts->n; i++)
+		if (!*parts->v[i])
+			return false;
+	return true;
+}
+
+static int value_in(struct parser *p, const char *what, const char *value,
+		    const char *const *list)
+{
+	char names[256] = "";
+	size_t n = 0;
+	unsigned int i;
+
+	if (scn_in_list(value, list))
+		return 0;
+	for (i = 0; list[i]; i++)
+		n += snprintf(names + n, sizeof(names) - min(n, sizeof(names)), "%s%s",
+			      i ? ", " : "", list[i]);
+	return scn_perr(p, "unknown %s '%s' (expected %s)", what, value, names);
+}
+
+/* "orderN" with N in 0..MAX_PAGE_ORDER_CAP. */
+static int order_of(struct parser *p, const char *text, const char *prefix,
+		    unsigned int *order)
+{
+	size_t n = strlen(prefix);
+	uint64_t v;
+
+	if (strncmp(text, prefix, n) || scn_parse_u64(text + n, &v))
+		return -1;
+	if (v > MAX_PAGE_ORDER_CAP)
+		return scn_perr(p, "order %s is out of range (0..%d)", text + n, MAX_PAGE_ORDER_CAP);
+	*order = v;
+	return 0;
+}
+
+static int buddy_name(struct parser *p, const struct parts *parts, struct scn_name *name,
+		      const char *text)
+{
+	if (parts->n == 2 && !order_of(p, parts->v[1], "free_blocks_order", &name->n)) {
+		name->family = SCN_NAME_BUDDY_FREE;
+		return 0;
+	}
+	if (parts->n == 3 && scn_is_name(parts->v[1]) &&
+	    !order_of(p, parts->v[2], "order", &name->n)) {
+		name->family = SCN_NAME_BUDDY_ZONE;
+		name->a = parts->v[1];
+		return 0;
+	}
+	return scn_perr(p, "bad name '%s' (expected buddy.ZONE.orderN or "
+			"buddy.free_blocks_orderN)", text);
+}
+
+static int kalloc_name(struct parser *p, const struct parts *parts, struct scn_name *name,
+		       const char *text)
+{
+	int set;
+
+	if (parts->n != 3)
+		return scn_perr(p, "bad name '%s' (expected kalloc.K.ok or kalloc.K.intact)", text);
+	set = scn_find_set(p, parts->v[1]);
+	if (set < 0)
+		return scn_perr(p, "unknown kalloc set '%s'", parts->v[1]);
+	name->family = SCN_NAME_KALLOC;
+	name->a = parts->v[1];
+	name->b = parts->v[2];
+	name->n = set;
+	return value_in(p, "kalloc value", parts->v[2], kalloc_values);
+}
+
+static int region_name(struct parser *p, const struct parts *parts, struct scn_name *name,
+		       const char *text)
+{
+	struct proc_sym *proc;
+
+	if (parts->n != 3 || !scn_is_name(parts->v[0]))
+		return scn_perr(p, "unknown name '%s' (expected %s)", text, families);
+	proc = scn_find_proc(p, parts->v[0]);
+	if (!proc)
+		return scn_perr(p, "unknown process '%s' in '%s'", parts->v[0], text);
+	if (!scn_find_region(proc, parts->v[1]))
+		return scn_perr(p, "unknown region '%s' of process '%s'", parts->v[1], proc->name);
+	name->family = SCN_NAME_REGION;
+	name->a = parts->v[0];
+	name->b = parts->v[1];
+	name->c = parts->v[2];
+	return value_in(p, "region value", parts->v[2], region_values);
+}
+
+/* vmstat.X, ksm.X, balloon.X, machine.X: a family and one value. */
+static int simple_name(struct parser *p, const struct parts *parts, struct scn_name *name,
+		       const char *text)
+{
+	const char *family = parts->v[0], *value = parts->n == 2 ? parts->v[1] : NULL;
+
+	if (!value || !scn_is_name(value))
+		return scn_perr(p, "bad name '%s' (expected %s.X)", text, family);
+	name->a = value;
+	if (!strcmp(family, "vmstat")) {
+		name->family = SCN_NAME_VMSTAT;
+		return 0;
+	}
+	if (!strcmp(family, "ksm")) {
+		name->family = SCN_NAME_KSM;
+		if (scn_in_list(value, scn_ksm_knobs))
+			return 0;
+		return value_in(p, "KSM counter", value, ksm_counters);
+	}
+	if (!strcmp(family, "balloon")) {
+		name->family = SCN_NAME_BALLOON;
+		return value_in(p, "balloon value", value, balloon_values);
+	}
+	name->family = SCN_NAME_MACHINE;
+	return value_in(p, "machine value", value, machine_values);
+}
+
+/**
+ * scn_parse_expect_name() - read and check the name of an expect.
+ * @p: the parser, at the expect's line.
+ * @text: the name as written.
+ * @name: the parsed name; its strings belong to the script.
+ *
+ * Context: parse time.
+ * Return: 0, or -1 after reporting the line's error.
+ */
+int scn_parse_expect_name(struct parser *p, const char *text, struct scn_name *name)
+{
+	static const char *const simple[] = { "vmstat", "ksm", "balloon", "machine", NULL };
+	char *copy = scn_strdup(p->s, text);
+	struct parts parts;
+
+	memset(name, 0, sizeof(*name));
+	name->text = scn_strdup(p->s, text);
+	if (!split_parts(copy, &parts))
+		return scn_perr(p, "unknown name '%s' (expected %s)", text, families);
+	if (scn_in_list(parts.v[0], simple))
+		return simple_name(p, &parts, name, text);
+	if (!strcmp(parts.v[0], "buddy"))
+		return buddy_name(p, &parts, name, text);
+	if (!strcmp(parts.v[0], "kalloc"))
+		return kalloc_name(p, &parts, name, text);
+	return region_name(p, &parts, name, text);
+}

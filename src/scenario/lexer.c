@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lexer.c - the scenario language's lexical rules: cut a file into lines
+ * and blank-separated tokens (dropping # comments), and read the language's
+ * numbers, sizes, durations, page ranges and names. Every reader is strict:
+ * the whole token must be consumed, and overflow is an error, never a wrap.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "scenario/scenario_internal.h"
+
+/**
+ * scn_lexer_init() - start cutting @text into lines.
+ * @lx: the lexer.
+ * @text: the file's bytes; need not be NUL-terminated and may contain NULs.
+ * @len: its length.
+ *
+ * Context: any; @text must outlive the lexer.
+ */
+void scn_lexer_init(struct scn_lexer *lx, const char *text, size_t len)
+{
+	memset(lx, 0, sizeof(*lx));
+	lx->text = text;
+	lx->len = len;
+}
+
+static int line_push(struct scn_line *l, char *tok)
+{
+	if (l->ntok == l->cap) {
+		unsigned int cap = l->cap ? 2 * l->cap : 8;
+		char **tok_array = realloc(l->tok, cap * sizeof(*tok_array));
+
+		if (!tok_array)
+			return -ENOMEM;
+		l->tok = tok_array;
+		l->cap = cap;
+	}
+	l->tok[l->ntok++] = tok;
+	return 0;
+}
+
+/* Copy one line into l->buf, cut at the comment, and split it into tokens. */
+static int line_split(struct scn_line *l, const char *start, size_t n)
+{
+	char *buf = realloc(l->buf, n + 1), *p;
+	bool in_token = false;
+	size_t i;
+
+	if (!buf)
+		return -ENOMEM;
+	l->buf = buf;
+	memcpy(buf, start, n);
+	buf[n] = '\0';
+	l->ntok = 0;
+	l->bad_char = -1;
+	for (i = 0, p = buf; i < n; i++, p++) {
+		unsigned char c = *p;
+
+		if (c == '#')
+			break;
+		if (c == ' ' || c == '\t' || c == '\r') {
+			*p = '\0';
+			in_token = false;
+			continue;
+		}
+		if ((c < 0x20 || c == 0x7f) && l->bad_char < 0)
+			l->bad_char = c;
+		if (!in_token && line_push(l, p))
+			return -ENOMEM;
+		in_token = true;
+	}
+	*p = '\0';
+	return 0;
+}
+
+/**
+ * scn_lexer_next() - the next line that holds a command.
+ * @lx: the lexer.
+ * @out: the line, valid until the next call.
+ *
+ * Blank and comment-only lines are skipped. A line with a control
+ * character is returned with ->bad_char set, even if it has no tokens.
+ *
+ * Context: any.
+ * Return: 1 and *@out; 0 at the end of the text; -ENOMEM.
+ */
+int scn_lexer_next(struct scn_lexer *lx, struct scn_line **out)
+{
+	while (lx->pos < lx->len) {
+		const char *start = lx->text + lx->pos;
+		const char *nl = memchr(start, '\n', lx->len - lx->pos);
+		size_t n = nl ? (size_t)(nl - start) : lx->len - lx->pos;
+
+		lx->pos += n + (nl ? 1 : 0);
+		lx->lineno++;
+		if (line_split(&lx->line, start, n))
+			return -ENOMEM;
+		if (lx->line.ntok || lx->line.bad_char >= 0) {
+			lx->line.lineno = lx->lineno;
+			*out = &lx->line;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/**
+ * scn_lexer_free() - free the lexer's line buffers.
+ * @lx: the lexer.
+ *
+ * Context: any.
+ */
+void scn_lexer_free(struct scn_lexer *lx)
+{
+	free(lx->line.buf);
+	free(lx->line.tok);
+	memset(&lx->line, 0, sizeof(lx->line));
+}
+
+/**
+ * scn_is_name() - whether @s is a name: [A-Za-z_][A-Za-z0-9_]*.
+ * @s: the token.
+ *
+ * Context: pure.
+ * Return: true if it is.
+ */
+bool scn_is_name(const char *s)
+{
+	const char *p;
+
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (p = s + 1; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+/* Decimal digits at *@s, up to a non-digit; *@s moves past them. */
+static int read_digits(const char **s, uint64_t *out)
+{
+	const char *p = *s;
+	uint64_t v = 0;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*s = p;
+	*out = v;
+	return 0;
+}
+
+/**
+ * scn_parse_u64() - read a non-negative decimal integer.
+ * @s: the text; all of it must be digits.
+ * @out: the value.
+ *
+ * Context: pure.
+ * Return: 0; -EINVAL if @s is not a number; -ERANGE if it overflows.
+ */
+int scn_parse_u64(const char *s, uint64_t *out)
+{
+	int ret = read_digits(&s, out);
+
+	if (ret)
+		return ret;
+	return *s ? -EINVAL : 0;
+}
+
+/**
+ * scn_parse_long() - read a decimal integer with an optional '-'.
+ * @s: the text.
+ * @out: the value.
+ *
+ * Context: pure.
+ * Return: 0; -EINVAL if @s is not a number; -ERANGE if it does not fit a long.
+ */
+int scn_parse_long(const char *s, long *out)
+{
+	bool neg = *s == '-';
+	uint64_t v;
+	int ret = scn_parse_u64(s + neg, &v);
+
+	if (ret)
+		return ret;
+	if (v > (uint64_t)LONG_MAX + neg)
+		return -ERANGE;
+	*out = neg ? (long)(0 - v) : (long)v;
+	return 0;
+}
+
+/**
+ * scn_parse_size() - read a size: an integer with an optional suffix K, M
+ * or G (powers of 1024) or p (4 KiB pages).
+ * @s: the text.
+ * @bytes: the size in bytes.
+ *
+ * Context: pure.
+ * Return: 0; -EINVAL if @s is not a size; -ERANGE if it overflows.
+ */
+int scn_parse_size(const char *s, uint64_t *bytes)
+{
+	unsigned int shift = 0;
+	uint64_t v;
+	int ret = read_digits(&s, &v);
+
+	if (ret)
+		return ret;
+	switch (*s) {
+	case '\0': break;
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'p': shift = PAGE_SHIFT; break;
+	default: return -EINVAL;
+	}
+	if (*s && s[1])
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*bytes = v << shift;
+	return 0;
+}
+
+/**
+ * scn_parse_duration() - read a duration: an integer with ms or s.
+ * @s: the text.
+ * @ms: the duration in milliseconds.
+ *
+ * Context: pure.
+ * Return: 0; -EINVAL if @s is not a duration; -ERANGE if it overflows.
+ */
+int scn_parse_duration(const char *s, uint64_t *ms)
+{
+	uint64_t v;
+	int ret = read_digits(&s, &v);
+
+	if (ret)
+		return ret;
+	if (!strcmp(s, "ms")) {
+		*ms = v;
+		return 0;
+	}
+	if (strcmp(s, "s"))
+		return -EINVAL;
+	if (v > UINT64_MAX / 1000)
+		return -ERANGE;
+	*ms = v * 1000;
+	return 0;
+}
+
+/**
+ * scn_parse_range() - read a page range: A..B or A.
+ * @s: the text.
+ * @first: A.
+ * @last: B, or A when there is no "..B".
+ *
+ * Does not check that A <= B: the caller says so in its own words.
+ *
+ * Context: pure.
+ * Return: 0; -EINVAL if @s is not a range; -ERANGE if a number overflows.
+ */
+int scn_parse_range(const char *s, uint64_t *first, uint64_t *last)
+{
+	int ret = read_digits(&s, first);
+
+	if (ret)
+		return ret;
+	if (!*s) {
+		*last = *first;
+		return 0;
+	}
+	if (strncmp(s, "..", 2))
+		return -EINVAL;
+	return scn_parse_u64(s + 2, last);
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.c - what a run shows: the readable summary (machine; per report
+ * its label, time, buddyinfo and the vmstat counters that changed since the
+ * previous report; expect and check results; PASS or FAIL) and the JSON
+ * report of docs/scenario.md, with exactly the spec's keys:
+ *
+ *   {"backend", "scenario", "machine": {NAME: VALUE},
+ *    "reports": [{"label", "time_s", "vmstat": {}, "ksm": {}, "balloon": {},
+ *                 "buddyinfo": {"ZONE": [free blocks by order]}}],
+ *    "expects": [{"line", "expr", "actual", "ok"}],
+ *    "checks": [{"line", "region", "intact"}]}
+ */
+#include <string.h>
+#include "scenario/scenario_internal.h"
+
+/* ------------------------------------------------------------------ */
+/* Text                                                                */
+
+static void text_machine(const struct scn_results *res, FILE *out)
+{
+	unsigned int i;
+
+	fprintf(out, "pagelab: scenario %s on backend %s\nmachine:", res->scenario,
+		res->backend);
+	for (i = 0; i < res->nmachine; i++)
+		fprintf(out, " %s=%ld", res->machine[i].name, res->machine[i].value);
+	fputc('\n', out);
+}
+
+static void text_buddyinfo(const struct scn_snapshot *snap, FILE *out)
+{
+	unsigned int z, o;
+
+	for (z = 0; z < snap->nbuddy; z++) {
+		const struct scn_buddy_zone *zone = &snap->buddy[z];
+
+		fprintf(out, "  %-8s", "order");
+		for (o = 0; o < zone->nr_orders; o++)
+			fprintf(out, " %7u", o);
+		fprintf(out, "\n  %-8s", zone->zone);
+		for (o = 0; o < zone->nr_orders; o++)
+			fprintf(out, " %7lu", zone->nr_free[o]);
+		fputc('\n', out);
+	}
+}
+
+static const struct scn_counter *find_counter(const struct scn_snapshot *snap,
+					      const char *name)
+{
+	unsigned int i;
+
+	if (!snap)
+		return NULL;
+	for (i = 0; i < snap->nvmstat; i++)
+		if (!strcmp(snap->vmstat[i].name, name))
+			return &snap->vmstat[i];
+	return NULL;
+}
+
+/* The counters that changed since @prev; all non-zero ones if there is none. */
+static void text_vmstat(const struct scn_snapshot *snap, const struct scn_snapshot *prev,
+			FILE *out)
+{
+	unsigned int i, shown = 0;
+
+	fputs(prev ? "  vmstat changed:" : "  vmstat (non-zero):", out);
+	for (i = 0; i < snap->nvmstat; i++) {
+		const struct scn_counter *c = &snap->vmstat[i], *old = find_counter(prev, c->name);
+		long before = old ? old->value : 0;
+
+		if (c->value == before)
+			continue;
+		fprintf(out, "%s %s %ld", shown++ % 4 ? "," : "\n   ", c->name, c->value);
+		if (prev)
+			fprintf(out, " (%+ld)", c->value - before);
+	}
+	fputs(shown ? "\n" : " none\n", out);
+}
+
+static void text_results(const struct scn_results *res, FILE *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < res->nexpects; i++) {
+		const struct scn_expect_result *e = &res->expects[i];
+
+		fprintf(out, "expect line %u: %s: %s (actual %ld)\n", e->line, e->expr,
+			e->ok ? "ok" : "FAILED", e->actual);
+	}
+	for (i = 0; i < res->nchecks; i++) {
+		const struct scn_check_result *c = &res->checks[i];
+
+		fprintf(out, "check  line %u: %s: %s\n", c->line, c->region,
+			c->intact ? "intact" : "FAILED");
+	}
+}
+
+/**
+ * scn_report_text() - print the readable summary of a run.
+ * @res: the run's results.
+ * @out: where to print.
+ *
+ * Context: any; after the run.
+ */
+void scn_report_text(const struct scn_results *res, FILE *out)
+{
+	const struct scn_snapshot *prev = NULL;
+	unsigned int i;
+
+	text_machine(res, out);
+	for (i = 0; i < res->nreports; i++) {
+		const struct scn_snapshot *snap = res->reports[i];
+
+		fprintf(out, "\nreport \"%s\" at %.3fs", snap->label, snap->time_s);
+		if (snap->line)
+			fprintf(out, " (line %u)", snap->line);
+		fputc('\n', out);
+		text_buddyinfo(snap, out);
+		text_vmstat(snap, prev, out);
+		prev = snap;
+	}
+	fputc('\n', out);
+	text_results(res, out);
+	if (res->invariant_error)
+		fprintf(out, "FAIL: invariant check failed: %s\n", res->invariant_error);
+	else if (res->failures)
+		fprintf(out, "FAIL: %u failure%s\n", res->failures, res->failures == 1 ? "" : "s");
+	else
+		fprintf(out, "PASS\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+
+/**
+ * scn_json_string() - print @s as a JSON string, quotes included.
+ * @out: where to print.
+ * @s: UTF-8 or plain bytes; control characters and quotes are escaped.
+ *
+ * Context: any.
+ */
+void scn_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void json_counters(FILE *out, const char *key, const struct scn_counter *c,
+			  unsigned int n, const char *indent)
+{
+	unsigned int i;
+
+	fprintf(out, "%s\"%s\": {", indent, key);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "%s\n%s  ", i ? "," : "", indent);
+		scn_json_string(out, c[i].name);
+		fprintf(out, ": %ld", c[i].value);
+	}
+	if (n)
+		fprintf(out, "\n%s},\n", indent);
+	else
+		fputs("},\n", out);
+}
+
+static void json_buddyinfo(FILE *out, const struct scn_snapshot *snap)
+{
+	unsigned int z, o;
+
+	fputs("      \"buddyinfo\": {", out);
+	for (z = 0; z < snap->nbuddy; z++) {
+		fputs(z ? ", " : "", out);
+		scn_json_string(out, snap->buddy[z].zone);
+		fputs(": [", out);
+		for (o = 0; o < snap->buddy[z].nr_orders; o++)
+			fprintf(out, "%s%lu", o ? ", " : "", snap->buddy[z].nr_free[o]);
+		fputc(']', out);
+	}
+	fputs("}\n", out);
+}
+
+static void json_report(FILE *out, const struct scn_snapshot *snap, bool last)
+{
+	fputs("    {\n      \"label\": ", out);
+	scn_json_string(out, snap->label);
+	fprintf(out, ",\n      \"time_s\": %.3f,\n", snap->time_s);
+	json_counters(out, "vmstat", snap->vmstat, snap->nvmstat, "      ");
+	json_counters(out, "ksm", snap->ksm, snap->nksm, "      ");
+	json_counters(out, "balloon", snap->balloon, snap->nballoon, "      ");
+	json_buddyinfo(out, snap);
+	fprintf(out, "    }%s\n", last ? "" : ",");
+}
+
+static void json_results(FILE *out, const struct scn_results *res)
+{
+	unsigned int i;
+
+	fputs("  \"expects\": [", out);
+	for (i = 0; i < res->nexpects; i++) {
+		const struct scn_expect_result *e = &res->expects[i];
+
+		fprintf(out, "%s\n    {\"line\": %u, \"expr\": ", i ? "," : "", e->line);
+		scn_json_string(out, e->expr);
+		fprintf(out, ", \"actual\": %ld, \"ok\": %s}", e->actual, e->ok ? "true" : "false");
+	}
+	fputs(res->nexpects ? "\n  ],\n  \"checks\": [" : "],\n  \"checks\": [", out);
+	for (i = 0; i < res->nchecks; i++) {
+		const struct scn_check_result *c = &res->checks[i];
+
+		fprintf(out, "%s\n    {\"line\": %u, \"region\": ", i ? "," : "", c->line);
+		scn_json_string(out, c->region);
+		fprintf(out, ", \"intact\": %s}", c->intact ? "true" : "false");
+	}
+	fputs(res->nchecks ? "\n  ]\n" : "]\n", out);
+}
+
+/**
+ * scn_report_json() - write a run's JSON report.
+ * @res: the run's results.
+ * @out: where to write.
+ *
+ * Context: any; after the run.
+ * Return: 0, or -EIO if writing failed.
+ */
+int scn_report_json(const struct scn_results *res, FILE *out)
+{
+	unsigned int i;
+
+	fputs("{\n  \"backend\": ", out);
+	scn_json_string(out, res->backend);
+	fputs(",\n  \"scenario\": ", out);
+	scn_json_string(out, res->scenario);
+	fputs(",\n", out);
+	json_counters(out, "machine", res->machine, res->nmachine, "  ");
+	fputs("  \"reports\": [\n", out);
+	for (i = 0; i < res->nreports; i++)
+		json_report(out, res->reports[i], i + 1 == res->nreports);
+	fputs("  ],\n", out);
+	json_results(out, res);
+	fputs("}\n", out);
+	return fflush(out) || ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * runner.c - runs a checked script on a backend.
+ *
+ * Commands run in order on the calling thread, which is CPU 0. `& CMD`
+ * starts CMD on a thread of its own bound to the next simulated CPU
+ * (round-robin from CPU 1 over the machine's cpus) and goes on at once;
+ * `wait` joins every such thread, and the end of the script does too.
+ * The runner itself executes &, wait, sleep, report and expect; every
+ * other command goes to the backend's ->exec, so nothing here knows what a
+ * machine is.
+ *
+ * Deterministic mode runs a background command inline, in issue order (on
+ * its CPU all the same), and `sleep` advances a virtual clock instead of
+ * sleeping, so the same script and seed give the same report. Daemons,
+ * when they exist, will run as steps on the runner's thread in that mode.
+ *
+ * A monitor thread samples buddyinfo every 50 ms for the SVG chart (not in
+ * deterministic mode, where samples are taken at command boundaries only)
+ * and keeps a progress line on stderr when it is a terminal and the run
+ * has lasted over a second. run->lock guards the results, the clock and
+ * stderr; backends lock their own state.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "scenario/scenario_internal.h"
+
+#define SAMPLE_INTERVAL_NS	50000000L
+#define PROGRESS_AFTER_NS	1000000000ULL
+#define PROGRESS_EVERY_NS	200000000ULL
+#define PROGRESS_WIDTH		70
+
+struct bg_thread {
+	pthread_t tid;
+	struct scn_run *run;
+	const struct scn_cmd *cmd;
+	unsigned int cpu;
+	struct bg_thread *next;
+};
+
+struct monitor {
+	pthread_t tid;
+	pthread_cond_t cond;
+	bool stop;
+	bool tty;
+	uint64_t progress_ns;	/* when the progress line was last drawn */
+};
+
+static int grow(void **array, unsigned int *cap, unsigned int n, size_t size)
+{
+	void *a;
+	unsigned int c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : 16;
+	a = realloc(*array, (size_t)c * size);
+	if (!a)
+		return -ENOMEM;
+	*array = a;
+	*cap = c;
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Seconds since the run started: virtual in deterministic mode. Caller holds run->lock. */
+static double run_time(const struct scn_run *run)
+{
+	if (run->deterministic)
+		return run->virtual_ms / 1000.0;
+	return (now_ns() - run->start_ns) / 1e9;
+}
+
+/**
+ * scn_seed() - a seed for one random choice of the run.
+ * @run: the run.
+ * @value: the command's own seed (seed=S, default 0).
+ *
+ * Context: any.
+ * Return: @value mixed with the run's --seed.
+ */
+uint64_t scn_seed(const struct scn_run *run, uint64_t value)
+{
+	return pattern_mix(run->seed, value);
+}
+
+/* ------------------------------------------------------------------ */
+/* Output to stderr, results                                           */
+
+/* Clear the progress line before anything else goes to stderr. Caller holds run->lock. */
+static void progress_clear(struct scn_run *run)
+{
+	if (!run->progress_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	run->progress_shown = false;
+}
+
+/**
+ * scn_record_failure() - report a failure of a command and go on.
+ * @run: the run.
+ * @cmd: the command; its line is printed.
+ * @fmt: printf format of the message, without FILE:LINE.
+ *
+ * Prints FILE:LINE: message on stderr and makes the run exit 1.
+ * Context: any thread of the run; takes run->lock.
+ */
+void scn_record_failure(struct scn_run *run, const struct scn_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&run->lock);
+	progress_clear(run);
+	fprintf(stderr, "%s:%u: ", run->script->file, cmd->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	run->res.failures++;
+	pthread_mutex_unlock(&run->lock);
+}
+
+/**
+ * scn_record_check() - add a content check to the report's "checks".
+ * @run: the run.
+ * @cmd: the check's command.
+ * @region: what was checked: "kalloc.K" or "P.R".
+ * @intact: whether every block or page matched.
+ *
+ * The caller reports a mismatch with scn_record_failure() itself.
+ * Context: any thread of the run; takes run->lock.
+ */
+void scn_record_check(struct scn_run *run, const struct scn_cmd *cmd, const char *region,
+		      bool intact)
+{
+	struct scn_results *res = &run->res;
+	char *copy = strdup(region);
+
+	pthread_mutex_lock(&run->lock);
+	BUG_ON(!copy || grow((void **)&res->checks, &res->checks_cap, res->nchecks,
+			     sizeof(*res->checks)));
+	res->checks[res->nchecks++] = (struct scn_check_result){ .line = cmd->line,
+								 .region = copy,
+								 .intact = intact };
+	pthread_mutex_unlock(&run->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Samples, progress and the monitor thread                            */
+
+static void take_sample(struct scn_run *run)
+{
+	struct scn_buddy_zone zones[SCN_ZONES_MAX];
+	struct scn_results *res = &run->res;
+	struct scn_sample smp = { 0 };
+	int n = run->be->buddyinfo(run, zones), i;
+	unsigned int o;
+
+	for (i = 0; i < n; i++)
+		for (o = 0; o < zones[i].nr_orders; o++)
+			smp.free_pages[o] += zones[i].nr_free[o] << o;
+	pthread_mutex_lock(&run->lock);
+	smp.time_s = run_time(run);
+	smp.step = run->steps;
+	BUG_ON(grow((void **)&res->samples, &res->samples_cap, res->nsamples,
+		    sizeof(*res->samples)));
+	res->samples[res->nsamples++] = smp;
+	pthread_mutex_unlock(&run->lock);
+}
+
+/* Caller holds run->lock. */
+static void progress_show(struct scn_run *run)
+{
+	const struct scn_cmd *cmd = run->cur_cmd;
+	char line[PROGRESS_WIDTH + 1];
+
+	if (!cmd)
+		return;
+	snprintf(line, sizeof(line), "[%.1fs] line %u/%u: %s",
+		 (now_ns() - run->start_ns) / 1e9, cmd->line, run->script->nlines, cmd->text);
+	fprintf(stderr, "\r\033[K%s", line);
+	fflush(stderr);
+	run->progress_shown = true;
+}
+
+static void *monitor_main(void *arg)
+{
+	struct scn_run *run = arg;
+	struct monitor *mon = run->monitor;
+	struct timespec deadline;
+
+	pthread_mutex_lock(&run->lock);
+	while (!mon->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_nsec += SAMPLE_INTERVAL_NS;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&mon->cond, &run->lock, &deadline);
+		if (mon->stop)
+			break;
+		if (mon->tty && now_ns() - run->start_ns > PROGRESS_AFTER_NS &&
+		    now_ns() - mon->progress_ns > PROGRESS_EVERY_NS) {
+			progress_show(run);
+			mon->progress_ns = now_ns();
+		}
+		if (run->deterministic)
+			continue;
+		pthread_mutex_unlock(&run->lock);
+		take_sample(run);
+		pthread_mutex_lock(&run->lock);
+	}
+	progress_clear(run);
+	pthread_mutex_unlock(&run->lock);
+	return NULL;
+}
+
+static int monitor_start(struct scn_run *run, struct monitor *mon)
+{
+	pthread_condattr_t attr;
+
+	memset(mon, 0, sizeof(*mon));
+	mon->tty = isatty(STDERR_FILENO);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&mon->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	run->monitor = mon;
+	return -pthread_create(&mon->tid, NULL, monitor_main, run);
+}
+
+static void monitor_stop(struct scn_run *run, struct monitor *mon)
+{
+	pthread_mutex_lock(&run->lock);
+	mon->stop = true;
+	pthread_cond_signal(&mon->cond);
+	pthread_mutex_unlock(&run->lock);
+	pthread_join(mon->tid, NULL);
+	pthread_cond_destroy(&mon->cond);
+	run->monitor = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Runner-level commands                                               */
+
+static void do_sleep(struct scn_run *run, uint64_t ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	if (run->deterministic) {
+		pthread_mutex_lock(&run->lock);
+		run->virtual_ms += ms;
+		pthread_mutex_unlock(&run->lock);
+		return;
+	}
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void take_report(struct scn_run *run, const char *label, unsigned int line)
+{
+	struct scn_results *res = &run->res;
+	struct scn_snapshot *snap = calloc(1, sizeof(*snap));
+
+	BUG_ON(!snap);
+	snap->label = strdup(label);
+	snap->line = line;
+	BUG_ON(!snap->label || run->be->snapshot(run, snap));
+	pthread_mutex_lock(&run->lock);
+	snap->time_s = run_time(run);
+	BUG_ON(grow((void **)&res->reports, &res->reports_cap, res->nreports,
+		    sizeof(*res->reports)));
+	res->reports[res->nreports++] = snap;
+	pthread_mutex_unlock(&run->lock);
+}
+
+static bool compare(long actual, enum scn_op op, long value)
+{
+	switch (op) {
+	case SCN_EQ: return actual == value;
+	case SCN_NE: return actual != value;
+	case SCN_LT: return actual < value;
+	case SCN_LE: return actual <= value;
+	case SCN_GT: return actual > value;
+	case SCN_GE: return actual >= value;
+	}
+	BUG();
+}
+
+static void do_expect(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	struct scn_results *res = &run->res;
+	const char *expr = cmd->text + strlen("expect ");
+	long actual = 0;
+	int err = run->be->read(run, &cmd->expect.name, &actual);
+	bool ok = !err && compare(actual, cmd->expect.op, cmd->expect.value);
+
+	if (err)
+		scn_record_failure(run, cmd, "expect failed: %s (cannot read %s: %s)", expr,
+				   cmd->expect.name.text, strerror(-err));
+	else if (!ok)
+		scn_record_failure(run, cmd, "expect failed: %s (actual %ld)", expr, actual);
+	pthread_mutex_lock(&run->lock);
+	BUG_ON(grow((void **)&res->expects, &res->expects_cap, res->nexpects,
+		    sizeof(*res->expects)));
+	res->expects[res->nexpects++] = (struct scn_expect_result){
+		.line = cmd->line, .expr = expr, .actual = actual, .ok = ok };
+	pthread_mutex_unlock(&run->lock);
+}
+
+/* Run one command on this thread, then count it and sample the machine. */
+static void exec_cmd(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	int err = 0;
+
+	switch (cmd->verb) {
+	case SCN_SLEEP:
+		do_sleep(run, cmd->sleep.ms);
+		break;
+	case SCN_REPORT:
+		take_report(run, cmd->report.label, cmd->line);
+		break;
+	case SCN_EXPECT:
+		do_expect(run, cmd);
+		break;
+	case SCN_WAIT:
+		BUG();	/* the main loop joins */
+	default:
+		err = run->be->exec(run, cmd);
+		break;
+	}
+	if (err)
+		scn_record_failure(run, cmd, "%s failed: %s", scn_verb_name(cmd->verb),
+				   strerror(-err));
+	pthread_mutex_lock(&run->lock);
+	run->steps++;
+	pthread_mutex_unlock(&run->lock);
+	take_sample(run);
+}
+
+/* ------------------------------------------------------------------ */
+/* Background commands                                                 */
+
+static void *bg_main(void *arg)
+{
+	struct bg_thread *t = arg;
+
+	cpu_bind_current(t->cpu);
+	exec_cmd(t->run, t->cmd);
+	return NULL;
+}
+
+static unsigned int next_cpu(struct scn_run *run)
+{
+	unsigned int cpus = run->script->machine.cpus;
+
+	run->next_cpu = (run->next_cpu + 1) % cpus;
+	return run->next_cpu;
+}
+
+static void start_background(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	struct bg_thread *t = calloc(1, sizeof(*t));
+	int err;
+
+	BUG_ON(!t);
+	*t = (struct bg_thread){ .run = run, .cmd = cmd, .cpu = next_cpu(run) };
+	if (run->deterministic) {
+		cpu_bind_current(t->cpu);
+		exec_cmd(run, cmd);
+		cpu_bind_current(0);
+		free(t);
+		return;
+	}
+	err = pthread_create(&t->tid, NULL, bg_main, t);
+	if (err) {
+		scn_record_failure(run, cmd, "cannot start a thread: %s", strerror(err));
+		free(t);
+		return;
+	}
+	t->next = run->bg;
+	run->bg = t;
+}
+
+static void join_all(struct scn_run *run)
+{
+	while (run->bg) {
+		struct bg_thread *t = run->bg;
+
+		run->bg = t->next;
+		pthread_join(t->tid, NULL);
+		free(t);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* A run                                                               */
+
+static void read_machine(struct scn_run *run)
+{
+	static const char *const values[] = { "memory_bytes", "page_size", "struct_page_bytes",
+					      "max_order", "pageblock_order", "cpus",
+					      "zone_pages" };
+	struct scn_results *res = &run->res;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(values); i++) {
+		struct scn_name name = { .family = SCN_NAME_MACHINE, .a = values[i] };
+		struct scn_counter *c = &res->machine[res->nmachine];
+
+		if (run->be->read(run, &name, &c->value))
+			continue;
+		snprintf(c->name, sizeof(c->name), "%s", values[i]);
+		if (!strcmp(values[i], "max_order"))
+			res->max_order = c->value;
+		res->nmachine++;
+	}
+}
+
+static void run_commands(struct scn_run *run)
+{
+	const struct scn_script *s = run->script;
+	unsigned int i;
+
+	for (i = 0; i < s->ncmds; i++) {
+		const struct scn_cmd *cmd = &s->cmds[i];
+
+		pthread_mutex_lock(&run->lock);
+		run->cur_cmd = cmd;
+		pthread_mutex_unlock(&run->lock);
+		if (cmd->verb == SCN_WAIT)
+			join_all(run);
+		else if (cmd->background)
+			start_background(run, cmd);
+		else
+			exec_cmd(run, cmd);
+	}
+	join_all(run);
+}
+
+/* The end: the final report, then the backend's own consistency check. */
+static void finish(struct scn_run *run)
+{
+	char msg[512];
+
+	take_report(run, "end", 0);
+	if (run->be->finish(run, msg, sizeof(msg)))
+		run->res.invariant_error = strdup(msg);
+}
+
+/**
+ * scn_run() - run a script that parsed without errors.
+ * @s: the script.
+ * @be: the backend it was checked for.
+ * @opts: seed and deterministic mode.
+ * @res: receives everything the run produced; free with scn_results_free().
+ *
+ * Context: builds and destroys the backend's machine; starts and joins
+ * every thread it uses. Failures are printed on stderr as they happen.
+ * Return: an enum pagelab_run_status.
+ */
+int scn_run(const struct scn_script *s, const struct scn_backend *be,
+	    const struct pagelab_run_options *opts, struct scn_results *res)
+{
+	struct scn_run run = { .script = s, .be = be, .seed = opts->seed,
+			       .deterministic = opts->deterministic };
+	struct monitor mon;
+	char msg[256];
+
+	memset(res, 0, sizeof(*res));
+	run.res.backend = be->name;
+	run.res.deterministic = opts->deterministic;
+	if (be->init(&run, msg, sizeof(msg))) {
+		fprintf(stderr, "pagelab: %s\n", msg);
+		*res = run.res;
+		return PAGELAB_RUN_ERROR;
+	}
+	pthread_mutex_init(&run.lock, NULL);
+	run.start_ns = now_ns();
+	read_machine(&run);
+	BUG_ON(monitor_start(&run, &mon));
+	take_sample(&run);
+	run_commands(&run);
+	monitor_stop(&run, &mon);
+	finish(&run);
+	be->exit(&run);
+	pthread_mutex_destroy(&run.lock);
+	*res = run.res;
+	if (res->invariant_error)
+		return PAGELAB_RUN_INVARIANT;
+	return res->failures ? PAGELAB_RUN_FAIL : PAGELAB_RUN_PASS;
+}
+
+/**
+ * scn_results_free() - free what scn_run() produced.
+ * @res: the results.
+ *
+ * Context: any.
+ */
+void scn_results_free(struct scn_results *res)
+{
+	unsigned int i;
+
+	for (i = 0; i < res->nreports; i++) {
+		free(res->reports[i]->label);
+		free(res->reports[i]);
+	}
+	for (i = 0; i < res->nchecks; i++)
+		free(res->checks[i].region);
+	free(res->reports);
+	free(res->expects);
+	free(res->checks);
+	free(res->samples);
+	free(res->invariant_error);
+	memset(res, 0, sizeof(*res));
+}

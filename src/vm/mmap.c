@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmap.c - address spaces and their VMAs: creating and destroying an mm,
+ * mapping and unmapping anonymous regions, MADV_DONTNEED.
+ *
+ * VMAs of an mm are kept on a list sorted by address (the kernel uses a
+ * maple tree; pagelab's processes have a handful of regions). New regions
+ * are placed bottom-up from MMAP_BASE with a one-page guard gap between
+ * them, and an address is never reused, so stale addresses fault.
+ * munmap() takes whole VMAs only: pagelab has no VMA splitting yet (a
+ * documented limitation; the scenario language unmaps whole regions).
+ *
+ * Every live mm is on mm_list (kernel: init_mm.mmlist) so the invariant
+ * checker can visit every page table.
+ */
+#include <stdlib.h>
+#include "vm/mm.h"
+
+#define MMAP_BASE 0x10000000UL
+
+static LIST_HEAD(mm_list);
+static pthread_mutex_t mm_list_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * mm_alloc() - a new, empty address space.
+ * Context: may allocate; takes mm_list_lock. Return: the mm, or NULL.
+ */
+struct mm_struct *mm_alloc(void)
+{
+	struct mm_struct *mm = calloc(1, sizeof(*mm));
+
+	if (!mm)
+		return NULL;
+	init_rwsem(&mm->mmap_lock, LOCK_CLASS_MMAP);
+	spin_lock_init(&mm->page_table_lock, LOCK_CLASS_PTL);
+	INIT_LIST_HEAD(&mm->mmap);
+	mm->mmap_base = MMAP_BASE;
+	if (pgd_alloc(mm)) {
+		destroy_rwsem(&mm->mmap_lock);
+		spin_lock_destroy(&mm->page_table_lock);
+		free(mm);
+		return NULL;
+	}
+	pthread_mutex_lock(&mm_list_lock);
+	list_add_tail(&mm->mmlist, &mm_list);
+	pthread_mutex_unlock(&mm_list_lock);
+	return mm;
+}
+
+/**
+ * find_vma() - the VMA containing @addr, or NULL.
+ * Context: mmap_lock held.
+ */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	list_for_each_entry(vma, &mm->mmap, vm_list)
+		if (addr >= vma->vm_start && addr < vma->vm_end)
+			return vma;
+	return NULL;
+}
+
+static struct vm_area_struct *vma_alloc(struct mm_struct *mm, unsigned long start,
+					unsigned long len, unsigned long flags)
+{
+	struct vm_area_struct *vma = calloc(1, sizeof(*vma));
+
+	if (!vma)
+		return NULL;
+	vma->vm_mm = mm;
+	vma->vm_start = start;
+	vma->vm_end = start + len;
+	vma->vm_flags = flags;
+	INIT_LIST_HEAD(&vma->anon_vma_chain);
+	INIT_LIST_HEAD(&vma->shared);
+	return vma;
+}
+
+/* Link @vma into @mm's sorted list and, if shared, its region's i_mmap. */
+static void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *pos;
+
+	list_for_each_entry(pos, &mm->mmap, vm_list)
+		if (pos->vm_start > vma->vm_start)
+			break;
+	list_add_tail(&vma->vm_list, &pos->vm_list);
+	if (vma->vm_mapping) {
+		down_write(&vma->vm_mapping->i_mmap_rwsem);
+		list_add_tail(&vma->shared, &vma->vm_mapping->i_mmap);
+		up_write(&vma->vm_mapping->i_mmap_rwsem);
+	}
+}
+
+/**
+ * vma_dup() - a copy of @src for the child mm @mm at fork: same range,
+ * flags and memory object; no anon_vma yet.
+ * Context: both mmap_locks held for write. Return: the VMA, linked, or NULL.
+ */
+struct vm_area_struct *vma_dup(struct mm_struct *mm, struct vm_area_struct *src)
+{
+	struct vm_area_struct *vma = vma_alloc(mm, src->vm_start,
+					       src->vm_end - src->vm_start, src->vm_flags);
+
+	if (!vma)
+		return NULL;
+	vma->vm_pgoff = src->vm_pgoff;
+	vma->vm_mapping = src->vm_mapping;
+	if (vma->vm_mapping)
+		shmem_get_mapping(vma->vm_mapping);
+	vma_link(mm, vma);
+	return vma;
+}
+
+/**
+ * do_mmap() - map @len bytes of new anonymous memory, private or shared.
+ * Context: takes mmap_lock for write; may allocate.
+ * Return: 0 with the address in *@addrp; -EINVAL for a zero or unaligned
+ * length; -ENOMEM.
+ */
+int do_mmap(struct mm_struct *mm, unsigned long len, bool shared, unsigned long *addrp)
+{
+	unsigned long flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE |
+			      (shared ? VM_SHARED : 0);
+	struct vm_area_struct *vma;
+	int err = 0;
+
+	if (!len || len & ~PAGE_MASK || len > TASK_SIZE - MMAP_BASE)
+		return -EINVAL;
+	mmap_write_lock(mm);
+	if (mm->mmap_base + len > TASK_SIZE) {
+		err = -ENOMEM;
+		goto out;
+	}
+	vma = vma_alloc(mm, mm->mmap_base, len, flags);
+	if (!vma) {
+		err = -ENOMEM;
+		goto out;
+	}
+	vma->vm_pgoff = shared ? 0 : vma->vm_start >> PAGE_SHIFT;
+	if (shared) {
+		vma->vm_mapping = shmem_create(len >> PAGE_SHIFT);
+		if (!vma->vm_mapping) {
+			free(vma);
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	vma_link(mm, vma);
+	mm->mmap_base = vma->vm_end + PAGE_SIZE;
+	*addrp = vma->vm_start;
+out:
+	mmap_write_unlock(mm);
+	return err;
+}
+
+/* Unmap @vma completely and free it. Context: mmap_lock held for write. */
+static void remove_vma(struct vm_area_struct *vma)
+{
+	zap_page_range(vma, vma->vm_start, vma->vm_end);
+	unlink_anon_vmas(vma);
+	if (vma->vm_mapping) {
+		down_write(&vma->vm_mapping->i_mmap_rwsem);
+		list_del(&vma->shared);
+		up_write(&vma->vm_mapping->i_mmap_rwsem);
+		shmem_put_mapping(vma->vm_mapping);
+	}
+	list_del(&vma->vm_list);
+	free_empty_pgtables(vma->vm_mm, vma->vm_start, vma->vm_end);
+	free(vma);
+}
+
+/**
+ * do_munmap() - unmap the whole VMA that starts at @addr and is @len long.
+ * Context: takes mmap_lock for write; waits for in-flight accesses.
+ * Return: 0, or -EINVAL if no VMA is exactly [addr, addr + len).
+ */
+int do_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
+{
+	struct vm_area_struct *vma;
+	int err = -EINVAL;
+
+	mmap_write_lock(mm);
+	vma = find_vma(mm, addr);
+	if (vma && vma->vm_start == addr && vma->vm_end == addr + len) {
+		remove_vma(vma);
+		err = 0;
+	}
+	mmap_write_unlock(mm);
+	return err;
+}
+
+/**
+ * madvise_dontneed() - MADV_DONTNEED on [addr, addr + len): drop the
+ * mappings; private pages read as zero afterwards, shared ones keep their
+ * contents in the region.
+ * Context: takes mmap_lock for read. Return: 0, or -EINVAL if the range is
+ * not inside one VMA.
+ */
+int madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len)
+{
+	struct vm_area_struct *vma;
+	int err = -EINVAL;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, addr);
+	if (vma && addr + len <= vma->vm_end && !(len & ~PAGE_MASK) && !(addr & ~PAGE_MASK)) {
+		zap_page_range(vma, addr, addr + len);
+		err = 0;
+	}
+	mmap_read_unlock(mm);
+	return err;
+}
+
+/**
+ * mmput() - the process exits: unmap everything and free the mm.
+ * Context: no CPU thread uses @mm any more; takes mmap_lock for write.
+ */
+void mmput(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma, *next;
+
+	mmap_write_lock(mm);
+	list_for_each_entry_safe(vma, next, &mm->mmap, vm_list)
+		remove_vma(vma);
+	free_all_pgtables(mm);
+	mmap_write_unlock(mm);
+	pthread_mutex_lock(&mm_list_lock);
+	list_del(&mm->mmlist);
+	pthread_mutex_unlock(&mm_list_lock);
+	destroy_rwsem(&mm->mmap_lock);
+	spin_lock_destroy(&mm->page_table_lock);
+	free(mm);
+}
+
+/**
+ * for_each_mm() - call @fn on every live mm.
+ * Context: holds mm_list_lock across the calls: @fn must not create or
+ * destroy an mm. Used by the invariant checker at quiescent points.
+ */
+void for_each_mm(void (*fn)(struct mm_struct *mm, void *arg), void *arg)
+{
+	struct mm_struct *mm;
+
+	pthread_mutex_lock(&mm_list_lock);
+	list_for_each_entry(mm, &mm_list, mmlist)
+		fn(mm, arg);
+	pthread_mutex_unlock(&mm_list_lock);
+}

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pgtable.c - page tables: allocation, walks with and without the
+ * page-table lock, and freeing tables that no longer map anything.
+ *
+ * Tables are order-0 unmovable frames from the buddy allocator, marked
+ * PageTable, counted in NR_PAGETABLE. Each one carries its own lock (the
+ * kernel's split PTE lock) allocated beside it and pointed to by
+ * page->private, as the kernel does when spinlock_t is too large to live
+ * in struct page (ALLOC_SPLIT_PTLOCKS). Only the PTE-level lock is used;
+ * upper levels are populated under mm->page_table_lock.
+ *
+ * Readers: the simulated MMU walks without locks (pte_offset_lockless);
+ * every table and entry is read with acquire loads, and a table is freed
+ * only after its parent entry is cleared and flush_tlb_wait() has seen
+ * every in-flight access finish, so a lockless walker never reads a freed
+ * table. rmap walkers take the PTE lock (pte_offset_map_lock) and are
+ * excluded from tables being freed because the VMA was first unlinked from
+ * the rmap under the anon_vma / i_mmap locks.
+ */
+#include <stdlib.h>
+#include "vm/mm.h"
+
+#define TABLE_PRESENT	_PAGE_PRESENT
+
+static unsigned long *table_of_pfn(unsigned long pfn)
+{
+	return page_address(pfn_to_page(pfn));
+}
+
+static unsigned long *next_table(unsigned long *entry)
+{
+	unsigned long e = __atomic_load_n(entry, __ATOMIC_ACQUIRE);
+
+	return e & TABLE_PRESENT ? table_of_pfn((e & PTE_PFN_MASK) >> PAGE_SHIFT) : NULL;
+}
+
+static struct page *table_page(const unsigned long *table)
+{
+	return pfn_to_page(((unsigned char *)table - machine.arena) >> PAGE_SHIFT);
+}
+
+static struct page *pgtable_alloc(struct mm_struct *mm)
+{
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, 0);
+	spinlock_t *ptl;
+
+	if (!page)
+		return NULL;
+	ptl = malloc(sizeof(*ptl));
+	if (!ptl) {
+		__free_pages(page, 0);
+		return NULL;
+	}
+	spin_lock_init(ptl, LOCK_CLASS_PTL);
+	page->private = (unsigned long)ptl;
+	__SetPageTable(page);
+	mod_node_page_state(page_zone(page)->zone_pgdat, NR_PAGETABLE, 1);
+	__atomic_fetch_add(&mm->pgtables_bytes, PAGE_SIZE, __ATOMIC_RELAXED);
+	return page;
+}
+
+static void pgtable_free(struct mm_struct *mm, struct page *page)
+{
+	spinlock_t *ptl = (spinlock_t *)page->private;
+
+	spin_lock_destroy(ptl);
+	free(ptl);
+	page->private = 0;
+	__ClearPageTable(page);
+	mod_node_page_state(page_zone(page)->zone_pgdat, NR_PAGETABLE, -1);
+	__atomic_fetch_sub(&mm->pgtables_bytes, PAGE_SIZE, __ATOMIC_RELAXED);
+	__free_pages(page, 0);
+}
+
+/** page_is_pgtable() - is @page a page-table page? */
+bool page_is_pgtable(const struct page *page)
+{
+	return PageTable(page);
+}
+
+/**
+ * pgd_alloc() - give @mm its top-level table.
+ * Context: mm creation. Return: 0 or -ENOMEM.
+ */
+int pgd_alloc(struct mm_struct *mm)
+{
+	struct page *page = pgtable_alloc(mm);
+
+	if (!page)
+		return -ENOMEM;
+	mm->pgd_pfn = page_to_pfn(page);
+	return 0;
+}
+
+/* The PMD entry covering @addr, or NULL if an upper table is missing. */
+static unsigned long *pmd_entry_lockless(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long *pgd = table_of_pfn(mm->pgd_pfn);
+	unsigned long *pud = next_table(&pgd[pgd_index(addr)]);
+	unsigned long *pmd = pud ? next_table(&pud[pud_index(addr)]) : NULL;
+
+	return pmd ? &pmd[pmd_index(addr)] : NULL;
+}
+
+/**
+ * pte_offset_lockless() - the PTE for @addr, found without locks, as the
+ * MMU finds it.
+ * Context: inside tlb_access_begin()/end(), or with the PTE lock about to
+ * be taken by pte_offset_map_lock(). Return: the entry, or NULL if no PTE
+ * table covers @addr.
+ */
+pte_t *pte_offset_lockless(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long *pmd = pmd_entry_lockless(mm, addr);
+	unsigned long *pte = pmd ? next_table(pmd) : NULL;
+
+	return pte ? (pte_t *)&pte[pte_index(addr)] : NULL;
+}
+
+/** pte_lockptr() - the lock of the PTE table holding @ptep. */
+spinlock_t *pte_lockptr(pte_t *ptep)
+{
+	unsigned long *table = (unsigned long *)ALIGN_DOWN((uintptr_t)ptep, PAGE_SIZE);
+
+	return (spinlock_t *)table_page(table)->private;
+}
+
+/**
+ * pte_offset_map_lock() - the PTE for @addr with its page-table lock held.
+ * Context: the mm's tables cannot be freed under the caller (mmap_lock, or
+ * an rmap lock covering the VMA). Takes the PTE lock.
+ * Return: the entry with *@ptlp locked, or NULL if no PTE table exists.
+ */
+pte_t *pte_offset_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp)
+{
+	pte_t *ptep = pte_offset_lockless(mm, addr);
+
+	if (!ptep)
+		return NULL;
+	*ptlp = pte_lockptr(ptep);
+	spin_lock(*ptlp);
+	return ptep;
+}
+
+/* Make sure *@entry points at a table, allocating one if needed. */
+static unsigned long *table_alloc(struct mm_struct *mm, unsigned long *entry)
+{
+	unsigned long *table = next_table(entry);
+	struct page *page;
+
+	if (table)
+		return table;
+	page = pgtable_alloc(mm);
+	if (!page)
+		return NULL;
+	spin_lock(&mm->page_table_lock);
+	table = next_table(entry);
+	if (!table) {
+		__atomic_store_n(entry, PFN_PHYS(page_to_pfn(page)) | TABLE_PRESENT,
+				 __ATOMIC_RELEASE);
+		table = page_address(page);
+		page = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	if (page)
+		pgtable_free(mm, page);
+	return table;
+}
+
+/**
+ * pte_alloc_map_lock() - the PTE for @addr with its lock held, allocating
+ * missing tables.
+ * Context: mmap_lock held. Takes mm->page_table_lock to populate tables,
+ * then the PTE lock. Return: the entry, or NULL if a table could not be
+ * allocated (the caller reports -ENOMEM).
+ */
+pte_t *pte_alloc_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp)
+{
+	unsigned long *pgd = table_of_pfn(mm->pgd_pfn);
+	unsigned long *pud = table_alloc(mm, &pgd[pgd_index(addr)]);
+	unsigned long *pmd = pud ? table_alloc(mm, &pud[pud_index(addr)]) : NULL;
+	unsigned long *pte = pmd ? table_alloc(mm, &pmd[pmd_index(addr)]) : NULL;
+
+	if (!pte)
+		return NULL;
+	*ptlp = pte_lockptr((pte_t *)pte);
+	spin_lock(*ptlp);
+	return (pte_t *)&pte[pte_index(addr)];
+}
+
+/**
+ * walk_pte_range_locked() - call @fn on every PTE slot of [start, end)
+ * that has a PTE table, with that table's lock held.
+ * Context: mmap_lock held; takes each PTE lock in turn.
+ */
+void walk_pte_range_locked(struct mm_struct *mm, unsigned long start, unsigned long end,
+			   pte_range_fn fn, void *arg)
+{
+	unsigned long addr = start;
+
+	while (addr < end) {
+		unsigned long next = min((addr & PMD_MASK) + PMD_SIZE, end);
+		spinlock_t *ptl;
+		pte_t *ptep = pte_offset_map_lock(mm, addr, &ptl);
+
+		if (ptep) {
+			for (; addr < next; addr += PAGE_SIZE, ptep++)
+				fn(mm, ptep, addr, arg);
+			spin_unlock(ptl);
+		}
+		addr = next;
+	}
+}
+
+static bool table_empty(const unsigned long *table)
+{
+	for (int i = 0; i < PTRS_PER_TABLE; i++)
+		if (__atomic_load_n(&table[i], __ATOMIC_RELAXED))
+			return false;
+	return true;
+}
+
+/* Clear @entry if the table it points to is empty; collect the table. */
+static bool unhook_if_empty(unsigned long *entry, struct list_head *freed)
+{
+	unsigned long *table = next_table(entry);
+
+	if (!table || !table_empty(table))
+		return false;
+	__atomic_store_n(entry, 0, __ATOMIC_RELEASE);
+	list_add(&table_page(table)->lru, freed);
+	return true;
+}
+
+static void free_unhooked(struct mm_struct *mm, struct list_head *freed)
+{
+	struct page *page, *next;
+
+	if (list_empty(freed))
+		return;
+	flush_tlb_wait();
+	list_for_each_entry_safe(page, next, freed, lru) {
+		list_del(&page->lru);
+		pgtable_free(mm, page);
+	}
+}
+
+static const int level_shift[] = { PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT };
+
+/* Unhook the empty tables under the entries of @table covering [start, end). */
+static void unhook_empty_tables(unsigned long *table, int level, unsigned long start,
+				unsigned long end, struct list_head *freed)
+{
+	unsigned long size = 1UL << level_shift[level];
+
+	for (unsigned long addr = start; addr < end; addr = ALIGN_DOWN(addr, size) + size) {
+		unsigned long *entry = &table[(addr >> level_shift[level]) & (PTRS_PER_TABLE - 1)];
+		unsigned long *child = next_table(entry);
+
+		if (!child)
+			continue;
+		if (level + 1 < (int)ARRAY_SIZE(level_shift))
+			unhook_empty_tables(child, level + 1, addr,
+					    min(end, ALIGN_DOWN(addr, size) + size), freed);
+		unhook_if_empty(entry, freed);
+	}
+}
+
+/**
+ * free_empty_pgtables() - free the PTE, PMD and PUD tables of
+ * [start, end) that no longer map anything.
+ * Context: mmap_lock held for write; the range's VMAs are already unlinked
+ * from the rmap. Takes mm->page_table_lock; waits for in-flight accesses
+ * before freeing.
+ */
+void free_empty_pgtables(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	LIST_HEAD(freed);
+
+	spin_lock(&mm->page_table_lock);
+	unhook_empty_tables(table_of_pfn(mm->pgd_pfn), 0, start, end, &freed);
+	spin_unlock(&mm->page_table_lock);
+	free_unhooked(mm, &freed);
+}
+
+/**
+ * free_all_pgtables() - free every table of @mm, the top level included.
+ * Context: exit; every mapping is gone and no CPU uses @mm any more.
+ */
+void free_all_pgtables(struct mm_struct *mm)
+{
+	unsigned long *pgd = table_of_pfn(mm->pgd_pfn);
+
+	free_empty_pgtables(mm, 0, TASK_SIZE);
+	BUG_ON(!table_empty(pgd));
+	pgtable_free(mm, table_page(pgd));
+	mm->pgd_pfn = 0;
+}
+
+static void walk_table(unsigned long *table, int level, unsigned long base,
+		       void (*fn)(pte_t pte, unsigned long addr, void *arg), void *arg)
+{
+	for (int i = 0; i < PTRS_PER_TABLE; i++) {
+		unsigned long *child;
+
+		if (level == (int)ARRAY_SIZE(level_shift)) {
+			pte_t pte = ptep_get((pte_t *)&table[i]);
+
+			if (!pte_none(pte))
+				fn(pte, base + ((unsigned long)i << PAGE_SHIFT), arg);
+			continue;
+		}
+		child = next_table(&table[i]);
+		if (child)
+			walk_table(child, level + 1,
+				   base + ((unsigned long)i << level_shift[level]), fn, arg);
+	}
+}
+
+/**
+ * walk_all_ptes() - call @fn on every non-empty PTE of @mm.
+ * Context: the mm is quiescent (the invariant checker); takes no lock.
+ */
+void walk_all_ptes(struct mm_struct *mm, void (*fn)(pte_t pte, unsigned long addr, void *arg),
+		   void *arg)
+{
+	walk_table(table_of_pfn(mm->pgd_pfn), 0, 0, fn, arg);
+}
+
+static unsigned long count_tables(unsigned long *table, int level)
+{
+	unsigned long n = 1;
+
+	if (level == (int)ARRAY_SIZE(level_shift))
+		return 1;
+	for (int i = 0; i < PTRS_PER_TABLE; i++) {
+		unsigned long *child = next_table(&table[i]);
+
+		if (child)
+			n += count_tables(child, level + 1);
+	}
+	return n;
+}
+
+/**
+ * mm_pgtable_pages() - the number of page-table pages @mm holds.
+ * Context: the mm is quiescent; takes no lock.
+ */
+unsigned long mm_pgtable_pages(struct mm_struct *mm)
+{
+	return count_tables(table_of_pfn(mm->pgd_pfn), 0);
+}

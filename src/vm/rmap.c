@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rmap.c - the reverse map: anon_vmas and their chains, adding and removing
+ * a page's mappings, and walking every PTE that maps a page.
+ *
+ * anon_vma lifetime: an anon_vma is freed when its reference count drops to
+ * zero. References are held by each anon_vma_chain linking it to a VMA, by
+ * each anonymous page whose mapping points at it (from its first mapping
+ * until the page is freed; see mm_types.h for why this differs from
+ * Linux), by each non-root anon_vma on its root, and briefly by anyone who
+ * needs it to stay (get_anon_vma()).
+ *
+ * Locking (docs/locking.md): the chains of an anon_vma tree are changed
+ * under the root's rwsem held for write and walked with it held for read;
+ * a VMA's own chain list changes under the mm's mmap_lock held for write
+ * (fork, munmap) or, for the first anon_vma of a VMA, under
+ * mm->page_table_lock with the mmap_lock held for read (a fault).
+ */
+#include <stdlib.h>
+#include "vm/mm.h"
+
+static struct anon_vma *anon_vma_alloc(struct anon_vma *root)
+{
+	struct anon_vma *anon_vma = calloc(1, sizeof(*anon_vma));
+
+	if (!anon_vma)
+		return NULL;
+	anon_vma->refcount = 1;
+	INIT_LIST_HEAD(&anon_vma->chains);
+	if (root) {
+		anon_vma->root = root;
+		get_anon_vma(root);
+	} else {
+		anon_vma->root = anon_vma;
+		init_rwsem(&anon_vma->rwsem, LOCK_CLASS_ANON_VMA);
+	}
+	return anon_vma;
+}
+
+/** get_anon_vma() - take a reference. Context: the caller holds one already. */
+void get_anon_vma(struct anon_vma *anon_vma)
+{
+	VM_BUG_ON(__atomic_load_n(&anon_vma->refcount, __ATOMIC_RELAXED) <= 0);
+	__atomic_fetch_add(&anon_vma->refcount, 1, __ATOMIC_RELAXED);
+}
+
+/**
+ * put_anon_vma() - drop a reference; the last one frees the anon_vma and
+ * drops its reference on the root.
+ * Context: no anon_vma lock of this tree held (the free may take none, but
+ * the caller's lock would be freed under it).
+ */
+void put_anon_vma(struct anon_vma *anon_vma)
+{
+	struct anon_vma *root = anon_vma->root;
+
+	if (__atomic_sub_fetch(&anon_vma->refcount, 1, __ATOMIC_ACQ_REL))
+		return;
+	VM_BUG_ON(!list_empty(&anon_vma->chains));
+	if (root == anon_vma)
+		destroy_rwsem(&anon_vma->rwsem);
+	free(anon_vma);
+	if (root != anon_vma)
+		put_anon_vma(root);
+}
+
+static void anon_vma_lock_write(struct anon_vma *anon_vma)
+{
+	down_write(&anon_vma->root->rwsem);
+}
+
+static void anon_vma_unlock_write(struct anon_vma *anon_vma)
+{
+	up_write(&anon_vma->root->rwsem);
+}
+
+/* Link @vma to @anon_vma through @avc. Context: the root rwsem held for write. */
+static void anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma_chain *avc,
+				struct anon_vma *anon_vma)
+{
+	avc->vma = vma;
+	avc->anon_vma = anon_vma;
+	get_anon_vma(anon_vma);
+	list_add(&avc->same_vma, &vma->anon_vma_chain);
+	list_add_tail(&avc->same_anon_vma, &anon_vma->chains);
+}
+
+static int anon_vma_link_new_chain(struct vm_area_struct *vma, struct anon_vma *anon_vma)
+{
+	struct anon_vma_chain *avc = malloc(sizeof(*avc));
+
+	if (!avc)
+		return -ENOMEM;
+	anon_vma_lock_write(anon_vma);
+	anon_vma_chain_link(vma, avc, anon_vma);
+	anon_vma_unlock_write(anon_vma);
+	return 0;
+}
+
+/**
+ * anon_vma_prepare() - give @vma an anon_vma before its first anonymous
+ * page is mapped.
+ * Context: mmap_lock held (read suffices); takes the new anon_vma's rwsem,
+ * then mm->page_table_lock, which serialises racing faults. May allocate.
+ * Return: 0 or -ENOMEM.
+ */
+int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct anon_vma_chain *avc;
+	struct anon_vma *anon_vma;
+
+	if (likely(READ_ONCE(vma->anon_vma)))
+		return 0;
+	avc = malloc(sizeof(*avc));
+	anon_vma = anon_vma_alloc(NULL);
+	if (!avc || !anon_vma) {
+		free(avc);
+		if (anon_vma)
+			put_anon_vma(anon_vma);
+		return -ENOMEM;
+	}
+	anon_vma_lock_write(anon_vma);
+	spin_lock(&mm->page_table_lock);
+	if (!vma->anon_vma) {
+		anon_vma_chain_link(vma, avc, anon_vma);
+		WRITE_ONCE(vma->anon_vma, anon_vma);
+		avc = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	anon_vma_unlock_write(anon_vma);
+	free(avc);
+	put_anon_vma(anon_vma);
+	return 0;
+}
+
+/**
+ * anon_vma_fork() - give a child's copy @vma of @pvma the parent's chains
+ * plus a new anon_vma of its own in the same tree, so pages the child
+ * faults later are not visible to the parent's rmap walks.
+ * Context: both mms' mmap_lock held for write (fork).
+ * Return: 0 or -ENOMEM (the caller unlinks what was linked).
+ */
+int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
+{
+	struct anon_vma_chain *pavc;
+	struct anon_vma *anon_vma;
+	int err;
+
+	if (!pvma->anon_vma)
+		return 0;
+	list_for_each_entry(pavc, &pvma->anon_vma_chain, same_vma) {
+		err = anon_vma_link_new_chain(vma, pavc->anon_vma);
+		if (err)
+			return err;
+	}
+	anon_vma = anon_vma_alloc(pvma->anon_vma->root);
+	if (!anon_vma)
+		return -ENOMEM;
+	err = anon_vma_link_new_chain(vma, anon_vma);
+	if (!err)
+		vma->anon_vma = anon_vma;
+	put_anon_vma(anon_vma);
+	return err;
+}
+
+/**
+ * unlink_anon_vmas() - remove every chain of @vma (munmap, exit).
+ * Context: mmap_lock held for write; takes the anon_vma rwsems.
+ */
+void unlink_anon_vmas(struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc, *next;
+
+	list_for_each_entry_safe(avc, next, &vma->anon_vma_chain, same_vma) {
+		anon_vma_lock_write(avc->anon_vma);
+		list_del(&avc->same_anon_vma);
+		anon_vma_unlock_write(avc->anon_vma);
+		list_del(&avc->same_vma);
+		put_anon_vma(avc->anon_vma);
+		free(avc);
+	}
+	vma->anon_vma = NULL;
+}
+
+/**
+ * folio_add_new_anon_rmap() - make a new, private page an anonymous page
+ * of @vma mapped once at @addr, exclusive to this mm.
+ * Context: the page is not yet visible to anyone else; the caller holds the
+ * PTE lock of the entry it is about to set.
+ */
+void folio_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
+			     unsigned long addr)
+{
+	struct anon_vma *anon_vma = vma->anon_vma;
+
+	VM_BUG_ON_PAGE(page_mapped(page) || READ_ONCE(page->mapping), page);
+	get_anon_vma(anon_vma);
+	page->index = linear_page_index(vma, addr);
+	WRITE_ONCE(page->mapping, (unsigned long)anon_vma | FOLIO_MAPPING_ANON);
+	__atomic_store_n(&page->_mapcount, 0, __ATOMIC_RELAXED);
+	__SetPageAnonExclusive(page);
+	__SetPageSwapBacked(page);
+	mod_node_page_state(page_zone(page)->zone_pgdat, NR_ANON_MAPPED, 1);
+}
+
+static void page_mapcount_inc(struct page *page, enum node_stat_item item)
+{
+	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0)
+		mod_node_page_state(page_zone(page)->zone_pgdat, item, 1);
+}
+
+/**
+ * folio_dup_anon_rmap_pte() - one more PTE maps an anonymous page (fork
+ * copied it); the page is no longer exclusive to one mm.
+ * Context: the PTE locks of both entries are held.
+ */
+void folio_dup_anon_rmap_pte(struct page *page)
+{
+	VM_BUG_ON_PAGE(!PageAnon(page) || !page_mapped(page), page);
+	ClearPageAnonExclusive(page);
+	page_mapcount_inc(page, NR_ANON_MAPPED);
+}
+
+/**
+ * folio_add_file_rmap_pte() - one more PTE maps a shared-memory page.
+ * Context: the PTE lock of the entry is held.
+ */
+void folio_add_file_rmap_pte(struct page *page)
+{
+	VM_BUG_ON_PAGE(PageAnon(page), page);
+	page_mapcount_inc(page, NR_FILE_MAPPED);
+}
+
+/**
+ * folio_remove_rmap_pte() - one PTE no longer maps @page. The caller still
+ * holds the mapping's reference and drops it after the TLB flush.
+ * Context: the PTE lock of the entry is held.
+ */
+void folio_remove_rmap_pte(struct page *page)
+{
+	VM_BUG_ON_PAGE(!page_mapped(page), page);
+	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+		mod_node_page_state(page_zone(page)->zone_pgdat,
+				    PageAnon(page) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+}
+
+/**
+ * folio_release_mapping() - an anonymous page is being freed: drop its
+ * anon_vma reference and clear its mapping.
+ * Context: the page's last reference is gone.
+ */
+void folio_release_mapping(struct page *page)
+{
+	struct anon_vma *anon_vma = page_anon_vma(page);
+
+	if (!anon_vma)
+		return;
+	WRITE_ONCE(page->mapping, 0);
+	ClearPageAnonExclusive(page);
+	__ClearPageSwapBacked(page);
+	put_anon_vma(anon_vma);
+}
+
+static unsigned long vma_address(const struct page *page, const struct vm_area_struct *vma)
+{
+	pgoff_t index = READ_ONCE(page->index);
+
+	if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
+		return -EFAULT;
+	return vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+}
+
+static void rmap_walk_anon(struct page *page, struct anon_vma *anon_vma,
+			   const struct rmap_walk_control *rwc)
+{
+	struct anon_vma_chain *avc;
+
+	down_read(&anon_vma->root->rwsem);
+	list_for_each_entry(avc, &anon_vma->chains, same_anon_vma) {
+		unsigned long addr = vma_address(page, avc->vma);
+
+		if (addr == (unsigned long)-EFAULT)
+			continue;
+		if (!rwc->rmap_one(page, avc->vma, addr, rwc->arg))
+			break;
+		if (rwc->done && rwc->done(page))
+			break;
+	}
+	up_read(&anon_vma->root->rwsem);
+}
+
+static void rmap_walk_shared(struct page *page, struct address_space *mapping,
+			     const struct rmap_walk_control *rwc)
+{
+	struct vm_area_struct *vma;
+
+	down_read(&mapping->i_mmap_rwsem);
+	list_for_each_entry(vma, &mapping->i_mmap, shared) {
+		unsigned long addr = vma_address(page, vma);
+
+		if (addr == (unsigned long)-EFAULT)
+			continue;
+		if (!rwc->rmap_one(page, vma, addr, rwc->arg))
+			break;
+		if (rwc->done && rwc->done(page))
+			break;
+	}
+	up_read(&mapping->i_mmap_rwsem);
+}
+
+/**
+ * rmap_walk() - call rwc->rmap_one for every VMA that may map @page.
+ * Context: @page is locked (so its mapping cannot change) and referenced;
+ * takes the anon_vma root rwsem or the i_mmap_rwsem for read. May sleep.
+ */
+void rmap_walk(struct page *page, const struct rmap_walk_control *rwc)
+{
+	struct anon_vma *anon_vma = page_anon_vma(page);
+	struct address_space *mapping;
+
+	VM_BUG_ON_PAGE(!PageLocked(page), page);
+	if (anon_vma) {
+		rmap_walk_anon(page, anon_vma, rwc);
+		return;
+	}
+	mapping = page_mapping_shared(page);
+	if (mapping)
+		rmap_walk_shared(page, mapping, rwc);
+}
+
+static bool pvmw_pte_matches(const struct page_vma_mapped_walk *pvmw, pte_t pte)
+{
+	if (pvmw->flags & PVMW_MIGRATION)
+		return softleaf_is_migration(pte) && softleaf_pfn(pte) == pvmw->pfn;
+	return pte_present(pte) && pte_pfn(pte) == pvmw->pfn;
+}
+
+/**
+ * page_vma_mapped_walk() - find the PTE that maps pvmw->pfn at
+ * pvmw->address in pvmw->vma (or, with PVMW_MIGRATION, the migration entry
+ * that stands for it).
+ * Context: rmap_walk() context. On true, returns with pvmw->ptl held;
+ * release it with page_vma_mapped_walk_done().
+ */
+bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw)
+{
+	pvmw->ptep = pte_offset_map_lock(pvmw->vma->vm_mm, pvmw->address, &pvmw->ptl);
+	if (!pvmw->ptep)
+		return false;
+	if (pvmw_pte_matches(pvmw, ptep_get(pvmw->ptep)))
+		return true;
+	spin_unlock(pvmw->ptl);
+	return false;
+}
+
+/** page_vma_mapped_walk_done() - drop the PTE lock a successful walk took. */
+void page_vma_mapped_walk_done(struct page_vma_mapped_walk *pvmw)
+{
+	spin_unlock(pvmw->ptl);
+}
+
+static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma,
+			     unsigned long addr, void *arg)
+{
+	struct page_vma_mapped_walk pvmw = { .pfn = page_to_pfn(page), .vma = vma,
+					     .address = addr };
+	pte_t pte;
+
+	if (!page_vma_mapped_walk(&pvmw))
+		return true;
+	pte = ptep_clear_flush(pvmw.ptep);
+	if (pte_dirty(pte))
+		SetPageDirty(page);
+	folio_remove_rmap_pte(page);
+	add_mm_counter(vma->vm_mm, PageAnon(page) ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+	page_vma_mapped_walk_done(&pvmw);
+	put_page(page);
+	return true;
+}
+
+static bool page_not_mapped(struct page *page)
+{
+	return !page_mapped(page);
+}
+
+/**
+ * try_to_unmap() - remove every PTE that maps @page. With no swap, the
+ * contents an anonymous page had for those mappings are gone: the next
+ * access faults in a fresh page, as after MADV_DONTNEED.
+ * Context: @page locked and referenced by the caller; may sleep.
+ * Return: true if the page is no longer mapped.
+ */
+bool try_to_unmap(struct page *page)
+{
+	struct rmap_walk_control rwc = { .rmap_one = try_to_unmap_one,
+					 .done = page_not_mapped };
+
+	rmap_walk(page, &rwc);
+	return !page_mapped(page);
+}
+
+static bool count_one_mapping(struct page *page, struct vm_area_struct *vma,
+			      unsigned long addr, void *arg)
+{
+	struct page_vma_mapped_walk pvmw = { .pfn = page_to_pfn(page), .vma = vma,
+					     .address = addr };
+
+	if (page_vma_mapped_walk(&pvmw)) {
+		(*(int *)arg)++;
+		page_vma_mapped_walk_done(&pvmw);
+	}
+	return true;
+}
+
+/**
+ * page_mapcount_by_walk() - count the PTEs mapping @page by walking the
+ * rmap; equals page_mapcount() when the rmap is complete (tests use it).
+ * Context: as rmap_walk().
+ */
+int page_mapcount_by_walk(struct page *page)
+{
+	struct rmap_walk_control rwc = { .rmap_one = count_one_mapping };
+	int count = 0;
+
+	rwc.arg = &count;
+	rmap_walk(page, &rwc);
+	return count;
+}
