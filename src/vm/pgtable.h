@@ -21,7 +21,7 @@
  *   bits 12..51 pfn of the page being migrated
  * A zero PTE (pte_none) maps nothing.
  *
- * Entries are read and written with relaxed atomics (ptep_get/set_pte):
+ * Entries are read and written with atomics (ptep_get/set_pte):
  * the simulated MMU reads them without the page-table lock, as hardware
  * does; every writer holds the PTE's page-table lock.
  */
@@ -76,21 +76,26 @@ static inline pte_t pte_mkyoung(pte_t pte)	{ return __pte(pte.pte | _PAGE_ACCESS
 static inline pte_t pte_mkold(pte_t pte)	{ return __pte(pte.pte & ~_PAGE_ACCESSED); }
 static inline pte_t pte_mkspecial(pte_t pte)	{ return __pte(pte.pte | _PAGE_SPECIAL); }
 
+/*
+ * PTE accesses are sequentially consistent: together with the CPUs'
+ * access counters they form the handshake flush_tlb_wait() relies on
+ * (tlb.c). On x86-64 a seq_cst load is a plain load.
+ */
 static inline pte_t ptep_get(pte_t *ptep)
 {
-	return __pte(__atomic_load_n(&ptep->pte, __ATOMIC_ACQUIRE));
+	return __pte(__atomic_load_n(&ptep->pte, __ATOMIC_SEQ_CST));
 }
 
 /* Context: the caller holds the PTE's page-table lock. */
 static inline void set_pte(pte_t *ptep, pte_t pte)
 {
-	__atomic_store_n(&ptep->pte, pte.pte, __ATOMIC_RELEASE);
+	__atomic_store_n(&ptep->pte, pte.pte, __ATOMIC_SEQ_CST);
 }
 
 /* Clear a PTE and return what it held. Context: page-table lock held. */
 static inline pte_t ptep_get_and_clear(pte_t *ptep)
 {
-	return __pte(__atomic_exchange_n(&ptep->pte, 0, __ATOMIC_ACQ_REL));
+	return __pte(__atomic_exchange_n(&ptep->pte, 0, __ATOMIC_SEQ_CST));
 }
 
 /* ------------------------------------------------------------------ */

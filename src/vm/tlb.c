@@ -79,7 +79,6 @@ void tlb_access_begin(void)
 	struct mmu_cpu *cpu = this_mmu_cpu ? this_mmu_cpu : mmu_cpu_register();
 
 	__atomic_store_n(&cpu->seq, cpu->seq + 1, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /** tlb_access_end() - the access is over; its translation is forgotten. */
@@ -98,10 +97,9 @@ void flush_tlb_wait(void)
 {
 	struct mmu_cpu *cpu;
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&mmu_cpus_lock);
 	list_for_each_entry(cpu, &mmu_cpus, node) {
-		unsigned long seq = __atomic_load_n(&cpu->seq, __ATOMIC_ACQUIRE);
+		unsigned long seq = __atomic_load_n(&cpu->seq, __ATOMIC_SEQ_CST);
 
 		if (cpu == this_mmu_cpu || !(seq & 1))
 			continue;

@@ -201,41 +201,34 @@ static void test_small_movable_claims_at_half(void **state)
 }
 
 /*
- * Make pageblock 0 movable with 448 pages allocated (0: order 8, 256:
- * order 7, 384: order 6) and 448..511 free; everything else allocated.
+ * Make pageblock 0 movable with order-0 pages allocated at pfns 0..447
+ * (a fresh zone hands them out in order on one cpu) and 448..511 free, one
+ * order-6 block; pageblock 1 and every other order-10 block allocated.
  */
-static void shape_movable_block0(struct page **held)
-{
-	static const unsigned int orders[] = { 8, 7, 6, 8, 8 };
-	static const unsigned long pfns[] = { 0, 256, 384, 512, 768 };
+#define NR_SMALL	448
 
+static void shape_movable_block0(struct page **small, struct page **held)
+{
 	low_watermarks();
-	for (int i = 0; i < 5; i++) {
-		held[i] = alloc_pages(GFP_HIGHUSER_MOVABLE, orders[i]);
-		assert_int_equal(page_to_pfn(held[i]), pfns[i]);
+	assert_int_equal(cpu_bind_current(0), 0);
+	for (int i = 0; i < NR_SMALL; i++) {
+		small[i] = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+		assert_int_equal(page_to_pfn(small[i]), i);
 	}
-	assert_int_equal(eat_max_order_blocks(held + 5), ALL_BLOCKS - 1);
+	drain_local_pages(NULL);
+	for (int i = 0; i < 2; i++) {
+		held[i] = alloc_pages(GFP_HIGHUSER_MOVABLE, 8);
+		assert_int_equal(page_to_pfn(held[i]), 512 + 256 * i);
+	}
+	assert_int_equal(eat_max_order_blocks(held + 2), ALL_BLOCKS - 1);
 	assert_int_equal(nr_free_pages(), 64);
 	assert_true(on_free_list(448, 6, MIGRATE_MOVABLE));
 }
 
 static void free_shaped_movable(struct page **held)
 {
-	static const unsigned int orders[] = { 8, 7, 6, 8, 8 };
-
-	for (int i = 0; i < 5; i++)
-		__free_pages(held[i], orders[i]);
-	free_all(held + 5, ALL_BLOCKS - 1, MAX_PAGE_ORDER);
-}
-
-static void set_lru(unsigned long start, unsigned long end, bool lru)
-{
-	for (unsigned long pfn = start; pfn < end; pfn++) {
-		if (lru)
-			SetPageLRU(pfn_to_page(pfn));
-		else
-			ClearPageLRU(pfn_to_page(pfn));
-	}
+	free_all(held, 2, 8);
+	free_all(held + 2, ALL_BLOCKS - 1, MAX_PAGE_ORDER);
 }
 
 /*
@@ -244,10 +237,9 @@ static void set_lru(unsigned long start, unsigned long end, bool lru)
  */
 static void test_unmovable_claims_block_of_unmovable_pages(void **state)
 {
-	struct page *held[32], *page;
+	struct page *small[NR_SMALL], *held[32], *page;
 
-	shape_movable_block0(held);
-	assert_int_equal(cpu_bind_current(0), 0);
+	shape_movable_block0(small, held);
 	page = alloc_pages(GFP_KERNEL, 0);
 	assert_int_equal(page_to_pfn(page), 448);
 	assert_int_equal(pfn_migratetype(0), MIGRATE_UNMOVABLE);
@@ -258,6 +250,7 @@ static void test_unmovable_claims_block_of_unmovable_pages(void **state)
 	assert_invariants();
 
 	__free_pages(page, 0);
+	free_all(small, NR_SMALL, 0);
 	free_shaped_movable(held);
 	assert_zone_reassembled();
 }
@@ -270,11 +263,11 @@ static void test_unmovable_claims_block_of_unmovable_pages(void **state)
  */
 static void test_unmovable_steals_from_lru_block(void **state)
 {
-	struct page *held[32], *page;
+	struct page *small[NR_SMALL], *held[32], *page;
 
-	shape_movable_block0(held);
-	set_lru(0, 448, true);
-	assert_int_equal(cpu_bind_current(0), 0);
+	shape_movable_block0(small, held);
+	for (int i = 0; i < NR_SMALL; i++)
+		folio_add_lru(small[i]);
 	page = alloc_pages(GFP_KERNEL, 0);
 	assert_int_equal(page_to_pfn(page), 448);
 	assert_int_equal(pfn_migratetype(0), MIGRATE_MOVABLE);
@@ -289,7 +282,8 @@ static void test_unmovable_steals_from_lru_block(void **state)
 	drain_all_pages(NULL);
 	assert_no_free_of_type(MIGRATE_UNMOVABLE);
 	assert_true(on_free_list(448, 6, MIGRATE_MOVABLE));
-	set_lru(0, 448, false);
+	for (int i = 0; i < NR_SMALL; i++)
+		put_page(small[i]);	/* off the LRU, then freed */
 	free_shaped_movable(held);
 	assert_zone_reassembled();
 }
