@@ -21,6 +21,10 @@ pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)
 
 # --- address spaces ---
 pagelab_test(test_vm tests/unit/test_vm.c LABELS unit sanitize)
+pagelab_test(test_stress_vm tests/stress/stress_vm.c LABELS stress sanitize)
+
+# --- migration ---
+pagelab_test(test_migrate tests/unit/test_migrate.c LABELS unit sanitize)
 
 # --- allocator ---
 pagelab_test(test_buddy tests/unit/test_buddy.c LABELS unit sanitize)

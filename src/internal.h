@@ -53,6 +53,7 @@ void lock_page(struct page *page);
 bool trylock_page(struct page *page);
 void unlock_page(struct page *page);
 void wait_on_page_locked(struct page *page);
+void softleaf_entry_wait_on_locked(struct page *page, spinlock_t *ptl);
 
 /* alloc/page_alloc.c */
 void zone_init_free_lists(struct zone *zone);
@@ -96,6 +97,12 @@ bool folio_isolate_lru(struct page *page);
 void folio_putback_lru(struct page *page);
 void folio_activate(struct page *page);
 void page_cache_release(struct page *page);
+
+/* stats/trace.c */
+int trace_open(const char *path);
+void trace_close(void);
+bool trace_enabled(void);
+void trace_event(const char *event, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* stats/invariants.c */
 int check_invariants(char *msg, size_t len);

@@ -274,7 +274,8 @@ static void check_pages(const struct page *page, unsigned int order, unsigned lo
 
 /*
  * Check a block that is being freed and wipe its flags (PG_movable_ops among
- * them) and the anon mapping its last user left, as the kernel does. With
+ * them), its movable_ops page type and the anon mapping its last user left,
+ * as the kernel does. With
  * no references left nobody else changes these flags, so a plain
  * read-modify-write (relaxed accesses, as in the __ flag helpers) will do.
  */
@@ -282,6 +283,9 @@ static void free_pages_prepare(struct page *page, unsigned int order)
 {
 	if (READ_ONCE(page->mapping) & FOLIO_MAPPING_FLAGS)
 		WRITE_ONCE(page->mapping, 0);
+	/* movable_ops page types stick until the page is freed, as in Linux. */
+	if (PageOffline(page) || PageZsmalloc(page))
+		WRITE_ONCE(page->page_type, PAGE_TYPE_NONE);
 	check_pages(page, order, PAGE_FLAGS_CHECK_AT_FREE);
 	for (unsigned long i = 0; i < 1UL << order; i++)
 		WRITE_ONCE(page[i].flags, READ_ONCE(page[i].flags) & ~PAGE_FLAGS_MASK);

@@ -119,3 +119,30 @@ void wait_on_page_locked(struct page *page)
 	if (PageLocked(page))
 		page_wait(page, page_lock_released);
 }
+
+/**
+ * softleaf_entry_wait_on_locked() - sleep until the page a migration entry
+ * names is unlocked, without holding a reference to it.
+ * @page: the page the entry names (locked by its migration).
+ * @ptl: the PTE lock, held by the caller while it found the entry; it is
+ *       released here once this thread is queued.
+ *
+ * While the entry is there under @ptl, migration cannot finish, so the page
+ * is still locked and not freed: PG_waiters is set on the right page, and
+ * the waiter is queued before @ptl is dropped, so the wake-up cannot be
+ * missed. After the wake-up the page is not touched again (it may have
+ * been freed); the caller retries its fault, which is harmless if the
+ * wake-up was meant for another page of the bucket.
+ * Context: called with @ptl held; returns without it. Sleeps.
+ */
+void softleaf_entry_wait_on_locked(struct page *page, spinlock_t *ptl)
+{
+	struct page_wait_queue *q = page_waitqueue(page);
+
+	pthread_mutex_lock(&q->lock);
+	SetPageWaiters(page);
+	spin_unlock(ptl);
+	if (PageLocked(page))
+		pthread_cond_wait(&q->wait, &q->lock);
+	pthread_mutex_unlock(&q->lock);
+}

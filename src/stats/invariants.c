@@ -250,9 +250,16 @@ static void count_pte(pte_t pte, unsigned long addr, void *arg)
 	struct page *page;
 
 	if (!pte_present(pte)) {
-		if (!softleaf_is_migration(pte))
+		if (!softleaf_is_migration(pte)) {
 			fail(census->c, "address %#lx has a non-present PTE %#lx of no known kind",
 			     addr, pte_val(pte));
+			return;
+		}
+		/* A migration entry counts in RSS but holds no mapcount. */
+		if (PageAnon(pfn_to_page(softleaf_pfn(pte))))
+			census->anon++;
+		else
+			census->shmem++;
 		return;
 	}
 	if (pte_special(pte)) {

@@ -44,6 +44,12 @@ static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[PGDEACTIVATE] = "pgdeactivate",
 	[PGFAULT] = "pgfault",
 	[PGMAJFAULT] = "pgmajfault",
+	[PGREUSE] = "pgreuse",
+	[PGMIGRATE_SUCCESS] = "pgmigrate_success",
+	[PGMIGRATE_FAIL] = "pgmigrate_fail",
+	[THP_MIGRATION_SUCCESS] = "thp_migration_success",
+	[THP_MIGRATION_FAIL] = "thp_migration_fail",
+	[THP_MIGRATION_SPLIT] = "thp_migration_split",
 };
 
 /**

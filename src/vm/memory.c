@@ -188,6 +188,8 @@ static int do_wp_page(struct vm_area_struct *vma, unsigned long addr, pte_t *pte
 	struct page *page = vm_normal_page(orig);
 
 	if (!vma_is_anonymous_private(vma) || (page && wp_can_reuse_anon_page(page))) {
+		if (vma_is_anonymous_private(vma))
+			count_vm_event(PGREUSE);
 		set_pte(ptep, pte_mkdirty(pte_mkyoung(pte_mkwrite(orig))));
 		spin_unlock(ptl);
 		return 0;
@@ -196,14 +198,6 @@ static int do_wp_page(struct vm_area_struct *vma, unsigned long addr, pte_t *pte
 		get_page(page);
 	spin_unlock(ptl);
 	return wp_page_copy(vma, addr, orig, page);
-}
-
-/* Sleep until the page a migration entry names is unlocked. The page may
- * be freed meanwhile: struct pages never go away, so the worst case is a
- * wait on an unrelated lock holder. */
-static void migration_entry_wait(pte_t entry)
-{
-	wait_on_page_locked(pfn_to_page(softleaf_pfn(entry)));
 }
 
 /**
@@ -231,8 +225,8 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, bool write)
 						     : do_shared_fault(vma, addr);
 	}
 	if (softleaf_is_migration(entry)) {
-		spin_unlock(ptl);
-		migration_entry_wait(entry);
+		/* migration_entry_wait(): sleep until migration ends, then retry. */
+		softleaf_entry_wait_on_locked(pfn_to_page(softleaf_pfn(entry)), ptl);
 		return 0;
 	}
 	if (write && !pte_write(entry))
@@ -253,8 +247,12 @@ static void zap_one_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, v
 	if (pte_none(ptep_get(ptep)))
 		return;
 	pte = ptep_get_and_clear(ptep);
-	if (!pte_present(pte))
-		return;		/* a migration entry holds no mapping */
+	if (softleaf_is_migration(pte)) {
+		/* No mapcount or reference to drop, only the RSS it counts in. */
+		page = pfn_to_page(softleaf_pfn(pte));
+		add_mm_counter(mm, PageAnon(page) ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+		return;
+	}
 	page = vm_normal_page(pte);
 	if (!page)
 		return;
@@ -333,11 +331,12 @@ static long copy_pte_table(struct vm_area_struct *dst_vma, struct vm_area_struct
 	spin_lock_nested(src_ptl);
 	for (; addr < next && !wait; addr += PAGE_SIZE, src_ptep++, dst_ptep++)
 		wait = copy_one_pte(dst_vma, src_vma, dst_ptep, src_ptep);
-	spin_unlock(src_ptl);
 	spin_unlock(dst_ptl);
-	if (!wait)
+	if (!wait) {
+		spin_unlock(src_ptl);
 		return addr;
-	wait_on_page_locked(wait);
+	}
+	softleaf_entry_wait_on_locked(wait, src_ptl);
 	return addr - PAGE_SIZE;
 }
 

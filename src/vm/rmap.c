@@ -223,6 +223,19 @@ void folio_dup_anon_rmap_pte(struct page *page)
 }
 
 /**
+ * folio_add_anon_rmap_pte() - map an anonymous page by one more PTE that
+ * migration restored; @exclusive says the mapping was exclusive.
+ * Context: the PTE lock of the entry is held; the page is locked.
+ */
+void folio_add_anon_rmap_pte(struct page *page, bool exclusive)
+{
+	VM_BUG_ON_PAGE(!PageAnon(page), page);
+	if (exclusive)
+		SetPageAnonExclusive(page);
+	page_mapcount_inc(page, NR_ANON_MAPPED);
+}
+
+/**
  * folio_add_file_rmap_pte() - one more PTE maps a shared-memory page.
  * Context: the PTE lock of the entry is held.
  */
@@ -426,4 +439,101 @@ int page_mapcount_by_walk(struct page *page)
 	rwc.arg = &count;
 	rmap_walk(page, &rwc);
 	return count;
+}
+
+/* ------------------------------------------------------------------ */
+/* Migration entries                                                    */
+
+static enum softleaf_type migration_entry_type(const struct page *page, pte_t pte)
+{
+	if (pte_write(pte))
+		return SOFTLEAF_MIGRATION_WRITE;
+	if (PageAnon(page) && PageAnonExclusive(page))
+		return SOFTLEAF_MIGRATION_READ_EXCLUSIVE;
+	return SOFTLEAF_MIGRATION_READ;
+}
+
+static bool try_to_migrate_one(struct page *page, struct vm_area_struct *vma,
+			       unsigned long addr, void *arg)
+{
+	struct page_vma_mapped_walk pvmw = { .pfn = page_to_pfn(page), .vma = vma,
+					     .address = addr };
+	enum ttu_flags flags = *(enum ttu_flags *)arg;
+	pte_t pte, entry;
+
+	if (!page_vma_mapped_walk(&pvmw))
+		return true;
+	pte = (flags & TTU_BATCH_FLUSH) ? ptep_get_and_clear(pvmw.ptep)
+					: ptep_clear_flush(pvmw.ptep);
+	if (pte_dirty(pte))
+		SetPageDirty(page);
+	entry = make_softleaf_pte(migration_entry_type(page, pte), pvmw.pfn);
+	if (pte_dirty(pte))
+		entry.pte |= SOFTLEAF_DIRTY;
+	if (pte_young(pte))
+		entry.pte |= SOFTLEAF_YOUNG;
+	set_pte(pvmw.ptep, entry);
+	if (PageAnon(page))
+		ClearPageAnonExclusive(page);
+	folio_remove_rmap_pte(page);
+	page_vma_mapped_walk_done(&pvmw);
+	put_page(page);		/* the mapping's reference; the caller holds one */
+	return true;
+}
+
+/**
+ * try_to_migrate() - replace every PTE that maps @page by a migration
+ * entry, so CPUs touching it wait until migration ends. RSS counters keep
+ * counting the entries, as in Linux; mapcount and references go.
+ * @flags: TTU_BATCH_FLUSH to leave the TLB flush to the caller
+ * (flush_tlb_wait() once for a whole batch), else each PTE is flushed.
+ * Context: @page locked and referenced; may sleep.
+ */
+void try_to_migrate(struct page *page, enum ttu_flags flags)
+{
+	struct rmap_walk_control rwc = { .rmap_one = try_to_migrate_one,
+					 .done = page_not_mapped, .arg = &flags };
+
+	rmap_walk(page, &rwc);
+}
+
+static bool remove_migration_pte(struct page *dst, struct vm_area_struct *vma,
+				 unsigned long addr, void *arg)
+{
+	struct page *src = arg;
+	struct page_vma_mapped_walk pvmw = { .pfn = page_to_pfn(src), .vma = vma,
+					     .address = addr, .flags = PVMW_MIGRATION };
+	enum softleaf_type type;
+	pte_t entry, pte;
+
+	if (!page_vma_mapped_walk(&pvmw))
+		return true;
+	entry = ptep_get(pvmw.ptep);
+	type = softleaf_type(entry);
+	pte = pfn_pte(page_to_pfn(dst), type == SOFTLEAF_MIGRATION_WRITE);
+	if (entry.pte & SOFTLEAF_DIRTY)
+		pte = pte_mkdirty(pte);
+	if (entry.pte & SOFTLEAF_YOUNG)
+		pte = pte_mkyoung(pte);
+	get_page(dst);
+	if (PageAnon(dst))
+		folio_add_anon_rmap_pte(dst, type != SOFTLEAF_MIGRATION_READ);
+	else
+		folio_add_file_rmap_pte(dst);
+	set_pte(pvmw.ptep, pte);
+	page_vma_mapped_walk_done(&pvmw);
+	return true;
+}
+
+/**
+ * remove_migration_ptes() - point every migration entry for @src at @dst
+ * (@dst == @src when migration is undone), restoring write, dirty, young
+ * and anon-exclusive state from the entries.
+ * Context: both pages locked; @dst has @src's mapping and index. May sleep.
+ */
+void remove_migration_ptes(struct page *src, struct page *dst)
+{
+	struct rmap_walk_control rwc = { .rmap_one = remove_migration_pte, .arg = src };
+
+	rmap_walk(dst, &rwc);
 }

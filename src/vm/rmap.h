@@ -61,9 +61,15 @@ void put_anon_vma(struct anon_vma *anon_vma);
 void folio_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
 			     unsigned long addr);
 void folio_dup_anon_rmap_pte(struct page *page);
+void folio_add_anon_rmap_pte(struct page *page, bool exclusive);
 void folio_add_file_rmap_pte(struct page *page);
 void folio_remove_rmap_pte(struct page *page);
 void folio_release_mapping(struct page *page);
+
+/* try_to_migrate() flags */
+enum ttu_flags {
+	TTU_BATCH_FLUSH = BIT(0),	/* the caller flushes the TLB once for a batch */
+};
 
 /* walking */
 void rmap_walk(struct page *page, const struct rmap_walk_control *rwc);
@@ -71,5 +77,7 @@ bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw);
 void page_vma_mapped_walk_done(struct page_vma_mapped_walk *pvmw);
 bool try_to_unmap(struct page *page);
 int page_mapcount_by_walk(struct page *page);
+void try_to_migrate(struct page *page, enum ttu_flags flags);
+void remove_migration_ptes(struct page *src, struct page *dst);
 
 #endif /* PAGELAB_RMAP_H */

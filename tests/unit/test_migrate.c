@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_migrate.c - page migration: move_pages statuses, contents and state
+ * surviving a move, pinned pages failing, every process of a fork tree and
+ * of a shared region seeing the new frame, movable_ops pages (zsmalloc)
+ * including one freed by its owner while isolated, and migration running
+ * while other CPUs read and write the pages (the kernel's migration
+ * selftest, re-expressed).
+ */
+#include "lib/machine_fixture.h"
+#include <pthread.h>
+#include <string.h>
+#include "drivers/zsmalloc.h"
+#include "migrate/migrate.h"
+#include "vm/mm.h"
+
+#define NR 16
+
+static unsigned long map(struct mm_struct *mm, unsigned long len, bool shared)
+{
+	unsigned long addr;
+
+	assert_int_equal(do_mmap(mm, len, shared, &addr), 0);
+	return addr;
+}
+
+static void fill(struct mm_struct *mm, unsigned long addr, unsigned long pages, uint64_t tag)
+{
+	uint64_t buf[PAGE_SIZE / 8];
+
+	for (unsigned long p = 0; p < pages; p++) {
+		for (size_t i = 0; i < ARRAY_SIZE(buf); i++)
+			buf[i] = tag ^ (p << 32) ^ i;
+		assert_int_equal(access_mm(mm, addr + p * PAGE_SIZE, buf, PAGE_SIZE, true), 0);
+	}
+}
+
+static void verify(struct mm_struct *mm, unsigned long addr, unsigned long pages, uint64_t tag)
+{
+	uint64_t buf[PAGE_SIZE / 8];
+
+	for (unsigned long p = 0; p < pages; p++) {
+		assert_int_equal(access_mm(mm, addr + p * PAGE_SIZE, buf, PAGE_SIZE, false), 0);
+		for (size_t i = 0; i < ARRAY_SIZE(buf); i++)
+			if (buf[i] != (tag ^ (p << 32) ^ i))
+				fail_msg("page %lu word %zu: %#lx", p, i, (unsigned long)buf[i]);
+	}
+}
+
+static unsigned long pfn_at(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long pfn = 0;
+
+	assert_int_equal(follow_pfn(mm, addr, &pfn), 0);
+	return pfn;
+}
+
+static long event(const char *name)
+{
+	long v;
+
+	assert_int_equal(vmstat_read(name, &v), 0);
+	return v;
+}
+
+static void test_move_pages_statuses(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, NR * PAGE_SIZE, false), old[NR];
+	int status[NR + 1];
+
+	fill(mm, addr, NR - 2, 7);
+	access_mm(mm, addr + (NR - 2) * PAGE_SIZE, &(uint64_t){ 0 }, 8, false); /* zero page */
+	for (int i = 0; i < NR - 2; i++)
+		old[i] = pfn_at(mm, addr + i * PAGE_SIZE);
+	assert_int_equal(move_pages_range(mm, addr, NR + 1, status), NR - 2);
+	for (int i = 0; i < NR - 2; i++) {
+		assert_int_equal(status[i], 0);
+		assert_int_not_equal(pfn_at(mm, addr + i * PAGE_SIZE), old[i]);
+	}
+	assert_int_equal(status[NR - 2], -EFAULT);	/* the zero page */
+	assert_int_equal(status[NR - 1], -ENOENT);	/* never touched */
+	assert_int_equal(status[NR], -EFAULT);		/* beyond the VMA */
+	assert_int_equal(event("pgmigrate_success"), NR - 2);
+	assert_int_equal(event("pgmigrate_fail"), 0);
+	assert_int_equal(node_page_state(&contig_page_data, NR_ISOLATED_ANON), 0);
+	verify(mm, addr, NR - 2, 7);
+	assert_invariants();
+	mmput(mm);
+}
+
+static void test_state_survives(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, PAGE_SIZE, false);
+	struct page *page;
+	long faults;
+	int status;
+
+	fill(mm, addr, 1, 3);
+	page = pfn_to_page(pfn_at(mm, addr));
+	folio_activate(page);
+	assert_int_equal(move_pages_range(mm, addr, 1, &status), 1);
+	page = pfn_to_page(pfn_at(mm, addr));
+	assert_true(PageActive(page) && PageLRU(page) && PageAnon(page) && PageAnonExclusive(page));
+	assert_int_equal(page_mapcount(page), 1);
+	assert_int_equal(page_ref_count(page), 1);
+	/* The entry came back writable and dirty: a write takes no fault. */
+	faults = event("pgfault");
+	fill(mm, addr, 1, 4);
+	assert_int_equal(event("pgfault"), faults);
+	assert_invariants();
+	mmput(mm);
+}
+
+static void test_pinned_page_fails(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, 2 * PAGE_SIZE, false), pinned_pfn;
+	struct page *pinned;
+	int status[2];
+
+	fill(mm, addr, 2, 9);
+	pinned_pfn = pfn_at(mm, addr);
+	pinned = pfn_to_page(pinned_pfn);
+	get_page(pinned);		/* as GUP pins it */
+	assert_int_equal(move_pages_range(mm, addr, 2, status), 1);
+	assert_int_equal(status[0], -EBUSY);
+	assert_int_equal(status[1], 0);
+	assert_int_equal(pfn_at(mm, addr), pinned_pfn);
+	assert_true(PageLRU(pinned));
+	assert_int_equal(event("pgmigrate_fail"), 1);
+	put_page(pinned);
+	verify(mm, addr, 2, 9);
+	assert_int_equal(move_pages_range(mm, addr, 1, status), 1);
+	assert_invariants();
+	mmput(mm);
+}
+
+/* A page shared by a fork tree and a page of a shared region: every
+ * process sees the new frame, and the contents. */
+static void test_every_mapping_follows(void **state)
+{
+	struct mm_struct *mms[4];
+	unsigned long priv, shared, pfn;
+	int err, status[2];
+
+	mms[0] = mm_alloc();
+	priv = map(mms[0], PAGE_SIZE, false);
+	shared = map(mms[0], PAGE_SIZE, true);
+	fill(mms[0], priv, 1, 11);
+	fill(mms[0], shared, 1, 12);
+	mms[1] = dup_mm(mms[0], &err);
+	mms[2] = dup_mm(mms[1], &err);
+	mms[3] = dup_mm(mms[0], &err);
+	assert_int_equal(move_pages_range(mms[2], priv, 1, &status[0]), 1);
+	assert_int_equal(move_pages_range(mms[3], shared, 1, &status[1]), 1);
+	for (int which = 0; which < 2; which++) {
+		unsigned long addr = which ? shared : priv;
+
+		pfn = pfn_at(mms[0], addr);
+		assert_int_equal(page_mapcount(pfn_to_page(pfn)), 4);
+		for (int i = 0; i < 4; i++) {
+			assert_int_equal(pfn_at(mms[i], addr), pfn);
+			verify(mms[i], addr, 1, which ? 12 : 11);
+		}
+	}
+	assert_invariants();
+	for (int i = 3; i >= 0; i--)
+		mmput(mms[i]);
+}
+
+static struct zs_pool *filled_pool(unsigned long *handles, int n)
+{
+	struct zs_pool *pool = zs_create_pool("test");
+
+	for (int i = 0; i < n; i++) {
+		handles[i] = zs_malloc(pool, GFP_KERNEL);
+		memset(zs_map_object(pool, handles[i]), 0x40 + i, PAGE_SIZE);
+		zs_unmap_object(pool, handles[i]);
+	}
+	return pool;
+}
+
+static void test_movable_ops(void **state)
+{
+	unsigned long handles[NR];
+	struct zs_pool *pool = filled_pool(handles, NR);
+	struct page *old[NR];
+	unsigned int moved;
+	LIST_HEAD(list);
+
+	for (int i = 0; i < NR; i++) {
+		old[i] = zs_handle_page(pool, handles[i]);
+		assert_true(page_has_movable_ops(old[i]));
+		assert_true(isolate_folio_to_list(old[i], &list));
+		assert_true(PageMovableOpsIsolated(old[i]));
+		assert_false(isolate_movable_ops_page(old[i], 0));	/* already isolated */
+	}
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC,
+				       MR_COMPACTION, &moved), 0);
+	assert_int_equal(moved, NR);
+	assert_true(list_empty(&list));
+	for (int i = 0; i < NR; i++) {
+		struct page *page = zs_handle_page(pool, handles[i]);
+		unsigned char *p = zs_map_object(pool, handles[i]);
+
+		assert_ptr_not_equal(page, old[i]);
+		assert_true(PageZsmalloc(page) && !PageMovableOpsIsolated(page));
+		for (size_t b = 0; b < PAGE_SIZE; b++)
+			assert_int_equal(p[b], 0x40 + i);
+		zs_unmap_object(pool, handles[i]);
+	}
+	assert_invariants();
+	zs_destroy_pool(pool);
+}
+
+static void test_movable_ops_freed_while_isolated(void **state)
+{
+	unsigned long handles[2];
+	struct zs_pool *pool = filled_pool(handles, 2);
+	long before;
+	LIST_HEAD(list);
+
+	drain_all_pages(NULL);
+	before = global_zone_page_state(NR_FREE_PAGES);
+	assert_true(isolate_folio_to_list(zs_handle_page(pool, handles[0]), &list));
+	zs_free(pool, handles[0]);			/* the owner lets go */
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC,
+				       MR_COMPACTION, NULL), 1);
+	putback_movable_pages(&list);			/* the last reference: freed */
+	drain_all_pages(NULL);
+	assert_int_equal(global_zone_page_state(NR_FREE_PAGES), before + 1);
+	assert_invariants();
+	zs_destroy_pool(pool);
+}
+
+/* ------------------------------------------------------------------ */
+/* Migration while CPUs read and write (the kernel's migration selftest) */
+
+#ifdef PAGELAB_SANITIZED
+#define SELFTEST_ROUNDS 40
+#else
+#define SELFTEST_ROUNDS 400
+#endif
+#define SELFTEST_PAGES 8
+#define SELFTEST_CPUS 2
+
+struct accessor {
+	pthread_t thread;
+	struct mm_struct *mm;
+	unsigned long addr;	/* this CPU's own pages */
+	int cpu;
+	bool *stop;
+	long errors, writes;
+};
+
+/* Each CPU writes a counter into its own pages and checks it reads back:
+ * a write lost or torn by a migration shows up as a mismatch. */
+static void *accessor_thread(void *arg)
+{
+	struct accessor *a = arg;
+	uint64_t buf[PAGE_SIZE / 8], seq = 0;
+
+	cpu_bind_current(a->cpu);
+	while (!__atomic_load_n(a->stop, __ATOMIC_ACQUIRE)) {
+		for (int p = 0; p < SELFTEST_PAGES; p++) {
+			unsigned long addr = a->addr + p * PAGE_SIZE;
+
+			for (size_t i = 0; i < ARRAY_SIZE(buf); i++)
+				buf[i] = seq + i;
+			access_mm(a->mm, addr, buf, PAGE_SIZE, true);
+			access_mm(a->mm, addr, buf, PAGE_SIZE, false);
+			for (size_t i = 0; i < ARRAY_SIZE(buf); i++)
+				a->errors += buf[i] != seq + i;
+			seq++;
+			a->writes++;
+		}
+	}
+	return NULL;
+}
+
+static void test_migration_under_access(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, SELFTEST_CPUS * SELFTEST_PAGES * PAGE_SIZE, false);
+	struct accessor acc[SELFTEST_CPUS];
+	int status[SELFTEST_CPUS * SELFTEST_PAGES];
+	bool stop = false;
+	long moved = 0;
+
+	fill(mm, addr, SELFTEST_CPUS * SELFTEST_PAGES, 1);
+	for (int i = 0; i < SELFTEST_CPUS; i++) {
+		acc[i] = (struct accessor){ .mm = mm, .cpu = i % 2, .stop = &stop,
+					    .addr = addr + i * SELFTEST_PAGES * PAGE_SIZE };
+		pthread_create(&acc[i].thread, NULL, accessor_thread, &acc[i]);
+	}
+	for (int round = 0; round < SELFTEST_ROUNDS; round++)
+		moved += move_pages_range(mm, addr, ARRAY_SIZE(status), status);
+	__atomic_store_n(&stop, true, __ATOMIC_RELEASE);
+	for (int i = 0; i < SELFTEST_CPUS; i++) {
+		pthread_join(acc[i].thread, NULL);
+		assert_int_equal(acc[i].errors, 0);
+		assert_true(acc[i].writes > 0);
+	}
+	/* Pages may be busy at the instant a CPU faults on them, not more. */
+	assert_true(moved > SELFTEST_ROUNDS * (long)ARRAY_SIZE(status) / 2);
+	assert_invariants();
+	mmput(mm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		machine_test(test_move_pages_statuses),
+		machine_test(test_state_survives),
+		machine_test(test_pinned_page_fails),
+		machine_test(test_every_mapping_follows),
+		machine_test(test_movable_ops),
+		machine_test(test_movable_ops_freed_while_isolated),
+		machine_test(test_migration_under_access),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
