@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "migrate/migrate.h"
 #include "vm/mm.h"
 
 #define BENCH_MEMORY		(1ULL << 30)
@@ -124,6 +125,8 @@ static uint64_t xorshift64(uint64_t *s)
 	return *s;
 }
 
+static double memcpy_rate, migrate_rate;
+
 /* Copy one page to another, both picked at random from a pool of frames. */
 static double bench_memcpy(const struct bench *b)
 {
@@ -155,7 +158,8 @@ static double bench_memcpy(const struct bench *b)
 		__free_pages(pool[i], 0);
 	free(pool);
 	drain_all_pages(NULL);
-	return copies / elapsed;
+	memcpy_rate = copies / elapsed;
+	return memcpy_rate;
 }
 
 /* Write-fault every page of a fresh 64 MiB region, unmap it, repeat. */
@@ -184,6 +188,44 @@ static double bench_faults(const struct bench *b)
 }
 
 static double touch_rate, memset_rate;
+
+/*
+ * move_pages() of a 64 MiB region of single-mapped anonymous pages, over
+ * and over: each page is isolated, unmapped, copied and remapped.
+ */
+static double bench_migrate(const struct bench *b)
+{
+	const unsigned long nr = VM_BENCH_BYTES / PAGE_SIZE;
+	struct mm_struct *mm = mm_alloc();
+	int *status = malloc(nr * sizeof(*status));
+	double start, elapsed;
+	unsigned long addr;
+	long moved = 0;
+
+	if (!mm || !status || do_mmap(mm, VM_BENCH_BYTES, false, &addr))
+		return -1;
+	for (unsigned long off = 0; off < VM_BENCH_BYTES; off += PAGE_SIZE)
+		access_mm(mm, addr + off, &off, sizeof(off), true);
+	start = now();
+	do {
+		long n = move_pages_range(mm, addr, nr, status);
+
+		if (n < 0)
+			return -1;
+		moved += n;
+		elapsed = now() - start;
+	} while (elapsed < BENCH_SECONDS);
+	mmput(mm);
+	free(status);
+	drain_all_pages(NULL);
+	migrate_rate = moved / elapsed;
+	return migrate_rate;
+}
+
+static double bench_migrate_ratio(const struct bench *b)
+{
+	return migrate_rate / memcpy_rate;
+}
 
 /* Whole-page writes through the simulated MMU to memory already mapped. */
 static double bench_touch(const struct bench *b)
@@ -246,6 +288,8 @@ static const struct bench benches[] = {
 	{ "alloc_free.order9.threads1.pairs_per_s", bench_alloc_free, 9, 1 },
 	{ "alloc_free.order9.threads2.pairs_per_s", bench_alloc_free, 9, 2 },
 	{ "memcpy.pages_per_s", bench_memcpy, 0, 1 },
+	{ "migrate.pages_per_s", bench_migrate, 0, 1 },
+	{ "migrate.ratio_to_memcpy", bench_migrate_ratio, 0, 1 },
 	{ "fault.pages_per_s", bench_faults, 0, 1 },
 	{ "touch.bytes_per_s", bench_touch, 0, 1 },
 	{ "memset.bytes_per_s", bench_memset, 0, 1 },

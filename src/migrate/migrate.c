@@ -240,9 +240,10 @@ static int move_to_new_folio(struct page *dst, struct page *src)
 		return -EAGAIN;
 	memcpy(page_address(dst), page_address(src), PAGE_SIZE);
 	if (PageAnon(src)) {
-		get_anon_vma(page_anon_vma(src));
+		/* dst takes over src's anon_vma reference (mm_types.h). */
 		dst->index = src->index;
 		WRITE_ONCE(dst->mapping, READ_ONCE(src->mapping));
+		WRITE_ONCE(src->mapping, 0);
 	} else {
 		rc = migrate_shmem_mapping(dst, src);
 		if (rc)
