@@ -61,6 +61,7 @@ int follow_pfn(struct mm_struct *mm, unsigned long addr, unsigned long *pfn);
 
 /* vm/mmap.c */
 struct mm_struct *mm_alloc(void);
+void mmget(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
 struct vm_area_struct *vma_dup(struct mm_struct *mm, struct vm_area_struct *src);
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);

@@ -79,6 +79,7 @@ struct vm_area_struct {
 enum mm_counter { MM_ANONPAGES, MM_SHMEMPAGES, NR_MM_COUNTERS };
 
 struct mm_struct {
+	long mm_users;			/* atomic: the process, plus mmget() users */
 	struct rw_semaphore mmap_lock;
 	struct list_head mmap;		/* VMAs sorted by address */
 	unsigned long mmap_base;	/* next free address for mmap */

@@ -31,6 +31,7 @@ struct mm_struct *mm_alloc(void)
 
 	if (!mm)
 		return NULL;
+	mm->mm_users = 1;
 	init_rwsem(&mm->mmap_lock, LOCK_CLASS_MMAP);
 	spin_lock_init(&mm->page_table_lock, LOCK_CLASS_PTL);
 	INIT_LIST_HEAD(&mm->mmap);
@@ -214,10 +215,16 @@ int madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len
 }
 
 /**
- * mmput() - the process exits: unmap everything and free the mm.
- * Context: no CPU thread uses @mm any more; takes mmap_lock for write.
+ * mmget() - take a reference on @mm, so it outlives its process's exit
+ * while the caller works on it (move_pages does this).
+ * Context: the caller already holds a reference.
  */
-void mmput(struct mm_struct *mm)
+void mmget(struct mm_struct *mm)
+{
+	__atomic_fetch_add(&mm->mm_users, 1, __ATOMIC_RELAXED);
+}
+
+static void exit_mmap(struct mm_struct *mm)
 {
 	struct vm_area_struct *vma, *next;
 
@@ -232,6 +239,17 @@ void mmput(struct mm_struct *mm)
 	destroy_rwsem(&mm->mmap_lock);
 	spin_lock_destroy(&mm->page_table_lock);
 	free(mm);
+}
+
+/**
+ * mmput() - drop a reference on @mm; the last one (normally the process
+ * exiting) unmaps everything and frees the mm.
+ * Context: the caller's CPU threads no longer use @mm; may sleep.
+ */
+void mmput(struct mm_struct *mm)
+{
+	if (!__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL))
+		exit_mmap(mm);
 }
 
 /**
