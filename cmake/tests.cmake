@@ -25,6 +25,10 @@ pagelab_test(test_stress_vm tests/stress/stress_vm.c LABELS stress sanitize)
 
 # --- migration ---
 pagelab_test(test_migrate tests/unit/test_migrate.c LABELS unit sanitize)
+pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress sanitize)
+
+# --- compaction ---
+pagelab_test(test_compaction tests/unit/test_compaction.c LABELS unit sanitize)
 
 # --- allocator ---
 pagelab_test(test_buddy tests/unit/test_buddy.c LABELS unit sanitize)
@@ -61,6 +65,20 @@ add_test(NAME scn_deterministic_repeat
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/deterministic.scn)
 set_tests_properties(scn_deterministic_repeat PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)
+
+# Processes and their memory (src/scenario/sim_process.c).
+pagelab_scenario(proc_patterns tests/scenarios/proc_patterns.scn)
+pagelab_scenario(proc_fork tests/scenarios/proc_fork.scn LABELS sanitize)
+pagelab_scenario(proc_dontneed tests/scenarios/proc_dontneed.scn)
+pagelab_scenario(proc_exit tests/scenarios/proc_exit.scn LABELS sanitize)
+pagelab_scenario(proc_concurrent tests/scenarios/proc_concurrent.scn LABELS sanitize)
+pagelab_scenario(proc_outputs tests/scenarios/proc_concurrent.scn LABELS sanitize
+                 ARGS --seed 5 --json ${CMAKE_BINARY_DIR}/scn_proc_outputs.json
+                      --svg ${CMAKE_BINARY_DIR}/scn_proc_outputs.svg)
+add_test(NAME scn_proc_deterministic_repeat
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/proc_concurrent.scn)
+set_tests_properties(scn_proc_deterministic_repeat PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)
 
 # Scenarios that must not pass: errors/ exit 2 before anything runs, failures/
 # run to the end and exit 1; their first line gives the expected stderr line.

@@ -26,6 +26,7 @@ void arena_destroy(void);
 struct machine_config {
 	uint64_t memory_bytes;
 	unsigned int cpus, max_order, pageblock_order;
+	bool deterministic;	/* daemons run as steps on the caller's thread */
 };
 int machine_validate_config(const struct machine_config *cfg, char *msg, size_t len);
 int machine_init(const struct machine_config *cfg);

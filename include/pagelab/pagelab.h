@@ -29,6 +29,7 @@ struct pagelab_config {
 	unsigned int cpus;		/* simulated CPUs (per-cpu lists), 1..64 */
 	unsigned int max_order;		/* MAX_PAGE_ORDER, 1..12 */
 	unsigned int pageblock_order;	/* 1..max_order */
+	int deterministic;		/* no daemon threads (kcompactd, ...) */
 };
 
 #define PAGELAB_CONFIG_DEFAULT \

@@ -122,6 +122,21 @@ struct zone {
 	struct free_area free_area[NR_PAGE_ORDERS_CAP];
 
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS];	/* atomic */
+
+	/*
+	 * Compaction state (compact/compaction.c). Scanner positions are
+	 * hints read and written without a lock, as in the kernel; the
+	 * deferral counters are changed by one compactor at a time per zone
+	 * in practice and are only heuristics if two race.
+	 */
+	unsigned long compact_cached_free_pfn;
+	unsigned long compact_cached_migrate_pfn[2];	/* [0] async, [1] sync */
+	unsigned long compact_init_migrate_pfn;
+	unsigned long compact_init_free_pfn;
+	unsigned int compact_considered;
+	unsigned int compact_defer_shift;
+	int compact_order_failed;
+	bool compact_blockskip_flush;
 } __cacheline_aligned;
 
 /* LRU lists: anon pages only so far (no page cache, no reclaim yet). */
@@ -162,8 +177,11 @@ enum node_stat_item {
 	NR_VM_NODE_STAT_ITEMS
 };
 
+struct kcompactd;
+
 struct pglist_data {
 	struct zone node_zones[MAX_NR_ZONES];
+	struct kcompactd *kcompactd;		/* compact/kcompactd.c */
 	struct lruvec __lruvec;
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* atomic */
 	int nr_zones;

@@ -20,6 +20,7 @@
  */
 #include <string.h>
 #include "alloc/alloc_internal.h"
+#include "compact/compaction.h"
 
 /* ------------------------------------------------------------------ */
 /* Free lists: every change under zone->lock                           */
@@ -151,7 +152,9 @@ static bool can_merge_types(int mt, int buddy_mt)
  * @fpi_flags: FPI_TO_TAIL to put the result at the tail of its list.
  *
  * Merging stops at MAX_PAGE_ORDER, at a buddy that is not free, and at a
- * pageblock boundary between types that may not merge. Merging across
+ * pageblock boundary between types that may not merge. A direct compactor
+ * of this thread waiting for a block of the order reached takes it at once
+ * (compaction_capture()). Merging across
  * pageblocks of different mergeable types gives the buddy's pageblocks
  * @migratetype, so the merged block still matches its list.
  * Context: zone->lock held.
@@ -169,6 +172,11 @@ void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone,
 	account_freepages(zone, 1L << order);
 	while (order < MAX_PAGE_ORDER) {
 		int buddy_mt = migratetype;
+
+		if (compaction_capture(zone, pfn_to_page(pfn), order, migratetype)) {
+			account_freepages(zone, -(1L << order));
+			return;
+		}
 
 		buddy = find_buddy_page_pfn(zone, pfn, order);
 		if (!buddy)
@@ -293,8 +301,13 @@ static void free_pages_prepare(struct page *page, unsigned int order)
 	reset_page_owner(page, order);
 }
 
-/* Make a block taken from the buddy or a pcp list into an allocated block. */
-static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
+/**
+ * post_alloc_hook() - make a block taken from the buddy, a pcp list or a
+ * compactor's isolated free pages into an allocated block: checked, one
+ * reference, zeroed if asked, recorded in page_owner.
+ * Context: the block is private to the caller.
+ */
+void post_alloc_hook(struct page *page, unsigned int order, gfp_t gfp)
 {
 	check_pages(page, order, PAGE_FLAGS_CHECK_AT_PREP);
 	set_page_refcounted(page);
@@ -504,6 +517,34 @@ static void __move_freepages_block(struct zone *zone, unsigned long start_pfn,
 		move_to_free_list(page, zone, buddy_order(page), old_mt, new_mt);
 		pfn += 1UL << buddy_order(page);
 	}
+}
+
+/**
+ * __isolate_free_page() - take the free block at @page off the buddy for a
+ * compactor, unless that would leave the zone below its min watermark.
+ * Blocks of at least half a pageblock turn their pageblocks movable, since
+ * movable pages will fill them.
+ * Context: zone->lock held.
+ * Return: the number of pages isolated (2^@order), or 0.
+ */
+unsigned int __isolate_free_page(struct page *page, unsigned int order)
+{
+	struct zone *zone = page_zone(page);
+	unsigned long watermark = min_wmark_pages(zone) + (1UL << order);
+	int mt = get_pageblock_migratetype(page);
+
+	lockdep_assert_held(&zone->lock);
+	if (!__zone_watermark_ok(zone, 0, watermark, 0, 0, zone_page_state(zone, NR_FREE_PAGES)))
+		return 0;
+	__del_page_from_free_list(page, zone, order, mt);
+	account_freepages(zone, -(1L << order));
+	if (order + 1 >= pageblock_order && mt != MIGRATE_MOVABLE && migratetype_is_mergeable(mt)) {
+		if (order < pageblock_order)
+			__move_freepages_block(zone, pageblock_start_pfn(page_to_pfn(page)), mt,
+					       MIGRATE_MOVABLE);
+		change_pageblock_range(page, order, MIGRATE_MOVABLE);
+	}
+	return 1U << order;
 }
 
 /*
@@ -785,7 +826,7 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
 		    zone_watermark_ok(zone, order, mark, ac->highest_zoneidx, alloc_flags)) {
 			page = rmqueue(zone, order, alloc_flags, ac->migratetype);
 			if (page) {
-				prep_new_page(page, order, gfp);
+				post_alloc_hook(page, order, gfp);
 				return page;
 			}
 		}
@@ -825,14 +866,63 @@ static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
 }
 
 /*
- * Slow-path hook: direct compaction (mm/compaction.c) goes here. Until it
- * exists there is nothing to compact, so nothing is found.
+ * Direct compaction (mm/page_alloc.c): compact, then take the block that
+ * was captured on its way into the free lists, or retry them. Counted as
+ * compact_stall, and compact_success or compact_fail, unless compaction
+ * was skipped.
  */
 static struct page *__alloc_pages_direct_compact(gfp_t gfp, unsigned int order,
 						 unsigned int alloc_flags,
-						 const struct alloc_context *ac)
+						 const struct alloc_context *ac,
+						 enum compact_priority prio,
+						 enum compact_result *result)
 {
+	struct page *page = NULL;
+
+	if (!order)
+		return NULL;
+	*result = try_to_compact_pages(gfp, order, alloc_flags, prio, &page);
+	if (*result == COMPACT_SKIPPED)
+		return NULL;
+	count_vm_event(COMPACTSTALL);
+	if (page)
+		post_alloc_hook(page, order, gfp);
+	else
+		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
+	if (page) {
+		compaction_defer_reset(ac->preferred_zone, order, true);
+		ac->preferred_zone->compact_blockskip_flush = false;
+		count_vm_event(COMPACTSUCCESS);
+		return page;
+	}
+	count_vm_event(COMPACTFAIL);
 	return NULL;
+}
+
+/*
+ * Whether to compact again, at what priority (should_compact_retry()
+ * without reclaim to fall back on): raise the priority down to SYNC_FULL
+ * (SYNC_LIGHT for costly orders); after a success whose block was taken
+ * by someone else, retry a bounded number of times.
+ */
+static bool should_compact_retry(unsigned int order, enum compact_result result,
+				 enum compact_priority *prio, int *retries)
+{
+	enum compact_priority min_prio = order > PAGE_ALLOC_COSTLY_ORDER ?
+					 MIN_COMPACT_COSTLY_PRIORITY : MIN_COMPACT_PRIORITY;
+	int max_retries = order > PAGE_ALLOC_COSTLY_ORDER ? MAX_COMPACT_RETRIES / 4
+							  : MAX_COMPACT_RETRIES;
+
+	if (!order || result == COMPACT_SKIPPED || result == COMPACT_NOT_SUITABLE_ZONE)
+		return false;
+	if (result == COMPACT_SUCCESS && ++*retries <= max_retries)
+		return true;
+	if (*prio > min_prio) {
+		(*prio)--;
+		*retries = 0;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -847,9 +937,10 @@ static struct page *__alloc_pages_may_oom(gfp_t gfp, unsigned int order,
 }
 
 /*
- * The kernel's slow path minus reclaim: retry at the min watermark with
- * the reserves the gfp flags grant, then (for callers that may block) the
- * compaction and OOM hooks, then fail. No stall is counted: without reclaim
+ * The kernel's slow path minus reclaim: wake kcompactd (where Linux wakes
+ * kswapd), retry at the min watermark with the reserves the gfp flags
+ * grant, then (for callers that may block) direct compaction at rising
+ * priorities and the OOM hook, then fail. No stall is counted: without reclaim
  * there is no stall. A failing __GFP_NOFAIL request warns: the kernel would
  * loop, but here nothing could ever free memory for it.
  */
@@ -860,6 +951,8 @@ static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 	unsigned int reserve_flags = gfp_pfmemalloc_flags(gfp);
 	struct page *page;
 
+	if (alloc_flags & ALLOC_KSWAPD)
+		wakeup_kcompactd(ac->preferred_zone->zone_pgdat, order, ac->highest_zoneidx);
 	page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 	if (page)
 		return page;
@@ -870,9 +963,16 @@ static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 			return page;
 	}
 	if (gfpflags_allow_blocking(gfp)) {
-		page = __alloc_pages_direct_compact(gfp, order, alloc_flags, ac);
-		if (page)
-			return page;
+		enum compact_priority prio = INIT_COMPACT_PRIORITY;
+		enum compact_result result = COMPACT_SKIPPED;
+		int retries = 0;
+
+		do {
+			page = __alloc_pages_direct_compact(gfp, order, alloc_flags, ac, prio,
+							    &result);
+			if (page)
+				return page;
+		} while (should_compact_retry(order, result, &prio, &retries));
 		page = __alloc_pages_may_oom(gfp, order, ac);
 		if (page)
 			return page;

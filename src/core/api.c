@@ -28,7 +28,7 @@ int pagelab_machine_create(const struct pagelab_config *cfg, struct pagelab_mach
 	if (!cfg || !out)
 		return -EINVAL;
 	mc = (struct machine_config){ cfg->memory_bytes, cfg->cpus, cfg->max_order,
-				      cfg->pageblock_order };
+				      cfg->pageblock_order, cfg->deterministic };
 	err = machine_init(&mc);
 	if (err)
 		return err;

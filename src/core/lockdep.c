@@ -18,6 +18,8 @@
 #include "internal.h"
 #include "core/lockdep.h"
 
+#define NR_MAX_BATCHED_MIGRATION_LOCKS 512
+
 /**
  * lock_class_name() - the name docs/locking.md uses for a lock class.
  * Return: a static string.
@@ -42,7 +44,8 @@ const char *lock_class_name(enum lock_class class)
 
 #if PAGELAB_DEBUG >= 1
 
-#define LOCKDEP_MAX_HELD 48
+/* A migration batch holds the locks of up to 512 sources and their targets. */
+#define LOCKDEP_MAX_HELD (2 * NR_MAX_BATCHED_MIGRATION_LOCKS + 64)
 
 struct held_lock {
 	enum lock_class class;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "compact/compaction.h"
 #include "vm/mm.h"
 
 struct machine machine = { .memfd = -1 };
@@ -65,6 +66,7 @@ static void zone_init(struct zone *zone, unsigned long start_pfn, unsigned long 
 	zone->managed_pages = pages;
 	spin_lock_init(&zone->lock, LOCK_CLASS_ZONE);
 	zone_init_free_lists(zone);
+	compaction_zone_init(zone);
 }
 
 static int zone_setup(struct zone *zone)
@@ -129,8 +131,12 @@ int machine_init(const struct machine_config *cfg)
 		goto fail;
 	machine_live = true;
 	init_per_zone_wmark_min();
+	compaction_sysctl_reset();
 	memblock_free_all();
 	zero_page_init(pfn_to_page(machine.max_pfn));
+	err = kcompactd_run(&contig_page_data, !cfg->deterministic);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	machine_live = true;
@@ -148,6 +154,7 @@ void machine_exit(void)
 
 	if (!machine_live)
 		return;
+	kcompactd_stop(&contig_page_data);
 	for (zone = contig_page_data.node_zones;
 	     zone < contig_page_data.node_zones + MAX_NR_ZONES; zone++) {
 		free_zone_pageset(zone);

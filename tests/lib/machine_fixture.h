@@ -11,14 +11,21 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 #include "internal.h"
 
 #define TEST_MEMORY (64UL << 20)	/* 16384 frames, 16 order-10 blocks */
 
+/* PAGELAB_TRACE=FILE writes every test's ftrace-style events to FILE. */
 static inline int machine_setup(void **state)
 {
-	struct machine_config cfg = { TEST_MEMORY, 2, 10, 9 };
+	const char *trace = getenv("PAGELAB_TRACE");
+
+	if (trace && !trace_enabled())
+		trace_open(trace);
+	/* Deterministic: no kcompactd thread changing memory under a test. */
+	struct machine_config cfg = { TEST_MEMORY, 2, 10, 9, .deterministic = true };
 
 	return machine_init(&cfg);
 }
