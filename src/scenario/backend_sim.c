@@ -3,14 +3,17 @@
  * backend_sim.c - the scenario backend that runs on pagelab's simulated
  * machine. It builds the machine of the script's `machine` command, runs
  * sysctl and the kernel-side allocation commands (kalloc, kfree, kcheck)
- * through the buddy allocator, reads vmstat, buddyinfo, kalloc and machine
- * values, and at the end checks the machine's invariants and that every
- * page came back.
+ * through the buddy allocator, hands processes and their commands to
+ * sim_process.c, reads vmstat, buddyinfo, kalloc, P.R.intact and machine
+ * values, and at the end checks the machine's invariants, exits every
+ * process still alive, frees every set and checks that every page came
+ * back.
  *
  * What the machine cannot do yet is refused at parse time, in
- * ->check_cmd and ->check_name, with the subsystem it needs: address
- * spaces (process and its subcommands, P.R.*), compaction (compact), KSM,
- * the balloon, and the movable_ops driver (kalloc type=movable).
+ * ->check_cmd and ->check_name, with the subsystem it needs: page
+ * migration (P migrate, P.R.migrated, P.R.migrate_failed), compaction
+ * (compact), KSM (ksm, P madvise R mergeable|unmergeable), the balloon,
+ * and the movable_ops driver (kalloc type=movable).
  * kalloc compact=yes|no is accepted but changes nothing until compaction
  * exists.
  *
@@ -37,6 +40,7 @@ struct sim_set {
 struct sim_state {
 	struct sim_set *sets;
 	unsigned int nsets;
+	struct sim_procs *procs;
 	long free_at_boot;
 };
 
@@ -88,8 +92,13 @@ static int sim_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 			 char *msg, size_t len)
 {
 	switch (cmd->verb) {
-	case SCN_PROCESS ... SCN_EXIT:
-		return refuse(msg, len, scn_verb_name(cmd->verb), "address spaces");
+	case SCN_MIGRATE:
+		return refuse(msg, len, "migrate", "page migration");
+	case SCN_MADVISE:
+		if (cmd->mm.advice != SCN_DONTNEED)
+			return refuse(msg, len, cmd->mm.advice == SCN_MERGEABLE ? "madvise mergeable"
+				      : "madvise unmergeable", "KSM");
+		return 0;
 	case SCN_COMPACT:
 		return refuse(msg, len, "compact", "compaction");
 	case SCN_KSM_SET:
@@ -133,7 +142,9 @@ static int sim_check_name(const struct scn_script *s, const struct scn_name *nam
 	case SCN_NAME_BALLOON:
 		return refuse(msg, len, name->text, "the balloon");
 	case SCN_NAME_REGION:
-		return refuse(msg, len, name->text, "address spaces");
+		if (strcmp(name->c, "intact"))
+			return refuse(msg, len, name->text, "page migration");
+		return 0;
 	case SCN_NAME_BUDDY_ZONE:
 		if (strcmp(name->a, "Normal")) {
 			snprintf(msg, len, "unknown zone '%s' (the sim machine has one zone, "
@@ -162,14 +173,18 @@ static int sim_init(struct scn_run *run, char *msg, size_t len)
 	struct sim_state *st = calloc(1, sizeof(*st));
 	int err = -ENOMEM;
 
-	if (st)
+	if (st) {
 		st->sets = calloc(s->nsets ? s->nsets : 1, sizeof(*st->sets));
-	if (st && st->sets)
+		st->procs = sim_procs_create(s);
+	}
+	if (st && st->sets && st->procs)
 		err = machine_init(&s->machine);
 	if (err) {
 		snprintf(msg, len, "cannot build the machine: %s", strerror(-err));
-		if (st)
+		if (st) {
+			sim_procs_destroy(st->procs);
 			free(st->sets);
+		}
 		free(st);
 		return err;
 	}
@@ -379,6 +394,8 @@ static int sim_exec(struct scn_run *run, const struct scn_cmd *cmd)
 		return sim_kfree(run, cmd);
 	case SCN_KCHECK:
 		return sim_kcheck(run, cmd);
+	case SCN_PROCESS ... SCN_EXIT:
+		return sim_proc_exec(run, state(run)->procs, cmd);
 	default:
 		BUG();
 	}
@@ -458,6 +475,8 @@ static int sim_read(struct scn_run *run, const struct scn_name *name, long *valu
 		return 0;
 	case SCN_NAME_MACHINE:
 		return machine_value(run, name->a, value);
+	case SCN_NAME_REGION:
+		return sim_region_intact(state(run)->procs, name, value);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -487,7 +506,10 @@ static void free_sets(struct sim_state *st)
 	}
 }
 
-/* Check the machine with the sets held, then after freeing them all. */
+/*
+ * Check the machine with the processes and sets held, then after every
+ * process has exited and every set has been freed.
+ */
 static int sim_finish(struct scn_run *run, char *msg, size_t len)
 {
 	struct sim_state *st = state(run);
@@ -498,6 +520,7 @@ static int sim_finish(struct scn_run *run, char *msg, size_t len)
 	err = check_invariants(msg, len);
 	if (err)
 		return err;
+	sim_procs_exit_all(st->procs);
 	free_sets(st);
 	drain_all_pages(NULL);
 	err = check_invariants(msg, len);
@@ -506,8 +529,8 @@ static int sim_finish(struct scn_run *run, char *msg, size_t len)
 	free_now = global_zone_page_state(NR_FREE_PAGES);
 	if (free_now == st->free_at_boot)
 		return 0;
-	snprintf(msg, len, "%ld pages free after every kalloc set was freed, %ld at boot",
-		 free_now, st->free_at_boot);
+	snprintf(msg, len, "%ld pages free after every process exited and every kalloc set "
+		 "was freed, %ld at boot", free_now, st->free_at_boot);
 	return -EUCLEAN;
 }
 
@@ -515,6 +538,7 @@ static void sim_exit(struct scn_run *run)
 {
 	struct sim_state *st = state(run);
 
+	sim_procs_destroy(st->procs);
 	free_sets(st);
 	machine_exit();
 	for (unsigned int i = 0; i < st->nsets; i++) {

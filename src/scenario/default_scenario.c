@@ -4,12 +4,15 @@
  * named "default" in reports. It shows what this build can do: the buddy
  * allocator on the default machine, kernel-side allocation sets of both
  * types and several orders (two of them in the background), frees that
- * leave holes, content checks and a few facts that must hold.
+ * leave holes, content checks and a few facts that must hold; then two
+ * processes with private and shared memory written from two CPUs at once,
+ * a fork and its copy-on-write, MADV_DONTNEED, munmap and exit, with the
+ * counters that show it and checks of every region's contents.
  */
 #include "scenario/scenario_internal.h"
 
 const char scn_default_scenario[] =
-	"# pagelab's built-in scenario: the buddy allocator at work.\n"
+	"# pagelab's built-in scenario: the buddy allocator and address spaces at work.\n"
 	"machine memory=1G cpus=2 max_order=10 pageblock_order=9\n"
 	"report boot\n"
 	"kalloc small count=4096 order=0 type=unmovable\n"
@@ -42,4 +45,43 @@ const char scn_default_scenario[] =
 	"kfree big\n"
 	"kfree huge\n"
 	"expect buddy.free_blocks_order10 >= 200\n"
-	"expect machine.zone_pages == 262144\n";
+	"expect machine.zone_pages == 262144\n"
+	"# Processes: private memory (8M + 4M) and a shared region (2M).\n"
+	"process web\n"
+	"process db\n"
+	"web mmap heap 8M\n"
+	"web mmap cache 2M shared\n"
+	"db mmap table 4M\n"
+	"& web touch heap                       # CPU 1 and CPU 0 at once\n"
+	"& db touch table pattern=dup:8 seed=1\n"
+	"web touch cache pattern=same\n"
+	"wait\n"
+	"expect vmstat.nr_anon_pages == 3072\n"
+	"expect vmstat.nr_shmem == 512\n"
+	"# fork: the worker shares web's pages copy-on-write, and its cache.\n"
+	"web fork worker\n"
+	"expect vmstat.nr_anon_pages == 3072\n"
+	"worker touch heap pattern=byte:42 pages=0..511    # 512 pages copied\n"
+	"worker touch cache pattern=dup:4 pages=0..127     # web sees these\n"
+	"expect vmstat.nr_anon_pages == 3584\n"
+	"web check heap\n"
+	"web check cache\n"
+	"worker check heap\n"
+	"# dontneed: web's pages 1024..2047 read as zeros; the worker still maps them.\n"
+	"web madvise heap dontneed pages=1024..2047\n"
+	"expect vmstat.nr_anon_pages == 3584\n"
+	"web check heap\n"
+	"worker check heap\n"
+	"report processes\n"
+	"worker exit                            # its copies and its share go\n"
+	"expect vmstat.nr_anon_pages == 2048\n"
+	"expect web.cache.intact == 1\n"
+	"web munmap cache\n"
+	"expect vmstat.nr_shmem == 0\n"
+	"db check table\n"
+	"expect web.heap.intact == 1\n"
+	"expect db.table.intact == 1\n"
+	"web exit\n"
+	"db exit\n"
+	"expect vmstat.nr_anon_pages == 0\n"
+	"expect vmstat.nr_page_table_pages == 0\n";

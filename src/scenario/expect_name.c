@@ -134,10 +134,11 @@ static int region_name(struct parser *p, const struct parts *parts, struct scn_n
 		return scn_perr(p, "unknown name '%s' (expected %s)", text, families);
 	proc = scn_find_proc(p, parts->v[0]);
 	if (!proc)
-		return scn_perr(p, "unknown process '%s' in '%s'", parts->v[0], text);
+		return scn_no_proc(p, parts->v[0], text);
 	if (!scn_find_region(proc, parts->v[1]))
-		return scn_perr(p, "unknown region '%s' of process '%s'", parts->v[1], proc->name);
+		return scn_no_region(p, proc, parts->v[1]);
 	name->family = SCN_NAME_REGION;
+	name->n = proc->id;
 	name->a = parts->v[0];
 	name->b = parts->v[1];
 	name->c = parts->v[2];

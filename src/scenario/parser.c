@@ -182,6 +182,53 @@ struct region_sym *scn_find_region(struct proc_sym *proc, const char *name)
 }
 
 /**
+ * scn_no_proc() - report a use of process @name, which is not alive.
+ * @p: the parser.
+ * @name: the name used.
+ * @in: the expect name it was used in, or NULL for a command.
+ *
+ * Says when the process exited, if one of that name did.
+ * Context: parse time.
+ * Return: -1.
+ */
+int scn_no_proc(struct parser *p, const char *name, const char *in)
+{
+	unsigned int i, line = 0;
+
+	for (i = 0; i < p->nprocs; i++)
+		if (!strcmp(p->procs[i].name, name))
+			line = p->procs[i].exit_line;
+	if (!line)
+		return in ? scn_perr(p, "unknown process '%s' in '%s'", name, in)
+			  : scn_perr(p, "unknown process '%s'", name);
+	return in ? scn_perr(p, "process '%s' in '%s' exited at line %u", name, in, line)
+		  : scn_perr(p, "process '%s' exited at line %u", name, line);
+}
+
+/**
+ * scn_no_region() - report a use of region @name of @proc, which is not mapped.
+ * @p: the parser.
+ * @proc: the process.
+ * @name: the region's name.
+ *
+ * Says when the region was unmapped, if one of that name was.
+ * Context: parse time.
+ * Return: -1.
+ */
+int scn_no_region(struct parser *p, struct proc_sym *proc, const char *name)
+{
+	unsigned int i, line = 0;
+
+	for (i = 0; i < proc->nregions; i++)
+		if (!strcmp(proc->regions[i].name, name))
+			line = proc->regions[i].unmap_line;
+	if (!line)
+		return scn_perr(p, "unknown region '%s' of process '%s'", name, proc->name);
+	return scn_perr(p, "region '%s' of process '%s' was unmapped at line %u", name,
+			proc->name, line);
+}
+
+/**
  * scn_find_set() - the id of kalloc set @name.
  * @p: the parser.
  * @name: the set's name.
@@ -792,7 +839,7 @@ static struct region_sym *region_arg(struct parser *p, struct proc_sym *proc,
 		return NULL;
 	r = scn_find_region(proc, p->pos[0]);
 	if (!r) {
-		scn_perr(p, "unknown region '%s' of process '%s'", p->pos[0], proc->name);
+		scn_no_region(p, proc, p->pos[0]);
 		return NULL;
 	}
 	c->mm.region = r->name;
@@ -941,8 +988,10 @@ static int parse_region_cmd(struct parser *p, struct proc_sym *proc,
 		return madvise_arg(p, c);
 	if (c->verb == SCN_TOUCH)
 		return touch_opts(p, c);
-	if (c->verb == SCN_MUNMAP)
+	if (c->verb == SCN_MUNMAP) {
 		r->alive = false;
+		r->unmap_line = p->lineno;
+	}
 	return 0;
 }
 
@@ -978,6 +1027,7 @@ static int parse_proc_cmd(struct parser *p, struct proc_sym *proc, struct scn_cm
 	if (split_args(p, p->first + 2, "exit", NULL) || want_pos(p, "exit", 0, NULL))
 		return -1;
 	proc->alive = false;
+	proc->exit_line = p->lineno;
 	return 0;
 }
 
@@ -1029,7 +1079,7 @@ static int parse_command(struct parser *p, struct scn_cmd *c)
 	if (proc)
 		return parse_proc_cmd(p, proc, c);
 	if (l->ntok > p->first + 1 && is_proc_verb(l->tok[p->first + 1]))
-		return scn_perr(p, "unknown process '%s'", word);
+		return scn_no_proc(p, word, NULL);
 	return scn_perr(p, "unknown command '%s'", word);
 }
 

@@ -13,12 +13,14 @@ struct region_sym {
 	const char *name;
 	uint64_t pages;
 	bool alive;		/* false after munmap */
+	unsigned int unmap_line;	/* of its munmap */
 };
 
 /* A process instance: `process P` or `Q fork P`. */
 struct proc_sym {
 	const char *name;
 	bool alive;		/* false after exit */
+	unsigned int exit_line;	/* of its exit */
 	unsigned int id;
 	struct region_sym *regions;
 	unsigned int nregions, regions_cap;
@@ -52,6 +54,8 @@ void *scn_alloc(struct scn_script *s, size_t size);
 char *scn_strdup(struct scn_script *s, const char *str);
 struct proc_sym *scn_find_proc(struct parser *p, const char *name);
 struct region_sym *scn_find_region(struct proc_sym *proc, const char *name);
+int scn_no_proc(struct parser *p, const char *name, const char *in);
+int scn_no_region(struct parser *p, struct proc_sym *proc, const char *name);
 int scn_find_set(struct parser *p, const char *name);
 extern const char *const scn_ksm_knobs[];
 bool scn_in_list(const char *word, const char *const *list);

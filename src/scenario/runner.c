@@ -369,6 +369,20 @@ static unsigned int next_cpu(struct scn_run *run)
 	return run->next_cpu;
 }
 
+/* Run a background command inline on its CPU: the runner's thread stands in. */
+static void run_inline(struct scn_run *run, struct bg_thread *t)
+{
+	cpu_bind_current(t->cpu);
+	exec_cmd(run, t->cmd);
+	cpu_bind_current(0);
+	free(t);
+}
+
+/*
+ * Start a background command. When no thread can be started it runs
+ * inline, after saying so (the run fails): every command must run, since
+ * later commands on the same process wait for it.
+ */
 static void start_background(struct scn_run *run, const struct scn_cmd *cmd)
 {
 	struct bg_thread *t = calloc(1, sizeof(*t));
@@ -377,16 +391,14 @@ static void start_background(struct scn_run *run, const struct scn_cmd *cmd)
 	BUG_ON(!t);
 	*t = (struct bg_thread){ .run = run, .cmd = cmd, .cpu = next_cpu(run) };
 	if (run->deterministic) {
-		cpu_bind_current(t->cpu);
-		exec_cmd(run, cmd);
-		cpu_bind_current(0);
-		free(t);
+		run_inline(run, t);
 		return;
 	}
 	err = pthread_create(&t->tid, NULL, bg_main, t);
 	if (err) {
-		scn_record_failure(run, cmd, "cannot start a thread: %s", strerror(err));
-		free(t);
+		scn_record_failure(run, cmd, "cannot start a thread: %s; running it in the "
+				   "foreground", strerror(err));
+		run_inline(run, t);
 		return;
 	}
 	t->next = run->bg;

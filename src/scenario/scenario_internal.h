@@ -79,7 +79,7 @@ enum scn_family {
 	SCN_NAME_BUDDY_ZONE,	/* buddy.ZONE.orderN: a = ZONE, n = N */
 	SCN_NAME_BUDDY_FREE,	/* buddy.free_blocks_orderN: n = N */
 	SCN_NAME_KALLOC,	/* kalloc.K.X: a = K, b = X, n = set id */
-	SCN_NAME_REGION,	/* P.R.X: a = P, b = R, c = X */
+	SCN_NAME_REGION,	/* P.R.X: a = P, b = R, c = X, n = P's instance id */
 	SCN_NAME_MACHINE,	/* machine.X: a = X */
 };
 
@@ -299,6 +299,14 @@ struct scn_backend {
 
 extern const struct scn_backend scn_backend_sim;
 const struct scn_backend *scn_backend_find(const char *name, char *msg, size_t len);
+
+/* The sim backend's processes and their memory (sim_process.c). */
+struct sim_procs;
+struct sim_procs *sim_procs_create(const struct scn_script *s);
+void sim_procs_exit_all(struct sim_procs *procs);
+void sim_procs_destroy(struct sim_procs *procs);
+int sim_proc_exec(struct scn_run *run, struct sim_procs *procs, const struct scn_cmd *cmd);
+int sim_region_intact(struct sim_procs *procs, const struct scn_name *name, long *value);
 
 /* ------------------------------------------------------------------ */
 /* Runner (runner.c) and its services for backends                     */

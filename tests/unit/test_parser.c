@@ -158,8 +158,15 @@ static const struct error_case error_cases[] = {
 	  "t.scn:3: bad advice 'hugepage' for 'madvise' (expected mergeable, unmergeable, "
 	  "dontneed)" },
 	{ "munmapped_region", false, P_R "P munmap R\nP check R\n",
-	  "t.scn:4: unknown region 'R' of process 'P'" },
-	{ "exited_process", false, P_R "P exit\nP check R\n", "t.scn:4: unknown process 'P'" },
+	  "t.scn:4: region 'R' of process 'P' was unmapped at line 3" },
+	{ "munmapped_region_bg", false, P_R "& P munmap R\nP touch R\n",
+	  "t.scn:4: region 'R' of process 'P' was unmapped at line 3" },
+	{ "exited_process", false, P_R "P exit\nP check R\n",
+	  "t.scn:4: process 'P' exited at line 3" },
+	{ "exited_process_bg", false, P_R "& P exit\nP fork Q\n",
+	  "t.scn:4: process 'P' exited at line 3" },
+	{ "forked_region_unmapped", false, P_R "P munmap R\nP fork Q\nQ read R\n",
+	  "t.scn:5: unknown region 'R' of process 'Q'" },
 	{ "fork_existing", false, "process P\nprocess Q\nP fork Q\n",
 	  "t.scn:3: process 'Q' already exists" },
 	/* Kernel-side allocations */
@@ -235,9 +242,21 @@ static const struct error_case error_cases[] = {
 	  "t.scn:3: unknown region 'S' of process 'P'" },
 	{ "expect_region_value", false, P_R "expect P.R.dirty == 1\n",
 	  "t.scn:3: unknown region value 'dirty' (expected intact, migrated, migrate_failed)" },
+	{ "expect_region_exited", false, P_R "P exit\nexpect P.R.intact == 1\n",
+	  "t.scn:4: process 'P' in 'P.R.intact' exited at line 3" },
+	{ "expect_region_unmapped", false, P_R "P munmap R\nexpect P.R.intact == 1\n",
+	  "t.scn:4: region 'R' of process 'P' was unmapped at line 3" },
 	/* What the sim backend of this build refuses */
-	{ "sim_process", true, "process P\n",
-	  "t.scn:1: 'process' needs address spaces, not in this build yet" },
+	{ "sim_migrate", true, P_R "P migrate R pages=1\n",
+	  "t.scn:3: 'migrate' needs page migration, not in this build yet" },
+	{ "sim_mergeable", true, P_R "P madvise R mergeable\n",
+	  "t.scn:3: 'madvise mergeable' needs KSM, not in this build yet" },
+	{ "sim_unmergeable", true, P_R "P madvise R unmergeable pages=0..3\n",
+	  "t.scn:3: 'madvise unmergeable' needs KSM, not in this build yet" },
+	{ "sim_expect_migrated", true, P_R "expect P.R.migrated == 0\n",
+	  "t.scn:3: 'P.R.migrated' needs page migration, not in this build yet" },
+	{ "sim_expect_migrate_failed", true, P_R "expect P.R.migrate_failed == 0\n",
+	  "t.scn:3: 'P.R.migrate_failed' needs page migration, not in this build yet" },
 	{ "sim_compact", true, "compact\n", "t.scn:1: 'compact' needs compaction, not in this build yet" },
 	{ "sim_ksm", true, "ksm run=1\n", "t.scn:1: 'ksm' needs KSM, not in this build yet" },
 	{ "sim_ksm_wait", true, "ksm wait scans=3\n",
@@ -257,16 +276,16 @@ static const struct error_case error_cases[] = {
 	  "t.scn:1: 'ksm.pages_shared' needs KSM, not in this build yet" },
 	{ "sim_expect_balloon", true, "expect balloon.actual_pages == 0\n",
 	  "t.scn:1: 'balloon.actual_pages' needs the balloon, not in this build yet" },
-	{ "sim_expect_vmstat", true, "expect vmstat.compact_stall == 0\n",
-	  "t.scn:1: unknown vmstat counter 'compact_stall' (not in this build)" },
+	{ "sim_expect_vmstat", true, "expect vmstat.no_such_counter == 0\n",
+	  "t.scn:1: unknown vmstat counter 'no_such_counter' (not in this build)" },
 	{ "sim_expect_zone", true, "expect buddy.DMA32.order0 == 0\n",
 	  "t.scn:1: unknown zone 'DMA32' (the sim machine has one zone, Normal)" },
 	{ "sim_expect_order", true, "machine memory=64M max_order=8\nexpect buddy.Normal.order9 == 0\n",
 	  "t.scn:2: 'buddy.Normal.order9': order 9 is above the machine's max_order 8" },
 	{ "sim_expect_free_order", true, "expect buddy.free_blocks_order11 == 0\n",
 	  "t.scn:1: 'buddy.free_blocks_order11': order 11 is above the machine's max_order 10" },
-	{ "sim_background_process", true, "& process P\n",
-	  "t.scn:1: 'process' needs address spaces, not in this build yet" },
+	{ "sim_background_migrate", true, P_R "& P migrate R\n",
+	  "t.scn:3: 'migrate' needs page migration, not in this build yet" },
 };
 
 static void test_error(void **state)
@@ -311,15 +330,21 @@ static void test_all_errors_reported(void **state)
 
 static void test_sim_refusals_each_line(void **state)
 {
-	struct scn_script *s = parse("process P\nP mmap R 4K\nP touch R\ncompact\n",
+	struct scn_script *s = parse("process P\nP mmap R 4K\nP migrate R\n"
+				     "P madvise R mergeable\nP touch R\ncompact\n"
+				     "expect P.R.migrated == 0\nexpect P.R.intact == 1\n",
 				     &scn_backend_sim);
 
 	assert_int_equal(s->nerrors, 4);
-	assert_string_equal(s->errors[1], "t.scn:2: 'mmap' needs address spaces, not in this "
+	assert_string_equal(s->errors[0], "t.scn:3: 'migrate' needs page migration, not in this "
 			    "build yet");
-	assert_string_equal(s->errors[2], "t.scn:3: 'touch' needs address spaces, not in this "
+	assert_string_equal(s->errors[1], "t.scn:4: 'madvise mergeable' needs KSM, not in this "
 			    "build yet");
-	assert_int_equal(s->ncmds, 0);
+	assert_string_equal(s->errors[2], "t.scn:6: 'compact' needs compaction, not in this "
+			    "build yet");
+	assert_string_equal(s->errors[3], "t.scn:7: 'P.R.migrated' needs page migration, not in "
+			    "this build yet");
+	assert_int_equal(s->ncmds, 4);	/* process, mmap, touch, the last expect */
 	scn_script_free(s);
 }
 
@@ -566,13 +591,50 @@ static const char sim_language[] =
 	"expect buddy.free_blocks_order0 > 0\n"
 	"expect kalloc.a.ok == 4\n"
 	"expect kalloc.a.intact == 1\n"
-	"expect machine.zone_pages == 16384\n";
+	"expect machine.zone_pages == 16384\n"
+	"process p\n"
+	"p mmap heap 4M\n"
+	"p mmap shm 64p shared\n"
+	"p mmap priv 8K private\n"
+	"p touch heap\n"
+	"p touch heap pattern=dup:3 seed=2 pages=1..100 repeat=2\n"
+	"p touch shm pattern=same\n"
+	"p touch priv pattern=byte:7 pages=1\n"
+	"p touch priv pattern=zero\n"
+	"p read heap pages=5..9\n"
+	"p check heap\n"
+	"p madvise heap dontneed pages=0..10\n"
+	"p madvise shm dontneed\n"
+	"p fork q\n"
+	"& q touch heap pattern=unique\n"
+	"& p read shm\n"
+	"wait\n"
+	"q check shm\n"
+	"expect q.shm.intact == 1\n"
+	"q munmap heap\n"
+	"q exit\n"
+	"process q\n"
+	"q mmap heap 4K\n"
+	"expect q.heap.intact == 1\n"
+	"p exit\n";
 
 static void test_sim_language(void **state)
 {
 	struct scn_script *s = parse_ok(sim_language, &scn_backend_sim);
+	const struct scn_cmd *c;
 
-	assert_int_equal(s->ncmds, 17);
+	assert_int_equal(s->ncmds, 42);
+	assert_int_equal(s->nprocs, 3);		/* p, q (fork), q (process) */
+	c = cmd_at(s, 36);
+	assert_int_equal(c->expect.name.family, SCN_NAME_REGION);
+	assert_int_equal(c->expect.name.n, cmd_at(s, 31)->mm.child_id);
+	c = cmd_at(s, 41);
+	assert_int_equal(c->expect.name.n, cmd_at(s, 39)->mm.proc_id);
+	assert_int_not_equal(cmd_at(s, 39)->mm.proc_id, cmd_at(s, 31)->mm.child_id);
+	c = cmd_at(s, 29);
+	assert_int_equal(c->verb, SCN_MADVISE);
+	assert_int_equal(c->mm.advice, SCN_DONTNEED);
+	assert_int_equal(c->mm.range.last, 10);
 	scn_script_free(s);
 }
 

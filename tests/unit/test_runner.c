@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_runner.c - the runner and its outputs, driven through the backend
- * table: a kcheck that finds corrupted memory (a test backend wraps the
- * sim one and flips a byte behind its back), every expect operator both
- * ways, the reports a run keeps (with the final "end"), and JSON escaping.
+ * table: a kcheck and a process check that find corrupted memory (a test
+ * backend wraps the sim one and flips a byte behind its back), a touch
+ * that runs out of memory, process counters in the reports, exit giving
+ * every frame back, background process commands kept in their written
+ * order, every expect operator both ways, the reports a run keeps (with
+ * the final "end"), and JSON escaping.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,6 +92,162 @@ static void test_kcheck_failure(void **state)
 	scn_results_free(&res);
 }
 
+/* Flip one byte of the first anonymous page after a touch of region "victim". */
+static int corrupting_proc_exec(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	int err = scn_backend_sim.exec(run, cmd);
+	unsigned long pfn;
+
+	if (err || cmd->verb != SCN_TOUCH || strcmp(cmd->mm.region, "victim"))
+		return err;
+	for (pfn = 0; pfn < machine.max_pfn; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (page_ref_count(page) > 0 && PageAnon(page)) {
+			((unsigned char *)page_address(page))[4000] ^= 0x80;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void test_check_failure(void **state)
+{
+	static const char text[] = "machine memory=16M\n"
+				   "process p\n"
+				   "p mmap victim 8p\n"
+				   "p mmap bystander 8p shared\n"
+				   "p touch bystander\n"
+				   "p touch victim pattern=dup:2\n"
+				   "p check victim\n"
+				   "p check bystander\n"
+				   "expect p.victim.intact == 0\n"
+				   "expect p.bystander.intact == 1\n";
+	struct scn_results res;
+	char err[1024];
+
+	corrupting = scn_backend_sim;
+	corrupting.exec = corrupting_proc_exec;
+	assert_int_equal(run_text(text, &corrupting, &res, err, sizeof(err)), PAGELAB_RUN_FAIL);
+	assert_string_equal(err, "r.scn:7: check failed: p.victim: 1 pages differ\n");
+	assert_int_equal(res.failures, 1);
+	assert_int_equal(res.nchecks, 2);
+	assert_string_equal(res.checks[0].region, "p.victim");
+	assert_false(res.checks[0].intact);
+	assert_string_equal(res.checks[1].region, "p.bystander");
+	assert_true(res.checks[1].intact);
+	assert_true(res.expects[0].ok && res.expects[1].ok);
+	assert_null(res.invariant_error);
+	scn_results_free(&res);
+}
+
+/* A touch that runs out of memory fails, the run goes on, and the pages it
+ * could not write are not held against a later check. */
+static void test_touch_out_of_memory(void **state)
+{
+	static const char text[] = "machine memory=16M\n"
+				   "process p\n"
+				   "p mmap big 64M\n"
+				   "p touch big pattern=same\n"
+				   "p check big\n"
+				   "expect p.big.intact == 1\n"
+				   "p madvise big dontneed pages=0..99\n"
+				   "p touch big pages=0..99 repeat=2\n"
+				   "p check big\n";
+	static const char want[] = "r.scn:4: touch failed: p.big: out of memory at page ";
+	struct scn_results res;
+	char err[1024];
+
+	assert_int_equal(run_text(text, &scn_backend_sim, &res, err, sizeof(err)),
+			 PAGELAB_RUN_FAIL);
+	assert_int_equal(strncmp(err, want, strlen(want)), 0);
+	assert_non_null(strchr(err, '\n'));
+	assert_string_equal(strchr(err, '\n'), "\n");	/* one failure only */
+	assert_int_equal(res.failures, 1);
+	assert_int_equal(res.nchecks, 2);
+	assert_true(res.checks[0].intact && res.checks[1].intact);
+	assert_true(res.expects[0].ok);
+	assert_null(res.invariant_error);
+	scn_results_free(&res);
+}
+
+/* Drain the per-cpu lists after an exit, so that nr_free_pages is exact. */
+static int draining_exec(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	int err = scn_backend_sim.exec(run, cmd);
+
+	if (cmd->verb == SCN_EXIT)
+		drain_all_pages(NULL);
+	return err;
+}
+
+static long counter(const struct scn_snapshot *snap, const char *name)
+{
+	for (unsigned int i = 0; i < snap->nvmstat; i++)
+		if (!strcmp(snap->vmstat[i].name, name))
+			return snap->vmstat[i].value;
+	fail_msg("no counter %s", name);
+	return -1;
+}
+
+static void test_process_counters(void **state)
+{
+	static const char text[] = "machine memory=16M\nreport boot\nprocess p\n"
+				   "p mmap heap 16p\np mmap shm 4p shared\np touch heap\n"
+				   "p read shm\nreport touched\np exit\nreport exited\n";
+	struct scn_backend draining = scn_backend_sim;
+	struct scn_results res;
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	draining.exec = draining_exec;
+	assert_int_equal(run_text(text, &draining, &res, err, sizeof(err)), PAGELAB_RUN_PASS);
+	assert_int_equal(counter(res.reports[1], "nr_anon_pages"), 16);
+	assert_int_equal(counter(res.reports[1], "nr_shmem"), 4);
+	assert_int_equal(counter(res.reports[1], "nr_inactive_anon"), 20);
+	assert_int_equal(counter(res.reports[1], "pgfault"), 20);
+	assert_true(counter(res.reports[1], "nr_page_table_pages") > 0);
+	assert_int_equal(counter(res.reports[2], "nr_page_table_pages"), 0);
+	assert_int_equal(counter(res.reports[2], "nr_free_pages"),
+			 counter(res.reports[0], "nr_free_pages"));	/* every frame back */
+	f = open_memstream(&buf, &len);
+	scn_report_text(&res, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "nr_anon_pages 16 (+16)"));
+	assert_non_null(strstr(buf, "pgfault 20 (+20)"));
+	free(buf);
+	res.scenario = "r.scn";		/* pagelab_scenario_run() names it */
+	f = open_memstream(&buf, &len);
+	assert_int_equal(scn_report_json(&res, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"nr_anon_pages\": 16,"));
+	assert_non_null(strstr(buf, "\"nr_page_table_pages\": "));
+	free(buf);
+	scn_results_free(&res);
+}
+
+/* Background commands on one process keep their written order where they
+ * conflict: each run must pass, however the threads are scheduled. */
+static void test_process_order(void **state)
+{
+	static const char text[] = "machine memory=32M cpus=4\n"
+				   "& process p\n& p mmap r 256p\n& p touch r\np check r\n"
+				   "& p fork c\n& c touch r pages=0..99\n& p touch r pages=50..149\n"
+				   "& c munmap r\n& c mmap r 8p shared\n& c touch r\nc check r\n"
+				   "& p check r\n& c exit\n& p exit\nwait\n";
+	struct scn_results res;
+	char err[256];
+
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(run_text(text, &scn_backend_sim, &res, err, sizeof(err)),
+				 PAGELAB_RUN_PASS);
+		assert_string_equal(err, "");
+		assert_int_equal(res.nchecks, 3);
+		scn_results_free(&res);
+	}
+}
+
 static void test_expect_operators(void **state)
 {
 	static const char text[] = "machine memory=16M cpus=3\n"
@@ -155,6 +314,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kcheck_failure),
+		cmocka_unit_test(test_check_failure),
+		cmocka_unit_test(test_touch_out_of_memory),
+		cmocka_unit_test(test_process_counters),
+		cmocka_unit_test(test_process_order),
 		cmocka_unit_test(test_expect_operators),
 		cmocka_unit_test(test_reports),
 		cmocka_unit_test(test_json_string),
