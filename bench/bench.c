@@ -2,11 +2,11 @@
 /*
  * bench.c - pagelab's micro-benchmarks (target pagelab-bench, `make bench`).
  *
- * Boots one 1 GiB machine (2 cpus, MAX_PAGE_ORDER 10, pageblock_order 9)
+ * Boots one 2 GiB machine (2 cpus, MAX_PAGE_ORDER 10, pageblock_order 9)
  * and runs each entry of the benches[] table for a fixed wall time,
  * printing one stable "name: value" line per entry. memcpy.pages_per_s,
- * 4 KiB copies between random frames of the same arena, is the same-run
- * reference: a page allocation that costs about one page copy is cheap.
+ * 4 KiB copies between random frames of the whole arena, is the same-run
+ * reference for anything that moves pages (migration, compaction).
  * A new benchmark (migration, compaction, ...) is one more run function
  * and one more row in the table.
  */
@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "compact/compaction.h"
 #include "migrate/migrate.h"
 #include "vm/mm.h"
 
-#define BENCH_MEMORY		(1ULL << 30)
+#define BENCH_MEMORY		(2ULL << 30)
 #define BENCH_CPUS		2
 #define BENCH_SECONDS		0.5
-#define MEMCPY_POOL_PAGES	16384UL		/* 64 MiB: beyond any cache */
 #define VM_BENCH_BYTES		(64UL << 20)	/* region faulted or touched */
 
 /**
@@ -117,6 +117,8 @@ static double bench_alloc_free(const struct bench *b)
 	return rate;
 }
 
+static double memcpy_rate, migrate_rate;
+
 static uint64_t xorshift64(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -125,38 +127,44 @@ static uint64_t xorshift64(uint64_t *s)
 	return *s;
 }
 
-static double memcpy_rate, migrate_rate;
-
-/* Copy one page to another, both picked at random from a pool of frames. */
+/*
+ * Copy one 4 KiB frame to another, both picked at random among all the
+ * frames of the arena the allocator can give (taken in pageblock-sized
+ * blocks): the bound for anything that moves pages around memory.
+ */
 static double bench_memcpy(const struct bench *b)
 {
-	struct page **pool = malloc(MEMCPY_POOL_PAGES * sizeof(*pool));
+	struct page **blocks = malloc((BENCH_MEMORY >> (PAGE_SHIFT + pageblock_order)) *
+				      sizeof(*blocks));
 	uint64_t rng = 0x9e3779b97f4a7c15ULL;
+	unsigned long nr = 0, pages;
 	double start, elapsed;
 	long copies = 0;
 
-	if (!pool)
+	if (!blocks)
 		return -1;
-	for (unsigned long i = 0; i < MEMCPY_POOL_PAGES; i++) {
-		pool[i] = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
-		if (!pool[i])
-			return -1;
-	}
+	while ((blocks[nr] = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, pageblock_order)))
+		nr++;
+	if (!nr)
+		return -1;
+	pages = nr << pageblock_order;
 	start = now();
 	do {
 		for (int i = 0; i < 1024; i++) {
 			uint64_t r = xorshift64(&rng);
-			struct page *src = pool[r % MEMCPY_POOL_PAGES];
-			struct page *dst = pool[(r >> 32) % MEMCPY_POOL_PAGES];
+			unsigned long s = r % pages, d = (r >> 32) % pages;
+			unsigned char *src = page_address(blocks[s >> pageblock_order]);
+			unsigned char *dst = page_address(blocks[d >> pageblock_order]);
 
-			memcpy(page_address(dst), page_address(src), PAGE_SIZE);
+			memcpy(dst + ((d & (pageblock_nr_pages - 1)) << PAGE_SHIFT),
+			       src + ((s & (pageblock_nr_pages - 1)) << PAGE_SHIFT), PAGE_SIZE);
 		}
 		copies += 1024;
 		elapsed = now() - start;
 	} while (elapsed < BENCH_SECONDS);
-	for (unsigned long i = 0; i < MEMCPY_POOL_PAGES; i++)
-		__free_pages(pool[i], 0);
-	free(pool);
+	while (nr)
+		__free_pages(blocks[--nr], pageblock_order);
+	free(blocks);
 	drain_all_pages(NULL);
 	memcpy_rate = copies / elapsed;
 	return memcpy_rate;
@@ -227,6 +235,51 @@ static double bench_migrate_ratio(const struct bench *b)
 	return migrate_rate / memcpy_rate;
 }
 
+static double compact_rate;
+
+/*
+ * compact_memory on the whole 2 GiB machine after filling it with process
+ * pages in half-pageblock chunks and unmapping every other chunk (the
+ * compaction selftest's layout): pages migrated per second.
+ */
+static double bench_compact(const struct bench *b)
+{
+	const unsigned long chunk = PAGE_SIZE << (pageblock_order - 1);
+	struct mm_struct *mm = mm_alloc();
+	unsigned long *chunks = malloc((BENCH_MEMORY / chunk) * sizeof(*chunks));
+	long migrated;
+	double start;
+	int n = 0;
+
+	if (!mm || !chunks)
+		return -1;
+	drain_all_pages(NULL);
+	while (global_zone_page_state(NR_FREE_PAGES) > (long)(4 * (chunk / PAGE_SIZE) +
+							       high_wmark_pages(&NODE_DATA(0)->node_zones[0]))) {
+		if (do_mmap(mm, chunk, false, &chunks[n]))
+			return -1;
+		for (unsigned long off = 0; off < chunk; off += PAGE_SIZE)
+			access_mm(mm, chunks[n] + off, &off, sizeof(off), true);
+		n++;
+		drain_all_pages(NULL);
+	}
+	for (int i = 0; i < n; i += 2)
+		do_munmap(mm, chunks[i], chunk);
+	migrated = vm_event_sum(PGMIGRATE_SUCCESS);
+	start = now();
+	sysctl_compact_memory();
+	compact_rate = (vm_event_sum(PGMIGRATE_SUCCESS) - migrated) / (now() - start);
+	mmput(mm);
+	free(chunks);
+	drain_all_pages(NULL);
+	return compact_rate;
+}
+
+static double bench_compact_ratio(const struct bench *b)
+{
+	return compact_rate / memcpy_rate;
+}
+
 /* Whole-page writes through the simulated MMU to memory already mapped. */
 static double bench_touch(const struct bench *b)
 {
@@ -290,6 +343,8 @@ static const struct bench benches[] = {
 	{ "memcpy.pages_per_s", bench_memcpy, 0, 1 },
 	{ "migrate.pages_per_s", bench_migrate, 0, 1 },
 	{ "migrate.ratio_to_memcpy", bench_migrate_ratio, 0, 1 },
+	{ "compact.pages_per_s", bench_compact, 0, 1 },
+	{ "compact.ratio_to_memcpy", bench_compact_ratio, 0, 1 },
 	{ "fault.pages_per_s", bench_faults, 0, 1 },
 	{ "touch.bytes_per_s", bench_touch, 0, 1 },
 	{ "memset.bytes_per_s", bench_memset, 0, 1 },
@@ -298,13 +353,20 @@ static const struct bench benches[] = {
 
 int main(void)
 {
-	struct machine_config cfg = { BENCH_MEMORY, BENCH_CPUS, 10, 9 };
+	struct machine_config cfg = { BENCH_MEMORY, BENCH_CPUS, 10, 9, .deterministic = true };
 	int err = machine_init(&cfg);
 
 	if (err) {
 		fprintf(stderr, "bench: machine_init: %s\n", strerror(-err));
 		return 1;
 	}
+	/*
+	 * Back every frame with host memory first, as a real machine's RAM
+	 * is: otherwise whichever benchmark touches a frame first also pays
+	 * the host kernel's page fault for it.
+	 */
+	for (unsigned long off = 0; off < BENCH_MEMORY; off += PAGE_SIZE)
+		machine.arena[off] = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(benches); i++) {
 		double value = benches[i].run(&benches[i]);
 

@@ -82,6 +82,8 @@ struct mm_struct {
 	long mm_users;			/* atomic: the process, plus mmget() users */
 	struct rw_semaphore mmap_lock;
 	struct list_head mmap;		/* VMAs sorted by address */
+	struct vm_area_struct *mmap_cache; /* last find_vma() hit; cleared under
+					    * mmap_lock for write when VMAs go */
 	unsigned long mmap_base;	/* next free address for mmap */
 	unsigned long pgd_pfn;		/* top-level table */
 	spinlock_t page_table_lock;	/* populating upper-level tables */

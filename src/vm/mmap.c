@@ -49,16 +49,23 @@ struct mm_struct *mm_alloc(void)
 }
 
 /**
- * find_vma() - the VMA containing @addr, or NULL.
+ * find_vma() - the VMA containing @addr, or NULL. Consecutive faults
+ * usually hit the same VMA, so the last hit is tried first (as the
+ * kernel's vmacache did before the maple tree).
  * Context: mmap_lock held.
  */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 {
-	struct vm_area_struct *vma;
+	struct vm_area_struct *vma = READ_ONCE(mm->mmap_cache);
 
-	list_for_each_entry(vma, &mm->mmap, vm_list)
-		if (addr >= vma->vm_start && addr < vma->vm_end)
+	if (vma && addr >= vma->vm_start && addr < vma->vm_end)
+		return vma;
+	list_for_each_entry(vma, &mm->mmap, vm_list) {
+		if (addr >= vma->vm_start && addr < vma->vm_end) {
+			WRITE_ONCE(mm->mmap_cache, vma);
 			return vma;
+		}
+	}
 	return NULL;
 }
 
@@ -168,6 +175,7 @@ static void remove_vma(struct vm_area_struct *vma)
 		shmem_put_mapping(vma->vm_mapping);
 	}
 	list_del(&vma->vm_list);
+	WRITE_ONCE(vma->vm_mm->mmap_cache, NULL);
 	free_empty_pgtables(vma->vm_mm, vma->vm_start, vma->vm_end);
 	free(vma);
 }
