@@ -29,6 +29,8 @@ const char *lock_class_name(enum lock_class class)
 	switch (class) {
 	case LOCK_CLASS_MMAP:		return "mmap_lock";
 	case LOCK_CLASS_PAGE:		return "page lock";
+	case LOCK_CLASS_BALLOON:	return "balloon_lock";
+	case LOCK_CLASS_BALLOON_PAGES:	return "balloon_pages_lock";
 	case LOCK_CLASS_I_MMAP:		return "i_mmap_rwsem";
 	case LOCK_CLASS_ANON_VMA:	return "anon_vma->rwsem";
 	case LOCK_CLASS_ZSPOOL:		return "zs_pool->migrate_lock";

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "balloon/balloon.h"
 #include "compact/compaction.h"
 #include "vm/mm.h"
 
@@ -134,7 +135,9 @@ int machine_init(const struct machine_config *cfg)
 	compaction_sysctl_reset();
 	memblock_free_all();
 	zero_page_init(pfn_to_page(machine.max_pfn));
-	err = kcompactd_run(&contig_page_data, !cfg->deterministic);
+	err = balloon_core_init();
+	if (!err)
+		err = kcompactd_run(&contig_page_data, !cfg->deterministic);
 	if (err)
 		goto fail;
 	return 0;

@@ -34,6 +34,7 @@ static const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS] = {
 	[NR_FILE_PAGES] = "nr_file_pages",
 	[NR_SHMEM] = "nr_shmem",
 	[NR_PAGETABLE] = "nr_page_table_pages",
+	[NR_BALLOON_PAGES] = "nr_balloon_pages",
 };
 
 static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
@@ -59,6 +60,9 @@ static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[KCOMPACTD_WAKE] = "compact_daemon_wake",
 	[KCOMPACTD_MIGRATE_SCANNED] = "compact_daemon_migrate_scanned",
 	[KCOMPACTD_FREE_SCANNED] = "compact_daemon_free_scanned",
+	[BALLOON_INFLATE] = "balloon_inflate",
+	[BALLOON_DEFLATE] = "balloon_deflate",
+	[BALLOON_MIGRATE] = "balloon_migrate",
 };
 
 /**
