@@ -131,13 +131,18 @@ static int do_shared_fault(struct vm_area_struct *vma, unsigned long addr)
 	return 0;
 }
 
-/* A private anonymous page may be written in place when no one else maps
- * or holds it. */
+/*
+ * A private anonymous page may be written in place when no one else maps
+ * or holds it. The reference count is read with acquire: a sibling that
+ * copied the page and then dropped its reference (a release) must have
+ * finished reading it before this CPU writes it.
+ */
 static bool wp_can_reuse_anon_page(struct page *page)
 {
 	if (PageAnonExclusive(page))
 		return true;
-	if (page_mapcount(page) != 1 || page_ref_count(page) != 1)
+	if (page_mapcount(page) != 1 ||
+	    __atomic_load_n(&page->_refcount, __ATOMIC_ACQUIRE) != 1)
 		return false;
 	SetPageAnonExclusive(page);
 	return true;
