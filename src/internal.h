@@ -19,7 +19,7 @@
 #include "stats/vmstat.h"
 
 /* core/arena.c */
-int arena_create(uint64_t bytes);
+int arena_create(uint64_t bytes, int memfd);
 void arena_destroy(void);
 
 /* core/machine.c */
@@ -27,6 +27,8 @@ struct machine_config {
 	uint64_t memory_bytes;
 	unsigned int cpus, max_order, pageblock_order;
 	bool deterministic;	/* daemons run as steps on the caller's thread */
+	/* the in-process balloon host offers free page reporting */
+	bool balloon_free_page_reporting;
 };
 int machine_validate_config(const struct machine_config *cfg, char *msg, size_t len);
 int machine_init(const struct machine_config *cfg);
@@ -57,6 +59,20 @@ void wait_on_page_locked(struct page *page);
 void softleaf_entry_wait_on_locked(struct page *page, spinlock_t *ptl);
 
 /* alloc/page_alloc.c */
+/*
+ * struct notifier_block - one entry of a notifier chain (OOM notifiers).
+ * @notifier_call: called with the chain's data; returns NOTIFY_*.
+ * @priority: higher is called first.
+ */
+struct notifier_block {
+	int (*notifier_call)(struct notifier_block *nb, unsigned long action, void *data);
+	struct notifier_block *next;
+	int priority;
+};
+#define NOTIFY_DONE	0x0000
+#define NOTIFY_OK	0x0001
+int register_oom_notifier(struct notifier_block *nb);
+int unregister_oom_notifier(struct notifier_block *nb);
 void zone_init_free_lists(struct zone *zone);
 void memblock_free_all(void);
 struct page *alloc_pages(gfp_t gfp, unsigned int order);

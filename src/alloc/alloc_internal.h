@@ -104,6 +104,7 @@ int rmqueue_bulk(struct zone *zone, unsigned int order, unsigned long count,
 		 struct list_head *list, int migratetype, unsigned int alloc_flags);
 bool should_try_claim_block(unsigned int order, int start_mt);
 unsigned int __isolate_free_page(struct page *page, unsigned int order);
+void __putback_isolated_page(struct page *page, unsigned int order, int mt);
 void post_alloc_hook(struct page *page, unsigned int order, gfp_t gfp);
 bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 			 int highest_zoneidx, unsigned int alloc_flags, long free_pages);

@@ -16,8 +16,9 @@
  * no memory isolation: no highatomic reserve is ever created (so the
  * MIGRATE_HIGHATOMIC lists stay empty), watermarks are never boosted, and
  * the slow path has no reclaim; its hooks for direct compaction and the
- * OOM path (balloon deflate) are marked below.
+ * OOM path (OOM notifiers, where the balloon deflates) are marked below.
  */
+#include <pthread.h>
 #include <string.h>
 #include "alloc/alloc_internal.h"
 #include "compact/compaction.h"
@@ -63,6 +64,8 @@ static void __del_page_from_free_list(struct page *page, struct zone *zone,
 	VM_WARN_ON_ONCE_PAGE(get_pageblock_migratetype(page) != migratetype, page);
 	VM_BUG_ON_PAGE(buddy_order(page) != order, page);
 	list_del(&page->lru);
+	if (PageReported(page))
+		__ClearPageReported(page);	/* report it again once it is free again */
 	__ClearPageBuddy(page);
 	WRITE_ONCE(page->private, 0);
 	WRITE_ONCE(area->nr_free, area->nr_free - 1);
@@ -228,6 +231,23 @@ void free_one_page(struct zone *zone, struct page *page, unsigned long pfn,
 	spin_lock(&zone->lock);
 	split_large_buddy(zone, pfn, order, fpi_flags);
 	spin_unlock(&zone->lock);
+}
+
+/**
+ * __putback_isolated_page() - return a block taken with
+ * __isolate_free_page() to the free lists (free page reporting), merging
+ * it with its free buddies; at the tail, as it will not be wanted soon.
+ * @page: the block's first page.
+ * @order: its order.
+ * @mt: the type of its pageblock(s), read under zone->lock.
+ * Context: zone->lock held.
+ */
+void __putback_isolated_page(struct page *page, unsigned int order, int mt)
+{
+	struct zone *zone = page_zone(page);
+
+	lockdep_assert_held(&zone->lock);
+	__free_one_page(page, page_to_pfn(page), zone, order, mt, FPI_TO_TAIL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -891,7 +911,7 @@ static struct page *__alloc_pages_direct_compact(gfp_t gfp, unsigned int order,
 		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 	if (page) {
 		compaction_defer_reset(ac->preferred_zone, order, true);
-		ac->preferred_zone->compact_blockskip_flush = false;
+		WRITE_ONCE(ac->preferred_zone->compact_blockskip_flush, false);
 		count_vm_event(COMPACTSUCCESS);
 		return page;
 	}
@@ -926,13 +946,97 @@ static bool should_compact_retry(unsigned int order, enum compact_result result,
 }
 
 /*
- * Slow-path hook: the OOM path. The kernel's balloon driver deflates from
- * its OOM notifier and the allocation is retried at the high watermark;
- * pagelab's balloon will plug in here. Without it there is nothing to free.
+ * OOM notifiers (kernel: register_oom_notifier() in mm/oom_kill.c): the
+ * chain out_of_memory() calls before it picks a victim. Each notifier adds
+ * the pages it freed to *(unsigned long *)data. The chain is kept by
+ * descending priority; oom_notify_lock is a plain rwlock taken with no
+ * lock of the tree held by registration, and for read by the slow path
+ * (which may hold a page lock or mmap_lock, never a spinlock), so a
+ * notifier may take locks ranked below the page lock (balloon_lock).
+ */
+#define MAX_RECLAIM_RETRIES	16
+
+static struct notifier_block *oom_notify_list;
+static pthread_rwlock_t oom_notify_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+/**
+ * register_oom_notifier() - call @nb when an allocation finds no memory.
+ * Context: takes oom_notify_lock for write. Return: 0.
+ */
+int register_oom_notifier(struct notifier_block *nb)
+{
+	struct notifier_block **p;
+
+	pthread_rwlock_wrlock(&oom_notify_lock);
+	for (p = &oom_notify_list; *p && (*p)->priority >= nb->priority; p = &(*p)->next)
+		;
+	nb->next = *p;
+	*p = nb;
+	pthread_rwlock_unlock(&oom_notify_lock);
+	return 0;
+}
+
+/**
+ * unregister_oom_notifier() - undo register_oom_notifier(); waits for
+ * calls in progress.
+ * Context: takes oom_notify_lock for write. Return: 0, or -ENOENT.
+ */
+int unregister_oom_notifier(struct notifier_block *nb)
+{
+	struct notifier_block **p;
+	int err = -ENOENT;
+
+	pthread_rwlock_wrlock(&oom_notify_lock);
+	for (p = &oom_notify_list; *p; p = &(*p)->next) {
+		if (*p == nb) {
+			*p = nb->next;
+			err = 0;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&oom_notify_lock);
+	return err;
+}
+
+/* out_of_memory() up to the killer, which pagelab does not have. */
+static unsigned long out_of_memory_notify(void)
+{
+	unsigned long freed = 0;
+
+	pthread_rwlock_rdlock(&oom_notify_lock);
+	for (struct notifier_block *nb = oom_notify_list; nb; nb = nb->next)
+		nb->notifier_call(nb, 0, &freed);
+	pthread_rwlock_unlock(&oom_notify_lock);
+	return freed;
+}
+
+/*
+ * Slow-path hook: the OOM path. As in the kernel, costly orders and
+ * callers that asked not to retry never get here; the others call the
+ * OOM notifiers (the balloon deflates VIRTIO_BALLOON_OOM_NR_PAGES from
+ * its own) and retry while they free something, up to
+ * MAX_RECLAIM_RETRIES times. There is no OOM killer after that. Freed
+ * pages land on per-cpu lists, which the watermark check does not count:
+ * they are drained before the retry, as the kernel's direct reclaim does
+ * before it retries.
  */
 static struct page *__alloc_pages_may_oom(gfp_t gfp, unsigned int order,
+					  unsigned int alloc_flags,
 					  const struct alloc_context *ac)
 {
+	if (order > PAGE_ALLOC_COSTLY_ORDER ||
+	    (gfp & (__GFP_NORETRY | __GFP_RETRY_MAYFAIL | __GFP_THISNODE)))
+		return NULL;
+	for (int tries = 0; tries < MAX_RECLAIM_RETRIES; tries++) {
+		struct page *page;
+
+		if (!out_of_memory_notify())
+			return NULL;
+		drain_all_pages(ac->preferred_zone);
+		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
+		if (page)
+			return page;
+	}
 	return NULL;
 }
 
@@ -973,7 +1077,7 @@ static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 			if (page)
 				return page;
 		} while (should_compact_retry(order, result, &prio, &retries));
-		page = __alloc_pages_may_oom(gfp, order, ac);
+		page = __alloc_pages_may_oom(gfp, order, alloc_flags, ac);
 		if (page)
 			return page;
 	}

@@ -16,6 +16,8 @@
  * A balloon page is PageOffline with PG_movable_ops; both stay until the
  * page is freed. The balloon holds the page's one reference.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include "balloon/balloon.h"
 
 static spinlock_t balloon_pages_lock;
@@ -177,6 +179,79 @@ unsigned long balloon_list_pfns(struct balloon_dev_info *b, unsigned long *pfns,
 			pfns[n++] = page_to_pfn(page);
 	spin_unlock(&balloon_pages_lock);
 	return n;
+}
+
+/**
+ * balloon_devinfo_check() - the invariant checker's view of a balloon:
+ * every page on @b's list is PageOffline with movable_ops, allocated, has
+ * a reference and page->private == @b; every other page whose private is
+ * @b is isolated, as many as @b->isolated_pages; listed plus isolated
+ * equals @nr_pages (the driver's count) and NR_BALLOON_PAGES. No
+ * PageOffline page names another device.
+ * Context: takes balloon_pages_lock; exact only while no inflation,
+ * deflation or migration runs. Return: 0, -EUCLEAN with @msg set, or
+ * -ENOMEM.
+ */
+int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, char *msg,
+			  size_t len)
+{
+	unsigned long *listed = calloc(DIV_ROUND_UP(machine.max_pfn, BITS_PER_LONG), sizeof(long));
+	unsigned long nr_listed = 0, nr_isolated = 0;
+	struct page *page;
+	int err = -EUCLEAN;
+
+	if (!listed)
+		return -ENOMEM;
+	spin_lock(&balloon_pages_lock);
+	list_for_each_entry(page, &b->pages, lru) {
+		unsigned long pfn = page_to_pfn(page);
+
+		if (nr_listed++ >= machine.max_pfn || !pfn_valid(pfn)) {
+			snprintf(msg, len, "the balloon list is corrupted");
+			goto out;
+		}
+		if (!PageOffline(page) || !PageMovableOps(page) || balloon_page_device(page) != b ||
+		    page_ref_count(page) < 1 || page_owner_order(page) != 0 ||
+		    test_bit(pfn % BITS_PER_LONG, &listed[pfn / BITS_PER_LONG])) {
+			snprintf(msg, len, "the balloon list holds pfn %#lx with offline=%d "
+				 "movable_ops=%d private=%s refcount=%d order=%d", pfn,
+				 PageOffline(page), PageMovableOps(page),
+				 balloon_page_device(page) == b ? "this balloon" : "other",
+				 page_ref_count(page), page_owner_order(page));
+			goto out;
+		}
+		listed[pfn / BITS_PER_LONG] |= BIT(pfn % BITS_PER_LONG);
+	}
+	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++) {
+		struct balloon_dev_info *owner;
+
+		page = pfn_to_page(pfn);
+		owner = PageOffline(page) ? balloon_page_device(page) : NULL;
+		if (!owner || test_bit(pfn % BITS_PER_LONG, &listed[pfn / BITS_PER_LONG]))
+			continue;
+		if (owner != b) {
+			snprintf(msg, len, "pfn %#lx is in an unknown balloon", pfn);
+			goto out;
+		}
+		nr_isolated++;
+	}
+	if (nr_isolated != b->isolated_pages)
+		snprintf(msg, len, "%lu balloon pages are off the list but %lu are isolated",
+			 nr_isolated, b->isolated_pages);
+	else if (nr_listed + nr_isolated != nr_pages)
+		snprintf(msg, len, "the balloon holds %lu pages (%lu listed, %lu isolated) but its "
+			 "driver counts %lu", nr_listed + nr_isolated, nr_listed, nr_isolated,
+			 nr_pages);
+	else if ((long)(nr_listed + nr_isolated) !=
+		 node_page_state(&contig_page_data, NR_BALLOON_PAGES))
+		snprintf(msg, len, "the balloon holds %lu pages but nr_balloon_pages is %ld",
+			 nr_listed + nr_isolated, node_page_state(&contig_page_data, NR_BALLOON_PAGES));
+	else
+		err = 0;
+out:
+	spin_unlock(&balloon_pages_lock);
+	free(listed);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */

@@ -39,5 +39,7 @@ size_t balloon_page_list_dequeue(struct balloon_dev_info *b, struct list_head *p
 				 size_t n_req);
 unsigned long balloon_list_pfns(struct balloon_dev_info *b, unsigned long *pfns,
 				unsigned long max);
+int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, char *msg,
+			  size_t len);
 
 #endif /* PAGELAB_BALLOON_H */

@@ -193,15 +193,16 @@ unsigned int fragmentation_score_wmark(bool low)
  */
 void defer_compaction(struct zone *zone, int order)
 {
-	zone->compact_considered = 0;
-	if (zone->compact_defer_shift < COMPACT_MAX_DEFER_SHIFT)
-		zone->compact_defer_shift++;
-	if (order < zone->compact_order_failed)
-		zone->compact_order_failed = order;
+	unsigned int shift = READ_ONCE(zone->compact_defer_shift);
+
+	WRITE_ONCE(zone->compact_considered, 0);
+	if (shift < COMPACT_MAX_DEFER_SHIFT)
+		WRITE_ONCE(zone->compact_defer_shift, ++shift);
+	if (order < READ_ONCE(zone->compact_order_failed))
+		WRITE_ONCE(zone->compact_order_failed, order);
 	trace_event("mm_compaction_defer_compaction",
 		    "node=0 zone=%-8s order=%d order_failed=%d consider=%u limit=%lu",
-		    zone->name, order, zone->compact_order_failed, zone->compact_considered,
-		    1UL << zone->compact_defer_shift);
+		    zone->name, order, READ_ONCE(zone->compact_order_failed), 0U, 1UL << shift);
 }
 
 /**
@@ -210,18 +211,20 @@ void defer_compaction(struct zone *zone, int order)
  */
 bool compaction_deferred(struct zone *zone, int order)
 {
-	unsigned long limit = 1UL << zone->compact_defer_shift;
+	unsigned long limit = 1UL << READ_ONCE(zone->compact_defer_shift);
+	unsigned int considered;
 
-	if (order < zone->compact_order_failed)
+	if (order < READ_ONCE(zone->compact_order_failed))
 		return false;
-	if (++zone->compact_considered >= limit) {
-		zone->compact_considered = limit;
+	considered = READ_ONCE(zone->compact_considered) + 1;
+	if (considered >= limit) {
+		WRITE_ONCE(zone->compact_considered, limit);
 		return false;
 	}
+	WRITE_ONCE(zone->compact_considered, considered);
 	trace_event("mm_compaction_deferred",
 		    "node=0 zone=%-8s order=%d order_failed=%d consider=%u limit=%lu",
-		    zone->name, order, zone->compact_order_failed, zone->compact_considered,
-		    limit);
+		    zone->name, order, READ_ONCE(zone->compact_order_failed), considered, limit);
 	return true;
 }
 
@@ -232,20 +235,22 @@ bool compaction_deferred(struct zone *zone, int order)
 void compaction_defer_reset(struct zone *zone, int order, bool alloc_success)
 {
 	if (alloc_success) {
-		zone->compact_considered = 0;
-		zone->compact_defer_shift = 0;
+		WRITE_ONCE(zone->compact_considered, 0);
+		WRITE_ONCE(zone->compact_defer_shift, 0);
 	}
-	if (order >= zone->compact_order_failed)
-		zone->compact_order_failed = order + 1;
+	if (order >= READ_ONCE(zone->compact_order_failed))
+		WRITE_ONCE(zone->compact_order_failed, order + 1);
 }
 
 /* Deferral at its maximum and exhausted: time to forget the skip bits. */
 static bool compaction_restarting(struct zone *zone, int order)
 {
-	if (order < zone->compact_order_failed)
+	unsigned int shift = READ_ONCE(zone->compact_defer_shift);
+
+	if (order < READ_ONCE(zone->compact_order_failed))
 		return false;
-	return zone->compact_defer_shift == COMPACT_MAX_DEFER_SHIFT &&
-	       zone->compact_considered >= 1UL << zone->compact_defer_shift;
+	return shift == COMPACT_MAX_DEFER_SHIFT &&
+	       READ_ONCE(zone->compact_considered) >= 1UL << shift;
 }
 
 /* ------------------------------------------------------------------ */
@@ -253,9 +258,9 @@ static bool compaction_restarting(struct zone *zone, int order)
 
 static void reset_cached_positions(struct zone *zone)
 {
-	zone->compact_cached_migrate_pfn[0] = zone->zone_start_pfn;
-	zone->compact_cached_migrate_pfn[1] = zone->zone_start_pfn;
-	zone->compact_cached_free_pfn = pageblock_start_pfn(zone_end_pfn(zone) - 1);
+	WRITE_ONCE(zone->compact_cached_migrate_pfn[0], zone->zone_start_pfn);
+	WRITE_ONCE(zone->compact_cached_migrate_pfn[1], zone->zone_start_pfn);
+	WRITE_ONCE(zone->compact_cached_free_pfn, pageblock_start_pfn(zone_end_pfn(zone) - 1));
 }
 
 /* A block worth rescanning holds an LRU page (a source) or a free page (a target). */
@@ -277,10 +282,10 @@ static void __reset_isolation_suitable(struct zone *zone)
 	     pfn += pageblock_nr_pages)
 		if (get_pageblock_skip(pfn_to_page(pfn)) && block_worth_rescan(pfn))
 			clear_pageblock_skip(pfn_to_page(pfn));
-	zone->compact_init_migrate_pfn = zone->zone_start_pfn;
-	zone->compact_init_free_pfn = pageblock_start_pfn(zone_end_pfn(zone) - 1);
+	WRITE_ONCE(zone->compact_init_migrate_pfn, zone->zone_start_pfn);
+	WRITE_ONCE(zone->compact_init_free_pfn, pageblock_start_pfn(zone_end_pfn(zone) - 1));
 	reset_cached_positions(zone);
-	zone->compact_blockskip_flush = false;
+	WRITE_ONCE(zone->compact_blockskip_flush, false);
 }
 
 /**
@@ -289,8 +294,8 @@ static void __reset_isolation_suitable(struct zone *zone)
  */
 void compaction_zone_init(struct zone *zone)
 {
-	zone->compact_init_migrate_pfn = zone->zone_start_pfn;
-	zone->compact_init_free_pfn = pageblock_start_pfn(zone_end_pfn(zone) - 1);
+	WRITE_ONCE(zone->compact_init_migrate_pfn, zone->zone_start_pfn);
+	WRITE_ONCE(zone->compact_init_free_pfn, pageblock_start_pfn(zone_end_pfn(zone) - 1));
 	reset_cached_positions(zone);
 }
 
@@ -306,10 +311,10 @@ static void update_cached_migrate(struct compact_control *cc, unsigned long pfn)
 	if (cc->no_set_skip_hint)
 		return;
 	pfn = pageblock_end_pfn(pfn - 1);
-	if (pfn > zone->compact_cached_migrate_pfn[0])
-		zone->compact_cached_migrate_pfn[0] = pfn;
-	if (cc->mode != MIGRATE_ASYNC && pfn > zone->compact_cached_migrate_pfn[1])
-		zone->compact_cached_migrate_pfn[1] = pfn;
+	if (pfn > READ_ONCE(zone->compact_cached_migrate_pfn[0]))
+		WRITE_ONCE(zone->compact_cached_migrate_pfn[0], pfn);
+	if (cc->mode != MIGRATE_ASYNC && pfn > READ_ONCE(zone->compact_cached_migrate_pfn[1]))
+		WRITE_ONCE(zone->compact_cached_migrate_pfn[1], pfn);
 }
 
 static void update_pageblock_skip(struct compact_control *cc, struct page *page,
@@ -320,8 +325,8 @@ static void update_pageblock_skip(struct compact_control *cc, struct page *page,
 	if (cc->no_set_skip_hint)
 		return;
 	set_pageblock_skip(page);
-	if (pfn < zone->compact_cached_free_pfn)
-		zone->compact_cached_free_pfn = pfn;
+	if (pfn < READ_ONCE(zone->compact_cached_free_pfn))
+		WRITE_ONCE(zone->compact_cached_free_pfn, pfn);
 }
 
 /* ------------------------------------------------------------------ */
@@ -645,8 +650,8 @@ static void release_free_list(struct compact_control *cc)
 			list_del(&page->lru);
 			WRITE_ONCE(page->private, 0);
 			free_one_page(cc->zone, page, pfn, order, FPI_NONE);
-			if (pfn > cc->zone->compact_cached_free_pfn)
-				cc->zone->compact_cached_free_pfn = pageblock_start_pfn(pfn);
+			if (pfn > READ_ONCE(cc->zone->compact_cached_free_pfn))
+				WRITE_ONCE(cc->zone->compact_cached_free_pfn, pageblock_start_pfn(pfn));
 		}
 	}
 	cc->nr_freepages = 0;
@@ -745,7 +750,7 @@ static enum compact_result __compact_finished(struct compact_control *cc)
 	if (compact_scanners_met(cc)) {
 		reset_cached_positions(zone);
 		if (cc->direct_compaction)
-			zone->compact_blockskip_flush = true;
+			WRITE_ONCE(zone->compact_blockskip_flush, true);
 		return cc->whole_zone ? COMPACT_COMPLETE : COMPACT_PARTIAL_SKIPPED;
 	}
 	if (cc->contended)
@@ -799,18 +804,18 @@ static void compact_zone_start(struct compact_control *cc)
 		cc->free_pfn = pageblock_start_pfn(end - 1);
 		return;
 	}
-	cc->migrate_pfn = zone->compact_cached_migrate_pfn[sync];
-	cc->free_pfn = zone->compact_cached_free_pfn;
+	cc->migrate_pfn = READ_ONCE(zone->compact_cached_migrate_pfn[sync]);
+	cc->free_pfn = READ_ONCE(zone->compact_cached_free_pfn);
 	if (cc->free_pfn < start || cc->free_pfn >= end) {
 		cc->free_pfn = pageblock_start_pfn(end - 1);
-		zone->compact_cached_free_pfn = cc->free_pfn;
+		WRITE_ONCE(zone->compact_cached_free_pfn, cc->free_pfn);
 	}
 	if (cc->migrate_pfn < start || cc->migrate_pfn >= end) {
 		cc->migrate_pfn = start;
-		zone->compact_cached_migrate_pfn[0] = start;
-		zone->compact_cached_migrate_pfn[1] = start;
+		WRITE_ONCE(zone->compact_cached_migrate_pfn[0], start);
+		WRITE_ONCE(zone->compact_cached_migrate_pfn[1], start);
 	}
-	if (cc->migrate_pfn <= zone->compact_init_migrate_pfn)
+	if (cc->migrate_pfn <= READ_ONCE(zone->compact_init_migrate_pfn))
 		cc->whole_zone = true;
 }
 
@@ -863,7 +868,7 @@ enum compact_result compact_zone(struct compact_control *cc, struct capture_cont
 		if (ret != COMPACT_CONTINUE)
 			return ret;
 	}
-	if (compaction_restarting(zone, cc->order) || (zone->compact_blockskip_flush &&
+	if (compaction_restarting(zone, cc->order) || (READ_ONCE(zone->compact_blockskip_flush) &&
 						       !cc->direct_compaction))
 		__reset_isolation_suitable(zone);
 	compact_zone_start(cc);

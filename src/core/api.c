@@ -6,12 +6,14 @@
  * reaching an assertion inside the allocator.
  */
 #include <stdlib.h>
+#include "balloon/channel.h"
+#include "balloon/virtio_balloon.h"
 #include "vm/mm.h"
 #include "pagelab/pagelab.h"
 
 /* The one machine; the handle exists so the API can grow to several. */
 struct pagelab_machine {
-	int unused;
+	bool connected;		/* it opened the balloon_connect connection */
 };
 static struct pagelab_machine the_machine;
 
@@ -28,18 +30,43 @@ int pagelab_machine_create(const struct pagelab_config *cfg, struct pagelab_mach
 	if (!cfg || !out)
 		return -EINVAL;
 	mc = (struct machine_config){ cfg->memory_bytes, cfg->cpus, cfg->max_order,
-				      cfg->pageblock_order, cfg->deterministic };
+				      cfg->pageblock_order, cfg->deterministic,
+				      cfg->balloon_free_page_reporting };
+	if (cfg->balloon_connect) {
+		char msg[256];
+
+		err = balloon_connect(cfg->balloon_connect, msg, sizeof(msg));
+		if (err) {
+			fprintf(stderr, "pagelab: %s\n", msg);
+			return err;
+		}
+		err = balloon_connect_machine_memory(&mc.memory_bytes, cfg->memory_bytes != 0,
+						     msg, sizeof(msg));
+		if (err) {
+			fprintf(stderr, "pagelab: %s\n", msg);
+			balloon_disconnect();
+			return err;
+		}
+	}
 	err = machine_init(&mc);
-	if (err)
+	if (err) {
+		if (cfg->balloon_connect)
+			balloon_disconnect();
 		return err;
+	}
+	the_machine.connected = cfg->balloon_connect;
 	*out = &the_machine;
 	return 0;
 }
 
 void pagelab_machine_destroy(struct pagelab_machine *m)
 {
-	if (handle_ok(m))
-		machine_exit();
+	if (!handle_ok(m))
+		return;
+	machine_exit();
+	if (m->connected)
+		balloon_disconnect();
+	m->connected = false;
 }
 
 int pagelab_set_cpu(struct pagelab_machine *m, unsigned int cpu)
@@ -201,4 +228,37 @@ int pagelab_write(struct pagelab_process *p, unsigned long addr, const void *buf
 int pagelab_translate(struct pagelab_process *p, unsigned long addr, unsigned long *pfn)
 {
 	return p && pfn ? follow_pfn(p->mm, addr, pfn) : -EINVAL;
+}
+
+int pagelab_balloon_set_target(struct pagelab_machine *m, uint64_t bytes)
+{
+	return handle_ok(m) ? virtio_balloon_set_target(bytes) : -EINVAL;
+}
+
+int pagelab_balloon_wait(struct pagelab_machine *m, unsigned int timeout_ms)
+{
+	return handle_ok(m) ? virtio_balloon_wait(timeout_ms) : -EINVAL;
+}
+
+int pagelab_balloon_step(struct pagelab_machine *m, unsigned int elapsed_ms)
+{
+	if (!handle_ok(m))
+		return -EINVAL;
+	virtio_balloon_step(elapsed_ms);
+	return 0;
+}
+
+int pagelab_balloon_info(struct pagelab_machine *m, struct pagelab_balloon_info *info)
+{
+	struct virtio_balloon_state st;
+	int err;
+
+	if (!handle_ok(m) || !info)
+		return -EINVAL;
+	err = virtio_balloon_state(&st);
+	if (err)
+		return err;
+	*info = (struct pagelab_balloon_info){ st.target_pages, st.actual_pages,
+					       st.host_released_bytes, st.host_gone };
+	return 0;
 }

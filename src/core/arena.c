@@ -2,42 +2,52 @@
 /*
  * arena.c - the machine's RAM: one memfd-backed shared mapping.
  *
- * The arena is a memfd so that a host process can later share the very
- * same memory (the balloon's host device gives pages back to the operating
- * system by punching holes in it). Frames are PAGE_SIZE slices of it; frame
+ * The memfd belongs to the balloon's host device (src/balloon/host.c),
+ * which creates it, in this process or in a `pagelab host` process that
+ * passed it over a Unix socket; the host gives pages back to the operating
+ * system by punching holes in it. Frames are PAGE_SIZE slices of it; frame
  * pfn lives at arena + PFN_PHYS(pfn). Untouched frames cost no host memory.
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
 
 /**
- * arena_create() - create and map the machine's RAM.
+ * arena_create() - map the machine's RAM.
  * @bytes: size, a multiple of PAGE_SIZE.
+ * @memfd: a memfd of exactly @bytes; the arena owns it from now on (it is
+ *	closed on failure and by arena_destroy()).
  *
  * Context: machine setup, single-threaded.
- * Return: 0, or a negative errno from memfd_create/ftruncate/mmap.
+ * Return: 0; -EINVAL if @memfd is not @bytes long; a negative errno from
+ * fstat/mmap.
  */
-int arena_create(uint64_t bytes)
+int arena_create(uint64_t bytes, int memfd)
 {
-	int fd = memfd_create("pagelab-ram", MFD_CLOEXEC);
+	struct stat st;
 	void *base;
+	int err;
 
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, bytes) < 0)
+	if (fstat(memfd, &st)) {
+		err = -errno;
 		goto fail;
-	base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-	if (base == MAP_FAILED)
+	}
+	if ((uint64_t)st.st_size != bytes) {
+		err = -EINVAL;
 		goto fail;
-	machine.memfd = fd;
+	}
+	base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
+	if (base == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	machine.memfd = memfd;
 	machine.arena = base;
 	machine.arena_bytes = bytes;
 	return 0;
-fail:;
-	int err = -errno;
-
-	close(fd);
+fail:
+	close(memfd);
 	return err;
 }
 

@@ -2,20 +2,24 @@
 /*
  * machine.c - boot and tear down the simulated machine.
  *
- * Boot follows the kernel's order: validate the geometry, create the RAM,
- * initialise one struct page per frame (memmap_init), set up node 0 and
- * its zone with free lists, pageblock flags (all MIGRATE_MOVABLE, as
- * memmap_init_zone leaves them) and per-cpu lists, compute the watermarks,
- * then free every frame into the buddy allocator (memblock_free_all).
+ * Boot follows the kernel's order: validate the geometry, create the RAM
+ * (the balloon host's memfd: a host thread of this process, or the
+ * `pagelab host` balloon_connect() reached), initialise one struct page
+ * per frame (memmap_init), set up node 0 and its zone with free lists,
+ * pageblock flags (all MIGRATE_MOVABLE, as memmap_init_zone leaves them)
+ * and per-cpu lists, compute the watermarks, then free every frame into
+ * the buddy allocator (memblock_free_all).
  * The shared zero page is one extra frame after the zone, reserved, as the
- * kernel's lives in reserved memory outside the buddy allocator.
+ * kernel's lives in reserved memory outside the buddy allocator. The last
+ * step probes the balloon driver (src/balloon/virtio_balloon.c).
  * Nothing is reserved: the mem_map lives outside the arena, so every frame
  * of the arena is usable memory (a documented deviation).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "balloon/balloon.h"
+#include "balloon/channel.h"
+#include "balloon/virtio_balloon.h"
 #include "compact/compaction.h"
 #include "vm/mm.h"
 
@@ -102,7 +106,7 @@ static int memmap_init(void)
 int machine_init(const struct machine_config *cfg)
 {
 	char msg[160];
-	int err;
+	int err, memfd;
 
 	if (machine_live)
 		return -EBUSY;
@@ -113,9 +117,14 @@ int machine_init(const struct machine_config *cfg)
 	nr_cpu_ids = cfg->cpus;
 	memset(&contig_page_data, 0, sizeof(contig_page_data));
 	vm_events_reset();
-	err = arena_create(cfg->memory_bytes + PAGE_SIZE);
+	err = balloon_device_create(cfg, &memfd);
 	if (err)
 		return err;
+	err = arena_create(cfg->memory_bytes + PAGE_SIZE, memfd);
+	if (err) {
+		balloon_device_destroy();
+		return err;
+	}
 	machine.memory_bytes = cfg->memory_bytes;
 	machine.max_pfn = cfg->memory_bytes >> PAGE_SHIFT;
 	err = memmap_init();
@@ -138,6 +147,8 @@ int machine_init(const struct machine_config *cfg)
 	err = balloon_core_init();
 	if (!err)
 		err = kcompactd_run(&contig_page_data, !cfg->deterministic);
+	if (!err)
+		err = virtio_balloon_probe(!cfg->deterministic);
 	if (err)
 		goto fail;
 	return 0;
@@ -158,6 +169,7 @@ void machine_exit(void)
 	if (!machine_live)
 		return;
 	kcompactd_stop(&contig_page_data);
+	virtio_balloon_remove();
 	for (zone = contig_page_data.node_zones;
 	     zone < contig_page_data.node_zones + MAX_NR_ZONES; zone++) {
 		free_zone_pageset(zone);
@@ -170,6 +182,7 @@ void machine_exit(void)
 	free(mem_map);
 	mem_map = NULL;
 	arena_destroy();
+	balloon_device_destroy();
 	memset(&contig_page_data, 0, sizeof(contig_page_data));
 	machine.max_pfn = 0;
 	machine.memory_bytes = 0;

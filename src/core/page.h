@@ -78,6 +78,7 @@ enum pageflags {
 
 	/* Aliases, as in today's kernel. */
 	PG_movable_ops = PG_uptodate,		/* has movable_ops (set only) */
+	PG_reported = PG_uptodate,		/* free block reported (buddy pages only) */
 	PG_movable_ops_isolated = PG_reclaim,	/* isolated by the migration core */
 	PG_anon_exclusive = PG_owner_2,
 	PG_swapcache = PG_owner_priv_1,
@@ -206,6 +207,13 @@ static inline void ClearPageUptodate(struct page *page)
 {
 	clear_bit(PG_uptodate, &page->flags);
 }
+
+/*
+ * PG_reported: a free block's first page, already reported to the host
+ * (free page reporting); changed under zone->lock, cleared when the block
+ * leaves the free lists.
+ */
+__PAGEFLAG(Reported, reported)
 
 /* PG_movable_ops: set only; cleared when the page goes back to the buddy. */
 TESTPAGEFLAG(MovableOps, movable_ops)

@@ -211,9 +211,9 @@ static void folio_migrate_flags(struct page *dst, struct page *src)
 }
 
 /* Hand @src's place in its shared-memory object to @dst. */
-static int migrate_shmem_mapping(struct page *dst, struct page *src)
+static int migrate_shmem_mapping(struct page *dst, struct page *src,
+				 struct address_space *mapping)
 {
-	struct address_space *mapping = page_mapping_shared(src);
 	int rc = -EAGAIN;
 
 	spin_lock(&mapping->i_pages_lock);
@@ -231,21 +231,31 @@ static int migrate_shmem_mapping(struct page *dst, struct page *src)
 	return rc;
 }
 
-/* Move an LRU page's contents, state and identity to @dst. */
+/*
+ * Move an LRU page's contents, state and identity to @dst. Its mapping is
+ * stable: the page is locked, and shared memory truncates pages under
+ * their lock. A page truncated before we locked it has no mapping left
+ * and is moved as a plain page (then freed with its last reference).
+ */
 static int move_to_new_folio(struct page *dst, struct page *src)
 {
+	struct address_space *mapping = page_mapping_shared(src);
 	int rc;
 
 	if (page_ref_count(src) != expected_refs(src))
 		return -EAGAIN;
 	memcpy(page_address(dst), page_address(src), PAGE_SIZE);
 	if (PageAnon(src)) {
-		/* dst takes over src's anon_vma reference (mm_types.h). */
+		/*
+		 * dst holds its own anon_vma reference (mm_types.h); src keeps
+		 * its mapping until it is freed, so a zap of a migration entry
+		 * still counts it as anonymous.
+		 */
+		get_anon_vma(page_anon_vma(src));
 		dst->index = src->index;
 		WRITE_ONCE(dst->mapping, READ_ONCE(src->mapping));
-		WRITE_ONCE(src->mapping, 0);
-	} else {
-		rc = migrate_shmem_mapping(dst, src);
+	} else if (mapping) {
+		rc = migrate_shmem_mapping(dst, src, mapping);
 		if (rc)
 			return rc;
 	}
@@ -259,19 +269,22 @@ static int migrate_folio_move(free_folio_t put_new, unsigned long private,
 			      struct page *src, struct page *dst,
 			      enum migrate_mode mode, struct list_head *ret)
 {
-	bool was_mapped = dst->private & PAGE_WAS_MAPPED;
+	unsigned long state = dst->private;
+	bool was_mapped = state & PAGE_WAS_MAPPED;
 	bool movable_ops = page_has_movable_ops(src);
-	int rc = movable_ops ? migrate_movable_ops_page(dst, src, mode)
-			     : move_to_new_folio(dst, src);
+	int rc;
 
-	if (rc == -EAGAIN)
+	dst->private = 0;	/* the owner of a movable_ops page may use it */
+	rc = movable_ops ? migrate_movable_ops_page(dst, src, mode) : move_to_new_folio(dst, src);
+	if (rc == -EAGAIN) {
+		dst->private = state;	/* for the next pass */
 		return rc;
+	}
 	list_del(&dst->lru);
 	if (rc) {
 		migrate_folio_undo(src, dst, was_mapped, put_new, private, ret);
 		return rc;
 	}
-	dst->private = 0;
 	if (!movable_ops)
 		folio_add_lru(dst);
 	if (was_mapped)

@@ -39,9 +39,11 @@
  * only ever wait for commands issued before them, which are done or running
  * on a thread of their own, so the gate cannot deadlock.
  *
- * Lock order: sim_proc.lock (gate and list; held only briefly, never
- * across memory work) | sim_mem.locks[] stripes (by index, all of them in
- * order for dontneed) -> mm->mmap_lock and everything below it.
+ * Locks: sim_proc.lock (the gate's counts, and the mm and region list
+ * against ->read) is a leaf, held only briefly and never across memory work
+ * or another lock. The sim_mem.locks[] stripes (one at a time, or all of
+ * them in index order for dontneed) nest outside mm->mmap_lock and
+ * everything below it; nothing in src/vm takes them.
  */
 #include <inttypes.h>
 #include <stdlib.h>

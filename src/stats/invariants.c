@@ -20,6 +20,13 @@
  * that map it, its _refcount must cover them, each mm's RSS counters must
  * match, and the page-table pages must add up to NR_PAGETABLE.
  *
+ * Balloon pages (PageOffline, page->private naming the device) are
+ * allocated frames: each one must be on the driver's balloon list or
+ * isolated for migration, and the list, the isolated count, the driver's
+ * count and nr_balloon_pages must agree (balloon_devinfo_check()). A free
+ * page reporting pass cannot run meanwhile: its blocks are off the free
+ * lists while the host discards them.
+ *
  * The checker must run while no other thread changes the machine (tests
  * and the runner call it at quiescent points); it takes each pcp->lock and
  * zone->lock in turn, so it is also safe, if not exact, when called racily.
@@ -27,6 +34,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "balloon/page_reporting.h"
+#include "balloon/virtio_balloon.h"
 #include "vm/mm.h"
 
 enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_ALLOCATED };
@@ -327,9 +336,10 @@ static void check_mappings(struct checker *c)
  * per-cpu lists and pageblocks.
  * @msg: receives the first problem found.
  *
- * Context: takes each pcp->lock, zone->lock and lru_lock in turn, and the
- * mm list lock; the result is exact only while no other thread changes the
- * machine.
+ * Context: takes page_reporting_mutex for the whole check, then each
+ * pcp->lock, zone->lock and lru_lock in turn, the mm list lock, and the
+ * balloon's locks; the result is exact only while no other thread changes
+ * the machine.
  * Return: 0, -EUCLEAN with @msg set, or -ENOMEM.
  */
 int check_invariants(char *msg, size_t len)
@@ -341,6 +351,7 @@ int check_invariants(char *msg, size_t len)
 	if (!c.state)
 		return -ENOMEM;
 	msg[0] = '\0';
+	page_reporting_lock();
 	for_each_populated_zone(zone) {
 		check_pageblocks(&c, zone);
 		for (unsigned int cpu = 0; cpu < nr_cpu_ids && !c.err; cpu++)
@@ -356,6 +367,9 @@ int check_invariants(char *msg, size_t len)
 		check_lru(&c, &contig_page_data.__lruvec);
 	if (!c.err)
 		check_mappings(&c);
+	if (!c.err)
+		c.err = virtio_balloon_check(msg, len);
+	page_reporting_unlock();
 	free(c.state);
 	return c.err;
 }

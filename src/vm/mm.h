@@ -17,7 +17,8 @@ pte_t *pte_offset_lockless(struct mm_struct *mm, unsigned long addr);
 spinlock_t *pte_lockptr(pte_t *ptep);
 pte_t *pte_offset_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp);
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp);
-void free_empty_pgtables(struct mm_struct *mm, unsigned long start, unsigned long end);
+void free_empty_pgtables(struct mm_struct *mm, unsigned long start, unsigned long end,
+			 unsigned long floor, unsigned long ceiling);
 void free_all_pgtables(struct mm_struct *mm);
 typedef void (*pte_range_fn)(struct mm_struct *mm, pte_t *ptep, unsigned long addr, void *arg);
 void walk_pte_range_locked(struct mm_struct *mm, unsigned long start, unsigned long end,

@@ -166,6 +166,12 @@ out:
 /* Unmap @vma completely and free it. Context: mmap_lock held for write. */
 static void remove_vma(struct vm_area_struct *vma)
 {
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long floor = vma->vm_list.prev == &mm->mmap ? 0 :
+		list_entry(vma->vm_list.prev, struct vm_area_struct, vm_list)->vm_end;
+	unsigned long ceiling = vma->vm_list.next == &mm->mmap ? TASK_SIZE :
+		list_entry(vma->vm_list.next, struct vm_area_struct, vm_list)->vm_start;
+
 	zap_page_range(vma, vma->vm_start, vma->vm_end);
 	unlink_anon_vmas(vma);
 	if (vma->vm_mapping) {
@@ -176,7 +182,7 @@ static void remove_vma(struct vm_area_struct *vma)
 	}
 	list_del(&vma->vm_list);
 	WRITE_ONCE(vma->vm_mm->mmap_cache, NULL);
-	free_empty_pgtables(vma->vm_mm, vma->vm_start, vma->vm_end);
+	free_empty_pgtables(mm, vma->vm_start, vma->vm_end, floor, ceiling);
 	free(vma);
 }
 

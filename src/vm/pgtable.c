@@ -248,38 +248,48 @@ static void free_unhooked(struct mm_struct *mm, struct list_head *freed)
 
 static const int level_shift[] = { PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT };
 
-/* Unhook the empty tables under the entries of @table covering [start, end). */
+/*
+ * Unhook the empty tables under the entries of @table covering [start, end)
+ * whose whole span lies within [floor, ceiling): a table that also covers
+ * another VMA's addresses stays, so an rmap walker of that VMA (which holds
+ * only that VMA's rmap lock) never finds it freed under it.
+ */
 static void unhook_empty_tables(unsigned long *table, int level, unsigned long start,
-				unsigned long end, struct list_head *freed)
+				unsigned long end, unsigned long floor, unsigned long ceiling,
+				struct list_head *freed)
 {
 	unsigned long size = 1UL << level_shift[level];
 
 	for (unsigned long addr = start; addr < end; addr = ALIGN_DOWN(addr, size) + size) {
 		unsigned long *entry = &table[(addr >> level_shift[level]) & (PTRS_PER_TABLE - 1)];
 		unsigned long *child = next_table(entry);
+		unsigned long base = ALIGN_DOWN(addr, size);
 
 		if (!child)
 			continue;
 		if (level + 1 < (int)ARRAY_SIZE(level_shift))
-			unhook_empty_tables(child, level + 1, addr,
-					    min(end, ALIGN_DOWN(addr, size) + size), freed);
-		unhook_if_empty(entry, freed);
+			unhook_empty_tables(child, level + 1, addr, min(end, base + size),
+					    floor, ceiling, freed);
+		if (base >= floor && base + size <= ceiling)
+			unhook_if_empty(entry, freed);
 	}
 }
 
 /**
  * free_empty_pgtables() - free the PTE, PMD and PUD tables of
- * [start, end) that no longer map anything.
+ * [start, end) that no longer map anything and cover nothing outside
+ * [floor, ceiling) (the gap between the neighbouring VMAs).
  * Context: mmap_lock held for write; the range's VMAs are already unlinked
  * from the rmap. Takes mm->page_table_lock; waits for in-flight accesses
  * before freeing.
  */
-void free_empty_pgtables(struct mm_struct *mm, unsigned long start, unsigned long end)
+void free_empty_pgtables(struct mm_struct *mm, unsigned long start, unsigned long end,
+			 unsigned long floor, unsigned long ceiling)
 {
 	LIST_HEAD(freed);
 
 	spin_lock(&mm->page_table_lock);
-	unhook_empty_tables(table_of_pfn(mm->pgd_pfn), 0, start, end, &freed);
+	unhook_empty_tables(table_of_pfn(mm->pgd_pfn), 0, start, end, floor, ceiling, &freed);
 	spin_unlock(&mm->page_table_lock);
 	free_unhooked(mm, &freed);
 }
@@ -292,7 +302,7 @@ void free_all_pgtables(struct mm_struct *mm)
 {
 	unsigned long *pgd = table_of_pfn(mm->pgd_pfn);
 
-	free_empty_pgtables(mm, 0, TASK_SIZE);
+	free_empty_pgtables(mm, 0, TASK_SIZE, 0, TASK_SIZE);
 	BUG_ON(!table_empty(pgd));
 	pgtable_free(mm, table_page(pgd));
 	mm->pgd_pfn = 0;

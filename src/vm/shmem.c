@@ -41,30 +41,55 @@ void shmem_get_mapping(struct address_space *mapping)
 	__atomic_fetch_add(&mapping->refcount, 1, __ATOMIC_RELAXED);
 }
 
-static void shmem_delete_page(struct address_space *mapping, struct page *page)
+/*
+ * Take the page at @index out of the object (truncation). The page lock is
+ * held while it goes, as Linux's truncate does, so a migration that holds
+ * the page locked (and may be moving it to a new frame in pages[]) is
+ * waited for, and the page seen under the lock is the one removed.
+ */
+static void shmem_truncate_page(struct address_space *mapping, pgoff_t index)
 {
-	struct pglist_data *pgdat = page_zone(page)->zone_pgdat;
+	struct page *page;
 
+	for (;;) {
+		spin_lock(&mapping->i_pages_lock);
+		page = mapping->pages[index];
+		if (page)
+			get_page(page);
+		spin_unlock(&mapping->i_pages_lock);
+		if (!page)
+			return;
+		lock_page(page);
+		if (READ_ONCE(mapping->pages[index]) == page)
+			break;
+		unlock_page(page);	/* migrated meanwhile: take the new page */
+		put_page(page);
+	}
+	spin_lock(&mapping->i_pages_lock);
+	WRITE_ONCE(mapping->pages[index], NULL);
 	WRITE_ONCE(page->mapping, 0);
+	spin_unlock(&mapping->i_pages_lock);
 	__ClearPageSwapBacked(page);
-	mod_node_page_state(pgdat, NR_SHMEM, -1);
-	mod_node_page_state(pgdat, NR_FILE_PAGES, -1);
-	put_page(page);
+	mod_node_page_state(page_zone(page)->zone_pgdat, NR_SHMEM, -1);
+	mod_node_page_state(page_zone(page)->zone_pgdat, NR_FILE_PAGES, -1);
+	unlock_page(page);
+	put_page(page);		/* ours */
+	put_page(page);		/* the cache's */
 }
 
 /**
- * shmem_put_mapping() - a VMA no longer maps @mapping; the last one frees
- * the object and drops its page references.
+ * shmem_put_mapping() - a VMA no longer maps @mapping; the last one
+ * truncates the object and frees it.
  * Context: no PTE maps the object's pages any more when the last reference
- * goes. May free pages.
+ * goes; takes each page's lock (may sleep behind a migration) and frees
+ * pages.
  */
 void shmem_put_mapping(struct address_space *mapping)
 {
 	if (__atomic_sub_fetch(&mapping->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (unsigned long i = 0; i < mapping->nr_pages; i++)
-		if (mapping->pages[i])
-			shmem_delete_page(mapping, mapping->pages[i]);
+		shmem_truncate_page(mapping, i);
 	spin_lock_destroy(&mapping->i_pages_lock);
 	destroy_rwsem(&mapping->i_mmap_rwsem);
 	free(mapping->pages);
