@@ -6,7 +6,9 @@
  * and runs each entry of the benches[] table for a fixed wall time,
  * printing one stable "name: value" line per entry. memcpy.pages_per_s,
  * 4 KiB copies between random frames of the whole arena, is the same-run
- * reference for anything that moves pages (migration, compaction).
+ * reference for anything that moves pages (migration, compaction);
+ * punch_4k and punch_2m, hole punches in the arena's memfd, are the
+ * bounds for the balloon, whose host punches every page it is given.
  * A new benchmark (migration, compaction, ...) is one more run function
  * and one more row in the table.
  */
@@ -14,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <time.h>
+#include "balloon/virtio_balloon.h"
 #include "compact/compaction.h"
 #include "migrate/migrate.h"
 #include "vm/mm.h"
@@ -335,6 +339,108 @@ static double bench_touch_ratio(const struct bench *b)
 	return touch_rate / memset_rate;
 }
 
+static double inflate_rate, punch_2m_rate;
+static double inflate_time, deflate_time;
+static long inflated_pages;
+
+/* Back every free frame with host memory again (untimed). */
+static void touch_free_frames(void)
+{
+	drain_all_pages(NULL);
+	for (unsigned long pfn = 0; pfn < machine.max_pfn;) {
+		struct page *page = pfn_to_page(pfn);
+		unsigned long nr = PageBuddy(page) ? 1UL << buddy_order(page) : 1;
+
+		if (PageBuddy(page))
+			for (unsigned long i = 0; i < nr; i++)
+				machine.arena[PFN_PHYS(pfn + i)] = 1;
+		pfn += nr;
+	}
+}
+
+/*
+ * Inflate the balloon to half of the machine's memory, every frame backed
+ * by host memory, and deflate it again, over and over (the deterministic
+ * machine's driver runs the batches on this thread; the host, a thread of
+ * this process, punches every batch out of the memfd). The deflate rate is
+ * taken from the same cycles.
+ */
+static double bench_balloon_inflate(const struct bench *b)
+{
+	inflate_time = deflate_time = 0;
+	inflated_pages = 0;
+	do {
+		double start;
+
+		touch_free_frames();
+		start = now();
+		if (virtio_balloon_set_target(BENCH_MEMORY / 2) || virtio_balloon_wait(0))
+			return -1;
+		inflate_time += now() - start;
+		start = now();
+		if (virtio_balloon_set_target(0) || virtio_balloon_wait(0))
+			return -1;
+		deflate_time += now() - start;
+		inflated_pages += BENCH_MEMORY / 2 / PAGE_SIZE;
+	} while (inflate_time < BENCH_SECONDS);
+	inflate_rate = inflated_pages / inflate_time;
+	return inflate_rate;
+}
+
+static double bench_balloon_deflate(const struct bench *b)
+{
+	return inflated_pages / deflate_time;
+}
+
+/*
+ * The bounds: fallocate(PUNCH_HOLE) on the arena's memfd, 4 KiB or 2 MiB
+ * at a time, over 512 MiB of frames allocated for it and backed by host
+ * memory before each pass (untimed).
+ */
+static double bench_punch(const struct bench *b)
+{
+	const unsigned long nr_blocks = (512UL << 20) >> (PAGE_SHIFT + pageblock_order);
+	const unsigned long chunk = PAGE_SIZE << b->order;
+	struct page **blocks = malloc(nr_blocks * sizeof(*blocks));
+	double elapsed = 0;
+	long pages = 0;
+
+	if (!blocks)
+		return -1;
+	for (unsigned long i = 0; i < nr_blocks; i++)
+		if (!(blocks[i] = alloc_pages(GFP_KERNEL | __GFP_NOWARN, pageblock_order)))
+			return -1;
+	do {
+		double start;
+
+		for (unsigned long i = 0; i < nr_blocks; i++)
+			memset(page_address(blocks[i]), 1, PAGE_SIZE << pageblock_order);
+		start = now();
+		for (unsigned long i = 0; i < nr_blocks; i++) {
+			off_t base = PFN_PHYS(page_to_pfn(blocks[i]));
+
+			for (unsigned long off = 0; off < PAGE_SIZE << pageblock_order; off += chunk)
+				if (fallocate(machine.memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					      base + off, chunk))
+					return -1;
+		}
+		elapsed += now() - start;
+		pages += nr_blocks << pageblock_order;
+	} while (elapsed < BENCH_SECONDS);
+	for (unsigned long i = 0; i < nr_blocks; i++)
+		__free_pages(blocks[i], pageblock_order);
+	free(blocks);
+	drain_all_pages(NULL);
+	if (chunk == 2UL << 20)
+		punch_2m_rate = pages / elapsed;
+	return pages / elapsed;
+}
+
+static double bench_balloon_ratio(const struct bench *b)
+{
+	return inflate_rate / punch_2m_rate;
+}
+
 static const struct bench benches[] = {
 	{ "alloc_free.order0.threads1.pairs_per_s", bench_alloc_free, 0, 1 },
 	{ "alloc_free.order0.threads2.pairs_per_s", bench_alloc_free, 0, 2 },
@@ -349,6 +455,11 @@ static const struct bench benches[] = {
 	{ "touch.bytes_per_s", bench_touch, 0, 1 },
 	{ "memset.bytes_per_s", bench_memset, 0, 1 },
 	{ "touch.ratio_to_memset", bench_touch_ratio, 0, 1 },
+	{ "balloon.inflate_pages_per_s", bench_balloon_inflate, 0, 1 },
+	{ "balloon.deflate_pages_per_s", bench_balloon_deflate, 0, 1 },
+	{ "punch_4k.pages_per_s", bench_punch, 0, 1 },
+	{ "punch_2m.pages_per_s", bench_punch, 9, 1 },
+	{ "balloon.inflate_ratio_to_punch_2m", bench_balloon_ratio, 0, 1 },
 };
 
 int main(void)

@@ -13,13 +13,14 @@
 #include "pagelab/pagelab.h"
 #include "pagelab/scenario.h"
 #include "scenario/scenario_internal.h"
+#include "cmd.h"
 
 /* Keep in step with project(pagelab VERSION ...) in CMakeLists.txt. */
 #define PAGELAB_VERSION_STRING "0.1"
 
 static const char usage[] =
 	"usage: pagelab run [FILE] [--backend sim|kernel] [--json FILE] [--svg FILE]\n"
-	"                   [--seed N] [--deterministic]\n"
+	"                   [--trace FILE] [--seed N] [--deterministic]\n"
 	"       pagelab report vmstat|buddyinfo|pagetypeinfo [--memory SIZE]\n"
 	"       pagelab version\n"
 	"       pagelab --help\n"
@@ -29,6 +30,8 @@ static const char usage[] =
 	"          --json FILE      write the JSON report to FILE (- for stdout: then\n"
 	"                           the text summary is not printed)\n"
 	"          --svg FILE       write a chart of free memory by order to FILE\n"
+	"          --trace FILE     write ftrace-style migration and compaction events\n"
+	"                           to FILE (- for stdout)\n"
 	"          --seed N         mixed into every random choice and content (default 0)\n"
 	"          --deterministic  run & commands inline and sleep on a virtual clock,\n"
 	"                           so that the same seed gives the same report\n"
@@ -63,8 +66,8 @@ static const char *option_value(int argc, char **argv, int *i, const char *opt)
 
 static int run_option(int argc, char **argv, int *i, struct pagelab_run_options *o)
 {
-	static const char *const opts[] = { "--backend", "--json", "--svg", "--seed" };
-	const char **dest[] = { &o->backend, &o->json_path, &o->svg_path, NULL };
+	static const char *const opts[] = { "--backend", "--json", "--svg", "--trace", "--seed" };
+	const char **dest[] = { &o->backend, &o->json_path, &o->svg_path, &o->trace_path, NULL };
 	const char *val;
 
 	if (!strcmp(argv[*i], "--deterministic")) {
@@ -174,5 +177,9 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc, argv);
+	if (!strcmp(argv[1], "host"))
+		return cmd_host(argc, argv);
+	if (!strcmp(argv[1], "balloon"))
+		return cmd_balloon(argc, argv);
 	return usage_error("unknown command '%s' (expected run, report or version)", argv[1]);
 }

@@ -80,6 +80,33 @@ add_test(NAME scn_proc_deterministic_repeat
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/proc_concurrent.scn)
 set_tests_properties(scn_proc_deterministic_repeat PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)
 
+# Migration and compaction (P migrate, compact, kalloc type=movable, kcompactd).
+# The compaction scenarios state exact numbers: they run deterministic.
+pagelab_scenario(proc_migrate tests/scenarios/proc_migrate.scn LABELS sanitize ARGS --deterministic)
+pagelab_scenario(migrate_concurrent tests/scenarios/migrate_concurrent.scn LABELS sanitize)
+pagelab_scenario(compact_selftest tests/scenarios/compact_selftest.scn ARGS --deterministic)
+pagelab_scenario(compact_unmovable tests/scenarios/compact_unmovable.scn ARGS --deterministic)
+pagelab_scenario(compact_driver tests/scenarios/compact_driver.scn LABELS sanitize ARGS --deterministic)
+pagelab_scenario(compact_direct tests/scenarios/compact_direct.scn LABELS sanitize ARGS --deterministic)
+pagelab_scenario(compact_proactive tests/scenarios/compact_proactive.scn ARGS --deterministic)
+add_test(NAME scn_migrate_deterministic_repeat
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/migrate_concurrent.scn)
+set_tests_properties(scn_migrate_deterministic_repeat PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)
+add_test(NAME scn_trace_compaction
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_trace.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/compact_direct.scn
+                 "mm_compaction_begin: zone_start=0x0 " "mm_compaction_end: .* status="
+                 "mm_compaction_try_to_compact_pages: order=9 "
+                 "mm_migrate_pages: nr_succeeded=[1-9].* reason=compaction$")
+add_test(NAME scn_trace_migrate
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_trace.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/proc_migrate.scn
+                 "mm_migrate_pages_start: mode=MIGRATE_SYNC reason=syscall_or_cpuset"
+                 "mm_migrate_pages: nr_succeeded=256 nr_failed=0 .* reason=syscall_or_cpuset$")
+set_tests_properties(scn_trace_compaction scn_trace_migrate PROPERTIES LABELS "scenario;sanitize"
+                     TIMEOUT 300)
+
 # Scenarios that must not pass: errors/ exit 2 before anything runs, failures/
 # run to the end and exit 1; their first line gives the expected stderr line.
 file(GLOB PAGELAB_BAD_SCENARIOS CONFIGURE_DEPENDS
@@ -93,3 +120,15 @@ foreach(file ${PAGELAB_BAD_SCENARIOS})
            COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_error.sh $<TARGET_FILE:pagelab> ${file})
   set_tests_properties(scn_${kind}_${name} PROPERTIES LABELS "scenario;sanitize" TIMEOUT 120)
 endforeach()
+
+# --- balloon ---
+pagelab_test(test_balloon tests/unit/test_balloon.c LABELS unit sanitize)
+pagelab_test(test_stress_balloon tests/stress/stress_balloon.c LABELS stress sanitize)
+# The host in a separate process: `pagelab host`, a guest program on the
+# public API (balloon_connect) and `pagelab balloon` (tests/balloon/).
+add_executable(balloon_guest tests/balloon/balloon_guest.c)
+target_link_libraries(balloon_guest PRIVATE pagelab_static)
+add_test(NAME balloon_two_process
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/balloon/two_process.sh $<TARGET_FILE:pagelab>
+                 $<TARGET_FILE:balloon_guest>)
+set_tests_properties(balloon_two_process PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)

@@ -30,6 +30,14 @@ struct pagelab_config {
 	unsigned int max_order;		/* MAX_PAGE_ORDER, 1..12 */
 	unsigned int pageblock_order;	/* 1..max_order */
 	int deterministic;		/* no daemon threads (kcompactd, ...) */
+	/*
+	 * The balloon's host (docs/balloon.md). NULL: a host thread in this
+	 * process owns the machine's RAM. A path: the Unix socket of a
+	 * `pagelab host`, whose memory becomes the machine's (memory_bytes
+	 * must then be 0 or the host's size).
+	 */
+	const char *balloon_connect;
+	int balloon_free_page_reporting;	/* the in-process host offers it */
 };
 
 #define PAGELAB_CONFIG_DEFAULT \
@@ -172,6 +180,57 @@ int pagelab_write(struct pagelab_process *p, unsigned long addr, const void *buf
  * the shared zero page); -EFAULT outside every region.
  */
 int pagelab_translate(struct pagelab_process *p, unsigned long addr, unsigned long *pfn);
+
+/* ------------------------------------------------------------------ */
+/* The memory balloon (docs/balloon.md)                                */
+
+/**
+ * struct pagelab_balloon_info - the balloon as guest and host see it.
+ * @target_pages: the host's target, in 4 KiB pages, clamped to memory.
+ * @actual_pages: pages in the guest's balloon now.
+ * @host_released_bytes: bytes of the inflated pages the host's memfd no
+ *	longer holds, measured by the host (lseek SEEK_DATA/SEEK_HOLE).
+ * @host_gone: the host went away: the balloon is frozen and the numbers
+ *	are the last ones known.
+ */
+struct pagelab_balloon_info {
+	uint64_t target_pages;
+	uint64_t actual_pages;
+	uint64_t host_released_bytes;
+	int host_gone;
+};
+
+/**
+ * pagelab_balloon_set_target() - ask the host for a balloon of @bytes (a
+ * multiple of 4 KiB; more than the memory is clamped to it). The driver
+ * follows in the background, or at the next pagelab_balloon_step() or
+ * pagelab_balloon_wait() of a deterministic machine.
+ * Return: 0; -EINVAL; -ENOTCONN if the host has gone.
+ */
+int pagelab_balloon_set_target(struct pagelab_machine *m, uint64_t bytes);
+
+/**
+ * pagelab_balloon_wait() - wait until the balloon holds its target.
+ * @timeout_ms: the longest a threaded machine waits (a deterministic one
+ *	works on the calling thread until it gets nowhere).
+ * Return: 0; -ETIMEDOUT or -EAGAIN if the target was not reached (not
+ * enough free memory, say); -ENOTCONN if the host has gone; -EINVAL.
+ */
+int pagelab_balloon_wait(struct pagelab_machine *m, unsigned int timeout_ms);
+
+/**
+ * pagelab_balloon_step() - a deterministic machine's balloon work after
+ * @elapsed_ms of virtual time (follow the target, report free pages every
+ * 2 s). Nothing happens on a threaded machine.
+ * Return: 0, or -EINVAL.
+ */
+int pagelab_balloon_step(struct pagelab_machine *m, unsigned int elapsed_ms);
+
+/**
+ * pagelab_balloon_info() - read the balloon's numbers (asks the host).
+ * Return: 0, or -EINVAL.
+ */
+int pagelab_balloon_info(struct pagelab_machine *m, struct pagelab_balloon_info *info);
 
 #ifdef __cplusplus
 }

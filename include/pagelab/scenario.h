@@ -32,6 +32,9 @@ enum pagelab_run_status {
  * @json_path: write the JSON report there; "-" is stdout, and then the text
  *	summary is not printed. NULL: no JSON.
  * @svg_path: write the SVG chart there; NULL: no chart.
+ * @trace_path: write ftrace-style event lines (mm_migrate_pages,
+ *	mm_compaction_*) there while the run lasts; "-" is stdout. NULL: no
+ *	trace.
  * @seed: mixed into every random choice and content of the run.
  * @deterministic: run background commands inline, in issue order, and let
  *	sleep advance a virtual clock, so that a run is reproducible.
@@ -41,6 +44,7 @@ struct pagelab_run_options {
 	const char *backend;
 	const char *json_path;
 	const char *svg_path;
+	const char *trace_path;
 	uint64_t seed;
 	bool deterministic;
 };

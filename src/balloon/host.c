@@ -21,9 +21,14 @@
  *
  * A message that fails any check changes nothing, is answered with an
  * errno and logged on one line; a header the stream cannot be followed
- * past (a length beyond the maximum) closes the connection. Replies are
- * sent before the next message is read, so a deflate is acknowledged only
- * after the punch of every earlier inflate of the same pfn.
+ * past (a length beyond the maximum) closes the connection. Messages are
+ * handled one at a time and an INFLATE or REPORT is answered once its
+ * pages are punched, so a deflate is acknowledged only after the punch of
+ * every earlier inflate of the same pfn, and reported blocks go back to
+ * the guest's free lists only once discarded. (Answering an INFLATE before
+ * punching would overlap the punch with the guest's next batch, but a
+ * punch while another thread of the guest's mm runs costs TLB shootdowns
+ * that eat the gain: measured, no faster.)
  *
  * host_released_bytes is measured, not counted: for every run of inflated
  * pfns, the bytes the memfd has no data for (lseek SEEK_DATA/SEEK_HOLE).
@@ -390,12 +395,9 @@ static void handle_pfns(struct balloon_host *h, struct host_conn *c, const struc
 		}
 		set_inflated(h, pfns[i], inflate);
 	}
-	if (inflate) {
-		h->nr_inflated += nr;
+	h->nr_inflated = inflate ? h->nr_inflated + nr : h->nr_inflated - nr;
+	if (inflate)
 		punch_pfns(h, pfns, nr);
-	} else {
-		h->nr_inflated -= nr;
-	}
 	conn_reply(h, c, m->type, 0, NULL, 0, -1);
 }
 

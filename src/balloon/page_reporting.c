@@ -5,9 +5,10 @@
  * A pass walks every free list of order >= prdev->order (pageblock_order
  * by default) and of a mobility type (not HIGHATOMIC or ISOLATE), skipping
  * blocks already PG_reported. It takes up to PAGE_REPORTING_CAPACITY
- * blocks off the free lists with __isolate_free_page(), which keeps the
- * zone above its min watermark and, as for compaction, turns their
- * pageblocks movable, and drops zone->lock while the device discards them.
+ * blocks at a time off the free lists with __isolate_free_page(), which
+ * keeps the zone above its min watermark and, as for compaction, turns
+ * their pageblocks movable, and drops zone->lock while the device
+ * discards them.
  * Then each block goes back with __putback_isolated_page() to the list of
  * its pageblock's type (at the tail: the allocator prefers memory that is
  * still backed) and is marked PG_reported, unless it merged into a larger
@@ -81,12 +82,12 @@ void page_reporting_unlock(void)
 }
 
 /*
- * Take up to PAGE_REPORTING_CAPACITY unreported blocks off one free list.
- * *@low is set when the zone's watermark stopped it.
+ * Take up to PAGE_REPORTING_CAPACITY unreported blocks off one free list,
+ * fewer if the zone would drop to its min watermark.
  * Context: zone->lock held.
  */
 static unsigned int isolate_unreported(struct zone *zone, unsigned int order, int mt,
-				       struct page **pages, bool *low)
+				       struct page **pages)
 {
 	struct page *page, *next;
 	unsigned int n = 0;
@@ -94,10 +95,8 @@ static unsigned int isolate_unreported(struct zone *zone, unsigned int order, in
 	list_for_each_entry_safe(page, next, &zone->free_area[order].free_list[mt], lru) {
 		if (PageReported(page))
 			continue;
-		if (!__isolate_free_page(page, order)) {
-			*low = true;
+		if (!__isolate_free_page(page, order))
 			break;
-		}
 		pages[n++] = page;
 		if (n == PAGE_REPORTING_CAPACITY)
 			break;
@@ -105,19 +104,24 @@ static unsigned int isolate_unreported(struct zone *zone, unsigned int order, in
 	return n;
 }
 
-/* Report one list's unreported blocks, a batch at a time. */
+/*
+ * Report one list's unreported blocks, a batch at a time. Every batch
+ * leaves at least one more block reported (or merged into a higher order,
+ * reported later in the pass), so the walk ends; it also ends when the
+ * watermark lets no block go.
+ */
 static int report_free_list(struct page_reporting_dev_info *prdev, struct zone *zone,
-			    unsigned int order, int mt, bool *low)
+			    unsigned int order, int mt)
 {
 	struct page_report_range ranges[PAGE_REPORTING_CAPACITY];
 	struct page *pages[PAGE_REPORTING_CAPACITY];
 	int err = 0;
 
-	while (!err && !*low) {
+	while (!err) {
 		unsigned int n;
 
 		spin_lock(&zone->lock);
-		n = isolate_unreported(zone, order, mt, pages, low);
+		n = isolate_unreported(zone, order, mt, pages);
 		spin_unlock(&zone->lock);
 		if (!n)
 			break;
@@ -153,14 +157,10 @@ int page_reporting_process(struct page_reporting_dev_info *prdev)
 	pthread_mutex_lock(&page_reporting_mutex);
 	if (pr_dev_info != prdev)
 		err = -ENODEV;
-	for_each_populated_zone(zone) {
-		bool low = false;
-
-		for (unsigned int order = prdev->order; order <= MAX_PAGE_ORDER && !err && !low;
-		     order++)
-			for (int mt = 0; mt < MIGRATE_PCPTYPES && !err && !low; mt++)
-				err = report_free_list(prdev, zone, order, mt, &low);
-	}
+	for_each_populated_zone(zone)
+		for (unsigned int order = prdev->order; order <= MAX_PAGE_ORDER && !err; order++)
+			for (int mt = 0; mt < MIGRATE_PCPTYPES && !err; mt++)
+				err = report_free_list(prdev, zone, order, mt);
 	pthread_mutex_unlock(&page_reporting_mutex);
 	return err;
 }

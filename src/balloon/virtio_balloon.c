@@ -58,6 +58,7 @@ struct virtio_balloon {
 	spinlock_t balloon_lock;
 	unsigned int num_pages;			/* in the balloon; written under balloon_lock */
 	unsigned int num_pfns;			/* under balloon_lock */
+	unsigned int actual;			/* config actual as written; balloon_lock */
 	uint32_t pfns[VIRTIO_BALLOON_ARRAY_PFNS_MAX];
 	unsigned int target;			/* atomic: config num_pages, clamped */
 	bool broken;				/* atomic: frozen */
@@ -208,12 +209,18 @@ static unsigned int leak_balloon(struct virtio_balloon *vb, size_t num)
 	return n;
 }
 
+/* Write config actual, if it changed since the last write. */
 static void update_balloon_size(struct virtio_balloon *vb)
 {
 	unsigned char buf[4];
 
-	put_le32(buf, READ_ONCE(vb->num_pages));
-	request(vb, BALLOON_MSG_SET_ACTUAL, buf, sizeof(buf), NULL, 0);
+	spin_lock(&vb->balloon_lock);
+	if (vb->num_pages != vb->actual && !balloon_broken(vb)) {
+		put_le32(buf, vb->num_pages);
+		if (request(vb, BALLOON_MSG_SET_ACTUAL, buf, sizeof(buf), NULL, 0) >= 0)
+			vb->actual = vb->num_pages;
+	}
+	spin_unlock(&vb->balloon_lock);
 }
 
 /* Read config num_pages (a config space read: synchronous). */
@@ -230,16 +237,21 @@ static long towards_target(struct virtio_balloon *vb)
 	return (long)READ_ONCE(vb->target) - (long)READ_ONCE(vb->num_pages);
 }
 
-/* One batch of update_balloon_size_func(). Return: true if it moved. */
+/*
+ * One batch of update_balloon_size_func(). Return: true if it moved; once
+ * it does not (the target is reached, or nothing can be done now), config
+ * actual is written. Linux writes it after every batch; writing it when a
+ * run of batches ends saves a round trip to the host per batch and still
+ * tells the host every size the balloon rests at.
+ */
 static bool update_balloon_size_step(struct virtio_balloon *vb)
 {
 	long diff = towards_target(vb);
-	unsigned int n;
+	unsigned int n = 0;
 
-	if (!diff || balloon_broken(vb))
-		return false;
-	n = diff > 0 ? fill_balloon(vb, diff) : leak_balloon(vb, -diff);
-	if (n)
+	if (diff && !balloon_broken(vb))
+		n = diff > 0 ? fill_balloon(vb, diff) : leak_balloon(vb, -diff);
+	if (!n)
 		update_balloon_size(vb);
 	notify_waiters(vb);
 	return n;

@@ -176,6 +176,69 @@ unsigned int fragmentation_score_node(struct pglist_data *pgdat)
 	return score / (pgdat->node_present_pages + 1);
 }
 
+/*
+ * Count the pageblock at @pfn: *@movable gets its LRU and movable_ops
+ * pages. *@alloc_end is where the last allocation seen ends, which may be
+ * in a later pageblock (orders above pageblock_order).
+ * Return: true if it holds a page of an allocation that cannot move.
+ */
+static bool pageblock_census(unsigned long pfn, unsigned long *alloc_end,
+			     unsigned long *movable)
+{
+	bool unmovable = false;
+
+	*movable = 0;
+	for (unsigned long p = pfn; p < pfn + pageblock_nr_pages; p++) {
+		struct page *page = pfn_to_page(p);
+		int order;
+
+		if (p < *alloc_end) {
+			unmovable = true;
+		} else if (PageLRU(page) || page_has_movable_ops(page)) {
+			(*movable)++;
+		} else if (!PageBuddy(page) && (order = page_owner_order(page)) >= 0) {
+			unmovable = true;
+			*alloc_end = p + (1UL << order);
+		}
+	}
+	return unmovable;
+}
+
+/**
+ * compaction_max_free_blocks() - the theoretical maximum of free pageblocks
+ * compaction could make in @zone (the compaction selftest's measure, as
+ * tests/unit/test_compaction.c computes it): the pageblocks holding no
+ * unmovable page, less the pageblocks the movable pages (LRU and
+ * movable_ops) must fill, ceil(movable pages / pageblock_nr_pages). An
+ * allocation of an order above pageblock_order makes every pageblock it
+ * covers unmovable.
+ * @zone: the zone.
+ *
+ * An unmovable page is one of an allocation (page_owner) that is neither
+ * on the LRU nor movable_ops; pages free in the buddy or on per-cpu lists
+ * are free. Pages isolated by a migration running meanwhile count as
+ * unmovable, so the answer is exact only while nothing moves. Movable
+ * pages sharing a pageblock with unmovable ones count as needing room
+ * too, although they could stay: with such pageblocks the bound can be
+ * beaten.
+ * Context: reads page state locklessly; walks every frame of the zone.
+ * Return: the number of pageblocks, 0 if the movable pages fill them all.
+ */
+unsigned long compaction_max_free_blocks(struct zone *zone)
+{
+	unsigned long pfn = zone->zone_start_pfn, end = pfn + zone->spanned_pages;
+	unsigned long candidates = 0, movable = 0, alloc_end = 0, need;
+
+	for (; pfn + pageblock_nr_pages <= end; pfn += pageblock_nr_pages) {
+		unsigned long block_movable;
+
+		candidates += !pageblock_census(pfn, &alloc_end, &block_movable);
+		movable += block_movable;
+	}
+	need = DIV_ROUND_UP(movable, pageblock_nr_pages);
+	return candidates > need ? candidates - need : 0;
+}
+
 /** fragmentation_score_wmark() - proactive compaction's low or high mark. */
 unsigned int fragmentation_score_wmark(bool low)
 {

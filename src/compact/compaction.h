@@ -99,6 +99,7 @@ int fragmentation_index(struct zone *zone, unsigned int order);
 int unusable_free_index(struct zone *zone, unsigned int order);
 unsigned int fragmentation_score_node(struct pglist_data *pgdat);
 unsigned int fragmentation_score_wmark(bool low);
+unsigned long compaction_max_free_blocks(struct zone *zone);
 
 /* compact/kcompactd.c */
 int kcompactd_run(struct pglist_data *pgdat, bool threaded);

@@ -123,7 +123,7 @@ static void migrate_folio_done(struct page *src)
 
 static void release_new_folio(free_folio_t put_new, struct page *dst, unsigned long private)
 {
-	dst->private = 0;
+	WRITE_ONCE(dst->private, 0);
 	if (put_new)
 		put_new(dst, private);
 	else
@@ -173,12 +173,12 @@ static int migrate_folio_unmap(new_folio_t get_new, free_folio_t put_new,
 		return -EAGAIN;
 	}
 	BUG_ON(!trylock_page(dst));	/* nobody else can see it */
-	dst->private = 0;
+	WRITE_ONCE(dst->private, 0);
 	if (page_has_movable_ops(src))
 		return 0;
 	if (page_mapped(src)) {
 		try_to_migrate(src, mode == MIGRATE_ASYNC ? TTU_BATCH_FLUSH : 0);
-		dst->private = PAGE_WAS_MAPPED;
+		WRITE_ONCE(dst->private, PAGE_WAS_MAPPED);
 	}
 	if (!page_mapped(src))
 		return 0;
@@ -205,7 +205,7 @@ static void folio_migrate_flags(struct page *dst, struct page *src)
 	if (PageWorkingset(src))
 		SetPageWorkingset(dst);
 	if (PageSwapBacked(src))
-		__SetPageSwapBacked(dst);
+		SetPageSwapBacked(dst);
 	if (PageUptodate(src))
 		SetPageUptodate(dst);
 }
@@ -223,7 +223,7 @@ static int migrate_shmem_mapping(struct page *dst, struct page *src,
 		page_ref_add(dst, 1);			/* the cache's reference */
 		WRITE_ONCE(mapping->pages[src->index], dst);
 		WRITE_ONCE(src->mapping, 0);
-		__ClearPageSwapBacked(src);
+		ClearPageSwapBacked(src);
 		page_ref_unfreeze(src, 1);		/* the isolation reference */
 		rc = 0;
 	}
@@ -272,15 +272,18 @@ static int migrate_folio_move(free_folio_t put_new, unsigned long private,
 	unsigned long state = dst->private;
 	bool was_mapped = state & PAGE_WAS_MAPPED;
 	bool movable_ops = page_has_movable_ops(src);
+	struct list_head *prev = dst->lru.prev;
 	int rc;
 
-	dst->private = 0;	/* the owner of a movable_ops page may use it */
+	/* The owner of a movable_ops page may use dst->private and dst->lru. */
+	WRITE_ONCE(dst->private, 0);
+	list_del(&dst->lru);
 	rc = movable_ops ? migrate_movable_ops_page(dst, src, mode) : move_to_new_folio(dst, src);
 	if (rc == -EAGAIN) {
-		dst->private = state;	/* for the next pass */
+		list_add(&dst->lru, prev);	/* for the next pass, in its place */
+		WRITE_ONCE(dst->private, state);
 		return rc;
 	}
-	list_del(&dst->lru);
 	if (rc) {
 		migrate_folio_undo(src, dst, was_mapped, put_new, private, ret);
 		return rc;

@@ -51,7 +51,8 @@ typedef void free_folio_t(struct page *dst, unsigned long private);
  *     driver's bookkeeping from @src to @dst, take the driver's reference on
  *     @dst and drop it on @src. Return 0, -EAGAIN for a transient failure
  *     (retried), or another errno for a permanent one (the page is put back).
- *     It must not touch src->lru.
+ *     It must not touch src->lru; @dst is on no list, so the owner may link
+ *     dst->lru into its own (the balloon does).
  * @putback_page: migration gave up; called with the page locked.
  */
 typedef unsigned int isolate_mode_t;

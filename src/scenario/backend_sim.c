@@ -1,45 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * backend_sim.c - the scenario backend that runs on pagelab's simulated
- * machine. It builds the machine of the script's `machine` command, runs
- * sysctl and the kernel-side allocation commands (kalloc, kfree, kcheck)
- * through the buddy allocator, hands processes and their commands to
- * sim_process.c, reads vmstat, buddyinfo, kalloc, P.R.intact and machine
- * values, and at the end checks the machine's invariants, exits every
- * process still alive, frees every set and checks that every page came
- * back.
+ * machine. It builds the machine of the script's `machine` command
+ * (without daemon threads in deterministic mode, where ->step drives
+ * kcompactd), runs sysctl and compact, hands kalloc sets to sim_kalloc.c
+ * and processes to sim_process.c, reads vmstat, buddyinfo, the debugfs
+ * extfrag indices, the compaction values, kalloc, P.R and machine values,
+ * and at the end stops kcompactd, checks the machine's invariants, exits
+ * every process still alive, frees every set and checks that every page
+ * came back.
  *
  * What the machine cannot do yet is refused at parse time, in
- * ->check_cmd and ->check_name, with the subsystem it needs: page
- * migration (P migrate, P.R.migrated, P.R.migrate_failed), compaction
- * (compact), KSM (ksm, P madvise R mergeable|unmergeable), the balloon,
- * and the movable_ops driver (kalloc type=movable).
- * kalloc compact=yes|no is accepted but changes nothing until compaction
- * exists.
- *
- * Each kalloc set has its own lock, so background commands may work on
- * sets while the runner reads them. Block i of set K holds, in its page j,
- * the unique pattern of key pattern_key("kalloc.K"), index (i << order) + j
- * and the run seed; kcheck regenerates it to compare.
+ * ->check_cmd and ->check_name, with the subsystem it needs: KSM (ksm,
+ * P madvise R mergeable|unmergeable) and the balloon.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "scenario/scenario_internal.h"
-
-struct sim_set {
-	pthread_mutex_t lock;
-	const char *name;
-	uint64_t key;
-	unsigned int order;
-	struct page **blocks;		/* every block obtained; NULL once freed */
-	unsigned long nblocks, cap;
-	long ok;			/* blocks obtained by kalloc */
-	bool intact;			/* the last kcheck found no difference */
-};
+#include "compact/compaction.h"
 
 struct sim_state {
-	struct sim_set *sets;
-	unsigned int nsets;
+	struct sim_sets *sets;
 	struct sim_procs *procs;
 	long free_at_boot;
 };
@@ -47,17 +28,22 @@ struct sim_state {
 /* ------------------------------------------------------------------ */
 /* Parse-time capabilities                                             */
 
+/* vm.compact_memory: writing 1 compacts all memory; it takes no other value. */
+static int compact_memory_set(long value)
+{
+	return value == 1 ? sysctl_compact_memory() : -EINVAL;
+}
+
 static const struct {
 	const char *knob;
 	int (*set)(long value);
 } sim_sysctls[] = {
 	{ "vm.min_free_kbytes", sysctl_min_free_kbytes_set },
 	{ "vm.watermark_scale_factor", sysctl_watermark_scale_factor_set },
-};
-
-static const char *const compaction_sysctls[] = {
-	"vm.compaction_proactiveness", "vm.extfrag_threshold",
-	"vm.compact_unevictable_allowed", "vm.compact_memory", NULL,
+	{ "vm.compaction_proactiveness", sysctl_compaction_proactiveness_set },
+	{ "vm.extfrag_threshold", sysctl_extfrag_threshold_set },
+	{ "vm.compact_unevictable_allowed", sysctl_compact_unevictable_allowed_set },
+	{ "vm.compact_memory", compact_memory_set },
 };
 
 static int refuse(char *msg, size_t len, const char *what, const char *subsystem)
@@ -66,23 +52,29 @@ static int refuse(char *msg, size_t len, const char *what, const char *subsystem
 	return -EOPNOTSUPP;
 }
 
+/* The sysctl table's index of @knob, or -1. */
+static int sysctl_find(const char *knob)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sim_sysctls); i++)
+		if (!strcmp(knob, sim_sysctls[i].knob))
+			return i;
+	return -1;
+}
+
 static int sim_check_sysctl(const struct scn_cmd *cmd, char *msg, size_t len)
 {
-	unsigned int i, j;
-
-	for (i = 0; i < cmd->knobs.n; i++) {
+	for (unsigned int i = 0; i < cmd->knobs.n; i++) {
 		const char *knob = cmd->knobs.v[i].name;
+		size_t n;
 
-		for (j = 0; j < ARRAY_SIZE(sim_sysctls); j++)
-			if (!strcmp(knob, sim_sysctls[j].knob))
-				break;
-		if (j < ARRAY_SIZE(sim_sysctls))
+		if (sysctl_find(knob) >= 0)
 			continue;
-		for (j = 0; compaction_sysctls[j]; j++)
-			if (!strcmp(knob, compaction_sysctls[j]))
-				return refuse(msg, len, knob, "compaction");
-		snprintf(msg, len, "sysctl '%s' is not in this build (the sim backend has "
-			 "vm.min_free_kbytes, vm.watermark_scale_factor)", knob);
+		n = snprintf(msg, len, "sysctl '%s' is not in this build (the sim backend has ",
+			     knob);
+		for (size_t j = 0; j < ARRAY_SIZE(sim_sysctls); j++)
+			n += snprintf(msg + min(n, len), len - min(n, len), "%s%s", j ? ", " : "",
+				      sim_sysctls[j].knob);
+		snprintf(msg + min(n, len), len - min(n, len), ")");
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -92,15 +84,11 @@ static int sim_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 			 char *msg, size_t len)
 {
 	switch (cmd->verb) {
-	case SCN_MIGRATE:
-		return refuse(msg, len, "migrate", "page migration");
 	case SCN_MADVISE:
 		if (cmd->mm.advice != SCN_DONTNEED)
 			return refuse(msg, len, cmd->mm.advice == SCN_MERGEABLE ? "madvise mergeable"
 				      : "madvise unmergeable", "KSM");
 		return 0;
-	case SCN_COMPACT:
-		return refuse(msg, len, "compact", "compaction");
 	case SCN_KSM_SET:
 	case SCN_KSM_WAIT:
 		return refuse(msg, len, scn_verb_name(cmd->verb), "KSM");
@@ -109,10 +97,6 @@ static int sim_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 		return refuse(msg, len, scn_verb_name(cmd->verb), "the balloon");
 	case SCN_SYSCTL:
 		return sim_check_sysctl(cmd, msg, len);
-	case SCN_KALLOC:
-		if (cmd->kalloc.type == SCN_MOVABLE)
-			return refuse(msg, len, "kalloc type=movable", "the movable_ops driver");
-		return 0;
 	default:
 		return 0;
 	}
@@ -128,6 +112,18 @@ static int check_order(const struct scn_script *s, const struct scn_name *name,
 	return -ERANGE;
 }
 
+/* buddy.ZONE.orderN, extfrag.ZONE.orderN, unusable.ZONE.orderN */
+static int check_zone_order(const struct scn_script *s, const struct scn_name *name,
+			    char *msg, size_t len)
+{
+	if (strcmp(name->a, "Normal")) {
+		snprintf(msg, len, "unknown zone '%s' (the sim machine has one zone, Normal)",
+			 name->a);
+		return -ENOENT;
+	}
+	return check_order(s, name, msg, len);
+}
+
 static int sim_check_name(const struct scn_script *s, const struct scn_name *name,
 			  char *msg, size_t len)
 {
@@ -141,17 +137,10 @@ static int sim_check_name(const struct scn_script *s, const struct scn_name *nam
 		return refuse(msg, len, name->text, "KSM");
 	case SCN_NAME_BALLOON:
 		return refuse(msg, len, name->text, "the balloon");
-	case SCN_NAME_REGION:
-		if (strcmp(name->c, "intact"))
-			return refuse(msg, len, name->text, "page migration");
-		return 0;
 	case SCN_NAME_BUDDY_ZONE:
-		if (strcmp(name->a, "Normal")) {
-			snprintf(msg, len, "unknown zone '%s' (the sim machine has one zone, "
-				 "Normal)", name->a);
-			return -ENOENT;
-		}
-		return check_order(s, name, msg, len);
+	case SCN_NAME_EXTFRAG:
+	case SCN_NAME_UNUSABLE:
+		return check_zone_order(s, name, msg, len);
 	case SCN_NAME_BUDDY_FREE:
 		return check_order(s, name, msg, len);
 	default:
@@ -167,39 +156,39 @@ static struct sim_state *state(struct scn_run *run)
 	return run->be_state;
 }
 
+static void state_free(struct sim_state *st)
+{
+	sim_procs_destroy(st->procs);
+	sim_sets_destroy(st->sets);
+	free(st);
+}
+
+/* Deterministic mode boots the machine without daemon threads: see ->step. */
 static int sim_init(struct scn_run *run, char *msg, size_t len)
 {
 	const struct scn_script *s = run->script;
+	struct machine_config config = s->machine;
 	struct sim_state *st = calloc(1, sizeof(*st));
 	int err = -ENOMEM;
 
-	if (st) {
-		st->sets = calloc(s->nsets ? s->nsets : 1, sizeof(*st->sets));
+	config.deterministic = run->deterministic;
+	if (st)
 		st->procs = sim_procs_create(s);
+	if (st && st->procs)
+		err = machine_init(&config);
+	if (!err) {
+		st->sets = sim_sets_create(s);
+		err = st->sets ? 0 : -ENOMEM;
+		if (err)
+			machine_exit();
 	}
-	if (st && st->sets && st->procs)
-		err = machine_init(&s->machine);
 	if (err) {
 		snprintf(msg, len, "cannot build the machine: %s", strerror(-err));
-		if (st) {
-			sim_procs_destroy(st->procs);
-			free(st->sets);
-		}
-		free(st);
+		if (st)
+			state_free(st);
 		return err;
 	}
 	cpu_bind_current(0);
-	st->nsets = s->nsets;
-	for (unsigned int i = 0; i < s->nsets; i++) {
-		char name[256];
-
-		pthread_mutex_init(&st->sets[i].lock, NULL);
-		st->sets[i].name = s->sets[i].name;
-		snprintf(name, sizeof(name), "kalloc.%s", s->sets[i].name);
-		st->sets[i].key = pattern_key(name);
-		st->sets[i].order = s->sets[i].order;
-		st->sets[i].intact = true;
-	}
 	drain_all_pages(NULL);
 	st->free_at_boot = global_zone_page_state(NR_FREE_PAGES);
 	run->be_state = st;
@@ -208,176 +197,17 @@ static int sim_init(struct scn_run *run, char *msg, size_t len)
 
 static int sim_sysctl(struct scn_run *run, const struct scn_cmd *cmd)
 {
-	unsigned int i, j;
+	unsigned int i;
 
 	for (i = 0; i < cmd->knobs.n; i++) {
 		const struct scn_knob *k = &cmd->knobs.v[i];
+		int j = sysctl_find(k->name);
 
-		for (j = 0; j < ARRAY_SIZE(sim_sysctls); j++)
-			if (!strcmp(k->name, sim_sysctls[j].knob))
-				break;
-		BUG_ON(j == ARRAY_SIZE(sim_sysctls));
+		BUG_ON(j < 0);
 		if (sim_sysctls[j].set(k->value))
 			scn_record_failure(run, cmd, "sysctl failed: %s=%ld: invalid value",
 					   k->name, k->value);
 	}
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* kalloc, kfree, kcheck                                               */
-
-static const struct pattern kalloc_pattern = { .kind = PATTERN_UNIQUE };
-
-static void block_fill(struct scn_run *run, struct sim_set *set, unsigned long i,
-		       struct page *page)
-{
-	unsigned char *addr = page_address(page);
-	unsigned long j, n = 1UL << set->order;
-
-	for (j = 0; j < n; j++)
-		pattern_fill(addr + j * PAGE_SIZE, &kalloc_pattern, run->seed, set->key,
-			     (i << set->order) + j);
-}
-
-static bool block_intact(struct scn_run *run, struct sim_set *set, unsigned long i)
-{
-	unsigned char *addr = page_address(set->blocks[i]);
-	unsigned long j, n = 1UL << set->order;
-
-	for (j = 0; j < n; j++)
-		if (!pattern_verify(addr + j * PAGE_SIZE, &kalloc_pattern, run->seed, set->key,
-				    (i << set->order) + j))
-			return false;
-	return true;
-}
-
-static int set_push(struct sim_set *set, struct page *page)
-{
-	if (set->nblocks == set->cap) {
-		unsigned long cap = set->cap ? 2 * set->cap : 64;
-		struct page **blocks = realloc(set->blocks, cap * sizeof(*blocks));
-
-		if (!blocks)
-			return -ENOMEM;
-		set->blocks = blocks;
-		set->cap = cap;
-	}
-	set->blocks[set->nblocks++] = page;
-	set->ok++;
-	return 0;
-}
-
-static gfp_t kalloc_gfp(const struct scn_cmd *cmd)
-{
-	gfp_t gfp = cmd->kalloc.type == SCN_RECLAIMABLE ? GFP_KERNEL_RECLAIMABLE : GFP_KERNEL;
-
-	gfp |= __GFP_NOWARN;
-	if (!cmd->kalloc.compact)
-		gfp &= ~__GFP_DIRECT_RECLAIM;
-	return gfp;
-}
-
-/*
- * Allocate block after block until count or the first failure. The set's
- * lock is taken per block, so readers see the set grow; this command is the
- * set's only kalloc, so nothing else changes ->nblocks.
- */
-static int sim_kalloc(struct scn_run *run, const struct scn_cmd *cmd)
-{
-	struct sim_set *set = &state(run)->sets[cmd->kalloc.set];
-	gfp_t gfp = kalloc_gfp(cmd);
-	unsigned long i;
-	int err = 0;
-
-	for (i = 0; i < cmd->kalloc.count && !err; i++) {
-		struct page *page = alloc_pages(gfp, set->order);
-
-		if (!page)
-			break;
-		block_fill(run, set, set->nblocks, page);	/* only we change nblocks */
-		pthread_mutex_lock(&set->lock);
-		err = set_push(set, page);
-		pthread_mutex_unlock(&set->lock);
-		if (err)
-			__free_pages(page, cmd->kalloc.order);
-	}
-	return err;
-}
-
-static void block_free(struct sim_set *set, unsigned long i)
-{
-	if (!set->blocks[i])
-		return;
-	__free_pages(set->blocks[i], set->order);
-	set->blocks[i] = NULL;
-}
-
-/* Free a random PCT percent of the held blocks: a partial Fisher-Yates. */
-static int kfree_random(struct scn_run *run, struct sim_set *set, const struct scn_cmd *cmd)
-{
-	unsigned long *held = malloc((set->nblocks + 1) * sizeof(*held));
-	unsigned long n = 0, nfree, i;
-	uint64_t rng = pattern_mix(scn_seed(run, cmd->kfree.seed), set->key);
-
-	if (!held)
-		return -ENOMEM;
-	for (i = 0; i < set->nblocks; i++)
-		if (set->blocks[i])
-			held[n++] = i;
-	nfree = n * cmd->kfree.arg / 100;
-	for (i = 0; i < nfree; i++) {
-		unsigned long j = i + splitmix64(&rng) % (n - i), t = held[j];
-
-		held[j] = held[i];
-		held[i] = t;
-		block_free(set, t);
-	}
-	free(held);
-	return 0;
-}
-
-static int sim_kfree(struct scn_run *run, const struct scn_cmd *cmd)
-{
-	struct sim_set *set = &state(run)->sets[cmd->kfree.set];
-	unsigned long i;
-	int err = 0;
-
-	pthread_mutex_lock(&set->lock);
-	switch (cmd->kfree.mode) {
-	case SCN_KFREE_ALL:
-		for (i = 0; i < set->nblocks; i++)
-			block_free(set, i);
-		break;
-	case SCN_KFREE_EVERY:
-		for (i = 0; i < set->nblocks; i += cmd->kfree.arg)
-			block_free(set, i);
-		break;
-	case SCN_KFREE_RANDOM:
-		err = kfree_random(run, set, cmd);
-		break;
-	}
-	pthread_mutex_unlock(&set->lock);
-	return err;
-}
-
-static int sim_kcheck(struct scn_run *run, const struct scn_cmd *cmd)
-{
-	struct sim_set *set = &state(run)->sets[cmd->kcheck.set];
-	unsigned long i, ndiff = 0;
-	char region[256];
-
-	pthread_mutex_lock(&set->lock);
-	for (i = 0; i < set->nblocks; i++)
-		if (set->blocks[i] && !block_intact(run, set, i))
-			ndiff++;
-	set->intact = !ndiff;
-	pthread_mutex_unlock(&set->lock);
-	if (ndiff)
-		scn_record_failure(run, cmd, "kcheck failed: %s: %lu blocks differ", set->name,
-				   ndiff);
-	snprintf(region, sizeof(region), "kalloc.%s", set->name);
-	scn_record_check(run, cmd, region, !ndiff);
 	return 0;
 }
 
@@ -389,11 +219,13 @@ static int sim_exec(struct scn_run *run, const struct scn_cmd *cmd)
 	case SCN_SYSCTL:
 		return sim_sysctl(run, cmd);
 	case SCN_KALLOC:
-		return sim_kalloc(run, cmd);
+		return sim_kalloc(run, state(run)->sets, cmd);
 	case SCN_KFREE:
-		return sim_kfree(run, cmd);
+		return sim_kfree(run, state(run)->sets, cmd);
 	case SCN_KCHECK:
-		return sim_kcheck(run, cmd);
+		return sim_kcheck(run, state(run)->sets, cmd);
+	case SCN_COMPACT:
+		return sysctl_compact_memory();
 	case SCN_PROCESS ... SCN_EXIT:
 		return sim_proc_exec(run, state(run)->procs, cmd);
 	default:
@@ -456,10 +288,39 @@ static int machine_value(struct scn_run *run, const char *what, long *value)
 	return -ENOENT;
 }
 
+/* The populated zone called @name, or NULL. */
+static struct zone *zone_named(const char *name)
+{
+	struct zone *zone;
+
+	for_each_populated_zone(zone)
+		if (!strcmp(zone->name, name))
+			return zone;
+	return NULL;
+}
+
+/* extfrag.ZONE.orderN, unusable.ZONE.orderN: the debugfs extfrag files. */
+static int index_value(const struct scn_name *name, long *value)
+{
+	struct zone *zone = zone_named(name->a);
+
+	if (!zone)
+		return -ENOENT;
+	*value = name->family == SCN_NAME_EXTFRAG ? fragmentation_index(zone, name->n)
+						  : unusable_free_index(zone, name->n);
+	return 0;
+}
+
+/* compaction.fragmentation_score or compaction.max_free_blocks */
+static long compaction_value(const char *what)
+{
+	if (!strcmp(what, "fragmentation_score"))
+		return fragmentation_score_node(NODE_DATA(0));
+	return compaction_max_free_blocks(zone_named("Normal"));
+}
+
 static int sim_read(struct scn_run *run, const struct scn_name *name, long *value)
 {
-	struct sim_set *set;
-
 	switch (name->family) {
 	case SCN_NAME_VMSTAT:
 		return vmstat_read(name->a, value);
@@ -468,17 +329,48 @@ static int sim_read(struct scn_run *run, const struct scn_name *name, long *valu
 		*value = buddy_value(run, name);
 		return 0;
 	case SCN_NAME_KALLOC:
-		set = &state(run)->sets[name->n];
-		pthread_mutex_lock(&set->lock);
-		*value = !strcmp(name->b, "ok") ? set->ok : set->intact;
-		pthread_mutex_unlock(&set->lock);
+		*value = sim_set_value(state(run)->sets, name);
 		return 0;
 	case SCN_NAME_MACHINE:
 		return machine_value(run, name->a, value);
 	case SCN_NAME_REGION:
-		return sim_region_intact(state(run)->procs, name, value);
+		return sim_region_value(state(run)->procs, name, value);
+	case SCN_NAME_EXTFRAG:
+	case SCN_NAME_UNUSABLE:
+		return index_value(name, value);
+	case SCN_NAME_COMPACTION:
+		*value = compaction_value(name->a);
+		return 0;
 	default:
 		return -EOPNOTSUPP;
+	}
+}
+
+/* The debugfs extfrag files of every zone, and the compaction values. */
+static void snapshot_compaction(struct scn_snapshot *snap)
+{
+	static const char *const compaction_names[] = { "fragmentation_score",
+							"max_free_blocks" };
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		struct scn_frag_zone *f = &snap->frag[snap->nfrag];
+
+		if (snap->nfrag == SCN_ZONES_MAX)
+			break;
+		snprintf(f->zone, sizeof(f->zone), "%s", zone->name);
+		f->nr_orders = NR_PAGE_ORDERS;
+		for (unsigned int o = 0; o < f->nr_orders; o++) {
+			f->extfrag[o] = fragmentation_index(zone, o);
+			f->unusable[o] = unusable_free_index(zone, o);
+		}
+		snap->nfrag++;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(compaction_names); i++) {
+		struct scn_counter *c = &snap->compaction[snap->ncompaction++];
+
+		snprintf(c->name, sizeof(c->name), "%s", compaction_names[i]);
+		c->value = compaction_value(c->name);
 	}
 }
 
@@ -493,22 +385,20 @@ static int sim_snapshot(struct scn_run *run, struct scn_snapshot *snap)
 	}
 	snap->nvmstat = i;
 	snap->nbuddy = sim_buddyinfo(run, snap->buddy);
+	snapshot_compaction(snap);
 	return 0;
 }
 
-static void free_sets(struct sim_state *st)
+/* Deterministic mode: kcompactd's work for @elapsed_ms of virtual time. */
+static void sim_step(struct scn_run *run, unsigned long elapsed_ms)
 {
-	for (unsigned int i = 0; i < st->nsets; i++) {
-		struct sim_set *set = &st->sets[i];
-
-		for (unsigned long b = 0; b < set->nblocks; b++)
-			block_free(set, b);
-	}
+	kcompactd_step(NODE_DATA(0), elapsed_ms);
 }
 
 /*
- * Check the machine with the processes and sets held, then after every
- * process has exited and every set has been freed.
+ * Stop kcompactd (nothing moves any more), check the machine with the
+ * processes and sets held, then after every process has exited and every
+ * set has been freed.
  */
 static int sim_finish(struct scn_run *run, char *msg, size_t len)
 {
@@ -516,12 +406,13 @@ static int sim_finish(struct scn_run *run, char *msg, size_t len)
 	long free_now;
 	int err;
 
+	kcompactd_stop(NODE_DATA(0));
 	drain_all_pages(NULL);
 	err = check_invariants(msg, len);
 	if (err)
 		return err;
 	sim_procs_exit_all(st->procs);
-	free_sets(st);
+	sim_sets_free_all(st->sets);
 	drain_all_pages(NULL);
 	err = check_invariants(msg, len);
 	if (err)
@@ -539,13 +430,8 @@ static void sim_exit(struct scn_run *run)
 	struct sim_state *st = state(run);
 
 	sim_procs_destroy(st->procs);
-	free_sets(st);
+	sim_sets_destroy(st->sets);
 	machine_exit();
-	for (unsigned int i = 0; i < st->nsets; i++) {
-		pthread_mutex_destroy(&st->sets[i].lock);
-		free(st->sets[i].blocks);
-	}
-	free(st->sets);
 	free(st);
 	run->be_state = NULL;
 }
@@ -559,6 +445,7 @@ const struct scn_backend scn_backend_sim = {
 	.read = sim_read,
 	.snapshot = sim_snapshot,
 	.buddyinfo = sim_buddyinfo,
+	.step = sim_step,
 	.finish = sim_finish,
 	.exit = sim_exit,
 };

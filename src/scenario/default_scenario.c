@@ -7,7 +7,11 @@
  * leave holes, content checks and a few facts that must hold; then two
  * processes with private and shared memory written from two CPUs at once,
  * a fork and its copy-on-write, MADV_DONTNEED, munmap and exit, with the
- * counters that show it and checks of every region's contents.
+ * counters that show it and checks of every region's contents; then page
+ * migration (P migrate and its statuses), driver pages that compaction can
+ * move (kalloc type=movable), fragmentation, compact_memory with the
+ * extfrag indices before and after, and order-9 blocks taken from the
+ * result. It takes a second or two.
  */
 #include "scenario/scenario_internal.h"
 
@@ -15,6 +19,45 @@ const char scn_default_scenario[] =
 	"# pagelab's built-in scenario: the buddy allocator and address spaces at work.\n"
 	"machine memory=1G cpus=2 max_order=10 pageblock_order=9\n"
 	"report boot\n"
+	"# Page migration: move_pages(2) moves every page of a range to another frame.\n"
+	"process app\n"
+	"app mmap data 8M\n"
+	"app mmap sparse 1M\n"
+	"app touch data\n"
+	"app touch sparse pages=0..127\n"
+	"app read sparse pages=128..191          # the shared zero page\n"
+	"app migrate data\n"
+	"app migrate sparse                      # 128 move; 64 EFAULT, 64 ENOENT\n"
+	"expect app.data.migrated == 2048\n"
+	"expect app.sparse.migrated == 128\n"
+	"expect app.sparse.migrate_failed == 128\n"
+	"app check data\n"
+	"app check sparse\n"
+	"# Compaction: driver pages (movable_ops, as zsmalloc's) next to process pages;\n"
+	"# every other driver page freed leaves 16384 one-page holes.\n"
+	"sysctl vm.compaction_proactiveness=0    # kcompactd: no proactive work\n"
+	"kalloc drv count=16384 type=movable\n"
+	"app mmap heap 64M\n"
+	"app touch heap pattern=dup:8\n"
+	"kfree drv every=2\n"
+	"report fragmented\n"
+	"expect buddy.Normal.order0 >= 7000\n"
+	"expect unusable.Normal.order9 >= 30      # thousandths of free memory\n"
+	"compact                                 # /proc/sys/vm/compact_memory\n"
+	"report compacted\n"
+	"expect buddy.Normal.order0 < 1000\n"
+	"expect unusable.Normal.order9 < 10\n"
+	"expect vmstat.pgmigrate_success > 2176\n"
+	"kcheck drv                              # moved by the driver's migrate_page\n"
+	"app check data\n"
+	"app check heap\n"
+	"kalloc pmd count=100 order=9 compact=no\n"
+	"expect kalloc.pmd.ok == 100\n"
+	"expect kalloc.drv.intact == 1\n"
+	"expect app.heap.intact == 1\n"
+	"kfree drv\n"
+	"kfree pmd\n"
+	"app exit\n"
 	"kalloc small count=4096 order=0 type=unmovable\n"
 	"kalloc mid count=512 order=3 type=reclaimable\n"
 	"& kalloc big count=16 order=9 type=unmovable\n"
@@ -85,3 +128,4 @@ const char scn_default_scenario[] =
 	"db exit\n"
 	"expect vmstat.nr_anon_pages == 0\n"
 	"expect vmstat.nr_page_table_pages == 0\n";
+

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * expect_name.c - the names `expect` reads: vmstat.X, ksm.X, balloon.X,
- * buddy.ZONE.orderN, buddy.free_blocks_orderN, kalloc.K.X, machine.X and
- * P.R.X. The parser checks the shape of a name and the symbols it uses
+ * buddy.ZONE.orderN, buddy.free_blocks_orderN, extfrag.ZONE.orderN,
+ * unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X and P.R.X.
+ * The parser checks the shape of a name and the symbols it uses
  * (sets, processes, regions, as they stand at its line); whether the
  * backend has the value is its ->check_name's business.
  */
@@ -12,7 +13,8 @@
 #define NAME_PARTS 4
 
 static const char families[] = "vmstat.X, ksm.X, balloon.X, buddy.ZONE.orderN, "
-	"buddy.free_blocks_orderN, kalloc.K.X, machine.X or P.R.X";
+	"buddy.free_blocks_orderN, extfrag.ZONE.orderN, unusable.ZONE.orderN, compaction.X, "
+	"kalloc.K.X, machine.X or P.R.X";
 
 /* Read-only files of /sys/kernel/mm/ksm; its knobs can be read too. */
 static const char *const ksm_counters[] = {
@@ -28,6 +30,10 @@ static const char *const balloon_values[] = {
 static const char *const machine_values[] = {
 	"memory_bytes", "page_size", "struct_page_bytes", "max_order", "pageblock_order",
 	"cpus", "zone_pages", NULL,
+};
+
+static const char *const compaction_values[] = {
+	"fragmentation_score", "max_free_blocks", NULL,
 };
 
 static const char *const kalloc_values[] = { "ok", "intact", NULL };
@@ -108,6 +114,20 @@ static int buddy_name(struct parser *p, const struct parts *parts, struct scn_na
 			"buddy.free_blocks_orderN)", text);
 }
 
+/* extfrag.ZONE.orderN, unusable.ZONE.orderN: the debugfs extfrag files. */
+static int frag_name(struct parser *p, const struct parts *parts, struct scn_name *name,
+		     const char *text)
+{
+	const char *family = parts->v[0];
+
+	if (parts->n != 3 || !scn_is_name(parts->v[1]) ||
+	    order_of(p, parts->v[2], "order", &name->n))
+		return scn_perr(p, "bad name '%s' (expected %s.ZONE.orderN)", text, family);
+	name->family = !strcmp(family, "extfrag") ? SCN_NAME_EXTFRAG : SCN_NAME_UNUSABLE;
+	name->a = parts->v[1];
+	return 0;
+}
+
 static int kalloc_name(struct parser *p, const struct parts *parts, struct scn_name *name,
 		       const char *text)
 {
@@ -145,7 +165,7 @@ static int region_name(struct parser *p, const struct parts *parts, struct scn_n
 	return value_in(p, "region value", parts->v[2], region_values);
 }
 
-/* vmstat.X, ksm.X, balloon.X, machine.X: a family and one value. */
+/* vmstat.X, ksm.X, balloon.X, compaction.X, machine.X: a family and one value. */
 static int simple_name(struct parser *p, const struct parts *parts, struct scn_name *name,
 		       const char *text)
 {
@@ -168,6 +188,10 @@ static int simple_name(struct parser *p, const struct parts *parts, struct scn_n
 		name->family = SCN_NAME_BALLOON;
 		return value_in(p, "balloon value", value, balloon_values);
 	}
+	if (!strcmp(family, "compaction")) {
+		name->family = SCN_NAME_COMPACTION;
+		return value_in(p, "compaction value", value, compaction_values);
+	}
 	name->family = SCN_NAME_MACHINE;
 	return value_in(p, "machine value", value, machine_values);
 }
@@ -183,7 +207,9 @@ static int simple_name(struct parser *p, const struct parts *parts, struct scn_n
  */
 int scn_parse_expect_name(struct parser *p, const char *text, struct scn_name *name)
 {
-	static const char *const simple[] = { "vmstat", "ksm", "balloon", "machine", NULL };
+	static const char *const simple[] = { "vmstat", "ksm", "balloon", "compaction",
+					      "machine", NULL };
+	static const char *const frag[] = { "extfrag", "unusable", NULL };
 	char *copy = scn_strdup(p->s, text);
 	struct parts parts;
 
@@ -195,6 +221,8 @@ int scn_parse_expect_name(struct parser *p, const char *text, struct scn_name *n
 		return simple_name(p, &parts, name, text);
 	if (!strcmp(parts.v[0], "buddy"))
 		return buddy_name(p, &parts, name, text);
+	if (scn_in_list(parts.v[0], frag))
+		return frag_name(p, &parts, name, text);
 	if (!strcmp(parts.v[0], "kalloc"))
 		return kalloc_name(p, &parts, name, text);
 	return region_name(p, &parts, name, text);

@@ -126,7 +126,8 @@ char *scn_strdup(struct scn_script *s, const char *str)
 /* Words that start a command or a name family: no process may be called so. */
 static const char *const reserved[] = {
 	"machine", "sysctl", "ksm", "process", "kalloc", "kfree", "kcheck", "compact",
-	"balloon", "sleep", "wait", "report", "expect", "vmstat", "buddy", NULL,
+	"balloon", "sleep", "wait", "report", "expect", "vmstat", "buddy", "extfrag",
+	"unusable", "compaction", NULL,
 };
 
 /**
@@ -648,6 +649,7 @@ static int parse_kalloc(struct parser *p, struct scn_cmd *c)
 		return -1;
 	c->kalloc.set = set;
 	p->s->sets[set].order = c->kalloc.order;
+	p->s->sets[set].movable = type == SCN_MOVABLE;
 	c->kalloc.type = type;
 	c->kalloc.compact = !no_compact;
 	if (type == SCN_MOVABLE && c->kalloc.order)

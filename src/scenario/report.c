@@ -1,18 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report.c - what a run shows: the readable summary (machine; per report
- * its label, time, buddyinfo and the vmstat counters that changed since the
- * previous report; expect and check results; PASS or FAIL) and the JSON
- * report of docs/scenario.md, with exactly the spec's keys:
+ * its label, time, buddyinfo, the debugfs extfrag files, the compaction
+ * values and the vmstat counters that changed since the previous report;
+ * expect, check and migrate results; PASS or FAIL) and the JSON report of
+ * docs/scenario.md: the spec's keys, and pagelab's additions (marked +):
  *
  *   {"backend", "scenario", "machine": {NAME: VALUE},
  *    "reports": [{"label", "time_s", "vmstat": {}, "ksm": {}, "balloon": {},
- *                 "buddyinfo": {"ZONE": [free blocks by order]}}],
+ *                 "buddyinfo": {"ZONE": [free blocks by order]},
+ *               + "extfrag": {"ZONE": [thousandths by order]},
+ *               + "unusable": {"ZONE": [thousandths by order]},
+ *               + "compaction": {"fragmentation_score", "max_free_blocks"}}],
  *    "expects": [{"line", "expr", "actual", "ok"}],
- *    "checks": [{"line", "region", "intact"}]}
+ *    "checks": [{"line", "region", "intact"}],
+ *  + "migrations": [{"line", "region", "migrated", "failed", "EFAULT", "ENOENT",
+ *                    "EBUSY", "ENOMEM"}]}
  */
+#include <stdlib.h>
 #include <string.h>
 #include "scenario/scenario_internal.h"
+
+/* The pages of a `P migrate` that did not move, whatever their status. */
+static unsigned long failed_pages(const struct scn_migrate_result *m)
+{
+	unsigned long failed = 0;
+
+	for (unsigned int st = SCN_MIGRATE_MOVED + 1; st < SCN_NR_MIGRATE_STATUS; st++)
+		failed += m->pages[st];
+	return failed;
+}
 
 /* ------------------------------------------------------------------ */
 /* Text                                                                */
@@ -43,6 +60,40 @@ static void text_buddyinfo(const struct scn_snapshot *snap, FILE *out)
 			fprintf(out, " %7lu", zone->nr_free[o]);
 		fputc('\n', out);
 	}
+}
+
+/* One debugfs extfrag line: "Node 0, zone   Normal " and an index per order. */
+static void text_index_line(FILE *out, const char *file, const char *zone, const int *index,
+			    unsigned int nr_orders, const char *fmt)
+{
+	fprintf(out, "  %-15s Node 0, zone %8s ", file, zone);
+	for (unsigned int o = 0; o < nr_orders; o++)
+		fprintf(out, fmt, index[o] / 1000, abs(index[o] % 1000));
+	fputc('\n', out);
+}
+
+/*
+ * extfrag_index and unusable_index as debugfs prints them (mm/vmstat.c:
+ * extfrag_show_print() with "%2d.%03d ", unusable_show_print() with
+ * "%d.%03d "), then the compaction values.
+ */
+static void text_compaction(const struct scn_snapshot *snap, FILE *out)
+{
+	for (unsigned int z = 0; z < snap->nfrag; z++) {
+		const struct scn_frag_zone *f = &snap->frag[z];
+
+		text_index_line(out, "extfrag_index", f->zone, f->extfrag, f->nr_orders,
+				"%2d.%03d ");
+		text_index_line(out, "unusable_index", f->zone, f->unusable, f->nr_orders,
+				"%d.%03d ");
+	}
+	if (!snap->ncompaction)
+		return;
+	fputs("  compaction:", out);
+	for (unsigned int i = 0; i < snap->ncompaction; i++)
+		fprintf(out, "%s %s %ld", i ? "," : "", snap->compaction[i].name,
+			snap->compaction[i].value);
+	fputc('\n', out);
 }
 
 static const struct scn_counter *find_counter(const struct scn_snapshot *snap,
@@ -78,6 +129,19 @@ static void text_vmstat(const struct scn_snapshot *snap, const struct scn_snapsh
 	fputs(shown ? "\n" : " none\n", out);
 }
 
+/* "migrate line 12: p.heap: 509 migrated, 3 failed (EFAULT 0, ENOENT 3, ...)" */
+static void text_migration(const struct scn_migrate_result *m, FILE *out)
+{
+	unsigned int st;
+
+	fprintf(out, "migrate line %u: %s: %lu migrated, %lu failed (", m->line, m->region,
+		m->pages[SCN_MIGRATE_MOVED], failed_pages(m));
+	for (st = SCN_MIGRATE_MOVED + 1; st < SCN_NR_MIGRATE_STATUS; st++)
+		fprintf(out, "%s%s %lu", st > SCN_MIGRATE_MOVED + 1 ? ", " : "",
+			scn_migrate_status_names[st], m->pages[st]);
+	fputs(")\n", out);
+}
+
 static void text_results(const struct scn_results *res, FILE *out)
 {
 	unsigned int i;
@@ -94,6 +158,8 @@ static void text_results(const struct scn_results *res, FILE *out)
 		fprintf(out, "check  line %u: %s: %s\n", c->line, c->region,
 			c->intact ? "intact" : "FAILED");
 	}
+	for (i = 0; i < res->nmigrations; i++)
+		text_migration(&res->migrations[i], out);
 }
 
 /**
@@ -117,6 +183,7 @@ void scn_report_text(const struct scn_results *res, FILE *out)
 			fprintf(out, " (line %u)", snap->line);
 		fputc('\n', out);
 		text_buddyinfo(snap, out);
+		text_compaction(snap, out);
 		text_vmstat(snap, prev, out);
 		prev = snap;
 	}
@@ -190,6 +257,36 @@ static void json_buddyinfo(FILE *out, const struct scn_snapshot *snap)
 			fprintf(out, "%s%lu", o ? ", " : "", snap->buddy[z].nr_free[o]);
 		fputc(']', out);
 	}
+	fputs("},\n", out);
+}
+
+/* "extfrag" or "unusable": {"ZONE": [index by order, in thousandths]} */
+static void json_index(FILE *out, const struct scn_snapshot *snap, const char *key,
+		       bool extfrag)
+{
+	fprintf(out, "      \"%s\": {", key);
+	for (unsigned int z = 0; z < snap->nfrag; z++) {
+		const struct scn_frag_zone *f = &snap->frag[z];
+
+		fputs(z ? ", " : "", out);
+		scn_json_string(out, f->zone);
+		fputs(": [", out);
+		for (unsigned int o = 0; o < f->nr_orders; o++)
+			fprintf(out, "%s%d", o ? ", " : "",
+				extfrag ? f->extfrag[o] : f->unusable[o]);
+		fputc(']', out);
+	}
+	fputs("},\n", out);
+}
+
+static void json_compaction(FILE *out, const struct scn_snapshot *snap)
+{
+	fputs("      \"compaction\": {", out);
+	for (unsigned int i = 0; i < snap->ncompaction; i++) {
+		fputs(i ? ", " : "", out);
+		scn_json_string(out, snap->compaction[i].name);
+		fprintf(out, ": %ld", snap->compaction[i].value);
+	}
 	fputs("}\n", out);
 }
 
@@ -202,7 +299,27 @@ static void json_report(FILE *out, const struct scn_snapshot *snap, bool last)
 	json_counters(out, "ksm", snap->ksm, snap->nksm, "      ");
 	json_counters(out, "balloon", snap->balloon, snap->nballoon, "      ");
 	json_buddyinfo(out, snap);
+	json_index(out, snap, "extfrag", true);
+	json_index(out, snap, "unusable", false);
+	json_compaction(out, snap);
 	fprintf(out, "    }%s\n", last ? "" : ",");
+}
+
+static void json_migrations(FILE *out, const struct scn_results *res)
+{
+	fputs("  \"migrations\": [", out);
+	for (unsigned int i = 0; i < res->nmigrations; i++) {
+		const struct scn_migrate_result *m = &res->migrations[i];
+
+		fprintf(out, "%s\n    {\"line\": %u, \"region\": ", i ? "," : "", m->line);
+		scn_json_string(out, m->region);
+		fprintf(out, ", \"migrated\": %lu, \"failed\": %lu", m->pages[SCN_MIGRATE_MOVED],
+			failed_pages(m));
+		for (unsigned int st = SCN_MIGRATE_MOVED + 1; st < SCN_NR_MIGRATE_STATUS; st++)
+			fprintf(out, ", \"%s\": %lu", scn_migrate_status_names[st], m->pages[st]);
+		fputc('}', out);
+	}
+	fputs(res->nmigrations ? "\n  ]\n" : "]\n", out);
 }
 
 static void json_results(FILE *out, const struct scn_results *res)
@@ -225,7 +342,8 @@ static void json_results(FILE *out, const struct scn_results *res)
 		scn_json_string(out, c->region);
 		fprintf(out, ", \"intact\": %s}", c->intact ? "true" : "false");
 	}
-	fputs(res->nchecks ? "\n  ]\n" : "]\n", out);
+	fputs(res->nchecks ? "\n  ],\n" : "],\n", out);
+	json_migrations(out, res);
 }
 
 /**

@@ -12,8 +12,10 @@
  *
  * Deterministic mode runs a background command inline, in issue order (on
  * its CPU all the same), and `sleep` advances a virtual clock instead of
- * sleeping, so the same script and seed give the same report. Daemons,
- * when they exist, will run as steps on the runner's thread in that mode.
+ * sleeping, so the same script and seed give the same report. The machine
+ * then has no daemon threads: the backend's ->step does their work on the
+ * runner's thread, at every command boundary and for every
+ * DAEMON_STEP_MS of virtual time a `sleep` lets pass.
  *
  * A monitor thread samples buddyinfo every 50 ms for the SVG chart (not in
  * deterministic mode, where samples are taken at command boundaries only)
@@ -32,6 +34,7 @@
 #define PROGRESS_AFTER_NS	1000000000ULL
 #define PROGRESS_EVERY_NS	200000000ULL
 #define PROGRESS_WIDTH		70
+#define DAEMON_STEP_MS		500	/* kcompactd's proactive interval */
 
 struct bg_thread {
 	pthread_t tid;
@@ -155,6 +158,32 @@ void scn_record_check(struct scn_run *run, const struct scn_cmd *cmd, const char
 	pthread_mutex_unlock(&run->lock);
 }
 
+/**
+ * scn_record_migration() - add a `P migrate R` to the report's "migrations".
+ * @run: the run.
+ * @cmd: the migrate command.
+ * @region: "P.R".
+ * @pages: pages by move_pages() status.
+ *
+ * Context: any thread of the run; takes run->lock.
+ */
+void scn_record_migration(struct scn_run *run, const struct scn_cmd *cmd, const char *region,
+			  const unsigned long pages[SCN_NR_MIGRATE_STATUS])
+{
+	struct scn_results *res = &run->res;
+	struct scn_migrate_result *m;
+	char *copy = strdup(region);
+
+	pthread_mutex_lock(&run->lock);
+	BUG_ON(!copy || grow((void **)&res->migrations, &res->migrations_cap,
+			     res->nmigrations, sizeof(*res->migrations)));
+	m = &res->migrations[res->nmigrations++];
+	m->line = cmd->line;
+	m->region = copy;
+	memcpy(m->pages, pages, sizeof(m->pages));
+	pthread_mutex_unlock(&run->lock);
+}
+
 /* ------------------------------------------------------------------ */
 /* Samples, progress and the monitor thread                            */
 
@@ -254,14 +283,33 @@ static void monitor_stop(struct scn_run *run, struct monitor *mon)
 /* ------------------------------------------------------------------ */
 /* Runner-level commands                                               */
 
+/* Deterministic mode: the daemons' work for @ms of virtual time, if the backend has daemons. */
+static void daemons_step(struct scn_run *run, uint64_t ms)
+{
+	if (run->be->step)
+		run->be->step(run, ms);
+}
+
+/* Deterministic mode: the virtual clock advances, the daemons work as it goes. */
+static void virtual_sleep(struct scn_run *run, uint64_t ms)
+{
+	while (ms) {
+		uint64_t step = min(ms, (uint64_t)DAEMON_STEP_MS);
+
+		pthread_mutex_lock(&run->lock);
+		run->virtual_ms += step;
+		pthread_mutex_unlock(&run->lock);
+		daemons_step(run, step);
+		ms -= step;
+	}
+}
+
 static void do_sleep(struct scn_run *run, uint64_t ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 
 	if (run->deterministic) {
-		pthread_mutex_lock(&run->lock);
-		run->virtual_ms += ms;
-		pthread_mutex_unlock(&run->lock);
+		virtual_sleep(run, ms);
 		return;
 	}
 	while (nanosleep(&ts, &ts) && errno == EINTR)
@@ -457,6 +505,8 @@ static void run_commands(struct scn_run *run)
 			start_background(run, cmd);
 		else
 			exec_cmd(run, cmd);
+		if (run->deterministic)
+			daemons_step(run, 0);	/* a command boundary */
 	}
 	join_all(run);
 }
@@ -530,9 +580,12 @@ void scn_results_free(struct scn_results *res)
 	}
 	for (i = 0; i < res->nchecks; i++)
 		free(res->checks[i].region);
+	for (i = 0; i < res->nmigrations; i++)
+		free(res->migrations[i].region);
 	free(res->reports);
 	free(res->expects);
 	free(res->checks);
+	free(res->migrations);
 	free(res->samples);
 	free(res->invariant_error);
 	memset(res, 0, sizeof(*res));

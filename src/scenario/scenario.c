@@ -2,8 +2,8 @@
 /*
  * scenario.c - pagelab_scenario_run(), the whole of `pagelab run`: choose
  * the backend, read and check the scenario (printing every error as
- * FILE:LINE: message), open the outputs, run, and write the text summary,
- * the JSON report and the SVG chart.
+ * FILE:LINE: message), open the outputs and the trace, run, and write the
+ * text summary, the JSON report and the SVG chart.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +89,24 @@ static void close_outputs(struct outputs *o)
 		fclose(o->svg);
 }
 
+/* Start the trace, if asked; it shares stdout with nothing but the text summary. */
+static int open_trace(const struct pagelab_run_options *opts)
+{
+	int err;
+
+	if (!opts->trace_path)
+		return 0;
+	if (!strcmp(opts->trace_path, "-") && opts->json_path && !strcmp(opts->json_path, "-")) {
+		fputs("pagelab: the trace and the JSON report cannot both go to stdout\n", stderr);
+		return -EINVAL;
+	}
+	err = trace_open(opts->trace_path);
+	if (err)
+		fprintf(stderr, "pagelab: cannot write the trace to %s: %s\n", opts->trace_path,
+			strerror(-err));
+	return err;
+}
+
 static int write_outputs(const struct scn_results *res, struct outputs *o)
 {
 	int err = 0;
@@ -156,7 +174,14 @@ int pagelab_scenario_run(const struct pagelab_run_options *opts)
 		scn_script_free(s);
 		return PAGELAB_RUN_ERROR;
 	}
+	if (open_trace(opts)) {
+		close_outputs(&out);
+		scn_script_free(s);
+		return PAGELAB_RUN_ERROR;
+	}
 	status = scn_run(s, be, opts, &res);
+	if (opts->trace_path)
+		trace_close();	/* the machine is gone: nothing traces any more */
 	res.scenario = opts->file ? opts->file : "default";
 	if (status != PAGELAB_RUN_ERROR && write_outputs(&res, &out) && !status)
 		status = PAGELAB_RUN_FAIL;

@@ -81,6 +81,9 @@ enum scn_family {
 	SCN_NAME_KALLOC,	/* kalloc.K.X: a = K, b = X, n = set id */
 	SCN_NAME_REGION,	/* P.R.X: a = P, b = R, c = X, n = P's instance id */
 	SCN_NAME_MACHINE,	/* machine.X: a = X */
+	SCN_NAME_EXTFRAG,	/* extfrag.ZONE.orderN: a = ZONE, n = N */
+	SCN_NAME_UNUSABLE,	/* unusable.ZONE.orderN: a = ZONE, n = N */
+	SCN_NAME_COMPACTION,	/* compaction.X: a = X */
 };
 
 struct scn_name {
@@ -160,6 +163,7 @@ struct scn_set {
 	const char *name;
 	unsigned int line;	/* of its kalloc */
 	unsigned int order;	/* of its blocks */
+	bool movable;		/* type=movable: objects of a zsmalloc pool */
 };
 
 /* A parsed scenario. Errors, if any, mean it must not run. */
@@ -225,6 +229,7 @@ int scn_parse_range(const char *s, uint64_t *first, uint64_t *last);
 #define SCN_COUNTERS_MAX	VMSTAT_MAX_ENTRIES
 #define SCN_KSM_MAX		64
 #define SCN_BALLOON_MAX		8
+#define SCN_COMPACTION_MAX	4
 #define SCN_COUNTER_NAME	48
 #define SCN_ZONES_MAX		4
 
@@ -236,6 +241,17 @@ struct scn_counter {
 struct scn_buddy_zone {
 	char zone[16];
 	unsigned long nr_free[NR_PAGE_ORDERS_CAP];
+	unsigned int nr_orders;
+};
+
+/*
+ * The debugfs extfrag files of one zone: extfrag_index and unusable_index,
+ * by order, in thousandths (-1000 in extfrag: an allocation would succeed).
+ */
+struct scn_frag_zone {
+	char zone[16];
+	int extfrag[NR_PAGE_ORDERS_CAP];
+	int unusable[NR_PAGE_ORDERS_CAP];
 	unsigned int nr_orders;
 };
 
@@ -252,6 +268,10 @@ struct scn_snapshot {
 	unsigned int nballoon;
 	struct scn_buddy_zone buddy[SCN_ZONES_MAX];
 	unsigned int nbuddy;
+	struct scn_frag_zone frag[SCN_ZONES_MAX];
+	unsigned int nfrag;
+	struct scn_counter compaction[SCN_COMPACTION_MAX];
+	unsigned int ncompaction;
 };
 
 struct scn_run;
@@ -277,6 +297,9 @@ struct monitor;
  * @snapshot: fill @snap's counters (not its label or time).
  * @buddyinfo: fill @zones (at most SCN_ZONES_MAX), return how many; cheap
  *	enough for the SVG sampler to call every 50 ms.
+ * @step: deterministic mode only: let the machine's daemons do the work of
+ *	@elapsed_ms of virtual time, on the runner's thread. Called at every
+ *	command boundary (with 0) and during `sleep`. NULL: no daemons.
  * @finish: after the last command and the final report, with no background
  *	thread left: check the machine's consistency. Return 0 or a negative
  *	errno with the problem in @msg.
@@ -293,6 +316,7 @@ struct scn_backend {
 	int (*read)(struct scn_run *run, const struct scn_name *name, long *value);
 	int (*snapshot)(struct scn_run *run, struct scn_snapshot *snap);
 	int (*buddyinfo)(struct scn_run *run, struct scn_buddy_zone *zones);
+	void (*step)(struct scn_run *run, unsigned long elapsed_ms);
 	int (*finish)(struct scn_run *run, char *msg, size_t len);
 	void (*exit)(struct scn_run *run);
 };
@@ -306,7 +330,17 @@ struct sim_procs *sim_procs_create(const struct scn_script *s);
 void sim_procs_exit_all(struct sim_procs *procs);
 void sim_procs_destroy(struct sim_procs *procs);
 int sim_proc_exec(struct scn_run *run, struct sim_procs *procs, const struct scn_cmd *cmd);
-int sim_region_intact(struct sim_procs *procs, const struct scn_name *name, long *value);
+int sim_region_value(struct sim_procs *procs, const struct scn_name *name, long *value);
+
+/* The sim backend's kalloc sets (sim_kalloc.c). */
+struct sim_sets;
+struct sim_sets *sim_sets_create(const struct scn_script *s);
+void sim_sets_free_all(struct sim_sets *sets);
+void sim_sets_destroy(struct sim_sets *sets);
+int sim_kalloc(struct scn_run *run, struct sim_sets *sets, const struct scn_cmd *cmd);
+int sim_kfree(struct scn_run *run, struct sim_sets *sets, const struct scn_cmd *cmd);
+int sim_kcheck(struct scn_run *run, struct sim_sets *sets, const struct scn_cmd *cmd);
+long sim_set_value(struct sim_sets *sets, const struct scn_name *name);
 
 /* ------------------------------------------------------------------ */
 /* Runner (runner.c) and its services for backends                     */
@@ -331,6 +365,22 @@ struct scn_check_result {
 	bool intact;
 };
 
+/* What move_pages() said of each page of a `P migrate`, counted. */
+enum scn_migrate_status {
+	SCN_MIGRATE_MOVED,	/* 0 */
+	SCN_MIGRATE_EFAULT,	/* no VMA, or the zero page */
+	SCN_MIGRATE_ENOENT,	/* nothing mapped */
+	SCN_MIGRATE_EBUSY,	/* not isolatable, or given up */
+	SCN_MIGRATE_ENOMEM,	/* not looked at: memory ran out */
+	SCN_NR_MIGRATE_STATUS
+};
+
+struct scn_migrate_result {
+	unsigned int line;
+	char *region;
+	unsigned long pages[SCN_NR_MIGRATE_STATUS];
+};
+
 /* Everything a run produces, for report.c and svg.c. */
 struct scn_results {
 	const char *backend, *scenario;
@@ -343,6 +393,8 @@ struct scn_results {
 	unsigned int nexpects, expects_cap;
 	struct scn_check_result *checks;
 	unsigned int nchecks, checks_cap;
+	struct scn_migrate_result *migrations;
+	unsigned int nmigrations, migrations_cap;
 	struct scn_sample *samples;
 	unsigned int nsamples, samples_cap;
 	unsigned int failures;		/* failed expects, checks, commands */
@@ -375,6 +427,9 @@ void scn_record_check(struct scn_run *run, const struct scn_cmd *cmd, const char
 		      bool intact);
 void scn_record_failure(struct scn_run *run, const struct scn_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void scn_record_migration(struct scn_run *run, const struct scn_cmd *cmd, const char *region,
+			  const unsigned long pages[SCN_NR_MIGRATE_STATUS]);
+extern const char *const scn_migrate_status_names[SCN_NR_MIGRATE_STATUS];
 uint64_t scn_seed(const struct scn_run *run, uint64_t value);
 
 /* ------------------------------------------------------------------ */

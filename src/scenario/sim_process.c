@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sim_process.c - the sim backend's processes: `process` and the commands
- * of a process (mmap, touch, read, check, madvise dontneed, fork, munmap,
- * exit), run on the address-space internals of src/vm (mm_alloc, do_mmap,
- * access_mm, madvise_dontneed, dup_mm, do_munmap, mmput). Every access to a
- * process's memory goes through the simulated CPU of the calling thread,
- * one whole 4 KiB page at a time.
+ * of a process (mmap, touch, read, check, madvise dontneed, migrate, fork,
+ * munmap, exit), run on the address-space internals of src/vm (mm_alloc,
+ * do_mmap, access_mm, madvise_dontneed, dup_mm, do_munmap, mmput) and on
+ * move_pages_range() of src/migrate. Every access to a process's memory
+ * goes through the simulated CPU of the calling thread, one whole 4 KiB
+ * page at a time.
  *
  * DOC: what a region holds. Nothing keeps a copy of memory. A memory
  * object (struct sim_mem: a private region's own, or a shared region's,
@@ -31,7 +32,9 @@
  * munmap, fork, exit) change the process's mm and region list: each waits
  * for every earlier command on its process, and holds back every later one
  * until it is done. Content commands (touch, read, check, madvise) between
- * two structural ones run concurrently with each other. The order is known
+ * two structural ones run concurrently with each other; so does migrate,
+ * which moves pages but changes neither the mm's layout nor any page's
+ * contents, so it needs no stripe lock either. The order is known
  * before the run, since commands are issued in script order: each command
  * gets its epoch (the number of structural commands written before it on
  * its process) at init, and struct sim_proc counts what has finished. A
@@ -49,11 +52,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "scenario/scenario_internal.h"
+#include "migrate/migrate.h"
 #include "vm/mm.h"
 
 #define MEM_LOCKS	16
 #define DESC_ZERO	0U
 #define DESC_UNKNOWN	UINT32_MAX
+#define MIGRATE_CHUNK	512	/* pages per move_pages_range() call */
 
 /* The memory behind a region: a private region's, or a shared one's. */
 struct sim_mem {
@@ -70,6 +75,7 @@ struct sim_region {
 	unsigned long addr;
 	struct sim_mem *mem;
 	bool intact;			/* atomic: the last check's result */
+	long migrated, migrate_failed;	/* atomic: pages over every P migrate R */
 	struct sim_region *next;
 };
 
@@ -418,6 +424,77 @@ static void region_check(struct scn_run *run, struct sim_proc *proc, struct sim_
 }
 
 /* ------------------------------------------------------------------ */
+/* migrate                                                             */
+
+const char *const scn_migrate_status_names[SCN_NR_MIGRATE_STATUS] = {
+	[SCN_MIGRATE_MOVED] = "migrated", [SCN_MIGRATE_EFAULT] = "EFAULT",
+	[SCN_MIGRATE_ENOENT] = "ENOENT", [SCN_MIGRATE_EBUSY] = "EBUSY",
+	[SCN_MIGRATE_ENOMEM] = "ENOMEM",
+};
+
+static enum scn_migrate_status migrate_status(int status)
+{
+	switch (status) {
+	case 0:
+		return SCN_MIGRATE_MOVED;
+	case -EFAULT:
+		return SCN_MIGRATE_EFAULT;
+	case -ENOENT:
+		return SCN_MIGRATE_ENOENT;
+	case -EBUSY:
+		return SCN_MIGRATE_EBUSY;
+	default:
+		return SCN_MIGRATE_ENOMEM;
+	}
+}
+
+/*
+ * Move the pages @first..@first + @n - 1 of @r and count their statuses in
+ * @pages. A status move_pages_range() did not fill (it ran out of memory
+ * before looking) stays -ENOMEM.
+ */
+static long migrate_chunk(struct sim_proc *proc, struct sim_region *r, uint64_t first,
+			  unsigned long n, unsigned long *pages)
+{
+	int status[MIGRATE_CHUNK];
+	long ret;
+
+	for (unsigned long i = 0; i < n; i++)
+		status[i] = -ENOMEM;
+	ret = move_pages_range(proc->mm, page_addr(r, first), n, status);
+	for (unsigned long i = 0; i < n; i++)
+		pages[migrate_status(status[i])]++;
+	return ret;
+}
+
+/* `P migrate R`: move_pages(2) on the range, a chunk at a time. */
+static void region_migrate(struct scn_run *run, struct sim_proc *proc, struct sim_region *r,
+			   const struct scn_cmd *cmd)
+{
+	struct scn_range range = range_of(cmd, r);
+	unsigned long pages[SCN_NR_MIGRATE_STATUS] = { 0 };
+	long failed = 0, ret = 0;
+	char *label;
+
+	for (uint64_t i = range.first; i <= range.last; i += MIGRATE_CHUNK) {
+		unsigned long n = min((uint64_t)MIGRATE_CHUNK, range.last - i + 1);
+		long err = migrate_chunk(proc, r, i, n, pages);
+
+		if (err < 0)
+			ret = err;
+	}
+	for (unsigned int st = SCN_MIGRATE_MOVED + 1; st < SCN_NR_MIGRATE_STATUS; st++)
+		failed += pages[st];
+	__atomic_fetch_add(&r->migrated, pages[SCN_MIGRATE_MOVED], __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r->migrate_failed, failed, __ATOMIC_RELAXED);
+	if (ret < 0)
+		cmd_fail(run, cmd, "%s", err_text(ret));
+	BUG_ON(asprintf(&label, "%s.%s", cmd->mm.proc, cmd->mm.region) < 0);
+	scn_record_migration(run, cmd, label, pages);
+	free(label);
+}
+
+/* ------------------------------------------------------------------ */
 /* madvise dontneed, mmap, munmap                                      */
 
 static void region_dontneed(struct scn_run *run, struct sim_proc *proc, struct sim_region *r,
@@ -579,6 +656,8 @@ static void region_cmd(struct scn_run *run, struct sim_proc *proc, const struct 
 		region_check(run, proc, r, cmd);
 	else if (cmd->verb == SCN_MADVISE)
 		region_dontneed(run, proc, r, cmd);	/* the only advice that runs */
+	else if (cmd->verb == SCN_MIGRATE)
+		region_migrate(run, proc, r, cmd);
 	else if (cmd->verb == SCN_MUNMAP)
 		region_munmap(run, proc, r, cmd);
 	else
@@ -604,7 +683,7 @@ static void proc_cmd(struct scn_run *run, struct sim_procs *procs, struct sim_pr
 
 /**
  * sim_proc_exec() - run one process command: process, or P mmap, touch,
- * read, check, madvise dontneed, fork, munmap, exit.
+ * read, check, madvise dontneed, migrate, fork, munmap, exit.
  * @run: the run.
  * @procs: the backend's processes.
  * @cmd: the command, one of @run's script.
@@ -636,25 +715,30 @@ int sim_proc_exec(struct scn_run *run, struct sim_procs *procs, const struct scn
 }
 
 /**
- * sim_region_intact() - the value of P.R.intact: the result of the last
- * `P check R`, 1 before any.
+ * sim_region_value() - the value of P.R.intact (the result of the last
+ * `P check R`, 1 before any), P.R.migrated or P.R.migrate_failed (pages
+ * over every `P migrate R` so far, 0 before any).
  * @procs: the backend's processes.
- * @name: a P.R.intact name; its ->n is P's instance id.
+ * @name: a P.R.X name; its ->n is P's instance id.
  * @value: the value.
  *
  * Not ordered with background commands: it reads the value at once.
  * Context: any thread of the run; takes the process's lock.
  * Return: 0, or -ENOENT if the region is not mapped now.
  */
-int sim_region_intact(struct sim_procs *procs, const struct scn_name *name, long *value)
+int sim_region_value(struct sim_procs *procs, const struct scn_name *name, long *value)
 {
 	struct sim_proc *proc = &procs->v[name->n];
 	struct sim_region *r;
 
 	pthread_mutex_lock(&proc->lock);
 	r = find_region(proc, name->b);
-	if (r)
+	if (r && !strcmp(name->c, "intact"))
 		*value = __atomic_load_n(&r->intact, __ATOMIC_RELAXED);
+	else if (r && !strcmp(name->c, "migrated"))
+		*value = __atomic_load_n(&r->migrated, __ATOMIC_RELAXED);
+	else if (r)
+		*value = __atomic_load_n(&r->migrate_failed, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&proc->lock);
 	return r ? 0 : -ENOENT;
 }

@@ -38,11 +38,14 @@ int trace_open(const char *path)
 	return 0;
 }
 
-/** trace_close() - stop tracing and close the file. */
+/** trace_close() - stop tracing and close the file (after any line being written). */
 void trace_close(void)
 {
-	FILE *f = __atomic_exchange_n(&trace_file, NULL, __ATOMIC_ACQ_REL);
+	FILE *f;
 
+	pthread_mutex_lock(&trace_lock);
+	f = __atomic_exchange_n(&trace_file, NULL, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&trace_lock);
 	if (f && f != stdout)
 		fclose(f);
 	else if (f)

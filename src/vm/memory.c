@@ -110,17 +110,28 @@ static int do_shared_fault(struct vm_area_struct *vma, unsigned long addr)
 	struct page *page;
 	spinlock_t *ptl;
 	pte_t *ptep;
-	int err = shmem_get_page(vma->vm_mapping, linear_page_index(vma, addr), &page);
+	pgoff_t index = linear_page_index(vma, addr);
+	int err = shmem_get_page(vma->vm_mapping, index, &page);
 
 	if (err)
 		return err;
+	/* As filemap_fault: lock it and check it is still the region's page
+	 * (migration may have replaced it while we waited). */
+	lock_page(page);
+	if (READ_ONCE(vma->vm_mapping->pages[index]) != page) {
+		unlock_page(page);
+		put_page(page);
+		return 0;
+	}
 	ptep = pte_alloc_map_lock(vma->vm_mm, addr, &ptl);
 	if (!ptep) {
+		unlock_page(page);
 		put_page(page);
 		return -ENOMEM;
 	}
 	if (!pte_none(ptep_get(ptep))) {
 		spin_unlock(ptl);
+		unlock_page(page);
 		put_page(page);
 		return 0;
 	}
@@ -128,6 +139,7 @@ static int do_shared_fault(struct vm_area_struct *vma, unsigned long addr)
 	add_mm_counter(vma->vm_mm, MM_SHMEMPAGES, 1);
 	set_pte(ptep, mk_user_pte(page, true));
 	spin_unlock(ptl);
+	unlock_page(page);
 	return 0;
 }
 

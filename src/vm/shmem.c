@@ -69,7 +69,7 @@ static void shmem_truncate_page(struct address_space *mapping, pgoff_t index)
 	WRITE_ONCE(mapping->pages[index], NULL);
 	WRITE_ONCE(page->mapping, 0);
 	spin_unlock(&mapping->i_pages_lock);
-	__ClearPageSwapBacked(page);
+	ClearPageSwapBacked(page);
 	mod_node_page_state(page_zone(page)->zone_pgdat, NR_SHMEM, -1);
 	mod_node_page_state(page_zone(page)->zone_pgdat, NR_FILE_PAGES, -1);
 	unlock_page(page);

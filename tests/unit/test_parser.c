@@ -210,10 +210,12 @@ static const struct error_case error_cases[] = {
 	  "t.scn:1: value 9223372036854775808 is out of range (-9223372036854775808..9223372036854775807)" },
 	{ "expect_unknown_name", false, "expect foo.bar == 1\n",
 	  "t.scn:1: unknown name 'foo.bar' (expected vmstat.X, ksm.X, balloon.X, buddy.ZONE.orderN, "
-	  "buddy.free_blocks_orderN, kalloc.K.X, machine.X or P.R.X)" },
+	  "buddy.free_blocks_orderN, extfrag.ZONE.orderN, unusable.ZONE.orderN, compaction.X, "
+	  "kalloc.K.X, machine.X or P.R.X)" },
 	{ "expect_empty_part", false, "expect vmstat..x == 1\n",
 	  "t.scn:1: unknown name 'vmstat..x' (expected vmstat.X, ksm.X, balloon.X, "
-	  "buddy.ZONE.orderN, buddy.free_blocks_orderN, kalloc.K.X, machine.X or P.R.X)" },
+	  "buddy.ZONE.orderN, buddy.free_blocks_orderN, extfrag.ZONE.orderN, "
+	  "unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X or P.R.X)" },
 	{ "expect_bad_simple", false, "expect vmstat.a.b == 1\n",
 	  "t.scn:1: bad name 'vmstat.a.b' (expected vmstat.X)" },
 	{ "expect_ksm_counter", false, "expect ksm.shared == 1\n",
@@ -231,6 +233,19 @@ static const struct error_case error_cases[] = {
 	  "buddy.free_blocks_orderN)" },
 	{ "expect_buddy_order", false, "expect buddy.free_blocks_order13 == 1\n",
 	  "t.scn:1: order 13 is out of range (0..12)" },
+	{ "expect_extfrag_name", false, "expect extfrag.Normal == -1000\n",
+	  "t.scn:1: bad name 'extfrag.Normal' (expected extfrag.ZONE.orderN)" },
+	{ "expect_unusable_name", false, "expect unusable.Normal.order == 0\n",
+	  "t.scn:1: bad name 'unusable.Normal.order' (expected unusable.ZONE.orderN)" },
+	{ "expect_unusable_order", false, "expect unusable.Normal.order13 == 0\n",
+	  "t.scn:1: order 13 is out of range (0..12)" },
+	{ "expect_compaction_value", false, "expect compaction.max_blocks == 1\n",
+	  "t.scn:1: unknown compaction value 'max_blocks' (expected fragmentation_score, "
+	  "max_free_blocks)" },
+	{ "expect_compaction_shape", false, "expect compaction.score.x == 1\n",
+	  "t.scn:1: bad name 'compaction.score.x' (expected compaction.X)" },
+	{ "process_reserved_family", false, "process extfrag\n",
+	  "t.scn:1: 'extfrag' is a command name and cannot name a process" },
 	{ "expect_kalloc_set", false, "expect kalloc.a.ok == 1\n", "t.scn:1: unknown kalloc set 'a'" },
 	{ "expect_kalloc_value", false, "kalloc a count=1\nexpect kalloc.a.held == 1\n",
 	  "t.scn:2: unknown kalloc value 'held' (expected ok, intact)" },
@@ -247,17 +262,10 @@ static const struct error_case error_cases[] = {
 	{ "expect_region_unmapped", false, P_R "P munmap R\nexpect P.R.intact == 1\n",
 	  "t.scn:4: region 'R' of process 'P' was unmapped at line 3" },
 	/* What the sim backend of this build refuses */
-	{ "sim_migrate", true, P_R "P migrate R pages=1\n",
-	  "t.scn:3: 'migrate' needs page migration, not in this build yet" },
 	{ "sim_mergeable", true, P_R "P madvise R mergeable\n",
 	  "t.scn:3: 'madvise mergeable' needs KSM, not in this build yet" },
 	{ "sim_unmergeable", true, P_R "P madvise R unmergeable pages=0..3\n",
 	  "t.scn:3: 'madvise unmergeable' needs KSM, not in this build yet" },
-	{ "sim_expect_migrated", true, P_R "expect P.R.migrated == 0\n",
-	  "t.scn:3: 'P.R.migrated' needs page migration, not in this build yet" },
-	{ "sim_expect_migrate_failed", true, P_R "expect P.R.migrate_failed == 0\n",
-	  "t.scn:3: 'P.R.migrate_failed' needs page migration, not in this build yet" },
-	{ "sim_compact", true, "compact\n", "t.scn:1: 'compact' needs compaction, not in this build yet" },
 	{ "sim_ksm", true, "ksm run=1\n", "t.scn:1: 'ksm' needs KSM, not in this build yet" },
 	{ "sim_ksm_wait", true, "ksm wait scans=3\n",
 	  "t.scn:1: 'ksm wait' needs KSM, not in this build yet" },
@@ -265,13 +273,10 @@ static const struct error_case error_cases[] = {
 	  "t.scn:1: 'balloon' needs the balloon, not in this build yet" },
 	{ "sim_balloon_wait", true, "balloon wait\n",
 	  "t.scn:1: 'balloon wait' needs the balloon, not in this build yet" },
-	{ "sim_movable", true, "kalloc a count=1 type=movable\n",
-	  "t.scn:1: 'kalloc type=movable' needs the movable_ops driver, not in this build yet" },
-	{ "sim_sysctl_compaction", true, "sysctl vm.min_free_kbytes=1 vm.extfrag_threshold=500\n",
-	  "t.scn:1: 'vm.extfrag_threshold' needs compaction, not in this build yet" },
-	{ "sim_sysctl_other", true, "sysctl vm.swappiness=10\n",
+	{ "sim_sysctl_other", true, "sysctl vm.min_free_kbytes=1 vm.swappiness=10\n",
 	  "t.scn:1: sysctl 'vm.swappiness' is not in this build (the sim backend has "
-	  "vm.min_free_kbytes, vm.watermark_scale_factor)" },
+	  "vm.min_free_kbytes, vm.watermark_scale_factor, vm.compaction_proactiveness, "
+	  "vm.extfrag_threshold, vm.compact_unevictable_allowed, vm.compact_memory)" },
 	{ "sim_expect_ksm", true, "expect ksm.pages_shared == 0\n",
 	  "t.scn:1: 'ksm.pages_shared' needs KSM, not in this build yet" },
 	{ "sim_expect_balloon", true, "expect balloon.actual_pages == 0\n",
@@ -284,8 +289,13 @@ static const struct error_case error_cases[] = {
 	  "t.scn:2: 'buddy.Normal.order9': order 9 is above the machine's max_order 8" },
 	{ "sim_expect_free_order", true, "expect buddy.free_blocks_order11 == 0\n",
 	  "t.scn:1: 'buddy.free_blocks_order11': order 11 is above the machine's max_order 10" },
-	{ "sim_background_migrate", true, P_R "& P migrate R\n",
-	  "t.scn:3: 'migrate' needs page migration, not in this build yet" },
+	{ "sim_expect_extfrag_zone", true, "expect extfrag.Movable.order3 == 0\n",
+	  "t.scn:1: unknown zone 'Movable' (the sim machine has one zone, Normal)" },
+	{ "sim_expect_unusable_order", true,
+	  "machine memory=64M max_order=8\nexpect unusable.Normal.order9 == 0\n",
+	  "t.scn:2: 'unusable.Normal.order9': order 9 is above the machine's max_order 8" },
+	{ "sim_background_mergeable", true, P_R "& P madvise R mergeable\n",
+	  "t.scn:3: 'madvise mergeable' needs KSM, not in this build yet" },
 };
 
 static void test_error(void **state)
@@ -331,20 +341,17 @@ static void test_all_errors_reported(void **state)
 static void test_sim_refusals_each_line(void **state)
 {
 	struct scn_script *s = parse("process P\nP mmap R 4K\nP migrate R\n"
-				     "P madvise R mergeable\nP touch R\ncompact\n"
-				     "expect P.R.migrated == 0\nexpect P.R.intact == 1\n",
+				     "P madvise R mergeable\nP touch R\nksm run=1\n"
+				     "expect ksm.full_scans == 0\nexpect P.R.intact == 1\n",
 				     &scn_backend_sim);
 
-	assert_int_equal(s->nerrors, 4);
-	assert_string_equal(s->errors[0], "t.scn:3: 'migrate' needs page migration, not in this "
+	assert_int_equal(s->nerrors, 3);
+	assert_string_equal(s->errors[0], "t.scn:4: 'madvise mergeable' needs KSM, not in this "
 			    "build yet");
-	assert_string_equal(s->errors[1], "t.scn:4: 'madvise mergeable' needs KSM, not in this "
+	assert_string_equal(s->errors[1], "t.scn:6: 'ksm' needs KSM, not in this build yet");
+	assert_string_equal(s->errors[2], "t.scn:7: 'ksm.full_scans' needs KSM, not in this "
 			    "build yet");
-	assert_string_equal(s->errors[2], "t.scn:6: 'compact' needs compaction, not in this "
-			    "build yet");
-	assert_string_equal(s->errors[3], "t.scn:7: 'P.R.migrated' needs page migration, not in "
-			    "this build yet");
-	assert_int_equal(s->ncmds, 4);	/* process, mmap, touch, the last expect */
+	assert_int_equal(s->ncmds, 5);	/* process, mmap, migrate, touch, the last expect */
 	scn_script_free(s);
 }
 
@@ -431,13 +438,17 @@ static const char full_language[] =
 	"expect machine.max_order == 10\n"
 	"expect machine.pageblock_order == 9\n"
 	"expect machine.cpus == 4\n"
-	"expect machine.zone_pages == 131072\n";
+	"expect machine.zone_pages == 131072\n"
+	"expect extfrag.Normal.order9 == -1000\n"
+	"expect unusable.Normal.order0 >= 0\n"
+	"expect compaction.fragmentation_score < 100\n"
+	"expect compaction.max_free_blocks >= 0\n";
 
 static void test_full_language(void **state)
 {
 	struct scn_script *s = parse_ok(full_language, NULL);
 
-	assert_int_equal(s->ncmds, 78);
+	assert_int_equal(s->ncmds, 82);
 	assert_int_equal(s->nsets, 5);
 	assert_int_equal(s->nprocs, 3);		/* a, b (fork), b (process) */
 	assert_true(s->has_machine);
@@ -616,15 +627,36 @@ static const char sim_language[] =
 	"process q\n"
 	"q mmap heap 4K\n"
 	"expect q.heap.intact == 1\n"
-	"p exit\n";
+	"p exit\n"
+	"sysctl vm.compaction_proactiveness=0 vm.extfrag_threshold=500\n"
+	"sysctl vm.compact_unevictable_allowed=1 vm.compact_memory=1\n"
+	"kalloc z count=8 type=movable\n"
+	"kalloc y count=8 order=0 type=movable compact=no\n"
+	"process m\n"
+	"m mmap heap 64p\n"
+	"m touch heap\n"
+	"m migrate heap\n"
+	"& m migrate heap pages=3..9\n"
+	"& compact\n"
+	"wait\n"
+	"compact\n"
+	"kfree z every=2\n"
+	"kcheck z\n"
+	"expect m.heap.migrated == 71\n"
+	"expect m.heap.migrate_failed == 0\n"
+	"expect kalloc.z.intact == 1\n"
+	"expect extfrag.Normal.order10 == -1000\n"
+	"expect unusable.Normal.order3 < 1000\n"
+	"expect compaction.max_free_blocks > 0\n"
+	"expect compaction.fragmentation_score <= 100\n";
 
 static void test_sim_language(void **state)
 {
 	struct scn_script *s = parse_ok(sim_language, &scn_backend_sim);
 	const struct scn_cmd *c;
 
-	assert_int_equal(s->ncmds, 42);
-	assert_int_equal(s->nprocs, 3);		/* p, q (fork), q (process) */
+	assert_int_equal(s->ncmds, 63);
+	assert_int_equal(s->nprocs, 4);		/* p, q (fork), q (process), m */
 	c = cmd_at(s, 36);
 	assert_int_equal(c->expect.name.family, SCN_NAME_REGION);
 	assert_int_equal(c->expect.name.n, cmd_at(s, 31)->mm.child_id);
@@ -635,6 +667,48 @@ static void test_sim_language(void **state)
 	assert_int_equal(c->verb, SCN_MADVISE);
 	assert_int_equal(c->mm.advice, SCN_DONTNEED);
 	assert_int_equal(c->mm.range.last, 10);
+	scn_script_free(s);
+}
+
+/* What migrate, movable kalloc, the compaction knobs and names parse to. */
+static void test_migration_compaction_fields(void **state)
+{
+	struct scn_script *s = parse_ok(sim_language, &scn_backend_sim);
+	const struct scn_cmd *c;
+
+	c = cmd_at(s, 43);
+	assert_int_equal(c->verb, SCN_SYSCTL);
+	assert_string_equal(c->knobs.v[0].name, "vm.compaction_proactiveness");
+	assert_int_equal(c->knobs.v[0].value, 0);
+	c = cmd_at(s, 45);
+	assert_int_equal(c->kalloc.type, SCN_MOVABLE);
+	assert_true(s->sets[c->kalloc.set].movable);
+	assert_false(s->sets[cmd_at(s, 3)->kalloc.set].movable);
+	assert_false(cmd_at(s, 46)->kalloc.compact);
+	c = cmd_at(s, 50);
+	assert_int_equal(c->verb, SCN_MIGRATE);
+	assert_false(c->mm.range.given);
+	c = cmd_at(s, 51);
+	assert_int_equal(c->verb, SCN_MIGRATE);
+	assert_true(c->background);
+	assert_true(c->mm.range.given);
+	assert_int_equal(c->mm.range.first, 3);
+	assert_int_equal(c->mm.range.last, 9);
+	assert_int_equal(cmd_at(s, 52)->verb, SCN_COMPACT);
+	c = cmd_at(s, 57);
+	assert_int_equal(c->expect.name.family, SCN_NAME_REGION);
+	assert_string_equal(c->expect.name.c, "migrated");
+	c = cmd_at(s, 60);
+	assert_int_equal(c->expect.name.family, SCN_NAME_EXTFRAG);
+	assert_string_equal(c->expect.name.a, "Normal");
+	assert_int_equal(c->expect.name.n, 10);
+	assert_int_equal(c->expect.value, -1000);
+	c = cmd_at(s, 61);
+	assert_int_equal(c->expect.name.family, SCN_NAME_UNUSABLE);
+	assert_int_equal(c->expect.name.n, 3);
+	c = cmd_at(s, 62);
+	assert_int_equal(c->expect.name.family, SCN_NAME_COMPACTION);
+	assert_string_equal(c->expect.name.a, "max_free_blocks");
 	scn_script_free(s);
 }
 
@@ -754,7 +828,9 @@ static const char *const fuzz_words[] = {
 	"sleep", "1ms", "&", "report", "expect", "vmstat.nr_free_pages", "kalloc.a.ok",
 	"p.r.intact", "buddy.Normal.order3", "buddy.free_blocks_order99", "machine.cpus",
 	"ksm.full_scans", "balloon.target_pages", "==", "<=", "!", "-1", "=", "..", "#", ".",
-	"a.b.c.d.e", "9", "", "=x", "x=", "==5",
+	"a.b.c.d.e", "9", "", "=x", "x=", "==5", "extfrag.Normal.order9", "unusable.x.order99",
+	"extfrag.Normal", "compaction.max_free_blocks", "compaction.", "p.r.migrated",
+	"vm.compaction_proactiveness=101", "vm.compact_memory=1", "type=reclaimable",
 };
 
 static uint64_t fuzz_rng = 1;
@@ -843,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_other_fields),
 		cmocka_unit_test(test_expect_fields),
 		cmocka_unit_test(test_sim_language),
+		cmocka_unit_test(test_migration_compaction_fields),
 		cmocka_unit_test(test_machine_defaults),
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_lexical),

@@ -6,7 +6,9 @@
  * that runs out of memory, process counters in the reports, exit giving
  * every frame back, background process commands kept in their written
  * order, every expect operator both ways, the reports a run keeps (with
- * the final "end"), and JSON escaping.
+ * the final "end"), migrate's statuses and where the report shows them, a
+ * movable set whose corruption kcheck finds after compaction moved it, the
+ * compaction values in the reports, and JSON escaping.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -298,6 +300,133 @@ static void test_reports(void **state)
 	scn_results_free(&res);
 }
 
+/* The text summary or the JSON report of @res, in a string to free. */
+static char *report_of(struct scn_results *res, bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	res->scenario = "r.scn";	/* pagelab_scenario_run() names it */
+	if (json)
+		assert_int_equal(scn_report_json(res, f), 0);
+	else
+		scn_report_text(res, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_migrate_statuses(void **state)
+{
+	static const char text[] = "machine memory=16M\nprocess p\np mmap r 16p\n"
+				   "p touch r pages=0..7\np read r pages=8..11\n"
+				   "p migrate r\np migrate r pages=0..1\np check r\n"
+				   "expect p.r.migrated == 10\nexpect p.r.migrate_failed == 8\n"
+				   "expect vmstat.pgmigrate_success == 10\n";
+	struct scn_results res;
+	char err[256], *buf;
+
+	assert_int_equal(run_text(text, &scn_backend_sim, &res, err, sizeof(err)),
+			 PAGELAB_RUN_PASS);
+	assert_int_equal(res.nmigrations, 2);
+	assert_int_equal(res.migrations[0].line, 6);
+	assert_string_equal(res.migrations[0].region, "p.r");
+	assert_int_equal(res.migrations[0].pages[SCN_MIGRATE_MOVED], 8);
+	assert_int_equal(res.migrations[0].pages[SCN_MIGRATE_EFAULT], 4);	/* zero page */
+	assert_int_equal(res.migrations[0].pages[SCN_MIGRATE_ENOENT], 4);	/* never touched */
+	assert_int_equal(res.migrations[0].pages[SCN_MIGRATE_EBUSY], 0);
+	assert_int_equal(res.migrations[1].pages[SCN_MIGRATE_MOVED], 2);
+	for (unsigned int i = 0; i < res.nexpects; i++)
+		assert_true(res.expects[i].ok);
+	res.nexpects = 0;	/* their text was the script's, which run_text() freed */
+	buf = report_of(&res, false);
+	assert_non_null(strstr(buf, "migrate line 6: p.r: 8 migrated, 8 failed (EFAULT 4, "
+			       "ENOENT 4, EBUSY 0, ENOMEM 0)\n"));
+	free(buf);
+	buf = report_of(&res, true);
+	assert_non_null(strstr(buf, "\"migrations\": [\n    {\"line\": 6, \"region\": \"p.r\", "
+			       "\"migrated\": 8, \"failed\": 8, \"EFAULT\": 4, \"ENOENT\": 4, "
+			       "\"EBUSY\": 0, \"ENOMEM\": 0},"));
+	free(buf);
+	scn_results_free(&res);
+}
+
+/* Flip one byte of the first driver page after a kalloc of set "victim". */
+static int corrupting_movable_exec(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	int err = scn_backend_sim.exec(run, cmd);
+	unsigned long pfn;
+
+	if (err || cmd->verb != SCN_KALLOC ||
+	    strcmp(run->script->sets[cmd->kalloc.set].name, "victim"))
+		return err;
+	for (pfn = 0; pfn < machine.max_pfn; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (PageZsmalloc(page)) {
+			((unsigned char *)page_address(page))[7] ^= 4;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* kcheck reads a movable set through the driver, wherever compaction put it. */
+static void test_movable_kcheck(void **state)
+{
+	static const char text[] = "machine memory=32M\n"
+				   "kalloc victim count=64 type=movable\n"
+				   "kalloc bystander count=64 type=movable\n"
+				   "kfree bystander every=2\ncompact\n"
+				   "kcheck victim\nkcheck bystander\n"
+				   "kfree victim random=50\nkcheck victim\n";
+	struct scn_results res;
+	char err[1024];
+
+	corrupting = scn_backend_sim;
+	corrupting.exec = corrupting_movable_exec;
+	assert_int_equal(run_text(text, &corrupting, &res, err, sizeof(err)), PAGELAB_RUN_FAIL);
+	assert_string_equal(strtok(err, "\n"), "r.scn:6: kcheck failed: victim: 1 blocks differ");
+	assert_int_equal(res.nchecks, 3);
+	assert_false(res.checks[0].intact);
+	assert_true(res.checks[1].intact);
+	assert_null(res.invariant_error);	/* every driver page went back */
+	scn_results_free(&res);
+}
+
+static void test_compaction_report(void **state)
+{
+	static const char text[] = "machine memory=16M max_order=10\nreport boot\n";
+	struct scn_results res;
+	const struct scn_snapshot *snap;
+	char err[256], *buf;
+
+	assert_int_equal(run_text(text, &scn_backend_sim, &res, err, sizeof(err)),
+			 PAGELAB_RUN_PASS);
+	snap = res.reports[0];
+	assert_int_equal(snap->nfrag, 1);
+	assert_string_equal(snap->frag[0].zone, "Normal");
+	assert_int_equal(snap->frag[0].nr_orders, 11);
+	assert_int_equal(snap->frag[0].extfrag[10], -1000);	/* 8 free order-10 blocks */
+	assert_int_equal(snap->frag[0].unusable[0], 0);
+	assert_int_equal(snap->ncompaction, 2);
+	assert_string_equal(snap->compaction[1].name, "max_free_blocks");
+	assert_true(snap->compaction[1].value >= 7);
+	buf = report_of(&res, false);
+	assert_non_null(strstr(buf, "  extfrag_index   Node 0, zone   Normal -1.000 -1.000 "));
+	assert_non_null(strstr(buf, "  unusable_index  Node 0, zone   Normal 0.000 0.000 "));
+	assert_non_null(strstr(buf, "  compaction: fragmentation_score 0, max_free_blocks "));
+	free(buf);
+	buf = report_of(&res, true);
+	assert_non_null(strstr(buf, "\"extfrag\": {\"Normal\": [-1000, -1000, "));
+	assert_non_null(strstr(buf, "\"unusable\": {\"Normal\": [0, 0, "));
+	assert_non_null(strstr(buf, "\"compaction\": {\"fragmentation_score\": 0, "
+			       "\"max_free_blocks\": "));
+	assert_non_null(strstr(buf, "\"migrations\": []\n}"));
+	free(buf);
+	scn_results_free(&res);
+}
+
 static void test_json_string(void **state)
 {
 	char *buf = NULL;
@@ -320,6 +449,9 @@ int main(void)
 		cmocka_unit_test(test_process_order),
 		cmocka_unit_test(test_expect_operators),
 		cmocka_unit_test(test_reports),
+		cmocka_unit_test(test_migrate_statuses),
+		cmocka_unit_test(test_movable_kcheck),
+		cmocka_unit_test(test_compaction_report),
 		cmocka_unit_test(test_json_string),
 	};
 
