@@ -53,7 +53,7 @@ static struct page *pgtable_alloc(struct mm_struct *mm)
 		return NULL;
 	}
 	spin_lock_init(ptl, LOCK_CLASS_PTL);
-	page->private = (unsigned long)ptl;
+	WRITE_ONCE(page->private, (unsigned long)ptl);	/* compaction peeks at private */
 	__SetPageTable(page);
 	mod_node_page_state(page_zone(page)->zone_pgdat, NR_PAGETABLE, 1);
 	__atomic_fetch_add(&mm->pgtables_bytes, PAGE_SIZE, __ATOMIC_RELAXED);
@@ -66,7 +66,7 @@ static void pgtable_free(struct mm_struct *mm, struct page *page)
 
 	spin_lock_destroy(ptl);
 	free(ptl);
-	page->private = 0;
+	WRITE_ONCE(page->private, 0);
 	__ClearPageTable(page);
 	mod_node_page_state(page_zone(page)->zone_pgdat, NR_PAGETABLE, -1);
 	__atomic_fetch_sub(&mm->pgtables_bytes, PAGE_SIZE, __ATOMIC_RELAXED);
