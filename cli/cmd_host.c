@@ -55,6 +55,7 @@ int cmd_host(int argc, char **argv)
 			    BIT(VIRTIO_BALLOON_F_DEFLATE_ON_OOM),
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t stop_signals;
 	int err;
 
 	for (int i = 2; i < argc; i++) {
@@ -79,6 +80,11 @@ int cmd_host(int argc, char **argv)
 	}
 	if (!cfg.memory_bytes || !cfg.socket_path)
 		return host_usage_error("%s", "--memory and --socket are required");
+	/* A stop that comes once the socket exists must find the handler. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	err = balloon_host_create(&cfg, &serving);
 	if (err) {
 		fprintf(stderr, "pagelab host: cannot serve on %s: %s\n", cfg.socket_path,
@@ -87,6 +93,7 @@ int cmd_host(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
 	fprintf(stderr, "pagelab host: serving %llu bytes of guest RAM on %s\n",
 		(unsigned long long)cfg.memory_bytes, cfg.socket_path);
 	err = balloon_host_serve(serving);

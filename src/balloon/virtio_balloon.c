@@ -35,7 +35,8 @@
  * for a whole batch, including the host's answer, and serialises fill,
  * leak and migration; balloon_pages_lock (the core's) nests inside it,
  * then the conn lock (a leaf). Migration, which already holds two page
- * locks, only trylocks it. wait_lock only pairs with wait_cond.
+ * locks, only trylocks it. config_lock is held around a config read (then
+ * the conn lock); wait_lock only pairs with wait_cond.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -60,6 +61,7 @@ struct virtio_balloon {
 	unsigned int num_pfns;			/* under balloon_lock */
 	unsigned int actual;			/* config actual as written; balloon_lock */
 	uint32_t pfns[VIRTIO_BALLOON_ARRAY_PFNS_MAX];
+	pthread_mutex_t config_lock;		/* one config read at a time */
 	unsigned int target;			/* atomic: config num_pages, clamped */
 	bool broken;				/* atomic: frozen */
 	bool out_of_puff;			/* atomic: the last fill got no page */
@@ -223,13 +225,20 @@ static void update_balloon_size(struct virtio_balloon *vb)
 	spin_unlock(&vb->balloon_lock);
 }
 
-/* Read config num_pages (a config space read: synchronous). */
+/*
+ * Read config num_pages (a config space read: synchronous). config_lock
+ * makes reads land in the order they were answered: a worker's read that
+ * the host answered before a new target must not overwrite the newer
+ * value a waiter read after it.
+ */
 static void read_config(struct virtio_balloon *vb)
 {
 	unsigned char reply[8];
 
+	pthread_mutex_lock(&vb->config_lock);
 	if (request(vb, BALLOON_MSG_GET_CONFIG, NULL, 0, reply, sizeof(reply)) == sizeof(reply))
 		WRITE_ONCE(vb->target, min(get_le32(reply), (uint32_t)machine.max_pfn));
+	pthread_mutex_unlock(&vb->config_lock);
 }
 
 static long towards_target(struct virtio_balloon *vb)
@@ -471,6 +480,7 @@ int virtio_balloon_probe(bool threaded)
 	vb->vdev = balloon_device_conn();
 	vb->features = balloon_conn_features(vb->vdev) & BALLOON_FEATURES_SUPPORTED;
 	spin_lock_init(&vb->balloon_lock, LOCK_CLASS_BALLOON);
+	pthread_mutex_init(&vb->config_lock, NULL);
 	pthread_mutex_init(&vb->wait_lock, NULL);
 	pthread_cond_init(&vb->wait_cond, NULL);
 	balloon_devinfo_init(&vb->vb_dev_info);
@@ -530,6 +540,7 @@ void virtio_balloon_remove(void)
 	vb_dev = NULL;
 	pthread_cond_destroy(&vb->wait_cond);
 	pthread_mutex_destroy(&vb->wait_lock);
+	pthread_mutex_destroy(&vb->config_lock);
 	spin_lock_destroy(&vb->balloon_lock);
 	free(vb);
 }
@@ -652,12 +663,12 @@ int virtio_balloon_state(struct virtio_balloon_state *st)
 	if (n >= BALLOON_INFO_WIRE_SIZE) {
 		balloon_info_decode(reply, &st->host);
 		__atomic_store_n(&vb->released_bytes, st->host.released_bytes, __ATOMIC_RELAXED);
-		WRITE_ONCE(vb->target, min(st->host.target_pages, (uint64_t)machine.max_pfn));
+		st->target_pages = min(st->host.target_pages, (uint64_t)machine.max_pfn);
 	} else {
 		host_failed(vb, BALLOON_MSG_CTL_INFO, n < 0 ? n : -EPROTO);
+		st->target_pages = READ_ONCE(vb->target);
 	}
 	st->host_gone = balloon_broken(vb);
-	st->target_pages = READ_ONCE(vb->target);
 	st->actual_pages = READ_ONCE(vb->num_pages);
 	st->host_released_bytes = __atomic_load_n(&vb->released_bytes, __ATOMIC_RELAXED);
 	return 0;
