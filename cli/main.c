@@ -20,7 +20,7 @@
 
 static const char usage[] =
 	"usage: pagelab run [FILE] [--backend sim|kernel] [--json FILE] [--svg FILE]\n"
-	"                   [--trace FILE] [--seed N] [--deterministic]\n"
+	"                   [--trace FILE] [--seed N] [--deterministic] [--connect PATH]\n"
 	"       pagelab report vmstat|buddyinfo|pagetypeinfo [--memory SIZE]\n"
 	"       pagelab version\n"
 	"       pagelab --help\n"
@@ -35,6 +35,8 @@ static const char usage[] =
 	"          --seed N         mixed into every random choice and content (default 0)\n"
 	"          --deterministic  run & commands inline and sleep on a virtual clock,\n"
 	"                           so that the same seed gives the same report\n"
+	"          --connect PATH   run the machine on the memory of the `pagelab host`\n"
+	"                           listening at PATH, with its balloon\n"
 	"report    boot the default machine (or one of SIZE memory) and print\n"
 	"          /proc/vmstat, /proc/buddyinfo or /proc/pagetypeinfo as Linux does\n"
 	"version   print the version\n"
@@ -66,8 +68,10 @@ static const char *option_value(int argc, char **argv, int *i, const char *opt)
 
 static int run_option(int argc, char **argv, int *i, struct pagelab_run_options *o)
 {
-	static const char *const opts[] = { "--backend", "--json", "--svg", "--trace", "--seed" };
-	const char **dest[] = { &o->backend, &o->json_path, &o->svg_path, &o->trace_path, NULL };
+	static const char *const opts[] = { "--backend", "--json", "--svg", "--trace",
+					    "--connect", "--seed" };
+	const char **dest[] = { &o->backend, &o->json_path, &o->svg_path, &o->trace_path,
+				&o->balloon_connect, NULL };
 	const char *val;
 
 	if (!strcmp(argv[*i], "--deterministic")) {

@@ -124,6 +124,16 @@ endforeach()
 # --- balloon ---
 pagelab_test(test_balloon tests/unit/test_balloon.c LABELS unit sanitize)
 pagelab_test(test_stress_balloon tests/stress/stress_balloon.c LABELS stress sanitize)
+# The balloon in scenarios (src/scenario/backend_sim.c): inflate and deflate,
+# a clamped target, balloon pages moved by compaction (deterministic: exact),
+# and the worker racing background commands.
+pagelab_scenario(balloon_inflate tests/scenarios/balloon_inflate.scn LABELS sanitize)
+pagelab_scenario(balloon_inflate_deterministic tests/scenarios/balloon_inflate.scn
+                 ARGS --deterministic)
+pagelab_scenario(balloon_clamp tests/scenarios/balloon_clamp.scn)
+pagelab_scenario(balloon_compact tests/scenarios/balloon_compact.scn LABELS sanitize
+                 ARGS --deterministic)
+pagelab_scenario(balloon_concurrent tests/scenarios/balloon_concurrent.scn LABELS sanitize)
 # The host in a separate process: `pagelab host`, a guest program on the
 # public API (balloon_connect) and `pagelab balloon` (tests/balloon/).
 add_executable(balloon_guest tests/balloon/balloon_guest.c)

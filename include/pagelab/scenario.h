@@ -38,6 +38,10 @@ enum pagelab_run_status {
  * @seed: mixed into every random choice and content of the run.
  * @deterministic: run background commands inline, in issue order, and let
  *	sleep advance a virtual clock, so that a run is reproducible.
+ * @balloon_connect: the socket of a `pagelab host` (--connect): the
+ *	machine runs on that host's memory and its balloon talks to it; the
+ *	scenario's machine memory must be the host's. NULL: the machine has a
+ *	balloon host of its own, in this process.
  */
 struct pagelab_run_options {
 	const char *file;
@@ -47,6 +51,7 @@ struct pagelab_run_options {
 	const char *trace_path;
 	uint64_t seed;
 	bool deterministic;
+	const char *balloon_connect;
 };
 
 /**

@@ -3,26 +3,33 @@
  * backend_sim.c - the scenario backend that runs on pagelab's simulated
  * machine. It builds the machine of the script's `machine` command
  * (without daemon threads in deterministic mode, where ->step drives
- * kcompactd), runs sysctl and compact, hands kalloc sets to sim_kalloc.c
- * and processes to sim_process.c, reads vmstat, buddyinfo, the debugfs
- * extfrag indices, the compaction values, kalloc, P.R and machine values,
- * and at the end stops kcompactd, checks the machine's invariants, exits
- * every process still alive, frees every set and checks that every page
- * came back.
+ * kcompactd and the balloon driver), runs sysctl, compact and the balloon
+ * commands, hands kalloc sets to sim_kalloc.c and processes to
+ * sim_process.c, reads vmstat, buddyinfo, the debugfs extfrag indices, the
+ * compaction values, the balloon's numbers, kalloc, P.R and machine
+ * values, and at the end stops kcompactd, checks the machine's invariants,
+ * exits every process still alive, frees every set and checks that every
+ * page came back (to the free lists or, still inflated, to the balloon).
  *
  * What the machine cannot do yet is refused at parse time, in
  * ->check_cmd and ->check_name, with the subsystem it needs: KSM (ksm,
- * P madvise R mergeable|unmergeable) and the balloon.
+ * P madvise R mergeable|unmergeable).
  */
+#include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "scenario/scenario_internal.h"
 #include "compact/compaction.h"
+#include "balloon/virtio_balloon.h"
+
+/* How long `balloon wait` waits on a threaded machine without timeout=. */
+#define BALLOON_WAIT_DEFAULT_MS	10000
 
 struct sim_state {
 	struct sim_sets *sets;
 	struct sim_procs *procs;
-	long free_at_boot;
+	long free_at_boot;	/* free pages plus balloon pages, at boot */
 };
 
 /* ------------------------------------------------------------------ */
@@ -92,9 +99,6 @@ static int sim_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 	case SCN_KSM_SET:
 	case SCN_KSM_WAIT:
 		return refuse(msg, len, scn_verb_name(cmd->verb), "KSM");
-	case SCN_BALLOON_TARGET:
-	case SCN_BALLOON_WAIT:
-		return refuse(msg, len, scn_verb_name(cmd->verb), "the balloon");
 	case SCN_SYSCTL:
 		return sim_check_sysctl(cmd, msg, len);
 	default:
@@ -135,8 +139,6 @@ static int sim_check_name(const struct scn_script *s, const struct scn_name *nam
 		return -ENOENT;
 	case SCN_NAME_KSM:
 		return refuse(msg, len, name->text, "KSM");
-	case SCN_NAME_BALLOON:
-		return refuse(msg, len, name->text, "the balloon");
 	case SCN_NAME_BUDDY_ZONE:
 	case SCN_NAME_EXTFRAG:
 	case SCN_NAME_UNUSABLE:
@@ -161,6 +163,13 @@ static void state_free(struct sim_state *st)
 	sim_procs_destroy(st->procs);
 	sim_sets_destroy(st->sets);
 	free(st);
+}
+
+/* Pages nobody uses: free, or in the balloon (which machine_exit() deflates). */
+static long pages_unused(void)
+{
+	return global_zone_page_state(NR_FREE_PAGES) +
+	       node_page_state(&contig_page_data, NR_BALLOON_PAGES);
 }
 
 /* Deterministic mode boots the machine without daemon threads: see ->step. */
@@ -190,7 +199,7 @@ static int sim_init(struct scn_run *run, char *msg, size_t len)
 	}
 	cpu_bind_current(0);
 	drain_all_pages(NULL);
-	st->free_at_boot = global_zone_page_state(NR_FREE_PAGES);
+	st->free_at_boot = pages_unused();
 	run->be_state = st;
 	return 0;
 }
@@ -211,6 +220,43 @@ static int sim_sysctl(struct scn_run *run, const struct scn_cmd *cmd)
 	return 0;
 }
 
+/* balloon target=SIZE: the host is asked; the driver follows (see ->step). */
+static void sim_balloon_target(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	int err = virtio_balloon_set_target(cmd->balloon.bytes);
+
+	if (err == -ENOTCONN)
+		scn_record_failure(run, cmd, "balloon failed: the balloon host has gone away");
+	else if (err)
+		scn_record_failure(run, cmd, "balloon failed: %s", strerror(-err));
+}
+
+/* balloon wait [timeout=DUR]: 0 is BALLOON_WAIT_DEFAULT_MS (threaded machines only). */
+static void sim_balloon_wait(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	uint64_t timeout = cmd->balloon_wait.timeout_ms ? cmd->balloon_wait.timeout_ms
+							 : BALLOON_WAIT_DEFAULT_MS;
+	struct virtio_balloon_state st;
+	int err = virtio_balloon_wait(min(timeout, (uint64_t)ULONG_MAX));
+
+	if (!err)
+		return;
+	virtio_balloon_state(&st);
+	if (err == -ENOTCONN)
+		scn_record_failure(run, cmd, "balloon wait failed: the balloon host has gone away "
+				   "(the balloon stays at %" PRIu64 " pages)", st.actual_pages);
+	else if (err == -ETIMEDOUT)
+		scn_record_failure(run, cmd, "balloon wait failed: %" PRIu64 " of %" PRIu64
+				   " pages after %" PRIu64 " ms", st.actual_pages,
+				   st.target_pages, timeout);
+	else if (err == -EAGAIN)
+		scn_record_failure(run, cmd, "balloon wait failed: stuck at %" PRIu64 " of %"
+				   PRIu64 " pages (out of memory?)", st.actual_pages,
+				   st.target_pages);
+	else
+		scn_record_failure(run, cmd, "balloon wait failed: %s", strerror(-err));
+}
+
 static int sim_exec(struct scn_run *run, const struct scn_cmd *cmd)
 {
 	switch (cmd->verb) {
@@ -226,6 +272,12 @@ static int sim_exec(struct scn_run *run, const struct scn_cmd *cmd)
 		return sim_kcheck(run, state(run)->sets, cmd);
 	case SCN_COMPACT:
 		return sysctl_compact_memory();
+	case SCN_BALLOON_TARGET:
+		sim_balloon_target(run, cmd);
+		return 0;
+	case SCN_BALLOON_WAIT:
+		sim_balloon_wait(run, cmd);
+		return 0;
 	case SCN_PROCESS ... SCN_EXIT:
 		return sim_proc_exec(run, state(run)->procs, cmd);
 	default:
@@ -319,6 +371,34 @@ static long compaction_value(const char *what)
 	return compaction_max_free_blocks(zone_named("Normal"));
 }
 
+/* The balloon's numbers, by the names of balloon.X. */
+static int balloon_values(struct scn_counter *c)
+{
+	struct virtio_balloon_state st;
+	int err = virtio_balloon_state(&st);
+
+	if (err)
+		return err;
+	c[0] = (struct scn_counter){ "target_pages", (long)st.target_pages };
+	c[1] = (struct scn_counter){ "actual_pages", (long)st.actual_pages };
+	c[2] = (struct scn_counter){ "host_released_bytes", (long)st.host_released_bytes };
+	return 3;
+}
+
+static int balloon_value(const char *what, long *value)
+{
+	struct scn_counter c[SCN_BALLOON_MAX];
+	int n = balloon_values(c);
+
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(what, c[i].name)) {
+			*value = c[i].value;
+			return 0;
+		}
+	}
+	return n < 0 ? n : -ENOENT;
+}
+
 static int sim_read(struct scn_run *run, const struct scn_name *name, long *value)
 {
 	switch (name->family) {
@@ -333,6 +413,8 @@ static int sim_read(struct scn_run *run, const struct scn_name *name, long *valu
 		return 0;
 	case SCN_NAME_MACHINE:
 		return machine_value(run, name->a, value);
+	case SCN_NAME_BALLOON:
+		return balloon_value(name->a, value);
 	case SCN_NAME_REGION:
 		return sim_region_value(state(run)->procs, name, value);
 	case SCN_NAME_EXTFRAG:
@@ -386,13 +468,16 @@ static int sim_snapshot(struct scn_run *run, struct scn_snapshot *snap)
 	snap->nvmstat = i;
 	snap->nbuddy = sim_buddyinfo(run, snap->buddy);
 	snapshot_compaction(snap);
+	n = balloon_values(snap->balloon);
+	snap->nballoon = max(n, 0);
 	return 0;
 }
 
-/* Deterministic mode: kcompactd's work for @elapsed_ms of virtual time. */
+/* Deterministic mode: kcompactd's and the balloon driver's work for @elapsed_ms. */
 static void sim_step(struct scn_run *run, unsigned long elapsed_ms)
 {
 	kcompactd_step(NODE_DATA(0), elapsed_ms);
+	virtio_balloon_step(elapsed_ms);
 }
 
 /*
@@ -417,11 +502,11 @@ static int sim_finish(struct scn_run *run, char *msg, size_t len)
 	err = check_invariants(msg, len);
 	if (err)
 		return err;
-	free_now = global_zone_page_state(NR_FREE_PAGES);
+	free_now = pages_unused();
 	if (free_now == st->free_at_boot)
 		return 0;
-	snprintf(msg, len, "%ld pages free after every process exited and every kalloc set "
-		 "was freed, %ld at boot", free_now, st->free_at_boot);
+	snprintf(msg, len, "%ld pages free or in the balloon after every process exited and "
+		 "every kalloc set was freed, %ld at boot", free_now, st->free_at_boot);
 	return -EUCLEAN;
 }
 

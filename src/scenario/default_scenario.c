@@ -11,12 +11,13 @@
  * migration (P migrate and its statuses), driver pages that compaction can
  * move (kalloc type=movable), fragmentation, compact_memory with the
  * extfrag indices before and after, and order-9 blocks taken from the
- * result. It takes a second or two.
+ * result; last the balloon, inflated by a quarter of memory and deflated
+ * again, with the memory its host got back. It takes a second or two.
  */
 #include "scenario/scenario_internal.h"
 
 const char scn_default_scenario[] =
-	"# pagelab's built-in scenario: the buddy allocator and address spaces at work.\n"
+	"# pagelab's built-in scenario: the buddy allocator, address spaces and the balloon.\n"
 	"machine memory=1G cpus=2 max_order=10 pageblock_order=9\n"
 	"report boot\n"
 	"# Page migration: move_pages(2) moves every page of a range to another frame.\n"
@@ -127,5 +128,16 @@ const char scn_default_scenario[] =
 	"web exit\n"
 	"db exit\n"
 	"expect vmstat.nr_anon_pages == 0\n"
-	"expect vmstat.nr_page_table_pages == 0\n";
+	"expect vmstat.nr_page_table_pages == 0\n"
+	"# The balloon: its host (a thread here) takes 256M back, then returns it.\n"
+	"balloon target=256M\n"
+	"balloon wait\n"
+	"report ballooned\n"
+	"expect balloon.actual_pages == 65536\n"
+	"expect vmstat.nr_balloon_pages == 65536\n"
+	"expect balloon.host_released_bytes >= 255013683   # 95% of 256M, punched\n"
+	"balloon target=0\n"
+	"balloon wait\n"
+	"expect balloon.actual_pages == 0\n"
+	"expect vmstat.balloon_deflate == 65536\n";
 

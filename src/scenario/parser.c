@@ -18,6 +18,7 @@
 #include <string.h>
 #include "scenario/scenario_internal.h"
 #include "scenario/parser_internal.h"
+#include "balloon/channel.h"
 
 static const char *const verb_names[SCN_NR_VERBS] = {
 	[SCN_MACHINE] = "machine", [SCN_SYSCTL] = "sysctl", [SCN_KSM_SET] = "ksm",
@@ -480,6 +481,8 @@ static int parse_machine(struct parser *p, struct scn_cmd *c)
 		return -1;
 	if (machine_validate_config(m, msg, sizeof(msg)))
 		return scn_perr(p, "bad machine: %s", msg);
+	if (balloon_connect_machine_memory(&m->memory_bytes, true, msg, sizeof(msg)))
+		return scn_perr(p, "%s", msg);
 	p->s->machine = *m;
 	p->s->has_machine = true;
 	return 0;
@@ -1182,6 +1185,9 @@ static void parser_free(struct parser *p)
  * @be: the backend that will run it, asked about every command; NULL to
  *	check the language alone.
  *
+ * With a balloon_connect() connection (--connect), the machine's memory is
+ * the host's: the default when the script has no machine line, and an
+ * error on a machine line that says otherwise.
  * Context: one thread; touches no machine.
  * Return: the script, with ->nerrors messages in ->errors (a script with
  * errors must not run). Free it with scn_script_free(). Aborts if memory
@@ -1199,6 +1205,8 @@ struct scn_script *scn_parse(const char *file, const char *text, size_t len,
 	s->file = scn_strdup(s, file);
 	s->nlines = count_lines(text, len);
 	s->machine = SCN_DEFAULT_MACHINE;
+	/* With --connect and no machine line, the machine is the host's size. */
+	balloon_connect_machine_memory(&s->machine.memory_bytes, false, NULL, 0);
 	scn_lexer_init(&lx, text, len);
 	while ((ret = scn_lexer_next(&lx, &p.line)) > 0) {
 		p.lineno = p.line->lineno;

@@ -2,7 +2,7 @@
 /*
  * report.c - what a run shows: the readable summary (machine; per report
  * its label, time, buddyinfo, the debugfs extfrag files, the compaction
- * values and the vmstat counters that changed since the previous report;
+ * values, the balloon's numbers and the vmstat counters that changed since the previous report;
  * expect, check and migrate results; PASS or FAIL) and the JSON report of
  * docs/scenario.md: the spec's keys, and pagelab's additions (marked +):
  *
@@ -96,6 +96,18 @@ static void text_compaction(const struct scn_snapshot *snap, FILE *out)
 	fputc('\n', out);
 }
 
+/* "  balloon: target_pages 0, actual_pages 0, host_released_bytes 0" */
+static void text_balloon(const struct scn_snapshot *snap, FILE *out)
+{
+	if (!snap->nballoon)
+		return;
+	fputs("  balloon:", out);
+	for (unsigned int i = 0; i < snap->nballoon; i++)
+		fprintf(out, "%s %s %ld", i ? "," : "", snap->balloon[i].name,
+			snap->balloon[i].value);
+	fputc('\n', out);
+}
+
 static const struct scn_counter *find_counter(const struct scn_snapshot *snap,
 					      const char *name)
 {
@@ -184,6 +196,7 @@ void scn_report_text(const struct scn_results *res, FILE *out)
 		fputc('\n', out);
 		text_buddyinfo(snap, out);
 		text_compaction(snap, out);
+		text_balloon(snap, out);
 		text_vmstat(snap, prev, out);
 		prev = snap;
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "scenario/scenario_internal.h"
+#include "balloon/channel.h"
 
 #define SCENARIO_MAX_BYTES (64UL << 20)
 
@@ -143,28 +144,14 @@ static struct scn_script *load(const struct pagelab_run_options *opts,
 	return s;
 }
 
-/**
- * pagelab_scenario_run() - parse, check and run a scenario.
- * @opts: what to run and where to write.
- *
- * See include/pagelab/scenario.h.
- * Context: builds and destroys the process's machine.
- * Return: an enum pagelab_run_status.
- */
-int pagelab_scenario_run(const struct pagelab_run_options *opts)
+/* Load, check and run the scenario on @be, then write what the run produced. */
+static int parse_and_run(const struct pagelab_run_options *opts, const struct scn_backend *be)
 {
-	const struct scn_backend *be;
 	struct scn_results res;
 	struct scn_script *s;
 	struct outputs out;
-	char msg[256];
 	int status;
 
-	be = scn_backend_find(opts->backend, msg, sizeof(msg));
-	if (!be) {
-		fprintf(stderr, "pagelab: %s\n", msg);
-		return PAGELAB_RUN_ERROR;
-	}
 	s = load(opts, be);
 	if (!s)
 		return PAGELAB_RUN_ERROR;
@@ -190,5 +177,36 @@ int pagelab_scenario_run(const struct pagelab_run_options *opts)
 		fprintf(stderr, "pagelab: invariant check failed: %s\n", res.invariant_error);
 	scn_results_free(&res);
 	scn_script_free(s);
+	return status;
+}
+
+/**
+ * pagelab_scenario_run() - parse, check and run a scenario.
+ * @opts: what to run and where to write.
+ *
+ * See include/pagelab/scenario.h.
+ * Context: builds and destroys the process's machine; opens and closes
+ * the --connect connection.
+ * Return: an enum pagelab_run_status.
+ */
+int pagelab_scenario_run(const struct pagelab_run_options *opts)
+{
+	const struct scn_backend *be;
+	char msg[256];
+	int status;
+
+	be = scn_backend_find(opts->backend, msg, sizeof(msg));
+	if (!be) {
+		fprintf(stderr, "pagelab: %s\n", msg);
+		return PAGELAB_RUN_ERROR;
+	}
+	if (opts->balloon_connect &&
+	    balloon_connect(opts->balloon_connect, msg, sizeof(msg))) {
+		fprintf(stderr, "pagelab: %s\n", msg);
+		return PAGELAB_RUN_ERROR;
+	}
+	status = parse_and_run(opts, be);
+	if (opts->balloon_connect)
+		balloon_disconnect();
 	return status;
 }

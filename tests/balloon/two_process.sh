@@ -6,6 +6,7 @@
 # sets the target and reads the host's numbers while the guest runs.
 # Then a guest whose host is killed must keep running with its balloon
 # frozen, and a guest asking for another memory size must be refused.
+# The same with scenarios: `pagelab run FILE --connect SOCK`.
 set -u
 PAGELAB=$1
 GUEST=$2
@@ -80,6 +81,81 @@ balloon info
 # A guest asking for memory the host does not have is refused.
 "$GUEST" "$SOCK" "$DIR" mismatch 2>"$DIR/guest.log" || fail "a mismatched guest was not refused"
 grep -q "disagrees with the balloon host's memory 256M" "$DIR/guest.log" || fail "no clear error"
+
+# A scenario runs on the host's memory (threaded and deterministic), with
+# or without a machine line; a machine line that disagrees is an error.
+balloon set 0
+cat >"$DIR/guest.scn" <<EOF
+machine memory=256M cpus=2
+balloon target=64M
+balloon wait
+expect balloon.actual_pages == 16384
+expect balloon.host_released_bytes >= $((16384 * 4096 * 95 / 100))
+process p
+p mmap heap 8M
+p touch heap
+balloon target=32M
+balloon wait
+p check heap
+expect balloon.actual_pages == 8192
+expect vmstat.balloon_deflate == 8192
+EOF
+for mode in "" --deterministic; do
+	# shellcheck disable=SC2086 # $mode is an optional argument
+	"$PAGELAB" run "$DIR/guest.scn" --connect "$SOCK" $mode >"$DIR/guest.log" 2>&1 ||
+		fail "scenario guest $mode failed"
+	balloon info
+	[ "$(value target_pages "$DIR/out")" = 8192 ] || fail "info: $(cat "$DIR/out")"
+	[ "$(value inflated_pages "$DIR/out")" = 0 ] || fail "pages left inflated: $(cat "$DIR/out")"
+	balloon set 0
+done
+printf 'expect machine.memory_bytes == 268435456\n' >"$DIR/nomachine.scn"
+"$PAGELAB" run "$DIR/nomachine.scn" --connect "$SOCK" >"$DIR/guest.log" 2>&1 ||
+	fail "a scenario without a machine line does not get the host's memory"
+printf 'machine memory=128M\nballoon target=8M\n' >"$DIR/mismatch.scn"
+"$PAGELAB" run "$DIR/mismatch.scn" --connect "$SOCK" >"$DIR/guest.log" 2>&1
+[ $? = 2 ] || fail "a scenario with another memory size did not exit 2"
+grep -Fqx "$DIR/mismatch.scn:1: machine memory=128M disagrees with the balloon host's memory \
+256M (with --connect the machine's memory is the host's)" "$DIR/guest.log" ||
+	fail "no clear error for a scenario with another memory size"
+"$PAGELAB" run "$DIR/nomachine.scn" --connect "$DIR/nosock" >"$DIR/guest.log" 2>&1
+[ $? = 2 ] || fail "--connect to nothing did not exit 2"
+grep -q "^pagelab: cannot connect to $DIR/nosock: " "$DIR/guest.log" ||
+	fail "no clear error for --connect to nothing"
+
+# The host goes away under a scenario: the balloon commands fail, the run
+# goes on and exits 1. (The host is killed within the 5 s sleep.)
+cat >"$DIR/orphan.scn" <<EOF
+balloon target=32M
+balloon wait
+sleep 5s
+balloon target=0
+balloon wait
+expect balloon.actual_pages == 8192
+EOF
+"$PAGELAB" run "$DIR/orphan.scn" --connect "$SOCK" >"$DIR/guest.log" 2>&1 &
+GUEST_PID=$!
+i=0
+while [ $i -lt 500 ]; do
+	balloon info
+	[ "$(value actual_pages "$DIR/out")" = 8192 ] && break
+	sleep 0.02; i=$((i + 1))
+done
+[ "$(value actual_pages "$DIR/out")" = 8192 ] || fail "the scenario guest did not inflate"
+kill -9 "$HOST_PID"
+wait "$HOST_PID" 2>/dev/null
+HOST_PID=
+wait "$GUEST_PID"
+[ $? = 1 ] || fail "the orphaned scenario did not exit 1"
+grep -Fqx "$DIR/orphan.scn:4: balloon failed: the balloon host has gone away" \
+	"$DIR/guest.log" || fail "no clear error for balloon target without a host"
+grep -Fqx "$DIR/orphan.scn:5: balloon wait failed: the balloon host has gone away \
+(the balloon stays at 8192 pages)" "$DIR/guest.log" ||
+	fail "no clear error for balloon wait without a host"
+grep -q "expect line 6: balloon.actual_pages == 8192: ok" "$DIR/guest.log" ||
+	fail "the orphaned scenario did not run on"
+rm -f "$SOCK"
+start_host
 
 # The host goes away under a guest: its balloon freezes, it runs on.
 rm -f "$DIR/inflated" "$DIR/go"

@@ -269,18 +269,12 @@ static const struct error_case error_cases[] = {
 	{ "sim_ksm", true, "ksm run=1\n", "t.scn:1: 'ksm' needs KSM, not in this build yet" },
 	{ "sim_ksm_wait", true, "ksm wait scans=3\n",
 	  "t.scn:1: 'ksm wait' needs KSM, not in this build yet" },
-	{ "sim_balloon", true, "balloon target=64M\n",
-	  "t.scn:1: 'balloon' needs the balloon, not in this build yet" },
-	{ "sim_balloon_wait", true, "balloon wait\n",
-	  "t.scn:1: 'balloon wait' needs the balloon, not in this build yet" },
 	{ "sim_sysctl_other", true, "sysctl vm.min_free_kbytes=1 vm.swappiness=10\n",
 	  "t.scn:1: sysctl 'vm.swappiness' is not in this build (the sim backend has "
 	  "vm.min_free_kbytes, vm.watermark_scale_factor, vm.compaction_proactiveness, "
 	  "vm.extfrag_threshold, vm.compact_unevictable_allowed, vm.compact_memory)" },
 	{ "sim_expect_ksm", true, "expect ksm.pages_shared == 0\n",
 	  "t.scn:1: 'ksm.pages_shared' needs KSM, not in this build yet" },
-	{ "sim_expect_balloon", true, "expect balloon.actual_pages == 0\n",
-	  "t.scn:1: 'balloon.actual_pages' needs the balloon, not in this build yet" },
 	{ "sim_expect_vmstat", true, "expect vmstat.no_such_counter == 0\n",
 	  "t.scn:1: unknown vmstat counter 'no_such_counter' (not in this build)" },
 	{ "sim_expect_zone", true, "expect buddy.DMA32.order0 == 0\n",
@@ -648,14 +642,20 @@ static const char sim_language[] =
 	"expect extfrag.Normal.order10 == -1000\n"
 	"expect unusable.Normal.order3 < 1000\n"
 	"expect compaction.max_free_blocks > 0\n"
-	"expect compaction.fragmentation_score <= 100\n";
+	"expect compaction.fragmentation_score <= 100\n"
+	"balloon target=8M\n"
+	"& balloon wait timeout=2s\n"
+	"wait\n"
+	"expect balloon.target_pages == 2048\n"
+	"expect balloon.actual_pages == 2048\n"
+	"expect balloon.host_released_bytes > 0\n";
 
 static void test_sim_language(void **state)
 {
 	struct scn_script *s = parse_ok(sim_language, &scn_backend_sim);
 	const struct scn_cmd *c;
 
-	assert_int_equal(s->ncmds, 63);
+	assert_int_equal(s->ncmds, 69);
 	assert_int_equal(s->nprocs, 4);		/* p, q (fork), q (process), m */
 	c = cmd_at(s, 36);
 	assert_int_equal(c->expect.name.family, SCN_NAME_REGION);

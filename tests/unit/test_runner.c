@@ -8,7 +8,8 @@
  * order, every expect operator both ways, the reports a run keeps (with
  * the final "end"), migrate's statuses and where the report shows them, a
  * movable set whose corruption kcheck finds after compaction moved it, the
- * compaction values in the reports, and JSON escaping.
+ * compaction values in the reports, the balloon's numbers in the reports
+ * and its failed wait, and JSON escaping.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -427,6 +428,59 @@ static void test_compaction_report(void **state)
 	scn_results_free(&res);
 }
 
+/* The balloon's numbers in every report, the text summary and the JSON. */
+static void test_balloon_report(void **state)
+{
+	static const char text[] = "machine memory=64M\nballoon target=16M\nballoon wait\n"
+				   "report inflated\nballoon target=0\nballoon wait\n";
+	struct scn_results res;
+	const struct scn_snapshot *snap;
+	char err[256], *buf;
+
+	assert_int_equal(run_text(text, &scn_backend_sim, &res, err, sizeof(err)),
+			 PAGELAB_RUN_PASS);
+	assert_string_equal(err, "");
+	snap = res.reports[0];
+	assert_int_equal(snap->nballoon, 3);
+	assert_string_equal(snap->balloon[0].name, "target_pages");
+	assert_int_equal(snap->balloon[0].value, 4096);
+	assert_string_equal(snap->balloon[1].name, "actual_pages");
+	assert_int_equal(snap->balloon[1].value, 4096);
+	assert_string_equal(snap->balloon[2].name, "host_released_bytes");
+	assert_int_equal(snap->balloon[2].value, 16 << 20);	/* never touched: all holes */
+	assert_int_equal(res.reports[1]->balloon[1].value, 0);	/* "end" */
+	buf = report_of(&res, false);
+	assert_non_null(strstr(buf, "  balloon: target_pages 4096, actual_pages 4096, "
+			       "host_released_bytes 16777216\n"));
+	free(buf);
+	buf = report_of(&res, true);
+	assert_non_null(strstr(buf, "\"balloon\": {\n        \"target_pages\": 4096,\n"
+			       "        \"actual_pages\": 4096,\n"
+			       "        \"host_released_bytes\": 16777216\n      }"));
+	free(buf);
+	scn_results_free(&res);
+}
+
+/* A balloon that cannot reach its target fails its wait; the run goes on. */
+static void test_balloon_wait_failure(void **state)
+{
+	static const char text[] = "machine memory=16M\nballoon target=16M\n"
+				   "balloon wait timeout=300ms\nexpect balloon.target_pages == 4096\n"
+				   "balloon target=0\nballoon wait\n";
+	struct scn_results res;
+	char err[512];
+
+	assert_int_equal(run_text(text, &scn_backend_sim, &res, err, sizeof(err)),
+			 PAGELAB_RUN_FAIL);
+	assert_non_null(strstr(err, "r.scn:3: balloon wait failed: "));
+	assert_non_null(strstr(err, " of 4096 pages after 300 ms\n"));
+	assert_int_equal(res.failures, 1);
+	assert_int_equal(res.nexpects, 1);
+	assert_true(res.expects[0].ok);
+	assert_int_equal(res.reports[0]->balloon[1].value, 0);
+	scn_results_free(&res);
+}
+
 static void test_json_string(void **state)
 {
 	char *buf = NULL;
@@ -452,6 +506,8 @@ int main(void)
 		cmocka_unit_test(test_migrate_statuses),
 		cmocka_unit_test(test_movable_kcheck),
 		cmocka_unit_test(test_compaction_report),
+		cmocka_unit_test(test_balloon_report),
+		cmocka_unit_test(test_balloon_wait_failure),
 		cmocka_unit_test(test_json_string),
 	};
 
