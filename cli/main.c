@@ -22,6 +22,8 @@ static const char usage[] =
 	"usage: pagelab run [FILE] [--backend sim|kernel] [--json FILE] [--svg FILE]\n"
 	"                   [--trace FILE] [--seed N] [--deterministic] [--connect PATH]\n"
 	"       pagelab report vmstat|buddyinfo|pagetypeinfo [--memory SIZE]\n"
+	"       pagelab host --memory SIZE --socket PATH [--free-page-reporting]\n"
+	"       pagelab balloon --connect PATH set SIZE | info | stats\n"
 	"       pagelab version\n"
 	"       pagelab --help\n"
 	"\n"
@@ -39,6 +41,8 @@ static const char usage[] =
 	"                           listening at PATH, with its balloon\n"
 	"report    boot the default machine (or one of SIZE memory) and print\n"
 	"          /proc/vmstat, /proc/buddyinfo or /proc/pagetypeinfo as Linux does\n"
+	"host      hold a guest's memory and run its balloon device (docs/balloon.md)\n"
+	"balloon   as QEMU's balloon, info balloon and guest stats, against a host\n"
 	"version   print the version\n"
 	"\n"
 	"exit status: 0 pass, 1 an expect or check failed, 2 bad usage or scenario,\n"
@@ -168,7 +172,7 @@ static int cmd_report(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("%s", "missing command (run, report or version)");
+		return usage_error("%s", "missing command (run, report, host, balloon or version)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return 0;
