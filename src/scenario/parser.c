@@ -47,22 +47,6 @@ const char *scn_verb_name(enum scn_verb verb)
 /* ------------------------------------------------------------------ */
 /* Memory the script owns, and errors                                  */
 
-static int grow(void **array, unsigned int *cap, unsigned int n, size_t size)
-{
-	void *a;
-	unsigned int c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? 2 * *cap : 16;
-	a = realloc(*array, (size_t)c * size);
-	if (!a)
-		return -ENOMEM;
-	*array = a;
-	*cap = c;
-	return 0;
-}
-
 /**
  * scn_alloc() - zeroed memory owned by @s, freed by scn_script_free().
  * @s: the script.
@@ -75,7 +59,7 @@ void *scn_alloc(struct scn_script *s, size_t size)
 {
 	void *m = calloc(1, size ? size : 1);
 
-	BUG_ON(!m || grow((void **)&s->pool, &s->pool_cap, s->npool, sizeof(void *)));
+	BUG_ON(!m || scn_grow((void **)&s->pool, &s->pool_cap, s->npool, sizeof(void *)));
 	s->pool[s->npool++] = m;
 	return m;
 }
@@ -116,7 +100,7 @@ char *scn_strdup(struct scn_script *s, const char *str)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	BUG_ON(asprintf(&line, "%s:%u: %s", s->file, p->lineno, msg) < 0);
-	BUG_ON(grow((void **)&s->errors, &s->errors_cap, s->nerrors, sizeof(char *)));
+	BUG_ON(scn_grow((void **)&s->errors, &s->errors_cap, s->nerrors, sizeof(char *)));
 	s->errors[s->nerrors++] = line;
 	return -1;
 }
@@ -270,7 +254,7 @@ static struct proc_sym *new_proc(struct parser *p, const char *name)
 		scn_perr(p, "process '%s' already exists", name);
 		return NULL;
 	}
-	BUG_ON(grow((void **)&p->procs, &p->procs_cap, p->nprocs, sizeof(*p->procs)));
+	BUG_ON(scn_grow((void **)&p->procs, &p->procs_cap, p->nprocs, sizeof(*p->procs)));
 	proc = &p->procs[p->nprocs++];
 	*proc = (struct proc_sym){ .name = scn_strdup(p->s, name), .alive = true,
 				   .id = p->s->nprocs++ };
@@ -279,7 +263,7 @@ static struct proc_sym *new_proc(struct parser *p, const char *name)
 
 static void add_region(struct proc_sym *proc, const char *name, uint64_t pages)
 {
-	BUG_ON(grow((void **)&proc->regions, &proc->regions_cap, proc->nregions,
+	BUG_ON(scn_grow((void **)&proc->regions, &proc->regions_cap, proc->nregions,
 		    sizeof(*proc->regions)));
 	proc->regions[proc->nregions++] = (struct region_sym){ .name = name,
 							       .pages = pages, .alive = true };
@@ -628,7 +612,7 @@ static int define_set(struct parser *p, const char *name)
 	if (set >= 0)
 		return scn_perr(p, "kalloc set '%s' already exists (line %u)", name,
 				s->sets[set].line);
-	BUG_ON(grow((void **)&s->sets, &s->sets_cap, s->nsets, sizeof(*s->sets)));
+	BUG_ON(scn_grow((void **)&s->sets, &s->sets_cap, s->nsets, sizeof(*s->sets)));
 	s->sets[s->nsets] = (struct scn_set){ .name = scn_strdup(s, name), .line = p->lineno };
 	return s->nsets++;
 }
@@ -1152,7 +1136,7 @@ static void parse_line(struct parser *p)
 	c.text = command_text(p);
 	if (parse_command(p, &c) || backend_check(p, &c))
 		return;
-	BUG_ON(grow((void **)&s->cmds, &s->cmds_cap, s->ncmds, sizeof(*s->cmds)));
+	BUG_ON(scn_grow((void **)&s->cmds, &s->cmds_cap, s->ncmds, sizeof(*s->cmds)));
 	s->cmds[s->ncmds++] = c;
 }
 

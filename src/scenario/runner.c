@@ -52,22 +52,6 @@ struct monitor {
 	uint64_t progress_ns;	/* when the progress line was last drawn */
 };
 
-static int grow(void **array, unsigned int *cap, unsigned int n, size_t size)
-{
-	void *a;
-	unsigned int c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? 2 * *cap : 16;
-	a = realloc(*array, (size_t)c * size);
-	if (!a)
-		return -ENOMEM;
-	*array = a;
-	*cap = c;
-	return 0;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -150,7 +134,7 @@ void scn_record_check(struct scn_run *run, const struct scn_cmd *cmd, const char
 	char *copy = strdup(region);
 
 	pthread_mutex_lock(&run->lock);
-	BUG_ON(!copy || grow((void **)&res->checks, &res->checks_cap, res->nchecks,
+	BUG_ON(!copy || scn_grow((void **)&res->checks, &res->checks_cap, res->nchecks,
 			     sizeof(*res->checks)));
 	res->checks[res->nchecks++] = (struct scn_check_result){ .line = cmd->line,
 								 .region = copy,
@@ -175,7 +159,7 @@ void scn_record_migration(struct scn_run *run, const struct scn_cmd *cmd, const 
 	char *copy = strdup(region);
 
 	pthread_mutex_lock(&run->lock);
-	BUG_ON(!copy || grow((void **)&res->migrations, &res->migrations_cap,
+	BUG_ON(!copy || scn_grow((void **)&res->migrations, &res->migrations_cap,
 			     res->nmigrations, sizeof(*res->migrations)));
 	m = &res->migrations[res->nmigrations++];
 	m->line = cmd->line;
@@ -201,7 +185,7 @@ static void take_sample(struct scn_run *run)
 	pthread_mutex_lock(&run->lock);
 	smp.time_s = run_time(run);
 	smp.step = run->steps;
-	BUG_ON(grow((void **)&res->samples, &res->samples_cap, res->nsamples,
+	BUG_ON(scn_grow((void **)&res->samples, &res->samples_cap, res->nsamples,
 		    sizeof(*res->samples)));
 	res->samples[res->nsamples++] = smp;
 	pthread_mutex_unlock(&run->lock);
@@ -327,7 +311,7 @@ static void take_report(struct scn_run *run, const char *label, unsigned int lin
 	BUG_ON(!snap->label || run->be->snapshot(run, snap));
 	pthread_mutex_lock(&run->lock);
 	snap->time_s = run_time(run);
-	BUG_ON(grow((void **)&res->reports, &res->reports_cap, res->nreports,
+	BUG_ON(scn_grow((void **)&res->reports, &res->reports_cap, res->nreports,
 		    sizeof(*res->reports)));
 	res->reports[res->nreports++] = snap;
 	pthread_mutex_unlock(&run->lock);
@@ -360,7 +344,7 @@ static void do_expect(struct scn_run *run, const struct scn_cmd *cmd)
 	else if (!ok)
 		scn_record_failure(run, cmd, "expect failed: %s (actual %ld)", expr, actual);
 	pthread_mutex_lock(&run->lock);
-	BUG_ON(grow((void **)&res->expects, &res->expects_cap, res->nexpects,
+	BUG_ON(scn_grow((void **)&res->expects, &res->expects_cap, res->nexpects,
 		    sizeof(*res->expects)));
 	res->expects[res->nexpects++] = (struct scn_expect_result){
 		.line = cmd->line, .expr = expr, .actual = actual, .ok = ok };

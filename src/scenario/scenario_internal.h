@@ -19,9 +19,30 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "internal.h"
 #include "pagelab/scenario.h"
 #include "scenario/pattern.h"
+
+/*
+ * Make room for element @n of a growable array (*@array, *@cap elements):
+ * doubles the capacity, from 16. Return: 0, or -ENOMEM (the array is kept).
+ */
+static inline int scn_grow(void **array, unsigned int *cap, unsigned int n, size_t size)
+{
+	unsigned int c;
+	void *a;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : 16;
+	a = realloc(*array, (size_t)c * size);
+	if (!a)
+		return -ENOMEM;
+	*array = a;
+	*cap = c;
+	return 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* The command list                                                    */
