@@ -36,7 +36,7 @@ bench: deps
 	./build-bench/pagelab-bench
 
 stress: all
-	PAGELAB_STRESS_SCALE=20 ./build/test_stress_alloc
+	cd build && PAGELAB_STRESS_SCALE=10 ctest --output-on-failure -L stress --timeout 3600
 
 clean:
 	rm -rf build build-asan build-tsan build-bench
