@@ -9,6 +9,7 @@
  */
 #include "lib/machine_fixture.h"
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include "drivers/zsmalloc.h"
 #include "migrate/migrate.h"
@@ -252,6 +253,7 @@ struct accessor {
 	unsigned long addr;	/* this CPU's own pages */
 	int cpu;
 	bool *stop;
+	bool started;		/* atomic: the first page was written */
 	long errors, writes;
 };
 
@@ -275,6 +277,7 @@ static void *accessor_thread(void *arg)
 				a->errors += buf[i] != seq + i;
 			seq++;
 			a->writes++;
+			__atomic_store_n(&a->started, true, __ATOMIC_RELEASE);
 		}
 	}
 	return NULL;
@@ -295,6 +298,10 @@ static void test_migration_under_access(void **state)
 					    .addr = addr + i * SELFTEST_PAGES * PAGE_SIZE };
 		pthread_create(&acc[i].thread, NULL, accessor_thread, &acc[i]);
 	}
+	/* Migrate only once every CPU is at work, or the race is not tested. */
+	for (int i = 0; i < SELFTEST_CPUS; i++)
+		while (!__atomic_load_n(&acc[i].started, __ATOMIC_ACQUIRE))
+			sched_yield();
 	for (int round = 0; round < SELFTEST_ROUNDS; round++)
 		moved += move_pages_range(mm, addr, ARRAY_SIZE(status), status);
 	__atomic_store_n(&stop, true, __ATOMIC_RELEASE);
