@@ -18,6 +18,7 @@
  * PAGELAB_STRESS_SEED, and PAGELAB_STRESS_SCALE (multiplies ITER). Under
  * sanitizers the default ITER is smaller (40000 instead of 150000).
  */
+#include "lib/stress.h"
 #include "unit/alloc_test.h"
 #include <pthread.h>
 #include <stdarg.h>
@@ -49,14 +50,6 @@ struct worker {
 	long pages_allocated, pages_freed, failures;
 	char error[160];	/* the first problem seen; the main thread fails the test */
 };
-
-static uint64_t splitmix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 static uint64_t next_rand(struct worker *w)
 {
@@ -152,7 +145,7 @@ static bool do_alloc(struct worker *w)
 	}
 	w->pages_allocated += 1L << order;
 	b = &w->held[w->nr_held++];
-	*b = (struct held_block){ page, order, splitmix64(next_rand(w)) };
+	*b = (struct held_block){ page, order, mix64(next_rand(w) + 0x9e3779b97f4a7c15ULL) };
 	if (!IS_ALIGNED(page_to_pfn(page), 1UL << order))
 		return worker_error(w, "pfn %#lx is not aligned to order %u", page_to_pfn(page), order);
 	return sign_block(w, b, gfp & __GFP_ZERO);
@@ -202,13 +195,6 @@ static void *worker_fn(void *arg)
 	return NULL;
 }
 
-static unsigned long env_ulong(const char *name, unsigned long dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoul(v, NULL, 0) : dflt;
-}
-
 static void test_stress_alloc(void **state)
 {
 	unsigned long threads = env_ulong("PAGELAB_STRESS_THREADS", DEFAULT_THREADS);
@@ -221,7 +207,7 @@ static void test_stress_alloc(void **state)
 	fprintf(stderr, "stress_alloc: THREADS=%lu ITER=%lu SEED=%#lx\n", threads, iters, seed);
 	for (unsigned int t = 0; t < threads; t++) {
 		workers[t].id = t;
-		workers[t].rng = splitmix64(seed + t) | 1;
+		workers[t].rng = mix64(seed + t + 0x9e3779b97f4a7c15ULL) | 1;
 		workers[t].iters = iters;
 		assert_int_equal(pthread_create(&workers[t].thread, NULL, worker_fn, &workers[t]), 0);
 	}

@@ -32,6 +32,7 @@
  * Environment: PAGELAB_STRESS_ROUNDS, PAGELAB_STRESS_ITER (target moves
  * per round), PAGELAB_STRESS_SEED. Sanitizer builds default to less.
  */
+#include "lib/stress.h"
 #include "lib/machine_fixture.h"
 #include <pthread.h>
 #include <string.h>
@@ -69,22 +70,6 @@ static struct {
 	bool stop;		/* helpers must return */
 	int parked;
 } ctl = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
-
-static unsigned long env(const char *name, unsigned long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoul(v, NULL, 0) : def;
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 static void sleep_us(long us)
 {
@@ -286,9 +271,9 @@ static void wait_target(uint64_t pages)
 static void test_balloon_vs_migration(void **state)
 {
 	struct machine_config cfg = { STRESS_MEMORY, 2, 10, 9 };
-	unsigned long rounds = env("PAGELAB_STRESS_ROUNDS", DEFAULT_ROUNDS);
-	unsigned long iter = env("PAGELAB_STRESS_ITER", DEFAULT_ITER);
-	uint64_t rng = env("PAGELAB_STRESS_SEED", DEFAULT_SEED);
+	unsigned long rounds = env_ulong("PAGELAB_STRESS_ROUNDS", DEFAULT_ROUNDS);
+	unsigned long iter = env_ulong("PAGELAB_STRESS_ITER", DEFAULT_ITER);
+	uint64_t rng = env_ulong("PAGELAB_STRESS_SEED", DEFAULT_SEED);
 	struct helper helpers[3];
 	void *(*fns[3])(void *) = { scanner_fn, compactor_fn, user_fn };
 	long free_at_boot, migrated = 0;

@@ -67,6 +67,7 @@
  * The interleaving of the threads is not reproducible, but the seed fixes
  * every thread's sequence of choices.
  */
+#include "lib/stress.h"
 #include "lib/machine_fixture.h"
 #include <pthread.h>
 #include <sched.h>
@@ -108,19 +109,6 @@
 
 /* ------------------------------------------------------------------ */
 /* Random numbers and contents                                          */
-
-static uint64_t mix64(uint64_t x)
-{
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t splitmix64(uint64_t *state)
-{
-	*state += 0x9e3779b97f4a7c15ULL;
-	return mix64(*state);
-}
 
 static unsigned long run_seed;
 static uint64_t next_version = 1;	/* atomic: versions are never reused */
@@ -1309,20 +1297,6 @@ static void check_zs_quiescent(struct worker *w, struct worker *driver, unsigned
 
 /* ------------------------------------------------------------------ */
 /* The test                                                             */
-
-static unsigned long env_ulong(const char *name, unsigned long dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoul(v, NULL, 0) : dflt;
-}
-
-static double env_double(const char *name, double dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtod(v, NULL) : dflt;
-}
 
 static void add_counts(struct counts *sum, const struct counts *c)
 {

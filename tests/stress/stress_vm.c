@@ -56,6 +56,7 @@
  * The interleaving of the threads is not reproducible, but the seed fixes
  * every thread's sequence of choices.
  */
+#include "lib/stress.h"
 #include "lib/machine_fixture.h"
 #include <pthread.h>
 #include <sched.h>
@@ -130,19 +131,6 @@ static long write_gate;				/* free pages below which writes mostly stop */
 
 /* ------------------------------------------------------------------ */
 /* PRNG and page contents                                              */
-
-static uint64_t mix64(uint64_t x)
-{
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t splitmix64(uint64_t *state)
-{
-	*state += 0x9e3779b97f4a7c15ULL;
-	return mix64(*state);
-}
 
 /* The contents of version @ver of chunk @chunk of region @rid. */
 static void fill_chunk(void *dst, uint64_t rid, unsigned long chunk, uint64_t ver)
@@ -981,13 +969,6 @@ static int fill_ballast(struct ballast *b, long target)
 		b[n++].order = order;
 	}
 	return n;
-}
-
-static unsigned long env_ulong(const char *name, unsigned long dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoul(v, NULL, 0) : dflt;
 }
 
 static void add_counts(struct op_counts *sum, const struct op_counts *c)
