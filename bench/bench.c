@@ -18,9 +18,10 @@
 #include <string.h>
 #include <fcntl.h>
 #include <time.h>
-#include "balloon/virtio_balloon.h"
+#include "drivers/virtio_balloon.h"
 #include "compact/compaction.h"
 #include "migrate/migrate.h"
+#include "machine/machine.h"
 #include "vm/mm.h"
 
 #define BENCH_MEMORY		(2ULL << 30)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "balloon/channel.h"
+#include "drivers/channel.h"
 #include "pagelab/scenario.h"
 #include "scenario/scenario_internal.h"
 #include "cmd.h"

@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include "balloon/host.h"
+#include "host/host.h"
 #include "pagelab/scenario.h"
 #include "scenario/scenario_internal.h"
 #include "cmd.h"

@@ -1,62 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * internal.h - declarations shared across pagelab's subsystems, grouped by
- * the file that defines them (kernel: mm/internal.h). Subsystem-private
- * declarations live beside their .c files (alloc/alloc_internal.h).
+ * internal.h - what the page allocator shares with the subsystems above it
+ * (kernel: mm/internal.h and include/linux/gfp.h), grouped by the file
+ * that defines it. The part marked "shared with compaction and page
+ * reporting" is the allocator's inside, opened to those two only, as the
+ * kernel's mm/internal.h opens it. The allocator's private declarations
+ * live beside it (alloc/alloc_internal.h); the ground is core/core.h.
  */
 #ifndef PAGELAB_INTERNAL_H
 #define PAGELAB_INTERNAL_H
 
-#include <errno.h>
-#include "core/compiler.h"
-#include "core/debug.h"
-#include "core/list.h"
-#include "core/lock.h"
-#include "core/page.h"
-#include "core/machine.h"
-#include "alloc/mmzone.h"
-#include "alloc/gfp.h"
-#include "stats/vmstat.h"
-
-/* core/arena.c */
-int arena_create(uint64_t bytes, int memfd);
-void arena_destroy(void);
-
-/* core/machine.c */
-struct machine_config {
-	uint64_t memory_bytes;
-	unsigned int cpus, max_order, pageblock_order;
-	bool deterministic;	/* daemons run as steps on the caller's thread */
-	/* the in-process balloon host offers free page reporting */
-	bool balloon_free_page_reporting;
-};
-int machine_validate_config(const struct machine_config *cfg, char *msg, size_t len);
-int machine_init(const struct machine_config *cfg);
-void machine_exit(void);
-bool machine_exists(void);
-
-/* core/cpu.c */
-int cpu_bind_current(unsigned int cpu);
-
-/* core/page.c */
-void init_page_struct(struct page *page, enum zone_type zone);
-
-/* core/debug.c */
-char *format_page_flags(unsigned long flags, char *buf, size_t len);
-
-/* core/page_owner.c */
-int page_owner_init(void);
-void page_owner_exit(void);
-void set_page_owner(struct page *page, unsigned int order, gfp_t gfp);
-void reset_page_owner(struct page *page, unsigned int order);
-int page_owner_order(const struct page *page);
-
-/* core/page_lock.c */
-void lock_page(struct page *page);
-bool trylock_page(struct page *page);
-void unlock_page(struct page *page);
-void wait_on_page_locked(struct page *page);
-void softleaf_entry_wait_on_locked(struct page *page, spinlock_t *ptl);
+#include "core/core.h"
 
 /* alloc/page_alloc.c */
 /*
@@ -106,22 +60,68 @@ int sysctl_watermark_scale_factor_set(long value);
 void init_per_zone_wmark_min(void);
 void setup_per_zone_wmarks(void);
 
-/* lru/lru.c */
-void put_page(struct page *page);
-void lruvec_init(struct lruvec *lruvec);
-void folio_add_lru(struct page *page);
-bool folio_isolate_lru(struct page *page);
-void folio_putback_lru(struct page *page);
-void folio_activate(struct page *page);
-void page_cache_release(struct page *page);
+/*
+ * alloc/page_alloc.c, shared with compaction and page reporting: the free
+ * lists' inside, reached under zone->lock.
+ */
+/*
+ * alloc_flags: how hard an allocation may dig into the reserves. The low
+ * bits index zone->_watermark[]. Values as in the kernel; ALLOC_CPUSET,
+ * ALLOC_CMA and ALLOC_TRYLOCK have no pagelab meaning and are left out.
+ */
+#define ALLOC_WMARK_MIN		WMARK_MIN
+#define ALLOC_WMARK_LOW		WMARK_LOW
+#define ALLOC_WMARK_HIGH	WMARK_HIGH
+#define ALLOC_NO_WATERMARKS	0x04	/* skip the watermark check */
+#define ALLOC_WMARK_MASK	(ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM		0x08	/* OOM victim: half the min reserve again */
+#define ALLOC_NON_BLOCK		0x10	/* cannot sleep: a further quarter of min */
+#define ALLOC_MIN_RESERVE	0x20	/* __GFP_HIGH: half of the min reserve */
+#define ALLOC_NOFRAGMENT	0x100	/* only claim whole pageblocks of other types */
+#define ALLOC_HIGHATOMIC	0x200	/* may use the MIGRATE_HIGHATOMIC lists */
+#define ALLOC_KSWAPD		0x800	/* == __GFP_KSWAPD_RECLAIM */
+#define ALLOC_RESERVES	(ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
 
-/* stats/trace.c */
-int trace_open(const char *path);
-void trace_close(void);
-bool trace_enabled(void);
-void trace_event(const char *event, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+BUILD_BUG_ON(__GFP_HIGH != ALLOC_MIN_RESERVE);
+BUILD_BUG_ON(__GFP_KSWAPD_RECLAIM != ALLOC_KSWAPD);
 
-/* stats/invariants.c */
-int check_invariants(char *msg, size_t len);
+/* FPI flags: how a block is put back on a free list. */
+typedef unsigned int fpi_t;
+#define FPI_NONE	0x0
+#define FPI_TO_TAIL	0x2	/* add at the tail: it will not be reused soon */
+
+/* Needs zone->lock: pagelab's list heads are plain memory. */
+static inline bool free_area_empty(const struct free_area *area, int migratetype)
+{
+	return list_empty(&area->free_list[migratetype]);
+}
+
+void free_one_page(struct zone *zone, struct page *page, unsigned long pfn,
+		   unsigned int order, fpi_t fpi_flags);
+unsigned int __isolate_free_page(struct page *page, unsigned int order);
+void __putback_isolated_page(struct page *page, unsigned int order, int mt);
+void post_alloc_hook(struct page *page, unsigned int order, gfp_t gfp);
+bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
+			 int highest_zoneidx, unsigned int alloc_flags, long free_pages);
+
+/*
+ * struct capture_control - a direct compactor's claim on the next free
+ * block of its order in its zone: the free path hands such a block
+ * straight to it (compaction_capture()) instead of putting it on a free
+ * list where another thread could take it.
+ * Deviation: the kernel's points at the whole compact_control; pagelab's
+ * copies the three fields the free path reads, so that compact_control
+ * stays private to compaction.
+ * @zone, @order, @migratetype: what the compactor is after.
+ * @page: the captured block (not yet prepared), or NULL.
+ */
+struct capture_control {
+	struct zone *zone;
+	unsigned int order;
+	int migratetype;
+	struct page *page;
+};
+/* The calling thread's capture slot (kernel: current->capture_control). */
+extern __thread struct capture_control *current_capture_control;
 
 #endif /* PAGELAB_INTERNAL_H */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * alloc_internal.h - declarations private to the page allocator
- * (page_alloc.c, pcp.c, watermark.c) and to its tests; the kernel keeps
- * the same things in mm/internal.h and at the top of mm/page_alloc.c.
+ * (page_alloc.c, pcp.c, pageblock.c, watermark.c) and to its tests; the
+ * kernel keeps them at the top of mm/page_alloc.c. What the allocator
+ * shares with compaction and page reporting is in src/internal.h.
  *
  * Free-list invariant (kernel >= 6.10): every free block sits on the list
  * of exactly its pageblock's migratetype, and every pageblock a free block
@@ -15,32 +16,6 @@
 #define PAGELAB_ALLOC_INTERNAL_H
 
 #include "internal.h"
-
-/*
- * alloc_flags: how hard an allocation may dig into the reserves. The low
- * bits index zone->_watermark[]. Values as in the kernel; ALLOC_CPUSET,
- * ALLOC_CMA and ALLOC_TRYLOCK have no pagelab meaning and are left out.
- */
-#define ALLOC_WMARK_MIN		WMARK_MIN
-#define ALLOC_WMARK_LOW		WMARK_LOW
-#define ALLOC_WMARK_HIGH	WMARK_HIGH
-#define ALLOC_NO_WATERMARKS	0x04	/* skip the watermark check */
-#define ALLOC_WMARK_MASK	(ALLOC_NO_WATERMARKS - 1)
-#define ALLOC_OOM		0x08	/* OOM victim: half the min reserve again */
-#define ALLOC_NON_BLOCK		0x10	/* cannot sleep: a further quarter of min */
-#define ALLOC_MIN_RESERVE	0x20	/* __GFP_HIGH: half of the min reserve */
-#define ALLOC_NOFRAGMENT	0x100	/* only claim whole pageblocks of other types */
-#define ALLOC_HIGHATOMIC	0x200	/* may use the MIGRATE_HIGHATOMIC lists */
-#define ALLOC_KSWAPD		0x800	/* == __GFP_KSWAPD_RECLAIM */
-#define ALLOC_RESERVES	(ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
-
-BUILD_BUG_ON(__GFP_HIGH != ALLOC_MIN_RESERVE);
-BUILD_BUG_ON(__GFP_KSWAPD_RECLAIM != ALLOC_KSWAPD);
-
-/* FPI flags: how a block is put back on a free list. */
-typedef unsigned int fpi_t;
-#define FPI_NONE	0x0
-#define FPI_TO_TAIL	0x2	/* add at the tail: it will not be reused soon */
 
 /*
  * struct alloc_context - what stays fixed through one allocation's fast
@@ -84,17 +59,9 @@ static inline unsigned int pindex_to_order(unsigned int pindex)
 	return pindex / MIGRATE_PCPTYPES;
 }
 
-/* Needs zone->lock: pagelab's list heads are plain memory. */
-static inline bool free_area_empty(const struct free_area *area, int migratetype)
-{
-	return list_empty(&area->free_list[migratetype]);
-}
-
 /* page_alloc.c: the buddy free lists, under zone->lock */
 void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone,
 		     unsigned int order, int migratetype, fpi_t fpi_flags);
-void free_one_page(struct zone *zone, struct page *page, unsigned long pfn,
-		   unsigned int order, fpi_t fpi_flags);
 unsigned int expand(struct zone *zone, struct page *page, unsigned int low,
 		    unsigned int high, int migratetype);
 struct page *__rmqueue_smallest(struct zone *zone, unsigned int order, int migratetype);
@@ -103,11 +70,6 @@ struct page *__rmqueue(struct zone *zone, unsigned int order, int migratetype,
 int rmqueue_bulk(struct zone *zone, unsigned int order, unsigned long count,
 		 struct list_head *list, int migratetype, unsigned int alloc_flags);
 bool should_try_claim_block(unsigned int order, int start_mt);
-unsigned int __isolate_free_page(struct page *page, unsigned int order);
-void __putback_isolated_page(struct page *page, unsigned int order, int mt);
-void post_alloc_hook(struct page *page, unsigned int order, gfp_t gfp);
-bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
-			 int highest_zoneidx, unsigned int alloc_flags, long free_pages);
 
 /* pcp.c: the per-cpu lists */
 struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int migratetype,

@@ -143,6 +143,29 @@ static bool can_merge_types(int mt, int buddy_mt)
 	return mt == buddy_mt || (migratetype_is_mergeable(mt) && migratetype_is_mergeable(buddy_mt));
 }
 
+__thread struct capture_control *current_capture_control;
+
+/*
+ * compaction_capture() - at each merge step of a free, hand a block of
+ * exactly the order this thread's direct compaction wants straight to it
+ * (kernel: task_capc() and compaction_capture() in page_alloc.c).
+ * Context: zone->lock held (the free path). Return: true if captured.
+ */
+static bool compaction_capture(struct zone *zone, struct page *page, unsigned int order,
+			       int migratetype)
+{
+	struct capture_control *capc = current_capture_control;
+
+	if (!capc || capc->page || capc->zone != zone || order != capc->order)
+		return false;
+	/* Do not let a small non-movable allocation pollute a movable block. */
+	if (order < pageblock_order && migratetype == MIGRATE_MOVABLE &&
+	    capc->migratetype != MIGRATE_MOVABLE)
+		return false;
+	capc->page = page;
+	return true;
+}
+
 /**
  * __free_one_page() - put a free block back into the buddy, merging it with
  * its free buddies.

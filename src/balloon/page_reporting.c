@@ -27,7 +27,7 @@
  * checker, which therefore never sees a block in flight. It is taken with
  * no other lock held.
  */
-#include "alloc/alloc_internal.h"
+#include "internal.h"
 #include "balloon/page_reporting.h"
 
 static pthread_mutex_t page_reporting_mutex = PTHREAD_MUTEX_INITIALIZER;

@@ -20,8 +20,7 @@
  */
 #include <string.h>
 #include <unistd.h>
-#include "alloc/alloc_internal.h"
-#include "compact/compaction.h"
+#include "compact/compact_internal.h"
 
 int sysctl_compaction_proactiveness = 20;
 int sysctl_extfrag_threshold = 500;
@@ -53,7 +52,6 @@ const char *const compact_result_names[] = {
 #define ISOLATE_UNEVICTABLE	BIT(0)
 #define ISOLATE_ASYNC_MIGRATE	BIT(1)
 
-static __thread struct capture_control *current_capture_control;
 
 /* ------------------------------------------------------------------ */
 /* Knobs                                                                */
@@ -720,27 +718,6 @@ static void release_free_list(struct compact_control *cc)
 	cc->nr_freepages = 0;
 }
 
-/**
- * compaction_capture() - called by the free path at each merge step: hand
- * a freed block of exactly the order this thread's direct compaction wants
- * straight to it.
- * Context: zone->lock held (the free path). Return: true if captured.
- */
-bool compaction_capture(struct zone *zone, struct page *page, unsigned int order,
-			int migratetype)
-{
-	struct capture_control *capc = current_capture_control;
-
-	if (!capc || capc->page || capc->cc->zone != zone || (int)order != capc->cc->order)
-		return false;
-	/* Do not let a small non-movable allocation pollute a movable block. */
-	if (order < pageblock_order && migratetype == MIGRATE_MOVABLE &&
-	    capc->cc->migratetype != MIGRATE_MOVABLE)
-		return false;
-	capc->page = page;
-	return true;
-}
-
 /* ------------------------------------------------------------------ */
 /* Running compaction on a zone                                         */
 
@@ -990,7 +967,9 @@ static enum compact_result compact_zone_order(struct zone *zone, int order, gfp_
 		.ignore_skip_hint = prio == MIN_COMPACT_PRIORITY,
 		.ignore_block_suitable = prio == MIN_COMPACT_PRIORITY,
 	};
-	struct capture_control capc = { .cc = &cc };
+	struct capture_control capc = {
+		.zone = zone, .order = order, .migratetype = cc.migratetype,
+	};
 	enum compact_result ret;
 
 	WRITE_ONCE(current_capture_control, &capc);

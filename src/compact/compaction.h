@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * compaction.h - memory compaction (mm/compaction.c): the two scanners,
- * direct compaction from the allocator, kcompactd and proactive
- * compaction. See docs/compaction.md.
+ * compaction.h - memory compaction (mm/compaction.c) as the rest of
+ * pagelab sees it: the results and priorities, the knobs, direct
+ * compaction for the allocator's slow path (the one call that goes up the
+ * layers, as in Linux), compacting a node, the fragmentation figures and
+ * kcompactd. The scanners' own state is private: compact_internal.h.
+ * See docs/compaction.md.
  */
 #ifndef PAGELAB_COMPACTION_H
 #define PAGELAB_COMPACTION_H
 
-#include "migrate/migrate.h"
+#include "internal.h"
 
 #define COMPACT_CLUSTER_MAX	32
 #define COMPACT_MAX_DEFER_SHIFT	6
@@ -37,41 +40,6 @@ enum compact_priority {
 	INIT_COMPACT_PRIORITY = COMPACT_PRIO_ASYNC
 };
 
-/*
- * struct compact_control - one compaction run over one zone.
- * The lists and counters belong to the compacting thread alone.
- */
-struct compact_control {
-	struct list_head freepages[NR_PAGE_ORDERS_CAP];	/* isolated free blocks by order */
-	struct list_head migratepages;			/* isolated pages to move */
-	unsigned int nr_freepages;			/* pages on freepages[] */
-	unsigned int nr_migratepages;
-	unsigned long free_pfn;				/* free scanner, walking down */
-	unsigned long migrate_pfn;			/* migrate scanner, walking up */
-	struct zone *zone;
-	unsigned long total_migrate_scanned;
-	unsigned long total_free_scanned;
-	gfp_t gfp_mask;
-	int order;			/* -1: compact everything (compact_memory) */
-	int migratetype;
-	unsigned int alloc_flags;
-	enum migrate_mode mode;
-	bool ignore_skip_hint;
-	bool no_set_skip_hint;
-	bool ignore_block_suitable;
-	bool direct_compaction;
-	bool proactive_compaction;
-	bool whole_zone;
-	bool contended;
-	bool finish_pageblock;
-};
-
-/* Lets the free path hand a block of cc->order straight to a direct compactor. */
-struct capture_control {
-	struct compact_control *cc;
-	struct page *page;
-};
-
 /* compact/compaction.c */
 extern int sysctl_compaction_proactiveness;
 extern int sysctl_extfrag_threshold;
@@ -82,9 +50,6 @@ int sysctl_compact_unevictable_allowed_set(long value);
 
 void compaction_sysctl_reset(void);
 void compaction_zone_init(struct zone *zone);
-bool compaction_capture(struct zone *zone, struct page *page, unsigned int order,
-			int migratetype);
-enum compact_result compact_zone(struct compact_control *cc, struct capture_control *capc);
 enum compact_result try_to_compact_pages(gfp_t gfp, unsigned int order,
 					 unsigned int alloc_flags, enum compact_priority prio,
 					 struct page **capture);

@@ -16,8 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
-#include "alloc/alloc_internal.h"
-#include "compact/compaction.h"
+#include "compact/compact_internal.h"
 
 #define HPAGE_FRAG_CHECK_INTERVAL_MSEC	500
 

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "internal.h"
+#include "core/core.h"
 
 /**
  * arena_create() - map the machine's RAM.

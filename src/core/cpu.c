@@ -8,7 +8,7 @@
  * one CPU id: per-cpu structures therefore keep their own locks (as the
  * kernel's per-cpu page lists do since they became spinlock-protected).
  */
-#include "internal.h"
+#include "core/core.h"
 
 static __thread int this_cpu = -1;
 static unsigned int next_cpu;

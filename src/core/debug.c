@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "internal.h"
+#include "core/core.h"
 
 void pagelab_bug(const char *file, int line, const char *cond)
 {

@@ -15,7 +15,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "internal.h"
+#include "core/core.h"
 #include "core/lockdep.h"
 
 #define NR_MAX_BATCHED_MIGRATION_LOCKS 512

@@ -7,13 +7,14 @@
  * (mem_map, contig_page_data, vm_event_states): internal code reads as
  * kernel code does (pfn_to_page(pfn), alloc_pages(gfp, order)). So there is
  * at most one machine per process; pagelab_machine_create() fails with
- * -EBUSY while another one lives.
+ * -EBUSY while another one lives. The globals are defined in
+ * core/machine.c and set up by the boot steps of machine/boot.c.
  */
 #ifndef PAGELAB_MACHINE_H
 #define PAGELAB_MACHINE_H
 
 #include <stdint.h>
-#include "alloc/mmzone.h"
+#include "core/mmzone.h"
 
 struct machine {
 	uint64_t memory_bytes;		/* RAM the zone manages */
@@ -22,10 +23,17 @@ struct machine {
 	unsigned char *arena;		/* PFN_PHYS(pfn) bytes in */
 	unsigned long max_pfn;		/* frames: pfns are 0 .. max_pfn-1 */
 	/* pfn max_pfn is the shared zero page: reserved, outside every zone */
+	bool live;			/* booted (machine/boot.c sets it) */
 };
 
 extern struct machine machine;
 extern struct page *mem_map;		/* one struct page per frame */
+
+/* Is a machine booted in this process? */
+static inline bool machine_exists(void)
+{
+	return machine.live;
+}
 
 static inline struct page *pfn_to_page(unsigned long pfn)
 {

@@ -3,7 +3,7 @@
  * page.c - a struct page's boot-time state (the final put that returns a
  * page to the allocator is in lru/lru.c, with the LRU removal it needs).
  */
-#include "internal.h"
+#include "core/core.h"
 
 /**
  * init_page_struct() - give a frame's struct page its boot state.

@@ -354,8 +354,6 @@ static inline void get_page(struct page *page)
 	page_ref_inc(page);
 }
 
-void put_page(struct page *page);
-
 static inline int page_mapcount(const struct page *page)
 {
 	return __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) + 1;

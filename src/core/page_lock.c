@@ -15,7 +15,7 @@
  * and never held across anything but the wait itself.
  */
 #include <pthread.h>
-#include "internal.h"
+#include "core/core.h"
 
 #define PAGE_WAIT_TABLE_BITS 8
 

@@ -15,7 +15,7 @@
  * are the checker (quiescent) and the API free (the block's owner).
  */
 #include <stdlib.h>
-#include "internal.h"
+#include "core/core.h"
 
 struct page_owner {
 	unsigned char order_plus1;

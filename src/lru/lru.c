@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lru.c - the LRU lists: adding new pages, isolating a page for migration
- * and putting it back, activation, and the final put_page() that takes a
- * dying page off its list (kernel: mm/swap.c, mm/vmscan.c, mm_inline.h).
+ * lru.c - the LRU lists: adding new pages, isolating a page for migration,
+ * activation, and taking a dying page off its list (kernel: mm/swap.c,
+ * mm/vmscan.c, mm_inline.h). The reference-dropping side that frees pages
+ * (put_page(), folio_putback_lru()) is vm/swap.c: it also releases the
+ * page's mapping, which is the address-space layer's business.
  *
  * A page is on an LRU list if and only if PG_lru is set; both change under
  * the lruvec's lru_lock. Isolation clears PG_lru atomically *before* taking
@@ -13,7 +15,7 @@
  * adds them to the lists in bulk (lru_add_drain); pagelab adds each page
  * directly, so a freshly faulted page is isolatable at once.
  */
-#include "vm/mm.h"
+#include "lru/lru.h"
 
 static struct lruvec *page_lruvec(const struct page *page)
 {
@@ -64,6 +66,15 @@ void lruvec_init(struct lruvec *lruvec)
 }
 
 /**
+ * lruvec_exit() - tear down a node's LRU lists (they must be empty).
+ * Context: machine shutdown.
+ */
+void lruvec_exit(struct lruvec *lruvec)
+{
+	spin_lock_destroy(&lruvec->lru_lock);
+}
+
+/**
  * folio_add_lru() - put a page on the LRU list its flags select.
  * @page: a page with a reference held by the caller, not on an LRU list.
  * Context: takes lru_lock; does not sleep.
@@ -106,17 +117,6 @@ bool folio_isolate_lru(struct page *page)
 }
 
 /**
- * folio_putback_lru() - return an isolated page to its LRU list and drop
- * the isolation reference (which may free the page).
- * Context: takes lru_lock, may take pcp and zone locks; does not sleep.
- */
-void folio_putback_lru(struct page *page)
-{
-	folio_add_lru(page);
-	put_page(page);
-}
-
-/**
  * folio_activate() - move a page to the active list (a second reference
  * seen, as mark_page_accessed does); counts pgactivate.
  * Context: takes lru_lock. Does nothing to a page not on an LRU list.
@@ -152,19 +152,4 @@ void page_cache_release(struct page *page)
 	__ClearPageLRU(page);
 	spin_unlock(&lruvec->lru_lock);
 	__ClearPageActive(page);
-}
-
-/**
- * put_page() - drop a reference to an order-0 page; the last one takes it
- * off its LRU list, releases its anon_vma and frees it.
- * Context: any thread; takes lru_lock, pcp and zone locks on the last put.
- */
-void put_page(struct page *page)
-{
-	VM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
-	if (!page_ref_dec_and_test(page))
-		return;
-	page_cache_release(page);
-	folio_release_mapping(page);
-	free_unref_page(page, 0);
 }

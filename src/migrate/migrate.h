@@ -7,7 +7,7 @@
 #ifndef PAGELAB_MIGRATE_H
 #define PAGELAB_MIGRATE_H
 
-#include "internal.h"
+#include "vm/mm.h"
 
 enum migrate_mode {
 	MIGRATE_ASYNC,		/* never block */

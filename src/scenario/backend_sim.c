@@ -21,7 +21,7 @@
 #include <string.h>
 #include "scenario/scenario_internal.h"
 #include "compact/compaction.h"
-#include "balloon/virtio_balloon.h"
+#include "drivers/virtio_balloon.h"
 
 /* How long `balloon wait` waits on a threaded machine without timeout=. */
 #define BALLOON_WAIT_DEFAULT_MS	10000

@@ -18,7 +18,7 @@
 #include <string.h>
 #include "scenario/scenario_internal.h"
 #include "scenario/parser_internal.h"
-#include "balloon/channel.h"
+#include "drivers/channel.h"
 
 static const char *const verb_names[SCN_NR_VERBS] = {
 	[SCN_MACHINE] = "machine", [SCN_SYSCTL] = "sysctl", [SCN_KSM_SET] = "ksm",

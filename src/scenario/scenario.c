@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "scenario/scenario_internal.h"
-#include "balloon/channel.h"
+#include "drivers/channel.h"
 
 #define SCENARIO_MAX_BYTES (64UL << 20)
 

@@ -20,7 +20,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "internal.h"
+#include "machine/machine.h"
 #include "pagelab/scenario.h"
 #include "scenario/pattern.h"
 

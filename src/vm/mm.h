@@ -2,11 +2,12 @@
 /*
  * mm.h - the address-space subsystem's declarations, grouped by the file
  * that defines them: page tables, the TLB model, the simulated CPU's
- * accesses, faults, mmap, fork and shared memory.
+ * accesses, faults, mmap, fork, dropping page references and shared memory.
  */
 #ifndef PAGELAB_VM_MM_H
 #define PAGELAB_VM_MM_H
 
+#include "lru/lru.h"
 #include "vm/mm_types.h"
 #include "vm/pgtable.h"
 #include "vm/rmap.h"
@@ -74,6 +75,10 @@ static inline void mmap_read_lock(struct mm_struct *mm) { down_read(&mm->mmap_lo
 static inline void mmap_read_unlock(struct mm_struct *mm) { up_read(&mm->mmap_lock); }
 static inline void mmap_write_lock(struct mm_struct *mm) { down_write(&mm->mmap_lock); }
 static inline void mmap_write_unlock(struct mm_struct *mm) { up_write(&mm->mmap_lock); }
+
+/* vm/swap.c */
+void put_page(struct page *page);
+void folio_putback_lru(struct page *page);
 
 /* vm/fork.c */
 struct mm_struct *dup_mm(struct mm_struct *oldmm, int *errp);

@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "internal.h"
+#include "machine/machine.h"
+#include "vm/mm.h"
 
 #define TEST_MEMORY (64UL << 20)	/* 16384 frames, 16 order-10 blocks */
 

@@ -37,9 +37,9 @@
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
-#include "balloon/channel.h"
-#include "balloon/host.h"
-#include "balloon/virtio_balloon.h"
+#include "drivers/channel.h"
+#include "host/host.h"
+#include "drivers/virtio_balloon.h"
 #include "compact/compaction.h"
 
 #ifdef PAGELAB_SANITIZED

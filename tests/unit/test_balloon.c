@@ -15,10 +15,10 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "balloon/channel.h"
-#include "balloon/host.h"
+#include "drivers/channel.h"
+#include "host/host.h"
 #include "balloon/page_reporting.h"
-#include "balloon/virtio_balloon.h"
+#include "drivers/virtio_balloon.h"
 #include "compact/compaction.h"
 #include "vm/mm.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "alloc/alloc_internal.h"
-#include "compact/compaction.h"
+#include "compact/compact_internal.h"
 #include "drivers/zsmalloc.h"
 #include "vm/mm.h"
 

@@ -11,7 +11,7 @@
 #define PAGELAB_VMSTAT_H
 
 #include <stdio.h>
-#include "alloc/mmzone.h"
+#include "core/mmzone.h"
 
 /* In /proc/vmstat order; add new events at their kernel position. */
 enum vm_event_item {
@@ -104,17 +104,6 @@ int vmstat_read(const char *name, long *value);
 /* True if @name is a counter this build has (usable before a machine exists). */
 bool vmstat_name_known(const char *name);
 
-/* One /proc/buddyinfo line: free blocks per order of a populated zone. */
-struct buddyinfo_row {
-	const char *zone;
-	unsigned long nr_free[NR_PAGE_ORDERS_CAP];
-	unsigned int nr_orders;
-};
-/* Fill @rows (one per populated zone, under each zone->lock); returns the count. */
-int buddyinfo_snapshot(struct buddyinfo_row *rows, int max);
-
 void vmstat_show(FILE *out);		/* /proc/vmstat */
-void buddyinfo_show(FILE *out);		/* /proc/buddyinfo */
-void pagetypeinfo_show(FILE *out);	/* /proc/pagetypeinfo */
 
 #endif /* PAGELAB_VMSTAT_H */

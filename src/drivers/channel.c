@@ -32,8 +32,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "balloon/channel.h"
-#include "balloon/host.h"
+#include "drivers/channel.h"
+#include "host/host.h"
 
 struct balloon_conn {
 	int sock;			/* device requests, replies, interrupts */
@@ -305,12 +305,13 @@ static int conn_hello(struct balloon_conn *c, char *msg, size_t len)
 	return 0;
 }
 
-static int conn_open_local(const struct machine_config *cfg, struct balloon_conn **out)
+static int conn_open_local(uint64_t memory_bytes, bool free_page_reporting,
+			   struct balloon_conn **out)
 {
 	struct balloon_host_config hc = {
-		.memory_bytes = cfg->memory_bytes,
+		.memory_bytes = memory_bytes,
 		.features = BALLOON_LOCAL_FEATURES |
-			    (cfg->balloon_free_page_reporting ? BIT(VIRTIO_BALLOON_F_REPORTING) : 0),
+			    (free_page_reporting ? BIT(VIRTIO_BALLOON_F_REPORTING) : 0),
 	};
 	struct balloon_conn *c = conn_alloc();
 	int dev[2], ctl[2], err;
@@ -473,23 +474,24 @@ int balloon_connect_machine_memory(uint64_t *memory_bytes, bool given, char *msg
 /**
  * balloon_device_create() - plug the machine's balloon device in: the
  * --connect host if there is one, else a new host thread in this process
- * with fresh RAM of @cfg->memory_bytes (plus the zero-page frame).
+ * with fresh RAM of @memory_bytes (plus the zero-page frame).
+ * @free_page_reporting: the in-process host offers free page reporting.
  * @memfd: receives a descriptor of the guest RAM for the arena to map
  *	(the caller owns it).
  *
- * Context: machine_init(), single-threaded.
+ * Context: machine boot, single-threaded.
  * Return: 0; -EINVAL if the --connect host's memory is not
- * @cfg->memory_bytes; another negative errno.
+ * @memory_bytes; another negative errno.
  */
-int balloon_device_create(const struct machine_config *cfg, int *memfd)
+int balloon_device_create(uint64_t memory_bytes, bool free_page_reporting, int *memfd)
 {
 	struct balloon_conn *c = connected;
 	int err;
 
-	if (c && c->memory_bytes != cfg->memory_bytes)
+	if (c && c->memory_bytes != memory_bytes)
 		return -EINVAL;
 	if (!c) {
-		err = conn_open_local(cfg, &c);
+		err = conn_open_local(memory_bytes, free_page_reporting, &c);
 		if (err)
 			return err;
 	}

@@ -6,7 +6,7 @@
 #ifndef PAGELAB_GFP_H
 #define PAGELAB_GFP_H
 
-#include "alloc/mmzone.h"
+#include "core/mmzone.h"
 
 typedef unsigned int gfp_t;
 

@@ -9,7 +9,7 @@
 #define PAGELAB_BALLOON_CHANNEL_H
 
 #include "internal.h"
-#include "balloon/protocol.h"
+#include "host/protocol.h"
 
 struct balloon_conn;
 struct balloon_host;
@@ -28,8 +28,8 @@ int balloon_connect(const char *path, char *msg, size_t len);
 void balloon_disconnect(void);
 int balloon_connect_machine_memory(uint64_t *memory_bytes, bool given, char *msg, size_t len);
 
-/* The machine's device: machine_init() and machine_exit(). */
-int balloon_device_create(const struct machine_config *cfg, int *memfd);
+/* The machine's device, plugged in and out by machine boot. */
+int balloon_device_create(uint64_t memory_bytes, bool free_page_reporting, int *memfd);
 void balloon_device_destroy(void);
 struct balloon_conn *balloon_device_conn(void);
 struct balloon_host *balloon_device_local_host(void);

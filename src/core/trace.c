@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "core/core.h"
 
 static FILE *trace_file;
 static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -12,7 +12,7 @@
 #ifndef PAGELAB_BALLOON_HOST_H
 #define PAGELAB_BALLOON_HOST_H
 
-#include "balloon/protocol.h"
+#include "host/protocol.h"
 
 struct balloon_host;
 

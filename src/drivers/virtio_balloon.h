@@ -10,7 +10,7 @@
 #define PAGELAB_VIRTIO_BALLOON_H
 
 #include "balloon/balloon.h"
-#include "balloon/protocol.h"
+#include "host/protocol.h"
 
 #define VIRTIO_BALLOON_OOM_NR_PAGES	256	/* pages one OOM notification frees */
 #define VIRTIO_BALLOON_PUFF_RETRY_MS	200	/* after "Out of puff!" */

@@ -52,8 +52,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#include "internal.h"
-#include "balloon/host.h"
+#include "core/core.h"
+#include "host/host.h"
 
 #define HOST_MAX_CONNS		16
 #define HOST_STATS_TIMEOUT_MS	1000	/* a CTL_STATS waits this long for fresh stats */

@@ -4,7 +4,7 @@
  * order, their sums over zones and cpus, and the text format.
  */
 #include <string.h>
-#include "internal.h"
+#include "core/core.h"
 
 long vm_event_states[VM_EVENT_CPUS_CAP][NR_VM_EVENT_ITEMS];
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "balloon/protocol.h"
+#include "host/protocol.h"
 
 const char *const virtio_balloon_stat_names[VIRTIO_BALLOON_S_NR] = {
 	"swap-in", "swap-out", "major-faults", "minor-faults", "free-memory",

@@ -4,7 +4,7 @@
  * kernel's formats (mm/vmstat.c), so pagelab's output diffs against a real
  * machine's.
  */
-#include "internal.h"
+#include "machine/machine.h"
 
 #define PAGETYPEINFO_CAP 100000UL
 

@@ -35,8 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "balloon/page_reporting.h"
-#include "balloon/virtio_balloon.h"
-#include "vm/mm.h"
+#include "drivers/virtio_balloon.h"
+#include "machine/machine.h"
 
 enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_ALLOCATED };
 static const char *const frame_state_names[] = { "unseen", "free", "on a pcp list",

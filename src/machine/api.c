@@ -6,9 +6,9 @@
  * reaching an assertion inside the allocator.
  */
 #include <stdlib.h>
-#include "balloon/channel.h"
-#include "balloon/virtio_balloon.h"
-#include "vm/mm.h"
+#include "drivers/channel.h"
+#include "drivers/virtio_balloon.h"
+#include "machine/machine.h"
 #include "pagelab/pagelab.h"
 
 /* The one machine; the handle exists so the API can grow to several. */

@@ -44,9 +44,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "balloon/channel.h"
+#include "drivers/channel.h"
 #include "balloon/page_reporting.h"
-#include "balloon/virtio_balloon.h"
+#include "drivers/virtio_balloon.h"
 
 #define OOM_VBALLOON_PRIORITY	80
 
