@@ -3,6 +3,7 @@
 #   stress    seeded multi-threaded stress tests (scaled down under sanitizers)
 #   scenario  tests/scenarios/*.scn run through the CLI, with expect lines
 #   sanitize  the subset `make check` also runs in the ASan+UBSan and TSan builds
+#   layers    the layer order of docs/design.md, read from includes and symbols
 
 function(pagelab_test name src)
   cmake_parse_arguments(T "" "" "LABELS" ${ARGN})
@@ -12,6 +13,12 @@ function(pagelab_test name src)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300)
 endfunction()
+
+# --- the machine: boot table, layer order ---
+pagelab_test(test_boot tests/unit/test_boot.c LABELS unit sanitize)
+add_test(NAME layers COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/check_layers.sh ${CMAKE_SOURCE_DIR}
+         ${CMAKE_BINARY_DIR}/CMakeFiles/pagelab_obj.dir)
+set_tests_properties(layers PROPERTIES LABELS "layers" TIMEOUT 300)
 
 # --- core (page flags, refcounts, page lock, lock order, reports) ---
 pagelab_test(test_page tests/unit/test_page.c LABELS unit sanitize)

@@ -1,14 +1,16 @@
 #!/bin/sh
 # check_layers.sh - fail when a dependency points up pagelab's layers.
 #
-# usage: check_layers.sh SOURCE_DIR [OBJECT.o ...]
+# usage: check_layers.sh SOURCE_DIR [OBJECT_DIR]
+#   OBJECT_DIR: where the library's objects are built (a CMake build's
+#   CMakeFiles/pagelab_obj.dir); without it only includes are checked.
 #
 # The layers, ground first, are written down in docs/design.md; RANKS below
 # is the same list. Two checks:
 #  1. every #include "..." in src/ and cli/ names a header of the same
 #     layer or a lower one, and a private header (*_internal.h) is
 #     included only from its own folder;
-#  2. given the library's object files, every symbol one folder uses from
+#  2. given the library's objects, every symbol one folder uses from
 #     another is defined in the same layer or a lower one (so no function
 #     call goes up either).
 # The one intended upward dependency is the allocator's slow path calling
@@ -17,103 +19,97 @@
 set -eu
 export LC_ALL=C
 src=$1
-shift
+objdir=${2:-}
 
 RANKS='core=0 host=1 internal.h=2 alloc=2 lru=3 vm=4 migrate=5 compact=6 balloon=7 drivers=8 machine=9 pagelab=9 scenario=10 cli=11'
-ALLOWED_INCLUDE='alloc/page_alloc.c->compact/compaction.h'
-ALLOWED_SYMBOL_PAIR='alloc/page_alloc->compact/compaction alloc/page_alloc->compact/kcompactd'
+ALLOWED='alloc/page_alloc.c->compact/compaction.h alloc/page_alloc->compact/compaction alloc/page_alloc->compact/kcompactd'
 
-fail=0
-report() {
-	echo "check_layers: $*" >&2
-	fail=1
+# Reads "KIND FROM TO" lines (KIND: include or symbol; paths relative to
+# src/, cli files as cli/...) and reports every edge that goes up.
+judge() {
+	awk -v ranks="$RANKS" -v allowed="$ALLOWED" '
+	function layer(p) {
+		sub(/^src\//, "", p)
+		sub(/^include\//, "", p)
+		if (p ~ /\//)
+			sub(/\/.*/, "", p)
+		return p
+	}
+	BEGIN {
+		n = split(ranks, kv, " ")
+		for (i = 1; i <= n; i++) {
+			split(kv[i], a, "=")
+			rank[a[1]] = a[2]
+		}
+		n = split(allowed, al, " ")
+		for (i = 1; i <= n; i++)
+			ok[al[i]] = 1
+	}
+	{
+		kind = $1; from = $2; to = $3
+		lf = layer(from); lt = layer(to)
+		checked[kind]++
+		if (!(lf in rank) || !(lt in rank)) {
+			printf "check_layers: %s -> %s: a folder with no layer in RANKS\n", from, to
+			bad = 1
+			next
+		}
+		if (kind == "include" && to ~ /_internal\.h$/) {
+			fd = from; td = to
+			sub(/\/[^\/]*$/, "", fd); sub(/\/[^\/]*$/, "", td)
+			if (fd != td) {
+				printf "check_layers: %s includes the private header %s of another folder\n", from, to
+				bad = 1
+			}
+		}
+		if (rank[lt] > rank[lf] && !((from "->" to) in ok)) {
+			printf "check_layers: %s (%s) %s %s of the higher layer %s\n", from, lf,
+			       kind == "include" ? "includes" : "calls into", to, lt
+			bad = 1
+		}
+	}
+	END {
+		printf "check_layers: %d includes, %d unit-to-unit symbol uses checked\n",
+		       checked["include"], checked["symbol"]
+		exit bad
+	}'
 }
 
-# Layer of a path such as src/vm/rmap.c, cli/main.c, internal.h, vm/mm.h.
-layer_of() {
-	p=${1#src/}
-	p=${p#include/}
-	case $p in
-	cli/*) echo cli ;;
-	*/*) echo "${p%%/*}" ;;
-	*) echo "$p" ;;
-	esac
-}
-
-rank_of() {
-	for kv in $RANKS; do
-		if [ "${kv%%=*}" = "$1" ]; then
-			echo "${kv#*=}"
-			return
-		fi
-	done
-	echo unknown
-}
-
-# 1. includes
-cd "$src"
-n_inc=0
-for f in $(find src cli -name '*.[ch]' | sort); do
-	from=$(layer_of "$f")
-	rfrom=$(rank_of "$from")
-	[ "$rfrom" = unknown ] && { report "$f: folder '$from' has no layer in RANKS"; continue; }
-	dir=$(dirname "$f")
-	for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
-		n_inc=$((n_inc + 1))
-		if [ -f "$dir/$h" ]; then
-			target="$dir/$h"	# relative to the including file
-		else
-			target=$h
-		fi
-		target=${target#./}
-		to=$(layer_of "$target")
-		rto=$(rank_of "$to")
-		[ "$rto" = unknown ] && { report "$f: includes \"$h\" of no known layer"; continue; }
-		case $h in
-		*_internal.h)
-			hdir=$(dirname "src/${target#src/}")
-			[ "$hdir" = "$dir" ] || report "$f: includes private header \"$h\" of another folder"
-			;;
-		esac
-		rel="${f#src/}->${target#src/}"
-		if [ "$rto" -gt "$rfrom" ]; then
-			case " $ALLOWED_INCLUDE " in
-			*" $rel "*) ;;
-			*) report "$f ($from) includes \"$h\" of the higher layer $to" ;;
-			esac
-		fi
-	done
-done
-
-# 2. symbols: which object defines each global, then who uses it.
-n_sym=0
-if [ $# -gt 0 ]; then
-	defs=$(mktemp)
-	trap 'rm -f "$defs"' EXIT
-	for o in "$@"; do
-		unit=${o##*/src/}
-		unit=${unit%.c.o}
-		nm --defined-only "$o" | awk -v u="$unit" '$2 ~ /^[TDBRV]$/ { print $3, u }'
-	done | sort -u > "$defs"
-	for o in "$@"; do
-		unit=${o##*/src/}
-		unit=${unit%.c.o}
-		from=$(layer_of "$unit")
-		rfrom=$(rank_of "$from")
-		for pair in $(nm -u "$o" | awk '{ print $2 }' | sort -u |
-			join - "$defs" | awk '{ print $2 }' | sort -u); do
-			n_sym=$((n_sym + 1))
-			to=$(layer_of "$pair")
-			rto=$(rank_of "$to")
-			if [ "$rto" -gt "$rfrom" ]; then
-				case " $ALLOWED_SYMBOL_PAIR " in
-				*" $unit->$pair "*) ;;
-				*) report "$unit ($from) calls into $pair of the higher layer $to" ;;
-				esac
+# Include edges: a header is found beside the including file first, as the
+# compiler does, else under src/ (or include/ for the public headers).
+includes() {
+	cd "$src"
+	find src cli -name '*.[ch]' | sort | while read -r f; do
+		dir=${f%/*}
+		sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f" | while read -r h; do
+			if [ -f "$dir/$h" ]; then
+				to="$dir/$h"
+			elif [ -f "src/$h" ]; then
+				to="src/$h"
+			else
+				to="include/$h"
 			fi
+			echo "include ${f#src/} ${to#src/}"
 		done
 	done
-fi
+}
 
-echo "check_layers: $n_inc includes, $n_sym unit-to-unit symbol uses checked"
-exit $fail
+# Symbol edges: for each object, the objects defining what it uses.
+symbols() {
+	find "$objdir" -path '*/src/*' -name '*.c.o' | sort > "$tmp.objs"
+	[ -s "$tmp.objs" ] || { echo "check_layers: no objects under $objdir" >&2; return 1; }
+	xargs nm -A --defined-only < "$tmp.objs" |
+		awk '$2 ~ /^[TDBRV]$/ { f = $1; sub(/:[^:]*$/, "", f); sub(/.*\/src\//, "", f); sub(/\.c\.o$/, "", f); print $3, f }' |
+		sort -u > "$tmp.defs"
+	xargs nm -A -u < "$tmp.objs" |
+		awk '{ f = $1; sub(/:.*$/, "", f); sub(/.*\/src\//, "", f); sub(/\.c\.o$/, "", f); print $NF, f }' |
+		sort -u > "$tmp.uses"
+	join "$tmp.uses" "$tmp.defs" | awk '$2 != $3 { print "symbol", $2, $3 }' | sort -u
+}
+
+tmp=$(mktemp)
+trap 'rm -f "$tmp" "$tmp".*' EXIT
+{
+	includes
+	[ -z "$objdir" ] || symbols
+} | judge

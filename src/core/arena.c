@@ -2,7 +2,7 @@
 /*
  * arena.c - the machine's RAM: one memfd-backed shared mapping.
  *
- * The memfd belongs to the balloon's host device (src/balloon/host.c),
+ * The memfd belongs to the balloon's host device (src/host/host.c),
  * which creates it, in this process or in a `pagelab host` process that
  * passed it over a Unix socket; the host gives pages back to the operating
  * system by punching holes in it. Frames are PAGE_SIZE slices of it; frame

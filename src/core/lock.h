@@ -47,11 +47,17 @@ void lockdep_acquire(enum lock_class class, const void *lock, bool trylock);
 void lockdep_release(enum lock_class class, const void *lock);
 bool lockdep_is_held(const void *lock);
 void lockdep_assert_none_held(void);
+void lockdep_lock_created(void);
+void lockdep_lock_destroyed(void);
+long lockdep_live_locks(void);
 #else
 static inline void lockdep_acquire(enum lock_class c, const void *l, bool t) { }
 static inline void lockdep_release(enum lock_class c, const void *l) { }
 static inline bool lockdep_is_held(const void *l) { return true; }
 static inline void lockdep_assert_none_held(void) { }
+static inline void lockdep_lock_created(void) { }
+static inline void lockdep_lock_destroyed(void) { }
+static inline long lockdep_live_locks(void) { return 0; }
 #endif
 const char *lock_class_name(enum lock_class class);
 
@@ -59,10 +65,12 @@ static inline void spin_lock_init(spinlock_t *lock, enum lock_class class)
 {
 	pthread_mutex_init(&lock->mutex, NULL);
 	lock->class = class;
+	lockdep_lock_created();
 }
 
 static inline void spin_lock_destroy(spinlock_t *lock)
 {
+	lockdep_lock_destroyed();
 	pthread_mutex_destroy(&lock->mutex);
 }
 
@@ -118,10 +126,12 @@ static inline void init_rwsem(struct rw_semaphore *sem, enum lock_class class)
 	pthread_rwlock_init(&sem->rwlock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	sem->class = class;
+	lockdep_lock_created();
 }
 
 static inline void destroy_rwsem(struct rw_semaphore *sem)
 {
+	lockdep_lock_destroyed();
 	pthread_rwlock_destroy(&sem->rwlock);
 }
 

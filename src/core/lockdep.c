@@ -10,6 +10,9 @@
  * (jemalloc's witness and the kernel's lockdep do the same with more
  * detail). Releasing a lock the thread does not hold is a violation too.
  *
+ * It also counts the classed locks alive, so a test can see that a
+ * teardown destroyed every lock its setup initialised.
+ *
  * Tests may replace the violation handler (lockdep_violation_hook) to
  * observe a violation instead of aborting.
  */
@@ -133,6 +136,33 @@ void lockdep_assert_none_held(void)
 {
 	if (nr_held)
 		report("thread still holds locks at", held_locks[0].class, held_locks[0].lock);
+}
+
+/*
+ * Classed locks initialised and not yet destroyed, in every thread: a
+ * teardown that forgets a lock shows as a count that does not come back.
+ */
+static long nr_live_locks;
+
+/** lockdep_lock_created() - count a classed lock initialised. */
+void lockdep_lock_created(void)
+{
+	__atomic_add_fetch(&nr_live_locks, 1, __ATOMIC_RELAXED);
+}
+
+/** lockdep_lock_destroyed() - count a classed lock destroyed. */
+void lockdep_lock_destroyed(void)
+{
+	__atomic_sub_fetch(&nr_live_locks, 1, __ATOMIC_RELAXED);
+}
+
+/**
+ * lockdep_live_locks() - classed locks (spinlocks and rwsems) initialised
+ * and not destroyed since the process started.
+ */
+long lockdep_live_locks(void)
+{
+	return __atomic_load_n(&nr_live_locks, __ATOMIC_RELAXED);
 }
 
 #endif /* PAGELAB_DEBUG >= 1 */
