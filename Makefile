@@ -4,12 +4,16 @@
 #   make check    build and run every test, plain, ASan+UBSan and TSan
 #   make bench    build (optimised) and run the benchmarks
 #   make stress   longer seeded soak tests
+#   make install  install the CLI, libraries, headers, pagelab.pc and man
+#                 pages under PREFIX (default /usr/local), honouring DESTDIR
 JOBS   ?= $(shell nproc)
 CMAKE  ?= cmake
 # scripts/deps.sh runs only when a build dependency is missing.
 HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake))
 
-.PHONY: all run check bench stress clean deps
+PREFIX ?= /usr/local
+
+.PHONY: all run check bench stress install clean deps
 
 all: deps
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAGELAB_DEBUG=1 >/dev/null
@@ -37,6 +41,9 @@ bench: deps
 
 stress: all
 	cd build && PAGELAB_STRESS_SCALE=10 ctest --output-on-failure -L stress --timeout 3600
+
+install: all
+	DESTDIR=$(DESTDIR) $(CMAKE) --install build --prefix $(PREFIX)
 
 clean:
 	rm -rf build build-asan build-tsan build-bench

@@ -20,6 +20,10 @@ add_test(NAME layers COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/check_layers.sh ${CM
          ${CMAKE_BINARY_DIR}/CMakeFiles/pagelab_obj.dir)
 set_tests_properties(layers PROPERTIES LABELS "layers" TIMEOUT 300)
 
+add_test(NAME install COMMAND sh ${CMAKE_SOURCE_DIR}/tests/install/install.sh ${CMAKE_BINARY_DIR}
+         ${CMAKE_SOURCE_DIR})
+set_tests_properties(install PROPERTIES LABELS "install" TIMEOUT 300)
+
 # --- core (page flags, refcounts, page lock, lock order, reports) ---
 pagelab_test(test_page tests/unit/test_page.c LABELS unit sanitize)
 pagelab_test(test_page_lock tests/unit/test_page_lock.c LABELS unit sanitize)
