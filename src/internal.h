@@ -37,6 +37,13 @@ int find_suitable_fallback(struct free_area *area, unsigned int order,
 bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 		       int highest_zoneidx, unsigned int alloc_flags);
 
+/* alloc/fail_page_alloc.c */
+void fail_page_alloc_reset(void);
+bool should_fail_alloc_page(gfp_t gfp, unsigned int order);
+int fail_page_alloc_set(const char *name, long value);
+int fail_page_alloc_get(const char *name, long *value);
+int fail_page_alloc_attr_range(const char *name, long *min, long *max);
+
 /* alloc/pcp.c */
 int setup_zone_pageset(struct zone *zone);
 void free_zone_pageset(struct zone *zone);

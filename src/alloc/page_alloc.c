@@ -1121,7 +1121,8 @@ static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
  * must hold neither. Never waits for memory to be freed.
  * Return: the first page, with one reference and clean flags, or NULL
  * (also for @order > MAX_PAGE_ORDER, with a warning unless __GFP_NOWARN,
- * and for a gfp that asks for two migratetypes at once).
+ * for a gfp that asks for two migratetypes at once, and when
+ * fail_page_alloc injects a failure).
  */
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
@@ -1137,6 +1138,8 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		return NULL;
 	}
 	if (WARN_ON_ONCE(ac.migratetype >= MIGRATE_PCPTYPES))
+		return NULL;
+	if (should_fail_alloc_page(gfp, order))
 		return NULL;
 	page = get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW | alloc_flags_nofragment(gfp),
 				      &ac);

@@ -181,10 +181,12 @@ static void pageset_exit(void)
 	free_zone_pageset(normal_zone());
 }
 
-static int watermarks_init(const struct machine_config *cfg)
+/* The watermarks, and every knob a run may change back to its default. */
+static int knobs_init(const struct machine_config *cfg)
 {
 	init_per_zone_wmark_min();
 	compaction_sysctl_reset();
+	fail_page_alloc_reset();
 	return 0;
 }
 
@@ -242,7 +244,7 @@ static const struct boot_step boot_steps[] = {
 	{ "lru",		lru_init,		lru_exit },
 	{ "zone",		zone_init,		zone_exit },
 	{ "pageset",		pageset_init,		pageset_exit },
-	{ "watermarks",		watermarks_init,	NULL },
+	{ "knobs",		knobs_init,		NULL },
 	{ "buddy",		buddy_init,		buddy_exit },
 	{ "balloon_core",	balloon_core_step_init,	NULL },
 	{ "kcompactd",		kcompactd_init,		kcompactd_exit },
