@@ -23,6 +23,9 @@
 extern "C" {
 #endif
 
+/* The size of a page frame, as in the kernel's PAGE_SIZE on x86. */
+#define PAGELAB_PAGE_SIZE	4096
+
 /** struct pagelab_config - the shape of a simulated machine. */
 struct pagelab_config {
 	uint64_t memory_bytes;		/* arena size; a multiple of a pageblock */

@@ -11,6 +11,8 @@
 #include "machine/machine.h"
 #include "pagelab/pagelab.h"
 
+BUILD_BUG_ON(PAGELAB_PAGE_SIZE != PAGE_SIZE);
+
 /* The one machine; the handle exists so the API can grow to several. */
 struct pagelab_machine {
 	bool connected;		/* it opened the balloon_connect connection */

@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "scenario/scenario_internal.h"
+#include "machine/machine.h"
+#include "scenario/parser_internal.h"
+#include "scenario/runner_internal.h"
 
 static struct scn_script *parse(const char *text, const struct scn_backend *be)
 {
-	return scn_parse("t.scn", text, strlen(text), be);
+	return scn_parse("t.scn", text, strlen(text), be, 0);
 }
 
 static void print_errors(const struct scn_script *s)
@@ -762,7 +764,7 @@ static void test_lexical(void **state)
 	assert_int_equal(s->nlines, 3);
 	scn_script_free(s);
 	/* A NUL inside a line is a bad character, not the end of the file. */
-	s = scn_parse("t.scn", "report\nkal\0loc\nfoo\n", 19, NULL);
+	s = scn_parse("t.scn", "report\nkal\0loc\nfoo\n", 19, NULL, 0);
 	assert_int_equal(s->nerrors, 2);
 	assert_string_equal(s->errors[0], "t.scn:2: invalid character 0x00");
 	assert_string_equal(s->errors[1], "t.scn:3: unknown command 'foo'");
@@ -875,7 +877,7 @@ static size_t fuzz_corpus_line(char *out, size_t cap, const char *corpus)
 
 static void fuzz_check(const char *text, size_t len, const struct scn_backend *be)
 {
-	struct scn_script *s = scn_parse("t.scn", text, len, be);
+	struct scn_script *s = scn_parse("t.scn", text, len, be, 0);
 
 	assert_true(s->nerrors + s->ncmds <= s->nlines);
 	for (unsigned int i = 0; i < s->nerrors; i++)

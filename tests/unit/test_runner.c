@@ -20,7 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "scenario/scenario_internal.h"
+#include "machine/machine.h"
+#include "scenario/parser_internal.h"
+#include "scenario/runner_internal.h"
 
 /* Flip one byte of the first allocated frame after a kalloc of set "victim". */
 static int corrupting_exec(struct scn_run *run, const struct scn_cmd *cmd)
@@ -49,7 +51,7 @@ static int run_text(const char *text, const struct scn_backend *be, struct scn_r
 		    char *err, size_t len)
 {
 	struct pagelab_run_options opts = { .seed = 1 };
-	struct scn_script *s = scn_parse("r.scn", text, strlen(text), be);
+	struct scn_script *s = scn_parse("r.scn", text, strlen(text), be, 0);
 	FILE *tmp = tmpfile();
 	int saved = dup(STDERR_FILENO), status;
 	size_t n;
