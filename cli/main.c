@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "machine/machine.h"
+#include "core/compiler.h"
 #include "pagelab/pagelab.h"
 #include "pagelab/scenario.h"
 #include "cmd.h"
@@ -136,7 +136,6 @@ static int report_which(const char *name)
 static int cmd_report(int argc, char **argv)
 {
 	struct pagelab_config cfg = PAGELAB_CONFIG_DEFAULT;
-	struct machine_config mc;
 	struct pagelab_machine *m;
 	const char *val;
 	char msg[256];
@@ -155,9 +154,7 @@ static int cmd_report(int argc, char **argv)
 			return usage_error("bad size '%s' for --memory (expected an integer with an "
 					   "optional K, M, G or p)", val);
 	}
-	mc = (struct machine_config){ cfg.memory_bytes, cfg.cpus, cfg.max_order,
-				      cfg.pageblock_order };
-	if (machine_validate_config(&mc, msg, sizeof(msg)))
+	if (pagelab_config_validate(&cfg, msg, sizeof(msg)))
 		return usage_error("bad --memory: %s", msg);
 	err = pagelab_machine_create(&cfg, &m);
 	if (err) {
