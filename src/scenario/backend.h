@@ -162,9 +162,10 @@ struct scn_run {
  *	500 ms. NULL: no daemons.
  * @finish: on the runner's thread, after the last command and the final
  *	report, with no background thread and no sampler left: check the
- *	consistency of what ran and release what the script still holds.
- *	Return 0, or a negative errno with the problem in @msg (the run then
- *	exits PAGELAB_RUN_INVARIANT).
+ *	consistency of what ran (releasing first, if it likes, what the
+ *	script still holds, to see everything come back). Return 0, or a
+ *	negative errno with the problem in @msg (the run then exits
+ *	PAGELAB_RUN_INVARIANT).
  * @exit: on the runner's thread, last: free everything ->init built,
  *	@run->be_state included.
  */
