@@ -10,7 +10,6 @@
 #include <unistd.h>
 #include "drivers/channel.h"
 #include "pagelab/scenario.h"
-#include "scenario/scenario_internal.h"
 #include "cmd.h"
 
 static const char balloon_usage[] =
@@ -55,7 +54,7 @@ static int do_set(int fd, const char *size)
 	uint64_t bytes;
 	int n;
 
-	if (scn_parse_size(size, &bytes) || bytes % PAGE_SIZE)
+	if (pagelab_parse_size(size, &bytes) || bytes % PAGE_SIZE)
 		return balloon_usage_error("bad size '%s' (a multiple of 4K)", size);
 	put_le64(buf, bytes);
 	n = balloon_control_request(fd, BALLOON_MSG_CTL_SET_TARGET, buf, sizeof(buf), reply,

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "host/host.h"
+#include "pagelab/pagelab.h"
 #include "pagelab/scenario.h"
-#include "scenario/scenario_internal.h"
 #include "cmd.h"
 
 static const char host_usage[] =
@@ -69,8 +69,8 @@ int cmd_host(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--no-stats")) {
 			cfg.features &= ~BIT(VIRTIO_BALLOON_F_STATS_VQ);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--memory")) {
-			if (scn_parse_size(argv[++i], &cfg.memory_bytes) || !cfg.memory_bytes ||
-			    cfg.memory_bytes % PAGE_SIZE)
+			if (pagelab_parse_size(argv[++i], &cfg.memory_bytes) || !cfg.memory_bytes ||
+			    cfg.memory_bytes % PAGELAB_PAGE_SIZE)
 				return host_usage_error("bad --memory '%s' (a multiple of 4K)", argv[i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--socket")) {
 			cfg.socket_path = argv[++i];

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/compiler.h"
 #include "pagelab/pagelab.h"
 #include "pagelab/scenario.h"
-#include "scenario/scenario_internal.h"
 #include "cmd.h"
 
 /* Keep in step with project(pagelab VERSION ...) in CMakeLists.txt. */
@@ -92,7 +92,7 @@ static int run_option(int argc, char **argv, int *i, struct pagelab_run_options 
 			*dest[k] = val;
 			return 0;
 		}
-		if (scn_parse_u64(val, &o->seed))
+		if (pagelab_parse_u64(val, &o->seed))
 			return usage_error("bad seed '%s' (expected a non-negative integer)", val);
 		return 0;
 	}
@@ -136,7 +136,6 @@ static int report_which(const char *name)
 static int cmd_report(int argc, char **argv)
 {
 	struct pagelab_config cfg = PAGELAB_CONFIG_DEFAULT;
-	struct machine_config mc;
 	struct pagelab_machine *m;
 	const char *val;
 	char msg[256];
@@ -151,13 +150,11 @@ static int cmd_report(int argc, char **argv)
 		val = option_value(argc, argv, &i, "--memory");
 		if (!val)
 			return usage_error("unknown option '%s' for 'report'", argv[i]);
-		if (scn_parse_size(val, &cfg.memory_bytes))
+		if (pagelab_parse_size(val, &cfg.memory_bytes))
 			return usage_error("bad size '%s' for --memory (expected an integer with an "
 					   "optional K, M, G or p)", val);
 	}
-	mc = (struct machine_config){ cfg.memory_bytes, cfg.cpus, cfg.max_order,
-				      cfg.pageblock_order };
-	if (machine_validate_config(&mc, msg, sizeof(msg)))
+	if (pagelab_config_validate(&cfg, msg, sizeof(msg)))
 		return usage_error("bad --memory: %s", msg);
 	err = pagelab_machine_create(&cfg, &m);
 	if (err) {

@@ -23,6 +23,9 @@
 extern "C" {
 #endif
 
+/* The size of a page frame, as in the kernel's PAGE_SIZE on x86. */
+#define PAGELAB_PAGE_SIZE	4096
+
 /** struct pagelab_config - the shape of a simulated machine. */
 struct pagelab_config {
 	uint64_t memory_bytes;		/* arena size; a multiple of a pageblock */
@@ -45,6 +48,23 @@ struct pagelab_config {
 				  .max_order = 10, .pageblock_order = 9 })
 
 struct pagelab_machine;
+
+/**
+ * pagelab_config_validate() - check a config as pagelab_machine_create()
+ * will, and say what is wrong with it.
+ * @cfg: the config.
+ * @msg: receives a one-line reason when @cfg is bad, such as
+ *	"cpus=65 is out of range (1..64)" (may be NULL if @len is 0).
+ * @len: the size of @msg.
+ *
+ * Fields are checked in the order max_order, pageblock_order, cpus,
+ * memory_bytes; the first bad one is named. With balloon_connect and
+ * memory_bytes 0, the memory is the host's, known only once connected,
+ * and is not checked here.
+ * Context: pure; any thread; needs no machine.
+ * Return: 0, or -EINVAL with @msg set.
+ */
+int pagelab_config_validate(const struct pagelab_config *cfg, char *msg, size_t len);
 
 /**
  * pagelab_machine_create() - build a machine and free all its memory into

@@ -65,6 +65,32 @@ struct pagelab_run_options {
  */
 int pagelab_scenario_run(const struct pagelab_run_options *opts);
 
+/**
+ * pagelab_parse_size() - read a size as scenarios and pagelab's command
+ * line write it: a decimal integer with an optional suffix K, M or G
+ * (powers of 1024) or p (4 KiB pages), as "512M" or "256p"; nothing else,
+ * not even blanks.
+ * @text: the text.
+ * @bytes: receives the size in bytes.
+ *
+ * Context: pure; any thread.
+ * Return: 0 and *@bytes; -EINVAL if @text is not a size; -ERANGE if the
+ * size does not fit 64 bits.
+ */
+int pagelab_parse_size(const char *text, uint64_t *bytes);
+
+/**
+ * pagelab_parse_u64() - read a non-negative decimal integer (a seed, a
+ * count), all of @text and nothing else.
+ * @text: the text.
+ * @value: receives the number.
+ *
+ * Context: pure; any thread.
+ * Return: 0 and *@value; -EINVAL if @text is not a number; -ERANGE if it
+ * does not fit 64 bits.
+ */
+int pagelab_parse_u64(const char *text, uint64_t *value);
+
 #ifdef __cplusplus
 }
 #endif

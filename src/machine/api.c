@@ -11,6 +11,8 @@
 #include "machine/machine.h"
 #include "pagelab/pagelab.h"
 
+BUILD_BUG_ON(PAGELAB_PAGE_SIZE != PAGE_SIZE);
+
 /* The one machine; the handle exists so the API can grow to several. */
 struct pagelab_machine {
 	bool connected;		/* it opened the balloon_connect connection */
@@ -22,6 +24,36 @@ static bool handle_ok(const struct pagelab_machine *m)
 	return m == &the_machine && machine_exists();
 }
 
+/* The one conversion of the public config to boot's. */
+static struct machine_config machine_config_of(const struct pagelab_config *cfg)
+{
+	return (struct machine_config){
+		.memory_bytes = cfg->memory_bytes, .cpus = cfg->cpus,
+		.max_order = cfg->max_order, .pageblock_order = cfg->pageblock_order,
+		.deterministic = cfg->deterministic,
+		.balloon_free_page_reporting = cfg->balloon_free_page_reporting,
+	};
+}
+
+int pagelab_config_validate(const struct pagelab_config *cfg, char *msg, size_t len)
+{
+	struct machine_config mc;
+
+	if (!cfg) {
+		snprintf(msg, len, "no config");
+		return -EINVAL;
+	}
+	mc = machine_config_of(cfg);
+	/*
+	 * Connected to a host without a size of its own, the machine gets the
+	 * host's memory, which is only known once connected: check the rest
+	 * (a pageblock stands in; pageblock_order is checked before memory).
+	 */
+	if (cfg->balloon_connect && !cfg->memory_bytes)
+		mc.memory_bytes = PAGE_SIZE << min(cfg->pageblock_order, MAX_PAGE_ORDER_CAP);
+	return machine_validate_config(&mc, msg, len);
+}
+
 int pagelab_machine_create(const struct pagelab_config *cfg, struct pagelab_machine **out)
 {
 	struct machine_config mc;
@@ -29,9 +61,7 @@ int pagelab_machine_create(const struct pagelab_config *cfg, struct pagelab_mach
 
 	if (!cfg || !out)
 		return -EINVAL;
-	mc = (struct machine_config){ cfg->memory_bytes, cfg->cpus, cfg->max_order,
-				      cfg->pageblock_order, cfg->deterministic,
-				      cfg->balloon_free_page_reporting };
+	mc = machine_config_of(cfg);
 	if (cfg->balloon_connect) {
 		char msg[256];
 

@@ -14,17 +14,25 @@
  * What the machine cannot do yet is refused at parse time, in
  * ->check_cmd and ->check_name, with the subsystem it needs: KSM (ksm,
  * P madvise R mergeable|unmergeable).
+ *
+ * The contract of each operation is in backend.h; threads are simulated
+ * CPUs (->bind_cpu is cpu_bind_current()).
  */
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "scenario/scenario_internal.h"
+#include "scenario/sim_internal.h"
 #include "compact/compaction.h"
 #include "drivers/virtio_balloon.h"
 
 /* How long `balloon wait` waits on a threaded machine without timeout=. */
 #define BALLOON_WAIT_DEFAULT_MS	10000
+
+/* The backend interface's sizes hold this machine's. */
+BUILD_BUG_ON(SCN_PAGE_SIZE != PAGE_SIZE);
+BUILD_BUG_ON(SCN_ORDERS_MAX != NR_PAGE_ORDERS_CAP);
+BUILD_BUG_ON(SCN_COUNTERS_MAX < VMSTAT_MAX_ENTRIES);
 
 struct sim_state {
 	struct sim_sets *sets;
@@ -176,11 +184,14 @@ static long pages_unused(void)
 static int sim_init(struct scn_run *run, char *msg, size_t len)
 {
 	const struct scn_script *s = run->script;
-	struct machine_config config = s->machine;
+	const struct machine_config config = {
+		.memory_bytes = s->machine.memory_bytes, .cpus = s->machine.cpus,
+		.max_order = s->machine.max_order, .pageblock_order = s->machine.pageblock_order,
+		.deterministic = run->deterministic,
+	};
 	struct sim_state *st = calloc(1, sizeof(*st));
 	int err = -ENOMEM;
 
-	config.deterministic = run->deterministic;
 	if (st)
 		st->procs = sim_procs_create(s);
 	if (st && st->procs)
@@ -322,7 +333,7 @@ static long buddy_value(struct scn_run *run, const struct scn_name *name)
 
 static int machine_value(struct scn_run *run, const char *what, long *value)
 {
-	const struct machine_config *m = &run->script->machine;
+	const struct scn_machine *m = &run->script->machine;
 	const struct zone *zone = &contig_page_data.node_zones[ZONE_NORMAL];
 	const struct { const char *name; long value; } values[] = {
 		{ "memory_bytes", (long)m->memory_bytes }, { "page_size", PAGE_SIZE },
@@ -473,6 +484,12 @@ static int sim_snapshot(struct scn_run *run, struct scn_snapshot *snap)
 	return 0;
 }
 
+/* The calling thread runs simulated CPU @cpu. */
+static void sim_bind_cpu(struct scn_run *run, unsigned int cpu)
+{
+	cpu_bind_current(cpu);
+}
+
 /* Deterministic mode: kcompactd's and the balloon driver's work for @elapsed_ms. */
 static void sim_step(struct scn_run *run, unsigned long elapsed_ms)
 {
@@ -530,28 +547,8 @@ const struct scn_backend scn_backend_sim = {
 	.read = sim_read,
 	.snapshot = sim_snapshot,
 	.buddyinfo = sim_buddyinfo,
+	.bind_cpu = sim_bind_cpu,
 	.step = sim_step,
 	.finish = sim_finish,
 	.exit = sim_exit,
 };
-
-/**
- * scn_backend_find() - the backend --backend names.
- * @name: "sim" or "kernel"; NULL means sim.
- * @msg: the reason when there is none.
- * @len: its size.
- *
- * Context: any.
- * Return: the backend, or NULL with @msg set.
- */
-const struct scn_backend *scn_backend_find(const char *name, char *msg, size_t len)
-{
-	if (!name || !strcmp(name, "sim"))
-		return &scn_backend_sim;
-	if (!strcmp(name, "kernel"))
-		snprintf(msg, len, "backend 'kernel' is not in this build yet (the real-kernel "
-			 "backend comes later); use --backend sim");
-	else
-		snprintf(msg, len, "unknown backend '%s' (expected sim or kernel)", name);
-	return NULL;
-}

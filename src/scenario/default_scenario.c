@@ -14,7 +14,7 @@
  * result; last the balloon, inflated by a quarter of memory and deflated
  * again, with the memory its host got back. It takes a second or two.
  */
-#include "scenario/scenario_internal.h"
+#include "scenario/script.h"
 
 const char scn_default_scenario[] =
 	"# pagelab's built-in scenario: the buddy allocator, address spaces and the balloon.\n"

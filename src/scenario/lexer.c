@@ -4,10 +4,13 @@
  * and blank-separated tokens (dropping # comments), and read the language's
  * numbers, sizes, durations, page ranges and names. Every reader is strict:
  * the whole token must be consumed, and overflow is an error, never a wrap.
+ * The command line reads its numbers and sizes the same way, through
+ * pagelab_parse_u64() and pagelab_parse_size().
  */
 #include <stdlib.h>
 #include <string.h>
-#include "scenario/scenario_internal.h"
+#include "pagelab/scenario.h"
+#include "scenario/parser_internal.h"
 
 /**
  * scn_lexer_init() - start cutting @text into lines.
@@ -278,4 +281,32 @@ int scn_parse_range(const char *s, uint64_t *first, uint64_t *last)
 	if (strncmp(s, "..", 2))
 		return -EINVAL;
 	return scn_parse_u64(s + 2, last);
+}
+
+/**
+ * pagelab_parse_size() - read a size as scenarios write it.
+ * @text: the text.
+ * @bytes: the size in bytes.
+ *
+ * See include/pagelab/scenario.h; the same as scn_parse_size().
+ * Context: pure.
+ * Return: 0; -EINVAL if @text is not a size; -ERANGE if it overflows.
+ */
+int pagelab_parse_size(const char *text, uint64_t *bytes)
+{
+	return scn_parse_size(text, bytes);
+}
+
+/**
+ * pagelab_parse_u64() - read a non-negative decimal integer.
+ * @text: the text.
+ * @value: the number.
+ *
+ * See include/pagelab/scenario.h; the same as scn_parse_u64().
+ * Context: pure.
+ * Return: 0; -EINVAL if @text is not a number; -ERANGE if it overflows.
+ */
+int pagelab_parse_u64(const char *text, uint64_t *value)
+{
+	return scn_parse_u64(text, value);
 }

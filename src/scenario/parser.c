@@ -14,11 +14,10 @@
  * Expect names are parsed in expect_name.c.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "scenario/scenario_internal.h"
 #include "scenario/parser_internal.h"
-#include "drivers/channel.h"
 
 static const char *const verb_names[SCN_NR_VERBS] = {
 	[SCN_MACHINE] = "machine", [SCN_SYSCTL] = "sysctl", [SCN_KSM_SET] = "ksm",
@@ -439,11 +438,50 @@ static int need_opt(struct parser *p, const char *key, const char *verb)
 /* ------------------------------------------------------------------ */
 /* Machine and knobs                                                   */
 
+/* @bytes as a size the language reads back: 256M, 1G, 4K, or plain bytes. */
+static void size_text(char *buf, size_t len, uint64_t bytes)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (u < 3 && bytes && !(bytes % 1024) && bytes >= 1024) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRIu64, bytes);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", bytes, units[u]);
+}
+
+/* With --connect, the machine is the host's: its memory must be the host's. */
+static int check_host_memory(struct parser *p, uint64_t memory_bytes)
+{
+	char mine[32], host[32];
+
+	if (!p->host_memory || memory_bytes == p->host_memory)
+		return 0;
+	size_text(mine, sizeof(mine), memory_bytes);
+	size_text(host, sizeof(host), p->host_memory);
+	return scn_perr(p, "machine memory=%s disagrees with the balloon host's memory %s "
+			"(with --connect the machine's memory is the host's)", mine, host);
+}
+
+static int validate_machine(const struct scn_machine *m, char *msg, size_t len)
+{
+	const struct machine_config config = {
+		.memory_bytes = m->memory_bytes, .cpus = m->cpus,
+		.max_order = m->max_order, .pageblock_order = m->pageblock_order,
+	};
+
+	return machine_validate_config(&config, msg, len);
+}
+
 static int parse_machine(struct parser *p, struct scn_cmd *c)
 {
 	static const char *const opts[] = { "memory", "cpus", "max_order",
 					    "pageblock_order", NULL };
-	struct machine_config *m = &c->machine;
+	struct scn_machine *m = &c->machine;
 	const char *mem;
 	char msg[256];
 
@@ -463,10 +501,10 @@ static int parse_machine(struct parser *p, struct scn_cmd *c)
 	m->pageblock_order = min(m->pageblock_order, m->max_order);
 	if (opt_uint(p, "pageblock_order", 0, UINT_MAX, &m->pageblock_order))
 		return -1;
-	if (machine_validate_config(m, msg, sizeof(msg)))
+	if (validate_machine(m, msg, sizeof(msg)))
 		return scn_perr(p, "bad machine: %s", msg);
-	if (balloon_connect_machine_memory(&m->memory_bytes, true, msg, sizeof(msg)))
-		return scn_perr(p, "%s", msg);
+	if (check_host_memory(p, m->memory_bytes))
+		return -1;
 	p->s->machine = *m;
 	p->s->has_machine = true;
 	return 0;
@@ -1168,20 +1206,21 @@ static void parser_free(struct parser *p)
  * @len: their length.
  * @be: the backend that will run it, asked about every command; NULL to
  *	check the language alone.
+ * @host_memory_bytes: the memory of the balloon host the run is connected
+ *	to (--connect), or 0 for none. With a host, the machine's memory is
+ *	the host's: the default when the script has no machine line, and an
+ *	error on a machine line that says otherwise.
  *
- * With a balloon_connect() connection (--connect), the machine's memory is
- * the host's: the default when the script has no machine line, and an
- * error on a machine line that says otherwise.
- * Context: one thread; touches no machine.
+ * Context: one thread; touches no machine and no connection.
  * Return: the script, with ->nerrors messages in ->errors (a script with
  * errors must not run). Free it with scn_script_free(). Aborts if memory
  * runs out.
  */
 struct scn_script *scn_parse(const char *file, const char *text, size_t len,
-			     const struct scn_backend *be)
+			     const struct scn_backend *be, uint64_t host_memory_bytes)
 {
 	struct scn_script *s = calloc(1, sizeof(*s));
-	struct parser p = { .s = s, .be = be };
+	struct parser p = { .s = s, .be = be, .host_memory = host_memory_bytes };
 	struct scn_lexer lx;
 	int ret;
 
@@ -1190,7 +1229,8 @@ struct scn_script *scn_parse(const char *file, const char *text, size_t len,
 	s->nlines = count_lines(text, len);
 	s->machine = SCN_DEFAULT_MACHINE;
 	/* With --connect and no machine line, the machine is the host's size. */
-	balloon_connect_machine_memory(&s->machine.memory_bytes, false, NULL, 0);
+	if (host_memory_bytes)
+		s->machine.memory_bytes = host_memory_bytes;
 	scn_lexer_init(&lx, text, len);
 	while ((ret = scn_lexer_next(&lx, &p.line)) > 0) {
 		p.lineno = p.line->lineno;

@@ -1,12 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * parser_internal.h - the parser's state and symbol tables, shared by
- * parser.c (commands) and expect_name.c (the names expect reads).
+ * parser.c (commands) and expect_name.c (the names expect reads), and the
+ * lexer's lines, tokens and readers (lexer.c).
  */
 #ifndef PAGELAB_PARSER_INTERNAL_H
 #define PAGELAB_PARSER_INTERNAL_H
 
-#include "scenario/scenario_internal.h"
+#include "machine/machine.h"
+#include "scenario/backend.h"
+#include "scenario/script.h"
+
+/* ------------------------------------------------------------------ */
+/* Lexer (lexer.c)                                                     */
+
+/* One line of the file, cut into blank-separated tokens. */
+struct scn_line {
+	unsigned int lineno;
+	char *buf;		/* the line without its comment, NUL-separated */
+	char **tok;
+	unsigned int ntok, cap;
+	int bad_char;		/* first control character found, or -1 */
+};
+
+struct scn_lexer {
+	const char *text;
+	size_t len, pos;
+	unsigned int lineno;
+	struct scn_line line;
+};
+
+void scn_lexer_init(struct scn_lexer *lx, const char *text, size_t len);
+int scn_lexer_next(struct scn_lexer *lx, struct scn_line **out);
+void scn_lexer_free(struct scn_lexer *lx);
+bool scn_is_name(const char *s);
+int scn_parse_u64(const char *s, uint64_t *out);
+int scn_parse_long(const char *s, long *out);
+int scn_parse_size(const char *s, uint64_t *bytes);
+int scn_parse_duration(const char *s, uint64_t *ms);
+int scn_parse_range(const char *s, uint64_t *first, uint64_t *last);
+
+/* ------------------------------------------------------------------ */
+/* Parser (parser.c, expect_name.c)                                    */
 
 /* A region mapped in a process, while the parse goes. */
 struct region_sym {
@@ -33,6 +68,7 @@ struct opt {
 struct parser {
 	struct scn_script *s;
 	const struct scn_backend *be;
+	uint64_t host_memory;	/* the --connect host's memory, or 0 */
 	struct scn_line *line;
 	unsigned int lineno;
 	bool failed;		/* this line has reported its error */

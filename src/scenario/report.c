@@ -19,7 +19,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "scenario/scenario_internal.h"
+#include "scenario/runner_internal.h"
+
+/* The name of each status of a `P migrate`, as the reports spell it. */
+const char *const scn_migrate_status_names[SCN_NR_MIGRATE_STATUS] = {
+	[SCN_MIGRATE_MOVED] = "migrated", [SCN_MIGRATE_EFAULT] = "EFAULT",
+	[SCN_MIGRATE_ENOENT] = "ENOENT", [SCN_MIGRATE_EBUSY] = "EBUSY",
+	[SCN_MIGRATE_ENOMEM] = "ENOMEM",
+};
 
 /* The pages of a `P migrate` that did not move, whatever their status. */
 static unsigned long failed_pages(const struct scn_migrate_result *m)

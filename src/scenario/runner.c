@@ -3,8 +3,9 @@
  * runner.c - runs a checked script on a backend.
  *
  * Commands run in order on the calling thread, which is CPU 0. `& CMD`
- * starts CMD on a thread of its own bound to the next simulated CPU
- * (round-robin from CPU 1 over the machine's cpus) and goes on at once;
+ * starts CMD on a thread of its own bound (by the backend's ->bind_cpu) to
+ * the next CPU (round-robin from CPU 1 over scn_run.cpus, the machine's
+ * cpus unless the backend says otherwise) and goes on at once;
  * `wait` joins every such thread, and the end of the script does too.
  * The runner itself executes &, wait, sleep, report and expect; every
  * other command goes to the backend's ->exec, so nothing here knows what a
@@ -20,15 +21,22 @@
  * A monitor thread samples buddyinfo every 50 ms for the SVG chart (not in
  * deterministic mode, where samples are taken at command boundaries only)
  * and keeps a progress line on stderr when it is a terminal and the run
- * has lasted over a second. run->lock guards the results, the clock and
- * stderr; backends lock their own state.
+ * has lasted over a second. scn_runner.lock guards the results, the clock
+ * and stderr; backends lock their own state.
+ *
+ * A backend sees a run as struct scn_run (backend.h), the first member of
+ * the runner's struct scn_runner, and calls back into the runner through
+ * scn_record_*() with it.
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "scenario/scenario_internal.h"
+#include "core/debug.h"
+#include "scenario/runner_internal.h"
 
 #define SAMPLE_INTERVAL_NS	50000000L
 #define PROGRESS_AFTER_NS	1000000000ULL
@@ -38,7 +46,7 @@
 
 struct bg_thread {
 	pthread_t tid;
-	struct scn_run *run;
+	struct scn_runner *r;
 	const struct scn_cmd *cmd;
 	unsigned int cpu;
 	struct bg_thread *next;
@@ -52,6 +60,27 @@ struct monitor {
 	uint64_t progress_ns;	/* when the progress line was last drawn */
 };
 
+/* A run: what its backend sees, then what only the runner does. */
+struct scn_runner {
+	struct scn_run run;		/* the backend's view */
+	const struct scn_backend *be;
+	pthread_mutex_t lock;		/* results, clock, threads, output */
+	struct scn_results res;
+	uint64_t start_ns;		/* monotonic clock at init */
+	uint64_t virtual_ms;		/* deterministic clock */
+	unsigned int next_cpu;		/* the last background command's CPU */
+	struct bg_thread *bg;		/* running background commands */
+	struct monitor *monitor;	/* the sampler and progress thread */
+	unsigned int steps;		/* commands completed */
+	const struct scn_cmd *cur_cmd;	/* the last command issued */
+	bool progress_shown;		/* stderr ends in a progress line */
+};
+
+static struct scn_runner *runner_of(struct scn_run *run)
+{
+	return container_of(run, struct scn_runner, run);
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -60,12 +89,12 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Seconds since the run started: virtual in deterministic mode. Caller holds run->lock. */
-static double run_time(const struct scn_run *run)
+/* Seconds since the run started: virtual in deterministic mode. Caller holds r->lock. */
+static double run_time(const struct scn_runner *r)
 {
-	if (run->deterministic)
-		return run->virtual_ms / 1000.0;
-	return (now_ns() - run->start_ns) / 1e9;
+	if (r->run.deterministic)
+		return r->virtual_ms / 1000.0;
+	return (now_ns() - r->start_ns) / 1e9;
 }
 
 /**
@@ -84,13 +113,13 @@ uint64_t scn_seed(const struct scn_run *run, uint64_t value)
 /* ------------------------------------------------------------------ */
 /* Output to stderr, results                                           */
 
-/* Clear the progress line before anything else goes to stderr. Caller holds run->lock. */
-static void progress_clear(struct scn_run *run)
+/* Clear the progress line before anything else goes to stderr. Caller holds r->lock. */
+static void progress_clear(struct scn_runner *r)
 {
-	if (!run->progress_shown)
+	if (!r->progress_shown)
 		return;
 	fputs("\r\033[K", stderr);
-	run->progress_shown = false;
+	r->progress_shown = false;
 }
 
 /**
@@ -100,21 +129,22 @@ static void progress_clear(struct scn_run *run)
  * @fmt: printf format of the message, without FILE:LINE.
  *
  * Prints FILE:LINE: message on stderr and makes the run exit 1.
- * Context: any thread of the run; takes run->lock.
+ * Context: any thread of the run; takes the runner's lock.
  */
 void scn_record_failure(struct scn_run *run, const struct scn_cmd *cmd, const char *fmt, ...)
 {
+	struct scn_runner *r = runner_of(run);
 	va_list ap;
 
-	pthread_mutex_lock(&run->lock);
-	progress_clear(run);
-	fprintf(stderr, "%s:%u: ", run->script->file, cmd->line);
+	pthread_mutex_lock(&r->lock);
+	progress_clear(r);
+	fprintf(stderr, "%s:%u: ", r->run.script->file, cmd->line);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	run->res.failures++;
-	pthread_mutex_unlock(&run->lock);
+	r->res.failures++;
+	pthread_mutex_unlock(&r->lock);
 }
 
 /**
@@ -125,21 +155,22 @@ void scn_record_failure(struct scn_run *run, const struct scn_cmd *cmd, const ch
  * @intact: whether every block or page matched.
  *
  * The caller reports a mismatch with scn_record_failure() itself.
- * Context: any thread of the run; takes run->lock.
+ * Context: any thread of the run; takes the runner's lock.
  */
 void scn_record_check(struct scn_run *run, const struct scn_cmd *cmd, const char *region,
 		      bool intact)
 {
-	struct scn_results *res = &run->res;
+	struct scn_runner *r = runner_of(run);
+	struct scn_results *res = &r->res;
 	char *copy = strdup(region);
 
-	pthread_mutex_lock(&run->lock);
+	pthread_mutex_lock(&r->lock);
 	BUG_ON(!copy || scn_grow((void **)&res->checks, &res->checks_cap, res->nchecks,
 			     sizeof(*res->checks)));
 	res->checks[res->nchecks++] = (struct scn_check_result){ .line = cmd->line,
 								 .region = copy,
 								 .intact = intact };
-	pthread_mutex_unlock(&run->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /**
@@ -149,70 +180,71 @@ void scn_record_check(struct scn_run *run, const struct scn_cmd *cmd, const char
  * @region: "P.R".
  * @pages: pages by move_pages() status.
  *
- * Context: any thread of the run; takes run->lock.
+ * Context: any thread of the run; takes the runner's lock.
  */
 void scn_record_migration(struct scn_run *run, const struct scn_cmd *cmd, const char *region,
 			  const unsigned long pages[SCN_NR_MIGRATE_STATUS])
 {
-	struct scn_results *res = &run->res;
+	struct scn_runner *r = runner_of(run);
+	struct scn_results *res = &r->res;
 	struct scn_migrate_result *m;
 	char *copy = strdup(region);
 
-	pthread_mutex_lock(&run->lock);
+	pthread_mutex_lock(&r->lock);
 	BUG_ON(!copy || scn_grow((void **)&res->migrations, &res->migrations_cap,
 			     res->nmigrations, sizeof(*res->migrations)));
 	m = &res->migrations[res->nmigrations++];
 	m->line = cmd->line;
 	m->region = copy;
 	memcpy(m->pages, pages, sizeof(m->pages));
-	pthread_mutex_unlock(&run->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* ------------------------------------------------------------------ */
 /* Samples, progress and the monitor thread                            */
 
-static void take_sample(struct scn_run *run)
+static void take_sample(struct scn_runner *r)
 {
 	struct scn_buddy_zone zones[SCN_ZONES_MAX];
-	struct scn_results *res = &run->res;
+	struct scn_results *res = &r->res;
 	struct scn_sample smp = { 0 };
-	int n = run->be->buddyinfo(run, zones), i;
+	int n = r->be->buddyinfo(&r->run, zones), i;
 	unsigned int o;
 
 	for (i = 0; i < n; i++)
 		for (o = 0; o < zones[i].nr_orders; o++)
 			smp.free_pages[o] += zones[i].nr_free[o] << o;
-	pthread_mutex_lock(&run->lock);
-	smp.time_s = run_time(run);
-	smp.step = run->steps;
+	pthread_mutex_lock(&r->lock);
+	smp.time_s = run_time(r);
+	smp.step = r->steps;
 	BUG_ON(scn_grow((void **)&res->samples, &res->samples_cap, res->nsamples,
 		    sizeof(*res->samples)));
 	res->samples[res->nsamples++] = smp;
-	pthread_mutex_unlock(&run->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
-/* Caller holds run->lock. */
-static void progress_show(struct scn_run *run)
+/* Caller holds r->lock. */
+static void progress_show(struct scn_runner *r)
 {
-	const struct scn_cmd *cmd = run->cur_cmd;
+	const struct scn_cmd *cmd = r->cur_cmd;
 	char line[PROGRESS_WIDTH + 1];
 
 	if (!cmd)
 		return;
 	snprintf(line, sizeof(line), "[%.1fs] line %u/%u: %s",
-		 (now_ns() - run->start_ns) / 1e9, cmd->line, run->script->nlines, cmd->text);
+		 (now_ns() - r->start_ns) / 1e9, cmd->line, r->run.script->nlines, cmd->text);
 	fprintf(stderr, "\r\033[K%s", line);
 	fflush(stderr);
-	run->progress_shown = true;
+	r->progress_shown = true;
 }
 
 static void *monitor_main(void *arg)
 {
-	struct scn_run *run = arg;
-	struct monitor *mon = run->monitor;
+	struct scn_runner *r = arg;
+	struct monitor *mon = r->monitor;
 	struct timespec deadline;
 
-	pthread_mutex_lock(&run->lock);
+	pthread_mutex_lock(&r->lock);
 	while (!mon->stop) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
 		deadline.tv_nsec += SAMPLE_INTERVAL_NS;
@@ -220,26 +252,26 @@ static void *monitor_main(void *arg)
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&mon->cond, &run->lock, &deadline);
+		pthread_cond_timedwait(&mon->cond, &r->lock, &deadline);
 		if (mon->stop)
 			break;
-		if (mon->tty && now_ns() - run->start_ns > PROGRESS_AFTER_NS &&
+		if (mon->tty && now_ns() - r->start_ns > PROGRESS_AFTER_NS &&
 		    now_ns() - mon->progress_ns > PROGRESS_EVERY_NS) {
-			progress_show(run);
+			progress_show(r);
 			mon->progress_ns = now_ns();
 		}
-		if (run->deterministic)
+		if (r->run.deterministic)
 			continue;
-		pthread_mutex_unlock(&run->lock);
-		take_sample(run);
-		pthread_mutex_lock(&run->lock);
+		pthread_mutex_unlock(&r->lock);
+		take_sample(r);
+		pthread_mutex_lock(&r->lock);
 	}
-	progress_clear(run);
-	pthread_mutex_unlock(&run->lock);
+	progress_clear(r);
+	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-static int monitor_start(struct scn_run *run, struct monitor *mon)
+static int monitor_start(struct scn_runner *r, struct monitor *mon)
 {
 	pthread_condattr_t attr;
 
@@ -249,72 +281,72 @@ static int monitor_start(struct scn_run *run, struct monitor *mon)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&mon->cond, &attr);
 	pthread_condattr_destroy(&attr);
-	run->monitor = mon;
-	return -pthread_create(&mon->tid, NULL, monitor_main, run);
+	r->monitor = mon;
+	return -pthread_create(&mon->tid, NULL, monitor_main, r);
 }
 
-static void monitor_stop(struct scn_run *run, struct monitor *mon)
+static void monitor_stop(struct scn_runner *r, struct monitor *mon)
 {
-	pthread_mutex_lock(&run->lock);
+	pthread_mutex_lock(&r->lock);
 	mon->stop = true;
 	pthread_cond_signal(&mon->cond);
-	pthread_mutex_unlock(&run->lock);
+	pthread_mutex_unlock(&r->lock);
 	pthread_join(mon->tid, NULL);
 	pthread_cond_destroy(&mon->cond);
-	run->monitor = NULL;
+	r->monitor = NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* Runner-level commands                                               */
 
 /* Deterministic mode: the daemons' work for @ms of virtual time, if the backend has daemons. */
-static void daemons_step(struct scn_run *run, uint64_t ms)
+static void daemons_step(struct scn_runner *r, uint64_t ms)
 {
-	if (run->be->step)
-		run->be->step(run, ms);
+	if (r->be->step)
+		r->be->step(&r->run, ms);
 }
 
 /* Deterministic mode: the virtual clock advances, the daemons work as it goes. */
-static void virtual_sleep(struct scn_run *run, uint64_t ms)
+static void virtual_sleep(struct scn_runner *r, uint64_t ms)
 {
 	while (ms) {
 		uint64_t step = min(ms, (uint64_t)DAEMON_STEP_MS);
 
-		pthread_mutex_lock(&run->lock);
-		run->virtual_ms += step;
-		pthread_mutex_unlock(&run->lock);
-		daemons_step(run, step);
+		pthread_mutex_lock(&r->lock);
+		r->virtual_ms += step;
+		pthread_mutex_unlock(&r->lock);
+		daemons_step(r, step);
 		ms -= step;
 	}
 }
 
-static void do_sleep(struct scn_run *run, uint64_t ms)
+static void do_sleep(struct scn_runner *r, uint64_t ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 
-	if (run->deterministic) {
-		virtual_sleep(run, ms);
+	if (r->run.deterministic) {
+		virtual_sleep(r, ms);
 		return;
 	}
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
-static void take_report(struct scn_run *run, const char *label, unsigned int line)
+static void take_report(struct scn_runner *r, const char *label, unsigned int line)
 {
-	struct scn_results *res = &run->res;
+	struct scn_results *res = &r->res;
 	struct scn_snapshot *snap = calloc(1, sizeof(*snap));
 
 	BUG_ON(!snap);
 	snap->label = strdup(label);
 	snap->line = line;
-	BUG_ON(!snap->label || run->be->snapshot(run, snap));
-	pthread_mutex_lock(&run->lock);
-	snap->time_s = run_time(run);
+	BUG_ON(!snap->label || r->be->snapshot(&r->run, snap));
+	pthread_mutex_lock(&r->lock);
+	snap->time_s = run_time(r);
 	BUG_ON(scn_grow((void **)&res->reports, &res->reports_cap, res->nreports,
 		    sizeof(*res->reports)));
 	res->reports[res->nreports++] = snap;
-	pthread_mutex_unlock(&run->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
 static bool compare(long actual, enum scn_op op, long value)
@@ -330,83 +362,88 @@ static bool compare(long actual, enum scn_op op, long value)
 	BUG();
 }
 
-static void do_expect(struct scn_run *run, const struct scn_cmd *cmd)
+static void do_expect(struct scn_runner *r, const struct scn_cmd *cmd)
 {
-	struct scn_results *res = &run->res;
+	struct scn_results *res = &r->res;
 	const char *expr = cmd->text + strlen("expect ");
 	long actual = 0;
-	int err = run->be->read(run, &cmd->expect.name, &actual);
+	int err = r->be->read(&r->run, &cmd->expect.name, &actual);
 	bool ok = !err && compare(actual, cmd->expect.op, cmd->expect.value);
 
 	if (err)
-		scn_record_failure(run, cmd, "expect failed: %s (cannot read %s: %s)", expr,
+		scn_record_failure(&r->run, cmd, "expect failed: %s (cannot read %s: %s)", expr,
 				   cmd->expect.name.text, strerror(-err));
 	else if (!ok)
-		scn_record_failure(run, cmd, "expect failed: %s (actual %ld)", expr, actual);
-	pthread_mutex_lock(&run->lock);
+		scn_record_failure(&r->run, cmd, "expect failed: %s (actual %ld)", expr, actual);
+	pthread_mutex_lock(&r->lock);
 	BUG_ON(scn_grow((void **)&res->expects, &res->expects_cap, res->nexpects,
 		    sizeof(*res->expects)));
 	res->expects[res->nexpects++] = (struct scn_expect_result){
 		.line = cmd->line, .expr = expr, .actual = actual, .ok = ok };
-	pthread_mutex_unlock(&run->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* Run one command on this thread, then count it and sample the machine. */
-static void exec_cmd(struct scn_run *run, const struct scn_cmd *cmd)
+static void exec_cmd(struct scn_runner *r, const struct scn_cmd *cmd)
 {
 	int err = 0;
 
 	switch (cmd->verb) {
 	case SCN_SLEEP:
-		do_sleep(run, cmd->sleep.ms);
+		do_sleep(r, cmd->sleep.ms);
 		break;
 	case SCN_REPORT:
-		take_report(run, cmd->report.label, cmd->line);
+		take_report(r, cmd->report.label, cmd->line);
 		break;
 	case SCN_EXPECT:
-		do_expect(run, cmd);
+		do_expect(r, cmd);
 		break;
 	case SCN_WAIT:
 		BUG();	/* the main loop joins */
 	default:
-		err = run->be->exec(run, cmd);
+		err = r->be->exec(&r->run, cmd);
 		break;
 	}
 	if (err)
-		scn_record_failure(run, cmd, "%s failed: %s", scn_verb_name(cmd->verb),
+		scn_record_failure(&r->run, cmd, "%s failed: %s", scn_verb_name(cmd->verb),
 				   strerror(-err));
-	pthread_mutex_lock(&run->lock);
-	run->steps++;
-	pthread_mutex_unlock(&run->lock);
-	take_sample(run);
+	pthread_mutex_lock(&r->lock);
+	r->steps++;
+	pthread_mutex_unlock(&r->lock);
+	take_sample(r);
 }
 
 /* ------------------------------------------------------------------ */
 /* Background commands                                                 */
 
+/* The calling thread becomes CPU @cpu, if the backend's threads are CPUs. */
+static void bind_cpu(struct scn_runner *r, unsigned int cpu)
+{
+	if (r->be->bind_cpu)
+		r->be->bind_cpu(&r->run, cpu);
+}
+
 static void *bg_main(void *arg)
 {
 	struct bg_thread *t = arg;
 
-	cpu_bind_current(t->cpu);
-	exec_cmd(t->run, t->cmd);
+	bind_cpu(t->r, t->cpu);
+	exec_cmd(t->r, t->cmd);
 	return NULL;
 }
 
-static unsigned int next_cpu(struct scn_run *run)
+static unsigned int next_cpu(struct scn_runner *r)
 {
-	unsigned int cpus = run->script->machine.cpus;
-
-	run->next_cpu = (run->next_cpu + 1) % cpus;
-	return run->next_cpu;
+	r->next_cpu = (r->next_cpu + 1) % r->run.cpus;
+	return r->next_cpu;
 }
 
 /* Run a background command inline on its CPU: the runner's thread stands in. */
-static void run_inline(struct scn_run *run, struct bg_thread *t)
+static void run_inline(struct scn_runner *r, struct bg_thread *t)
 {
-	cpu_bind_current(t->cpu);
-	exec_cmd(run, t->cmd);
-	cpu_bind_current(0);
+	bind_cpu(r, t->cpu);
+	exec_cmd(r, t->cmd);
+	bind_cpu(r, 0);
 	free(t);
 }
 
@@ -415,34 +452,34 @@ static void run_inline(struct scn_run *run, struct bg_thread *t)
  * inline, after saying so (the run fails): every command must run, since
  * later commands on the same process wait for it.
  */
-static void start_background(struct scn_run *run, const struct scn_cmd *cmd)
+static void start_background(struct scn_runner *r, const struct scn_cmd *cmd)
 {
 	struct bg_thread *t = calloc(1, sizeof(*t));
 	int err;
 
 	BUG_ON(!t);
-	*t = (struct bg_thread){ .run = run, .cmd = cmd, .cpu = next_cpu(run) };
-	if (run->deterministic) {
-		run_inline(run, t);
+	*t = (struct bg_thread){ .r = r, .cmd = cmd, .cpu = next_cpu(r) };
+	if (r->run.deterministic) {
+		run_inline(r, t);
 		return;
 	}
 	err = pthread_create(&t->tid, NULL, bg_main, t);
 	if (err) {
-		scn_record_failure(run, cmd, "cannot start a thread: %s; running it in the "
+		scn_record_failure(&r->run, cmd, "cannot start a thread: %s; running it in the "
 				   "foreground", strerror(err));
-		run_inline(run, t);
+		run_inline(r, t);
 		return;
 	}
-	t->next = run->bg;
-	run->bg = t;
+	t->next = r->bg;
+	r->bg = t;
 }
 
-static void join_all(struct scn_run *run)
+static void join_all(struct scn_runner *r)
 {
-	while (run->bg) {
-		struct bg_thread *t = run->bg;
+	while (r->bg) {
+		struct bg_thread *t = r->bg;
 
-		run->bg = t->next;
+		r->bg = t->next;
 		pthread_join(t->tid, NULL);
 		free(t);
 	}
@@ -451,19 +488,19 @@ static void join_all(struct scn_run *run)
 /* ------------------------------------------------------------------ */
 /* A run                                                               */
 
-static void read_machine(struct scn_run *run)
+static void read_machine(struct scn_runner *r)
 {
 	static const char *const values[] = { "memory_bytes", "page_size", "struct_page_bytes",
 					      "max_order", "pageblock_order", "cpus",
 					      "zone_pages" };
-	struct scn_results *res = &run->res;
+	struct scn_results *res = &r->res;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(values); i++) {
 		struct scn_name name = { .family = SCN_NAME_MACHINE, .a = values[i] };
 		struct scn_counter *c = &res->machine[res->nmachine];
 
-		if (run->be->read(run, &name, &c->value))
+		if (r->be->read(&r->run, &name, &c->value))
 			continue;
 		snprintf(c->name, sizeof(c->name), "%s", values[i]);
 		if (!strcmp(values[i], "max_order"))
@@ -472,37 +509,37 @@ static void read_machine(struct scn_run *run)
 	}
 }
 
-static void run_commands(struct scn_run *run)
+static void run_commands(struct scn_runner *r)
 {
-	const struct scn_script *s = run->script;
+	const struct scn_script *s = r->run.script;
 	unsigned int i;
 
 	for (i = 0; i < s->ncmds; i++) {
 		const struct scn_cmd *cmd = &s->cmds[i];
 
-		pthread_mutex_lock(&run->lock);
-		run->cur_cmd = cmd;
-		pthread_mutex_unlock(&run->lock);
+		pthread_mutex_lock(&r->lock);
+		r->cur_cmd = cmd;
+		pthread_mutex_unlock(&r->lock);
 		if (cmd->verb == SCN_WAIT)
-			join_all(run);
+			join_all(r);
 		else if (cmd->background)
-			start_background(run, cmd);
+			start_background(r, cmd);
 		else
-			exec_cmd(run, cmd);
-		if (run->deterministic)
-			daemons_step(run, 0);	/* a command boundary */
+			exec_cmd(r, cmd);
+		if (r->run.deterministic)
+			daemons_step(r, 0);	/* a command boundary */
 	}
-	join_all(run);
+	join_all(r);
 }
 
 /* The end: the final report, then the backend's own consistency check. */
-static void finish(struct scn_run *run)
+static void finish(struct scn_runner *r)
 {
 	char msg[512];
 
-	take_report(run, "end", 0);
-	if (run->be->finish(run, msg, sizeof(msg)))
-		run->res.invariant_error = strdup(msg);
+	take_report(r, "end", 0);
+	if (r->be->finish(&r->run, msg, sizeof(msg)))
+		r->res.invariant_error = strdup(msg);
 }
 
 /**
@@ -519,30 +556,34 @@ static void finish(struct scn_run *run)
 int scn_run(const struct scn_script *s, const struct scn_backend *be,
 	    const struct pagelab_run_options *opts, struct scn_results *res)
 {
-	struct scn_run run = { .script = s, .be = be, .seed = opts->seed,
-			       .deterministic = opts->deterministic };
+	struct scn_runner r = {
+		.run = { .script = s, .seed = opts->seed, .deterministic = opts->deterministic,
+			 .cpus = s->machine.cpus },
+		.be = be,
+	};
 	struct monitor mon;
 	char msg[256];
 
 	memset(res, 0, sizeof(*res));
-	run.res.backend = be->name;
-	run.res.deterministic = opts->deterministic;
-	if (be->init(&run, msg, sizeof(msg))) {
+	r.res.backend = be->name;
+	r.res.deterministic = opts->deterministic;
+	if (be->init(&r.run, msg, sizeof(msg))) {
 		fprintf(stderr, "pagelab: %s\n", msg);
-		*res = run.res;
+		*res = r.res;
 		return PAGELAB_RUN_ERROR;
 	}
-	pthread_mutex_init(&run.lock, NULL);
-	run.start_ns = now_ns();
-	read_machine(&run);
-	BUG_ON(monitor_start(&run, &mon));
-	take_sample(&run);
-	run_commands(&run);
-	monitor_stop(&run, &mon);
-	finish(&run);
-	be->exit(&run);
-	pthread_mutex_destroy(&run.lock);
-	*res = run.res;
+	BUG_ON(!r.run.cpus);
+	pthread_mutex_init(&r.lock, NULL);
+	r.start_ns = now_ns();
+	read_machine(&r);
+	BUG_ON(monitor_start(&r, &mon));
+	take_sample(&r);
+	run_commands(&r);
+	monitor_stop(&r, &mon);
+	finish(&r);
+	be->exit(&r.run);
+	pthread_mutex_destroy(&r.lock);
+	*res = r.res;
 	if (res->invariant_error)
 		return PAGELAB_RUN_INVARIANT;
 	return res->failures ? PAGELAB_RUN_FAIL : PAGELAB_RUN_PASS;

@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "scenario/scenario_internal.h"
+#include "scenario/runner_internal.h"
 #include "drivers/channel.h"
 
 #define SCENARIO_MAX_BYTES (64UL << 20)
@@ -126,33 +126,38 @@ static int write_outputs(const struct scn_results *res, struct outputs *o)
 }
 
 static struct scn_script *load(const struct pagelab_run_options *opts,
-			       const struct scn_backend *be)
+			       const struct scn_backend *be, uint64_t host_memory)
 {
 	struct scn_script *s;
 	size_t len;
 	char *text;
 
 	if (!opts->file)
-		return scn_parse("default", scn_default_scenario, strlen(scn_default_scenario), be);
+		return scn_parse("default", scn_default_scenario, strlen(scn_default_scenario), be,
+				 host_memory);
 	text = read_file(opts->file, &len);
 	if (!text) {
 		fprintf(stderr, "pagelab: cannot read %s: %s\n", opts->file, strerror(errno));
 		return NULL;
 	}
-	s = scn_parse(opts->file, text, len, be);
+	s = scn_parse(opts->file, text, len, be, host_memory);
 	free(text);
 	return s;
 }
 
-/* Load, check and run the scenario on @be, then write what the run produced. */
-static int parse_and_run(const struct pagelab_run_options *opts, const struct scn_backend *be)
+/*
+ * Load, check and run the scenario on @be, then write what the run produced.
+ * @host_memory: the --connect host's memory, or 0.
+ */
+static int parse_and_run(const struct pagelab_run_options *opts, const struct scn_backend *be,
+			 uint64_t host_memory)
 {
 	struct scn_results res;
 	struct scn_script *s;
 	struct outputs out;
 	int status;
 
-	s = load(opts, be);
+	s = load(opts, be, host_memory);
 	if (!s)
 		return PAGELAB_RUN_ERROR;
 	for (unsigned int i = 0; i < s->nerrors; i++)
@@ -192,6 +197,7 @@ static int parse_and_run(const struct pagelab_run_options *opts, const struct sc
 int pagelab_scenario_run(const struct pagelab_run_options *opts)
 {
 	const struct scn_backend *be;
+	uint64_t host_memory = 0;
 	char msg[256];
 	int status;
 
@@ -205,7 +211,10 @@ int pagelab_scenario_run(const struct pagelab_run_options *opts)
 		fprintf(stderr, "pagelab: %s\n", msg);
 		return PAGELAB_RUN_ERROR;
 	}
-	status = parse_and_run(opts, be);
+	/* Connected, the machine's memory is the host's: the parser checks it. */
+	if (opts->balloon_connect)
+		balloon_connect_machine_memory(&host_memory, false, NULL, 0);
+	status = parse_and_run(opts, be, host_memory);
 	if (opts->balloon_connect)
 		balloon_disconnect();
 	return status;

@@ -23,7 +23,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "scenario/scenario_internal.h"
+#include "scenario/sim_internal.h"
 #include "drivers/zsmalloc.h"
 
 /* A block of a set: pages of the buddy allocator, or a zsmalloc object. */

@@ -49,9 +49,10 @@
  * everything below it; nothing in src/vm takes them.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "scenario/scenario_internal.h"
+#include "scenario/sim_internal.h"
 #include "migrate/migrate.h"
 #include "vm/mm.h"
 
@@ -425,12 +426,6 @@ static void region_check(struct scn_run *run, struct sim_proc *proc, struct sim_
 
 /* ------------------------------------------------------------------ */
 /* migrate                                                             */
-
-const char *const scn_migrate_status_names[SCN_NR_MIGRATE_STATUS] = {
-	[SCN_MIGRATE_MOVED] = "migrated", [SCN_MIGRATE_EFAULT] = "EFAULT",
-	[SCN_MIGRATE_ENOENT] = "ENOENT", [SCN_MIGRATE_EBUSY] = "EBUSY",
-	[SCN_MIGRATE_ENOMEM] = "ENOMEM",
-};
 
 static enum scn_migrate_status migrate_status(int status)
 {

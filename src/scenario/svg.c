@@ -7,7 +7,8 @@
  * deterministic run, whose clock only moves at `sleep`.
  */
 #include <math.h>
-#include "scenario/scenario_internal.h"
+#include "core/compiler.h"
+#include "scenario/runner_internal.h"
 
 #define SVG_W		900
 #define SVG_H		480
@@ -17,7 +18,7 @@
 #define PLOT_BOTTOM	(SVG_H - 60)
 #define TICKS		5
 
-static const char *const colors[NR_PAGE_ORDERS_CAP] = {
+static const char *const colors[SCN_ORDERS_MAX] = {
 	"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
 	"#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939",
 };
@@ -35,7 +36,7 @@ static double sample_x(const struct axes *ax, const struct scn_sample *smp)
 
 static double mib(unsigned long pages)
 {
-	return pages * (double)PAGE_SIZE / (1 << 20);
+	return pages * (double)SCN_PAGE_SIZE / (1 << 20);
 }
 
 /* A round tick step (1, 2 or 5 times a power of ten) for about TICKS ticks. */
@@ -65,7 +66,7 @@ static void find_axes(const struct scn_results *res, struct axes *ax)
 	unsigned int i, o;
 
 	ax->steps = res->deterministic;
-	ax->orders = min(res->max_order + 1, (unsigned int)NR_PAGE_ORDERS_CAP);
+	ax->orders = min(res->max_order + 1, (unsigned int)SCN_ORDERS_MAX);
 	ax->xmax = ax->ymax = 0;
 	for (i = 0; i < res->nsamples; i++) {
 		ax->xmax = max(ax->xmax, sample_x(ax, &res->samples[i]));

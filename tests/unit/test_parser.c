@@ -4,7 +4,8 @@
  * message, exactly as printed (one cmocka test per kind, from the table
  * below), the accepted forms of every command of the spec and what they
  * parse to, the symbol tables (fork, munmap, exit, &), the sim backend's
- * refusals, and that every bad line of a file is reported.
+ * refusals, that every bad line of a file is reported, and the machine
+ * of a run connected to a balloon host (--connect).
  *
  * Language-only cases parse with no backend (the whole language must be
  * accepted); "sim" cases parse for the sim backend, which refuses what
@@ -18,11 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "scenario/scenario_internal.h"
+#include "machine/machine.h"
+#include "scenario/parser_internal.h"
+#include "scenario/runner_internal.h"
 
 static struct scn_script *parse(const char *text, const struct scn_backend *be)
 {
-	return scn_parse("t.scn", text, strlen(text), be);
+	return scn_parse("t.scn", text, strlen(text), be, 0);
 }
 
 static void print_errors(const struct scn_script *s)
@@ -728,6 +731,39 @@ static void test_machine_defaults(void **state)
 	scn_script_free(s);
 }
 
+/* With a --connect host, the machine's memory is the host's. */
+static void test_host_memory(void **state)
+{
+	static const char no_machine[] = "expect machine.memory_bytes == 1\n";
+	static const char other[] = "machine memory=128M\n";
+	static const char same[] = "machine memory=256M cpus=4\n";
+	struct scn_script *s;
+
+	s = scn_parse("t.scn", no_machine, strlen(no_machine), &scn_backend_sim, 256 << 20);
+	assert_int_equal(s->nerrors, 0);
+	assert_false(s->has_machine);
+	assert_int_equal(s->machine.memory_bytes, 256 << 20);
+	assert_int_equal(s->machine.cpus, 2);
+	scn_script_free(s);
+	s = scn_parse("t.scn", other, strlen(other), &scn_backend_sim, 256 << 20);
+	assert_int_equal(s->nerrors, 1);
+	assert_string_equal(s->errors[0], "t.scn:1: machine memory=128M disagrees with the "
+			    "balloon host's memory 256M (with --connect the machine's memory is "
+			    "the host's)");
+	scn_script_free(s);
+	s = scn_parse("t.scn", other, strlen(other), NULL, (1ULL << 30) + (2 << 20));
+	assert_int_equal(s->nerrors, 1);
+	assert_string_equal(s->errors[0], "t.scn:1: machine memory=128M disagrees with the "
+			    "balloon host's memory 1026M (with --connect the machine's memory is "
+			    "the host's)");
+	scn_script_free(s);
+	s = scn_parse("t.scn", same, strlen(same), &scn_backend_sim, 256 << 20);
+	assert_int_equal(s->nerrors, 0);
+	assert_int_equal(s->machine.memory_bytes, 256 << 20);
+	assert_int_equal(s->machine.cpus, 4);
+	scn_script_free(s);
+}
+
 static void test_symbols(void **state)
 {
 	struct scn_script *s;
@@ -762,7 +798,7 @@ static void test_lexical(void **state)
 	assert_int_equal(s->nlines, 3);
 	scn_script_free(s);
 	/* A NUL inside a line is a bad character, not the end of the file. */
-	s = scn_parse("t.scn", "report\nkal\0loc\nfoo\n", 19, NULL);
+	s = scn_parse("t.scn", "report\nkal\0loc\nfoo\n", 19, NULL, 0);
 	assert_int_equal(s->nerrors, 2);
 	assert_string_equal(s->errors[0], "t.scn:2: invalid character 0x00");
 	assert_string_equal(s->errors[1], "t.scn:3: unknown command 'foo'");
@@ -875,7 +911,7 @@ static size_t fuzz_corpus_line(char *out, size_t cap, const char *corpus)
 
 static void fuzz_check(const char *text, size_t len, const struct scn_backend *be)
 {
-	struct scn_script *s = scn_parse("t.scn", text, len, be);
+	struct scn_script *s = scn_parse("t.scn", text, len, be, 0);
 
 	assert_true(s->nerrors + s->ncmds <= s->nlines);
 	for (unsigned int i = 0; i < s->nerrors; i++)
@@ -921,6 +957,7 @@ int main(void)
 		cmocka_unit_test(test_sim_language),
 		cmocka_unit_test(test_migration_compaction_fields),
 		cmocka_unit_test(test_machine_defaults),
+		cmocka_unit_test(test_host_memory),
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_lexical),
 		cmocka_unit_test(test_sizes_and_numbers),

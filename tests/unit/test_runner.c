@@ -9,7 +9,8 @@
  * the final "end"), migrate's statuses and where the report shows them, a
  * movable set whose corruption kcheck finds after compaction moved it, the
  * compaction values in the reports, the balloon's numbers in the reports
- * and its failed wait, and JSON escaping.
+ * and its failed wait, the CPUs background commands are bound to, and
+ * JSON escaping.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "scenario/scenario_internal.h"
+#include "machine/machine.h"
+#include "scenario/parser_internal.h"
+#include "scenario/runner_internal.h"
 
 /* Flip one byte of the first allocated frame after a kalloc of set "victim". */
 static int corrupting_exec(struct scn_run *run, const struct scn_cmd *cmd)
@@ -49,7 +52,7 @@ static int run_text(const char *text, const struct scn_backend *be, struct scn_r
 		    char *err, size_t len)
 {
 	struct pagelab_run_options opts = { .seed = 1 };
-	struct scn_script *s = scn_parse("r.scn", text, strlen(text), be);
+	struct scn_script *s = scn_parse("r.scn", text, strlen(text), be, 0);
 	FILE *tmp = tmpfile();
 	int saved = dup(STDERR_FILENO), status;
 	size_t n;
@@ -481,6 +484,49 @@ static void test_balloon_wait_failure(void **state)
 	scn_results_free(&res);
 }
 
+/* The CPUs ->bind_cpu was given, as a mask (bit 63: one not below run->cpus). */
+static unsigned long cpus_bound;
+
+static void recording_bind_cpu(struct scn_run *run, unsigned int cpu)
+{
+	unsigned long bit = cpu < run->cpus && cpu < 63 ? 1UL << cpu : 1UL << 63;
+
+	__atomic_fetch_or(&cpus_bound, bit, __ATOMIC_RELAXED);
+	scn_backend_sim.bind_cpu(run, cpu);
+}
+
+/* The sim backend, but background commands spread over two CPUs only. */
+static int two_cpus_init(struct scn_run *run, char *msg, size_t len)
+{
+	int err = scn_backend_sim.init(run, msg, len);
+
+	run->cpus = 2;
+	return err;
+}
+
+/* Background commands go round-robin from CPU 1 over scn_run.cpus, which
+ * ->init may change; the runner binds them through ->bind_cpu. */
+static void test_background_cpus(void **state)
+{
+	static const char text[] = "machine memory=16M cpus=4\n"
+				   "& kalloc a count=1\n& kalloc b count=1\n& kalloc c count=1\n"
+				   "wait\nkcheck a\nkcheck b\nkcheck c\n";
+	struct scn_backend recording = scn_backend_sim;
+	struct scn_results res;
+	char err[256];
+
+	recording.bind_cpu = recording_bind_cpu;
+	cpus_bound = 0;
+	assert_int_equal(run_text(text, &recording, &res, err, sizeof(err)), PAGELAB_RUN_PASS);
+	assert_int_equal(cpus_bound, 0xe);	/* CPUs 1, 2 and 3 */
+	scn_results_free(&res);
+	recording.init = two_cpus_init;
+	cpus_bound = 0;
+	assert_int_equal(run_text(text, &recording, &res, err, sizeof(err)), PAGELAB_RUN_PASS);
+	assert_int_equal(cpus_bound, 0x3);	/* CPUs 1, 0 and 1 */
+	scn_results_free(&res);
+}
+
 static void test_json_string(void **state)
 {
 	char *buf = NULL;
@@ -508,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_compaction_report),
 		cmocka_unit_test(test_balloon_report),
 		cmocka_unit_test(test_balloon_wait_failure),
+		cmocka_unit_test(test_background_cpus),
 		cmocka_unit_test(test_json_string),
 	};
 
