@@ -15,6 +15,11 @@
  *
  * A balloon page is PageOffline with PG_movable_ops; both stay until the
  * page is freed. The balloon holds the page's one reference.
+ *
+ * Deviation: only the list API is here. Linux also has the one-page
+ * balloon_page_enqueue()/balloon_page_dequeue(), which its virtio driver
+ * calls in a loop; pagelab's driver hands over a whole batch, taking
+ * balloon_pages_lock once per batch instead of once per page.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,26 +82,6 @@ static void balloon_page_finalize(struct page *page)
 	WRITE_ONCE(page->private, 0);
 }
 
-static void balloon_page_enqueue_one(struct balloon_dev_info *b, struct page *page)
-{
-	balloon_page_insert(b, page);
-	if (b->adjust_managed_page_count)
-		adjust_managed_page_count(page, -1);
-	count_vm_event(BALLOON_INFLATE);
-	mod_node_page_state(page_zone(page)->zone_pgdat, NR_BALLOON_PAGES, 1);
-}
-
-/**
- * balloon_page_enqueue() - inflate: @page (from balloon_page_alloc())
- * joins the balloon. Context: takes balloon_pages_lock.
- */
-void balloon_page_enqueue(struct balloon_dev_info *b, struct page *page)
-{
-	spin_lock(&balloon_pages_lock);
-	balloon_page_enqueue_one(b, page);
-	spin_unlock(&balloon_pages_lock);
-}
-
 /**
  * balloon_page_list_enqueue() - inflate with every page on @pages.
  * Context: takes balloon_pages_lock. Return: the number enqueued.
@@ -109,7 +94,11 @@ size_t balloon_page_list_enqueue(struct balloon_dev_info *b, struct list_head *p
 	spin_lock(&balloon_pages_lock);
 	list_for_each_entry_safe(page, next, pages, lru) {
 		list_del(&page->lru);
-		balloon_page_enqueue_one(b, page);
+		balloon_page_insert(b, page);
+		if (b->adjust_managed_page_count)
+			adjust_managed_page_count(page, -1);
+		count_vm_event(BALLOON_INFLATE);
+		mod_node_page_state(page_zone(page)->zone_pgdat, NR_BALLOON_PAGES, 1);
 		n++;
 	}
 	spin_unlock(&balloon_pages_lock);
@@ -142,23 +131,6 @@ size_t balloon_page_list_dequeue(struct balloon_dev_info *b, struct list_head *p
 	}
 	spin_unlock(&balloon_pages_lock);
 	return n;
-}
-
-/**
- * balloon_page_dequeue() - deflate one page.
- * Return: the page, or NULL if every remaining page is isolated. An empty
- * balloon with nothing isolated means pages were lost: BUG.
- */
-struct page *balloon_page_dequeue(struct balloon_dev_info *b)
-{
-	LIST_HEAD(pages);
-
-	if (balloon_page_list_dequeue(b, &pages, 1) == 1)
-		return list_first_entry(&pages, struct page, lru);
-	spin_lock(&balloon_pages_lock);
-	BUG_ON(list_empty(&b->pages) && !b->isolated_pages);
-	spin_unlock(&balloon_pages_lock);
-	return NULL;
 }
 
 /**
