@@ -128,11 +128,4 @@ bool lockdep_is_held(const void *lock)
 	return false;
 }
 
-/** lockdep_assert_none_held() - the calling thread must hold no lock. */
-void lockdep_assert_none_held(void)
-{
-	if (nr_held)
-		report("thread still holds locks at", held_locks[0].class, held_locks[0].lock);
-}
-
 #endif /* PAGELAB_DEBUG >= 1 */
