@@ -22,8 +22,8 @@
  * balloon_pages_lock once per batch instead of once per page.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include "balloon/balloon.h"
+#include "core/bitmap.h"
 
 static spinlock_t balloon_pages_lock;
 static pthread_once_t balloon_lock_once = PTHREAD_ONCE_INIT;
@@ -167,7 +167,7 @@ unsigned long balloon_list_pfns(struct balloon_dev_info *b, unsigned long *pfns,
 int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, char *msg,
 			  size_t len)
 {
-	unsigned long *listed = calloc(DIV_ROUND_UP(machine.max_pfn, BITS_PER_LONG), sizeof(long));
+	unsigned long *listed = bitmap_zalloc(machine.max_pfn);
 	unsigned long nr_listed = 0, nr_isolated = 0;
 	struct page *page;
 	int err = -EUCLEAN;
@@ -184,7 +184,7 @@ int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, ch
 		}
 		if (!PageOffline(page) || !PageMovableOps(page) || balloon_page_device(page) != b ||
 		    page_ref_count(page) < 1 || page_owner_order(page) != 0 ||
-		    test_bit(pfn % BITS_PER_LONG, &listed[pfn / BITS_PER_LONG])) {
+		    test_bit(pfn, listed)) {
 			snprintf(msg, len, "the balloon list holds pfn %#lx with offline=%d "
 				 "movable_ops=%d private=%s refcount=%d order=%d", pfn,
 				 PageOffline(page), PageMovableOps(page),
@@ -192,14 +192,14 @@ int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, ch
 				 page_ref_count(page), page_owner_order(page));
 			goto out;
 		}
-		listed[pfn / BITS_PER_LONG] |= BIT(pfn % BITS_PER_LONG);
+		__set_bit(pfn, listed);
 	}
 	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++) {
 		struct balloon_dev_info *owner;
 
 		page = pfn_to_page(pfn);
 		owner = PageOffline(page) ? balloon_page_device(page) : NULL;
-		if (!owner || test_bit(pfn % BITS_PER_LONG, &listed[pfn / BITS_PER_LONG]))
+		if (!owner || test_bit(pfn, listed))
 			continue;
 		if (owner != b) {
 			snprintf(msg, len, "pfn %#lx is in an unknown balloon", pfn);
@@ -222,7 +222,7 @@ int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, ch
 		err = 0;
 out:
 	spin_unlock(&balloon_pages_lock);
-	free(listed);
+	bitmap_free(listed);
 	return err;
 }
 

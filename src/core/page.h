@@ -27,6 +27,7 @@
 #define PAGELAB_PAGE_H
 
 #include <limits.h>
+#include "core/bitmap.h"
 #include "core/compiler.h"
 #include "core/list.h"
 #include "core/debug.h"
@@ -84,51 +85,10 @@ enum pageflags {
 	PG_swapcache = PG_owner_priv_1,
 };
 
-#define BITS_PER_LONG	64
 #define ZONES_WIDTH	8
 #define ZONES_PGSHIFT	(BITS_PER_LONG - ZONES_WIDTH)
 #define ZONES_MASK	((1UL << ZONES_WIDTH) - 1)
 #define PAGE_FLAGS_MASK	((1UL << __NR_PAGEFLAGS) - 1)
-
-static inline bool test_bit(int nr, const unsigned long *addr)
-{
-	return (__atomic_load_n(addr, __ATOMIC_RELAXED) >> nr) & 1;
-}
-
-static inline void set_bit(int nr, unsigned long *addr)
-{
-	__atomic_fetch_or(addr, BIT(nr), __ATOMIC_RELAXED);
-}
-
-static inline void clear_bit(int nr, unsigned long *addr)
-{
-	__atomic_fetch_and(addr, ~BIT(nr), __ATOMIC_RELAXED);
-}
-
-static inline bool test_and_set_bit(int nr, unsigned long *addr)
-{
-	return __atomic_fetch_or(addr, BIT(nr), __ATOMIC_SEQ_CST) & BIT(nr);
-}
-
-static inline bool test_and_clear_bit(int nr, unsigned long *addr)
-{
-	return __atomic_fetch_and(addr, ~BIT(nr), __ATOMIC_SEQ_CST) & BIT(nr);
-}
-
-/*
- * Non-atomic variants for pages no other thread can reach. They still use
- * relaxed atomic accesses, so a racing speculative reader (compaction's
- * scanner) is not a data race in the C11 sense.
- */
-static inline void __set_bit(int nr, unsigned long *addr)
-{
-	WRITE_ONCE(*addr, READ_ONCE(*addr) | BIT(nr));
-}
-
-static inline void __clear_bit(int nr, unsigned long *addr)
-{
-	WRITE_ONCE(*addr, READ_ONCE(*addr) & ~BIT(nr));
-}
 
 #define TESTPAGEFLAG(uname, lname)					\
 static inline bool Page##uname(const struct page *page)		\
