@@ -759,18 +759,19 @@ void balloon_host_stop(struct balloon_host *h)
 
 static int listen_on(struct balloon_host *h, const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
+	struct sockaddr_un addr;
+	char why[96];
+	int fd, err = balloon_socket_addr(&addr, path, why, sizeof(why));
 
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
+	if (err) {
+		host_log(h, "cannot listen: %s", why);	/* @path is too long to show */
+		return err;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 8)) {
-		int err = -errno;
-
+		err = -errno;
 		close(fd);
 		return err;
 	}
