@@ -305,6 +305,17 @@ static int conn_hello(struct balloon_conn *c, char *msg, size_t len)
 	return 0;
 }
 
+/* A socket pair: *@end for the guest, the other end served by @host. */
+static int local_socket(struct balloon_host *host, int *end)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	*end = sv[0];
+	return balloon_host_add_conn(host, sv[1]);
+}
+
 static int conn_open_local(uint64_t memory_bytes, bool free_page_reporting,
 			   struct balloon_conn **out)
 {
@@ -314,39 +325,26 @@ static int conn_open_local(uint64_t memory_bytes, bool free_page_reporting,
 			    (free_page_reporting ? BIT(VIRTIO_BALLOON_F_REPORTING) : 0),
 	};
 	struct balloon_conn *c = conn_alloc();
-	int dev[2], ctl[2], err;
 	char msg[96];
+	int err;
 
 	if (!c)
 		return -ENOMEM;
 	err = balloon_host_create(&hc, &c->local);
-	if (err)
-		goto fail;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, dev)) {
-		err = -errno;
-		goto fail;
-	}
-	c->sock = dev[0];
-	err = balloon_host_add_conn(c->local, dev[1]);
-	if (err)
-		goto fail;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl)) {
-		err = -errno;
-		goto fail;
-	}
-	c->ctl = ctl[0];
-	err = balloon_host_add_conn(c->local, ctl[1]);
+	if (!err)
+		err = local_socket(c->local, &c->sock);
+	if (!err)
+		err = local_socket(c->local, &c->ctl);
 	if (!err)
 		err = balloon_host_start(c->local);
 	if (!err)
 		err = conn_hello(c, msg, sizeof(msg));
-	if (err)
-		goto fail;
+	if (err) {
+		conn_free(c);
+		return err;
+	}
 	*out = c;
 	return 0;
-fail:
-	conn_free(c);
-	return err;
 }
 
 /**
