@@ -372,6 +372,16 @@ static void handle_pfns(struct balloon_host *h, struct host_conn *c, const struc
 	conn_reply(h, c, m->type, 0, NULL, 0, -1);
 }
 
+/* -EPERM with @why set unless the driver accepted @feature (named @name). */
+static int check_feature(const struct balloon_host *h, const struct balloon_msg *m,
+			 unsigned int feature, const char *name, char *why, size_t why_len)
+{
+	if (h->driver_features & BIT(feature))
+		return 0;
+	snprintf(why, why_len, "%s without the %s feature", balloon_msg_name(m->type), name);
+	return -EPERM;
+}
+
 static void handle_report(struct balloon_host *h, struct host_conn *c,
 			  const struct balloon_msg *m)
 {
@@ -379,10 +389,8 @@ static void handle_report(struct balloon_host *h, struct host_conn *c,
 	int err = balloon_msg_check_report(m, h->nr_pages, why, sizeof(why));
 	uint32_t nr;
 
-	if (!err && !(h->driver_features & BIT(VIRTIO_BALLOON_F_REPORTING))) {
-		snprintf(why, sizeof(why), "REPORT without the REPORTING feature");
-		err = -EPERM;
-	}
+	if (!err)
+		err = check_feature(h, m, VIRTIO_BALLOON_F_REPORTING, "REPORTING", why, sizeof(why));
 	if (err)
 		return reject(h, c, m->type, err, why);
 	nr = get_le32(m->payload);
@@ -423,10 +431,8 @@ static void handle_stats(struct balloon_host *h, struct host_conn *c, const stru
 	char why[96];
 	int err = balloon_msg_check_stats(m, why, sizeof(why));
 
-	if (!err && !(h->driver_features & BIT(VIRTIO_BALLOON_F_STATS_VQ))) {
-		snprintf(why, sizeof(why), "STATS without the STATS_VQ feature");
-		err = -EPERM;
-	}
+	if (!err)
+		err = check_feature(h, m, VIRTIO_BALLOON_F_STATS_VQ, "STATS_VQ", why, sizeof(why));
 	if (err)
 		return reject(h, c, m->type, err, why);
 	h->nr_stats = balloon_stats_decode(m->payload, m->len, h->stats);
