@@ -124,9 +124,9 @@ static inline bool TestClearPage##uname(struct page *page)		\
 /*
  * Only the accessors something uses are generated (the kernel generates
  * whole families); a flag's line grows when a new user needs one more.
- * PG_writeback, PG_head, PG_private and PG_mlocked have none yet: the
- * allocator checks them through PAGE_FLAGS_CHECK_AT_FREE and dump_page()
- * names them.
+ * PG_writeback, PG_head, PG_private and PG_mlocked have none yet; the
+ * bits stay for dump_page() and the allocator's free-time check
+ * (PAGE_FLAGS_CHECK_AT_FREE).
  */
 TESTPAGEFLAG(Locked, locked) __SETPAGEFLAG(Locked, locked)
 PAGEFLAG(Waiters, waiters)
