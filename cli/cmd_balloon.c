@@ -123,6 +123,7 @@ static int do_stats(int fd)
 int cmd_balloon(int argc, char **argv)
 {
 	const char *path = NULL, *verb = NULL, *size = NULL;
+	char msg[256];
 	int fd, ret;
 
 	for (int i = 2; i < argc; i++) {
@@ -145,9 +146,11 @@ int cmd_balloon(int argc, char **argv)
 		return balloon_usage_error("expected set, info or stats, not '%s'", verb ? verb : "");
 	if (!strcmp(verb, "set") && !size)
 		return balloon_usage_error("%s", "set needs a SIZE");
-	fd = balloon_control_open(path);
-	if (fd < 0)
-		return failed(path, fd);
+	fd = balloon_control_open(path, msg, sizeof(msg));
+	if (fd < 0) {
+		fprintf(stderr, "pagelab balloon: %s\n", msg);
+		return PAGELAB_RUN_FAIL;
+	}
 	if (!strcmp(verb, "set"))
 		ret = do_set(fd, size);
 	else if (!strcmp(verb, "info"))

@@ -24,8 +24,9 @@ add_test(NAME install COMMAND sh ${CMAKE_SOURCE_DIR}/tests/install/install.sh ${
          ${CMAKE_SOURCE_DIR})
 set_tests_properties(install PROPERTIES LABELS "install" TIMEOUT 300)
 
-# --- core (page flags, refcounts, page lock, lock order, reports) ---
+# --- core (page flags, bitmaps, refcounts, page lock, lock order, reports) ---
 pagelab_test(test_page tests/unit/test_page.c LABELS unit sanitize)
+pagelab_test(test_bitmap tests/unit/test_bitmap.c LABELS unit sanitize)
 pagelab_test(test_page_lock tests/unit/test_page_lock.c LABELS unit sanitize)
 pagelab_test(test_lockdep tests/unit/test_lockdep.c LABELS unit)
 pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)

@@ -15,10 +15,15 @@
  *
  * A balloon page is PageOffline with PG_movable_ops; both stay until the
  * page is freed. The balloon holds the page's one reference.
+ *
+ * Deviation: only the list API is here. Linux also has the one-page
+ * balloon_page_enqueue()/balloon_page_dequeue(), which its virtio driver
+ * calls in a loop; pagelab's driver hands over a whole batch, taking
+ * balloon_pages_lock once per batch instead of once per page.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include "balloon/balloon.h"
+#include "core/bitmap.h"
 
 static spinlock_t balloon_pages_lock;
 static pthread_once_t balloon_lock_once = PTHREAD_ONCE_INIT;
@@ -77,26 +82,6 @@ static void balloon_page_finalize(struct page *page)
 	WRITE_ONCE(page->private, 0);
 }
 
-static void balloon_page_enqueue_one(struct balloon_dev_info *b, struct page *page)
-{
-	balloon_page_insert(b, page);
-	if (b->adjust_managed_page_count)
-		adjust_managed_page_count(page, -1);
-	count_vm_event(BALLOON_INFLATE);
-	mod_node_page_state(page_zone(page)->zone_pgdat, NR_BALLOON_PAGES, 1);
-}
-
-/**
- * balloon_page_enqueue() - inflate: @page (from balloon_page_alloc())
- * joins the balloon. Context: takes balloon_pages_lock.
- */
-void balloon_page_enqueue(struct balloon_dev_info *b, struct page *page)
-{
-	spin_lock(&balloon_pages_lock);
-	balloon_page_enqueue_one(b, page);
-	spin_unlock(&balloon_pages_lock);
-}
-
 /**
  * balloon_page_list_enqueue() - inflate with every page on @pages.
  * Context: takes balloon_pages_lock. Return: the number enqueued.
@@ -109,7 +94,11 @@ size_t balloon_page_list_enqueue(struct balloon_dev_info *b, struct list_head *p
 	spin_lock(&balloon_pages_lock);
 	list_for_each_entry_safe(page, next, pages, lru) {
 		list_del(&page->lru);
-		balloon_page_enqueue_one(b, page);
+		balloon_page_insert(b, page);
+		if (b->adjust_managed_page_count)
+			adjust_managed_page_count(page, -1);
+		count_vm_event(BALLOON_INFLATE);
+		mod_node_page_state(page_zone(page)->zone_pgdat, NR_BALLOON_PAGES, 1);
 		n++;
 	}
 	spin_unlock(&balloon_pages_lock);
@@ -142,23 +131,6 @@ size_t balloon_page_list_dequeue(struct balloon_dev_info *b, struct list_head *p
 	}
 	spin_unlock(&balloon_pages_lock);
 	return n;
-}
-
-/**
- * balloon_page_dequeue() - deflate one page.
- * Return: the page, or NULL if every remaining page is isolated. An empty
- * balloon with nothing isolated means pages were lost: BUG.
- */
-struct page *balloon_page_dequeue(struct balloon_dev_info *b)
-{
-	LIST_HEAD(pages);
-
-	if (balloon_page_list_dequeue(b, &pages, 1) == 1)
-		return list_first_entry(&pages, struct page, lru);
-	spin_lock(&balloon_pages_lock);
-	BUG_ON(list_empty(&b->pages) && !b->isolated_pages);
-	spin_unlock(&balloon_pages_lock);
-	return NULL;
 }
 
 /**
@@ -195,7 +167,7 @@ unsigned long balloon_list_pfns(struct balloon_dev_info *b, unsigned long *pfns,
 int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, char *msg,
 			  size_t len)
 {
-	unsigned long *listed = calloc(DIV_ROUND_UP(machine.max_pfn, BITS_PER_LONG), sizeof(long));
+	unsigned long *listed = bitmap_zalloc(machine.max_pfn);
 	unsigned long nr_listed = 0, nr_isolated = 0;
 	struct page *page;
 	int err = -EUCLEAN;
@@ -212,7 +184,7 @@ int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, ch
 		}
 		if (!PageOffline(page) || !PageMovableOps(page) || balloon_page_device(page) != b ||
 		    page_ref_count(page) < 1 || page_owner_order(page) != 0 ||
-		    test_bit(pfn % BITS_PER_LONG, &listed[pfn / BITS_PER_LONG])) {
+		    test_bit(pfn, listed)) {
 			snprintf(msg, len, "the balloon list holds pfn %#lx with offline=%d "
 				 "movable_ops=%d private=%s refcount=%d order=%d", pfn,
 				 PageOffline(page), PageMovableOps(page),
@@ -220,14 +192,14 @@ int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, ch
 				 page_ref_count(page), page_owner_order(page));
 			goto out;
 		}
-		listed[pfn / BITS_PER_LONG] |= BIT(pfn % BITS_PER_LONG);
+		__set_bit(pfn, listed);
 	}
 	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++) {
 		struct balloon_dev_info *owner;
 
 		page = pfn_to_page(pfn);
 		owner = PageOffline(page) ? balloon_page_device(page) : NULL;
-		if (!owner || test_bit(pfn % BITS_PER_LONG, &listed[pfn / BITS_PER_LONG]))
+		if (!owner || test_bit(pfn, listed))
 			continue;
 		if (owner != b) {
 			snprintf(msg, len, "pfn %#lx is in an unknown balloon", pfn);
@@ -250,7 +222,7 @@ int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, ch
 		err = 0;
 out:
 	spin_unlock(&balloon_pages_lock);
-	free(listed);
+	bitmap_free(listed);
 	return err;
 }
 

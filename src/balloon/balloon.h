@@ -32,9 +32,7 @@ struct balloon_dev_info {
 void balloon_devinfo_init(struct balloon_dev_info *b);
 int balloon_core_init(void);
 struct page *balloon_page_alloc(void);
-void balloon_page_enqueue(struct balloon_dev_info *b, struct page *page);
 size_t balloon_page_list_enqueue(struct balloon_dev_info *b, struct list_head *pages);
-struct page *balloon_page_dequeue(struct balloon_dev_info *b);
 size_t balloon_page_list_dequeue(struct balloon_dev_info *b, struct list_head *pages,
 				 size_t n_req);
 unsigned long balloon_list_pfns(struct balloon_dev_info *b, unsigned long *pfns,

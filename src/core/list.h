@@ -49,13 +49,6 @@ static inline void list_del(struct list_head *entry)
 	entry->prev = NULL;
 }
 
-static inline void list_del_init(struct list_head *entry)
-{
-	entry->next->prev = entry->prev;
-	entry->prev->next = entry->next;
-	INIT_LIST_HEAD(entry);
-}
-
 static inline void list_move(struct list_head *entry, struct list_head *head)
 {
 	entry->next->prev = entry->prev;

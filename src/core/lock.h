@@ -46,7 +46,6 @@ typedef struct spinlock {
 void lockdep_acquire(enum lock_class class, const void *lock, bool trylock);
 void lockdep_release(enum lock_class class, const void *lock);
 bool lockdep_is_held(const void *lock);
-void lockdep_assert_none_held(void);
 void lockdep_lock_created(void);
 void lockdep_lock_destroyed(void);
 long lockdep_live_locks(void);
@@ -54,7 +53,6 @@ long lockdep_live_locks(void);
 static inline void lockdep_acquire(enum lock_class c, const void *l, bool t) { }
 static inline void lockdep_release(enum lock_class c, const void *l) { }
 static inline bool lockdep_is_held(const void *l) { return true; }
-static inline void lockdep_assert_none_held(void) { }
 static inline void lockdep_lock_created(void) { }
 static inline void lockdep_lock_destroyed(void) { }
 static inline long lockdep_live_locks(void) { return 0; }
@@ -139,14 +137,6 @@ static inline void down_read(struct rw_semaphore *sem)
 {
 	lockdep_acquire(sem->class, sem, false);
 	pthread_rwlock_rdlock(&sem->rwlock);
-}
-
-static inline bool down_read_trylock(struct rw_semaphore *sem)
-{
-	if (pthread_rwlock_tryrdlock(&sem->rwlock))
-		return false;
-	lockdep_acquire(sem->class, sem, true);
-	return true;
 }
 
 static inline void down_write(struct rw_semaphore *sem)

@@ -131,13 +131,6 @@ bool lockdep_is_held(const void *lock)
 	return false;
 }
 
-/** lockdep_assert_none_held() - the calling thread must hold no lock. */
-void lockdep_assert_none_held(void)
-{
-	if (nr_held)
-		report("thread still holds locks at", held_locks[0].class, held_locks[0].lock);
-}
-
 /*
  * Classed locks initialised and not yet destroyed, in every thread: a
  * teardown that forgets a lock shows as a count that does not come back.

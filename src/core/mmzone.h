@@ -210,11 +210,6 @@ static inline bool zone_spans_pfn(const struct zone *zone, unsigned long pfn)
 	return zone->zone_start_pfn <= pfn && pfn < zone_end_pfn(zone);
 }
 
-static inline int zone_idx(const struct zone *zone)
-{
-	return zone - zone->zone_pgdat->node_zones;
-}
-
 static inline long zone_managed_pages(const struct zone *zone)
 {
 	return __atomic_load_n(&zone->managed_pages, __ATOMIC_RELAXED);

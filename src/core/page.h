@@ -27,6 +27,7 @@
 #define PAGELAB_PAGE_H
 
 #include <limits.h>
+#include "core/bitmap.h"
 #include "core/compiler.h"
 #include "core/list.h"
 #include "core/debug.h"
@@ -84,51 +85,10 @@ enum pageflags {
 	PG_swapcache = PG_owner_priv_1,
 };
 
-#define BITS_PER_LONG	64
 #define ZONES_WIDTH	8
 #define ZONES_PGSHIFT	(BITS_PER_LONG - ZONES_WIDTH)
 #define ZONES_MASK	((1UL << ZONES_WIDTH) - 1)
 #define PAGE_FLAGS_MASK	((1UL << __NR_PAGEFLAGS) - 1)
-
-static inline bool test_bit(int nr, const unsigned long *addr)
-{
-	return (__atomic_load_n(addr, __ATOMIC_RELAXED) >> nr) & 1;
-}
-
-static inline void set_bit(int nr, unsigned long *addr)
-{
-	__atomic_fetch_or(addr, BIT(nr), __ATOMIC_RELAXED);
-}
-
-static inline void clear_bit(int nr, unsigned long *addr)
-{
-	__atomic_fetch_and(addr, ~BIT(nr), __ATOMIC_RELAXED);
-}
-
-static inline bool test_and_set_bit(int nr, unsigned long *addr)
-{
-	return __atomic_fetch_or(addr, BIT(nr), __ATOMIC_SEQ_CST) & BIT(nr);
-}
-
-static inline bool test_and_clear_bit(int nr, unsigned long *addr)
-{
-	return __atomic_fetch_and(addr, ~BIT(nr), __ATOMIC_SEQ_CST) & BIT(nr);
-}
-
-/*
- * Non-atomic variants for pages no other thread can reach. They still use
- * relaxed atomic accesses, so a racing speculative reader (compaction's
- * scanner) is not a data race in the C11 sense.
- */
-static inline void __set_bit(int nr, unsigned long *addr)
-{
-	WRITE_ONCE(*addr, READ_ONCE(*addr) | BIT(nr));
-}
-
-static inline void __clear_bit(int nr, unsigned long *addr)
-{
-	WRITE_ONCE(*addr, READ_ONCE(*addr) & ~BIT(nr));
-}
 
 #define TESTPAGEFLAG(uname, lname)					\
 static inline bool Page##uname(const struct page *page)		\
@@ -161,28 +121,28 @@ static inline bool TestClearPage##uname(struct page *page)		\
 #define TESTSCFLAG(uname, lname)					\
 	TESTSETFLAG(uname, lname) TESTCLEARFLAG(uname, lname)
 
-__PAGEFLAG(Locked, locked)
+/*
+ * Only the accessors something uses are generated (the kernel generates
+ * whole families); a flag's line grows when a new user needs one more.
+ * PG_writeback, PG_head, PG_private and PG_mlocked have none yet; the
+ * bits stay for dump_page() and the allocator's free-time check
+ * (PAGE_FLAGS_CHECK_AT_FREE).
+ */
+TESTPAGEFLAG(Locked, locked) __SETPAGEFLAG(Locked, locked)
 PAGEFLAG(Waiters, waiters)
-PAGEFLAG(Referenced, referenced) __CLEARPAGEFLAG(Referenced, referenced)
-	TESTCLEARFLAG(Referenced, referenced)
-PAGEFLAG(Dirty, dirty) __CLEARPAGEFLAG(Dirty, dirty) TESTSCFLAG(Dirty, dirty)
+SETPAGEFLAG(Referenced, referenced) TESTCLEARFLAG(Referenced, referenced)
+TESTPAGEFLAG(Dirty, dirty) SETPAGEFLAG(Dirty, dirty) __CLEARPAGEFLAG(Dirty, dirty)
+	TESTSCFLAG(Dirty, dirty)
 PAGEFLAG(LRU, lru) __CLEARPAGEFLAG(LRU, lru) TESTCLEARFLAG(LRU, lru)
 PAGEFLAG(Active, active) __CLEARPAGEFLAG(Active, active)
 	TESTCLEARFLAG(Active, active)
-PAGEFLAG(Workingset, workingset)
-PAGEFLAG(Head, head) __SETPAGEFLAG(Head, head) __CLEARPAGEFLAG(Head, head)
-PAGEFLAG(Reserved, reserved) __SETPAGEFLAG(Reserved, reserved)
-	__CLEARPAGEFLAG(Reserved, reserved)
-PAGEFLAG(Private, private) __SETPAGEFLAG(Private, private)
-	__CLEARPAGEFLAG(Private, private)
-PAGEFLAG(Writeback, writeback)
+TESTPAGEFLAG(Workingset, workingset) SETPAGEFLAG(Workingset, workingset)
+SETPAGEFLAG(Reserved, reserved)
 PAGEFLAG(SwapBacked, swapbacked) __SETPAGEFLAG(SwapBacked, swapbacked)
 	__CLEARPAGEFLAG(SwapBacked, swapbacked)
-PAGEFLAG(Unevictable, unevictable) __CLEARPAGEFLAG(Unevictable, unevictable)
-	TESTCLEARFLAG(Unevictable, unevictable)
-PAGEFLAG(Mlocked, mlocked) __CLEARPAGEFLAG(Mlocked, mlocked)
+PAGEFLAG(Unevictable, unevictable) TESTCLEARFLAG(Unevictable, unevictable)
 PAGEFLAG(AnonExclusive, anon_exclusive) __SETPAGEFLAG(AnonExclusive, anon_exclusive)
-PAGEFLAG(Reclaim, reclaim)
+TESTPAGEFLAG(Reclaim, reclaim)
 
 /*
  * PG_uptodate carries ordering: whoever sees it set must see the contents
@@ -196,16 +156,6 @@ static inline bool PageUptodate(const struct page *page)
 static inline void SetPageUptodate(struct page *page)
 {
 	__atomic_fetch_or(&page->flags, BIT(PG_uptodate), __ATOMIC_RELEASE);
-}
-
-static inline void __SetPageUptodate(struct page *page)
-{
-	SetPageUptodate(page);
-}
-
-static inline void ClearPageUptodate(struct page *page)
-{
-	clear_bit(PG_uptodate, &page->flags);
 }
 
 /*
@@ -243,24 +193,29 @@ static inline bool page_has_type(const struct page *page)
 	return READ_ONCE(page->page_type) != PAGE_TYPE_NONE;
 }
 
-#define PAGE_TYPE_OPS(uname, lname)					\
+#define TESTPAGETYPE(uname, lname)					\
 static inline bool Page##uname(const struct page *page)		\
-{ return (READ_ONCE(page->page_type) >> 24) == PGTY_##lname; }	\
+{ return (READ_ONCE(page->page_type) >> 24) == PGTY_##lname; }
+#define __SETPAGETYPE(uname, lname)					\
 static inline void __SetPage##uname(struct page *page)		\
 {									\
 	VM_BUG_ON_PAGE(page_has_type(page), page);			\
 	WRITE_ONCE(page->page_type, (unsigned int)PGTY_##lname << 24);	\
-}									\
+}
+#define __CLEARPAGETYPE(uname, lname)					\
 static inline void __ClearPage##uname(struct page *page)		\
 {									\
 	VM_BUG_ON_PAGE(!Page##uname(page), page);			\
 	WRITE_ONCE(page->page_type, PAGE_TYPE_NONE);			\
 }
+#define PAGE_TYPE_OPS(uname, lname)					\
+	TESTPAGETYPE(uname, lname) __SETPAGETYPE(uname, lname)		\
+	__CLEARPAGETYPE(uname, lname)
 
+/* As for the flags, only the accessors in use (PGTY_slab has none). */
 PAGE_TYPE_OPS(Buddy, buddy)
-PAGE_TYPE_OPS(Offline, offline)
+TESTPAGETYPE(Offline, offline) __SETPAGETYPE(Offline, offline)	/* kept until freed */
 PAGE_TYPE_OPS(Table, table)
-PAGE_TYPE_OPS(Slab, slab)
 PAGE_TYPE_OPS(Zsmalloc, zsmalloc)
 
 /* ------------------------------------------------------------------ */
@@ -274,11 +229,6 @@ PAGE_TYPE_OPS(Zsmalloc, zsmalloc)
 static inline bool PageAnon(const struct page *page)
 {
 	return READ_ONCE(page->mapping) & FOLIO_MAPPING_ANON;
-}
-
-static inline bool PageKsm(const struct page *page)
-{
-	return (READ_ONCE(page->mapping) & FOLIO_MAPPING_FLAGS) == FOLIO_MAPPING_KSM;
 }
 
 /* ------------------------------------------------------------------ */
@@ -309,11 +259,6 @@ static inline void page_ref_inc(struct page *page)
 static inline void page_ref_add(struct page *page, int nr)
 {
 	__atomic_fetch_add(&page->_refcount, nr, __ATOMIC_RELAXED);
-}
-
-static inline void page_ref_sub(struct page *page, int nr)
-{
-	__atomic_fetch_sub(&page->_refcount, nr, __ATOMIC_RELEASE);
 }
 
 /* Drop one reference; true if it was the last (full barrier, as kernel). */

@@ -305,6 +305,17 @@ static int conn_hello(struct balloon_conn *c, char *msg, size_t len)
 	return 0;
 }
 
+/* A socket pair: *@end for the guest, the other end served by @host. */
+static int local_socket(struct balloon_host *host, int *end)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	*end = sv[0];
+	return balloon_host_add_conn(host, sv[1]);
+}
+
 static int conn_open_local(uint64_t memory_bytes, bool free_page_reporting,
 			   struct balloon_conn **out)
 {
@@ -314,63 +325,53 @@ static int conn_open_local(uint64_t memory_bytes, bool free_page_reporting,
 			    (free_page_reporting ? BIT(VIRTIO_BALLOON_F_REPORTING) : 0),
 	};
 	struct balloon_conn *c = conn_alloc();
-	int dev[2], ctl[2], err;
 	char msg[96];
+	int err;
 
 	if (!c)
 		return -ENOMEM;
 	err = balloon_host_create(&hc, &c->local);
-	if (err)
-		goto fail;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, dev)) {
-		err = -errno;
-		goto fail;
-	}
-	c->sock = dev[0];
-	err = balloon_host_add_conn(c->local, dev[1]);
-	if (err)
-		goto fail;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl)) {
-		err = -errno;
-		goto fail;
-	}
-	c->ctl = ctl[0];
-	err = balloon_host_add_conn(c->local, ctl[1]);
+	if (!err)
+		err = local_socket(c->local, &c->sock);
+	if (!err)
+		err = local_socket(c->local, &c->ctl);
 	if (!err)
 		err = balloon_host_start(c->local);
 	if (!err)
 		err = conn_hello(c, msg, sizeof(msg));
-	if (err)
-		goto fail;
+	if (err) {
+		conn_free(c);
+		return err;
+	}
 	*out = c;
 	return 0;
-fail:
-	conn_free(c);
-	return err;
 }
 
 /**
  * balloon_control_open() - connect to a host's socket at @path.
- * Context: any. Return: the connected socket, or a negative errno.
+ * @msg: receives a one-line reason on failure.
+ *
+ * Context: any. Return: the connected socket, or a negative errno
+ * (-ENAMETOOLONG if @path does not fit in a socket address).
  */
-int balloon_control_open(const char *path)
+int balloon_control_open(const char *path, char *msg, size_t len)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
+	struct sockaddr_un addr;
+	char why[96];
+	int fd, err = balloon_socket_addr(&addr, path, why, sizeof(why));
 
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		int err = -errno;
-
-		close(fd);
+	if (err) {
+		snprintf(msg, len, "cannot connect: %s", why);	/* @path is too long to show */
 		return err;
 	}
-	return fd;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && !connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		return fd;
+	err = -errno;
+	if (fd >= 0)
+		close(fd);
+	snprintf(msg, len, "cannot connect to %s: %s", path, strerror(-err));
+	return err;
 }
 
 /**
@@ -381,8 +382,9 @@ int balloon_control_open(const char *path)
  * @msg: receives a one-line reason on failure.
  *
  * Context: single-threaded setup, no machine alive.
- * Return: 0; -EBUSY if connected already or a machine is alive; the
- * connect(2) error; -EPROTO if the host does not speak the protocol.
+ * Return: 0; -EBUSY if connected already or a machine is alive;
+ * -ENAMETOOLONG or the connect(2) error; -EPROTO if the host does not
+ * speak the protocol.
  */
 int balloon_connect(const char *path, char *msg, size_t len)
 {
@@ -398,13 +400,9 @@ int balloon_connect(const char *path, char *msg, size_t len)
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	c->sock = balloon_control_open(path);
-	c->ctl = c->sock >= 0 ? balloon_control_open(path) : c->sock;
-	err = c->ctl < 0 ? c->ctl : 0;
-	if (err)
-		snprintf(msg, len, "cannot connect to %s: %s", path, strerror(-err));
-	else
-		err = conn_hello(c, msg, len);
+	c->sock = balloon_control_open(path, msg, len);
+	c->ctl = c->sock >= 0 ? balloon_control_open(path, msg, len) : c->sock;
+	err = c->ctl < 0 ? c->ctl : conn_hello(c, msg, len);
 	if (err) {
 		conn_free(c);
 		return err;

@@ -46,7 +46,7 @@ bool balloon_conn_dead(const struct balloon_conn *c);
 void balloon_conn_kick(struct balloon_conn *c);
 
 /* A control client of its own (`pagelab balloon`). */
-int balloon_control_open(const char *path);
+int balloon_control_open(const char *path, char *msg, size_t len);
 int balloon_control_request(int fd, uint16_t type, const void *payload, uint32_t len,
 			    void *reply, uint32_t reply_cap);
 

@@ -8,10 +8,14 @@
  * up to 256 pages, enqueues them in the balloon core and tells the host
  * their pfns (INFLATE); leak_balloon() dequeues up to 256 and tells the
  * host (DEFLATE) before the pages are freed, as MUST_TELL_HOST requires.
- * After each batch it writes config actual. Pages in the balloon are
- * movable: compaction isolates them through the core's movable_ops and
- * virtballoon_migratepage() swaps them at the host (inflate the new page,
- * then deflate the old), or refuses with -EAGAIN when balloon_lock is busy.
+ * Both hand the core the whole batch as one list, with
+ * balloon_page_list_enqueue() and balloon_page_list_dequeue(); Linux's
+ * driver enqueues and dequeues one page at a time, taking the core's lock
+ * per page. After each batch it writes config actual. Pages in the
+ * balloon are movable: compaction isolates them through the core's
+ * movable_ops and virtballoon_migratepage() swaps them at the host
+ * (inflate the new page, then deflate the old), or refuses with -EAGAIN
+ * when balloon_lock is busy.
  *
  * Negotiated features:
  *   DEFLATE_ON_OOM  an OOM notifier leaks VIRTIO_BALLOON_OOM_NR_PAGES pages

@@ -52,13 +52,13 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/bitmap.h"
 #include "core/core.h"
 #include "host/host.h"
 
 #define HOST_MAX_CONNS		16
 #define HOST_STATS_TIMEOUT_MS	1000	/* a CTL_STATS waits this long for fresh stats */
 #define HOST_SEND_TIMEOUT_MS	1000	/* a peer that does not read its replies is dropped */
-#define BITS_PER_WORD		(8 * sizeof(unsigned long))
 
 enum host_conn_kind {
 	CONN_NEW,		/* nothing received yet */
@@ -128,35 +128,6 @@ static const char *const conn_kind_names[] = { "new connection", "guest", "contr
 /* ------------------------------------------------------------------ */
 /* The inflated set                                                    */
 
-static bool pfn_inflated(const struct balloon_host *h, unsigned long pfn)
-{
-	return h->inflated[pfn / BITS_PER_WORD] & BIT(pfn % BITS_PER_WORD);
-}
-
-static void set_inflated(struct balloon_host *h, unsigned long pfn, bool on)
-{
-	if (on)
-		h->inflated[pfn / BITS_PER_WORD] |= BIT(pfn % BITS_PER_WORD);
-	else
-		h->inflated[pfn / BITS_PER_WORD] &= ~BIT(pfn % BITS_PER_WORD);
-}
-
-/* The next pfn at or after @pfn whose bit is @set, or nr_pages. */
-static unsigned long find_next(const struct balloon_host *h, unsigned long pfn, bool set)
-{
-	while (pfn < h->nr_pages) {
-		unsigned long word = h->inflated[pfn / BITS_PER_WORD];
-
-		if (!set)
-			word = ~word;
-		word &= ~0UL << (pfn % BITS_PER_WORD);
-		if (word)
-			return min(pfn - pfn % BITS_PER_WORD + __builtin_ctzl(word), h->nr_pages);
-		pfn = pfn - pfn % BITS_PER_WORD + BITS_PER_WORD;
-	}
-	return h->nr_pages;
-}
-
 /* Give [pfn, pfn + nr) back to the operating system. */
 static void punch(struct balloon_host *h, unsigned long pfn, unsigned long nr)
 {
@@ -215,11 +186,11 @@ static uint64_t released_bytes(struct balloon_host *h)
 {
 	uint64_t bytes = 0;
 
-	for (unsigned long pfn = find_next(h, 0, true); pfn < h->nr_pages;) {
-		unsigned long end = find_next(h, pfn, false);
+	for (unsigned long pfn = find_next_bit(h->inflated, h->nr_pages, 0); pfn < h->nr_pages;) {
+		unsigned long end = find_next_zero_bit(h->inflated, h->nr_pages, pfn);
 
 		bytes += hole_bytes(h->memfd, (off_t)pfn << PAGE_SHIFT, (off_t)end << PAGE_SHIFT);
-		pfn = find_next(h, end, true);
+		pfn = find_next_bit(h->inflated, h->nr_pages, end);
 	}
 	return bytes;
 }
@@ -273,7 +244,7 @@ static void guest_gone(struct balloon_host *h)
 	host_log(h, "the guest disconnected (%lu pages were inflated); its RAM is released",
 		 h->nr_inflated);
 	punch(h, 0, h->nr_pages);
-	memset(h->inflated, 0, DIV_ROUND_UP(h->nr_pages, BITS_PER_WORD) * sizeof(long));
+	bitmap_zero(h->inflated, h->nr_pages);
 	h->nr_inflated = 0;
 	h->driver_live = false;
 	h->driver_features = 0;
@@ -360,7 +331,7 @@ static void handle_features(struct balloon_host *h, struct host_conn *c,
 	if (h->nr_inflated) {
 		host_log(h, "a new driver probed with %lu pages still inflated: they are the guest's again",
 			 h->nr_inflated);
-		memset(h->inflated, 0, DIV_ROUND_UP(h->nr_pages, BITS_PER_WORD) * sizeof(long));
+		bitmap_zero(h->inflated, h->nr_pages);
 		h->nr_inflated = 0;
 	}
 	h->driver_features = features;
@@ -385,20 +356,30 @@ static void handle_pfns(struct balloon_host *h, struct host_conn *c, const struc
 	nr = get_le32(m->payload);
 	for (uint32_t i = 0; i < nr; i++) {
 		pfns[i] = get_le32(m->payload + 4 + 4 * i);
-		if (pfn_inflated(h, pfns[i]) == inflate) {
+		if (test_bit(pfns[i], h->inflated) == inflate) {
 			snprintf(why, sizeof(why), inflate ?
 				 "pfn %#x is inflated already (handed over twice)" :
 				 "pfn %#x is not inflated (or twice in the batch)", pfns[i]);
 			while (i--)
-				set_inflated(h, pfns[i], !inflate);
+				__assign_bit(pfns[i], h->inflated, !inflate);
 			return reject(h, c, m->type, inflate ? -EEXIST : -ENOENT, why);
 		}
-		set_inflated(h, pfns[i], inflate);
+		__assign_bit(pfns[i], h->inflated, inflate);
 	}
 	h->nr_inflated = inflate ? h->nr_inflated + nr : h->nr_inflated - nr;
 	if (inflate)
 		punch_pfns(h, pfns, nr);
 	conn_reply(h, c, m->type, 0, NULL, 0, -1);
+}
+
+/* -EPERM with @why set unless the driver accepted @feature (named @name). */
+static int check_feature(const struct balloon_host *h, const struct balloon_msg *m,
+			 unsigned int feature, const char *name, char *why, size_t why_len)
+{
+	if (h->driver_features & BIT(feature))
+		return 0;
+	snprintf(why, why_len, "%s without the %s feature", balloon_msg_name(m->type), name);
+	return -EPERM;
 }
 
 static void handle_report(struct balloon_host *h, struct host_conn *c,
@@ -408,17 +389,15 @@ static void handle_report(struct balloon_host *h, struct host_conn *c,
 	int err = balloon_msg_check_report(m, h->nr_pages, why, sizeof(why));
 	uint32_t nr;
 
-	if (!err && !(h->driver_features & BIT(VIRTIO_BALLOON_F_REPORTING))) {
-		snprintf(why, sizeof(why), "REPORT without the REPORTING feature");
-		err = -EPERM;
-	}
+	if (!err)
+		err = check_feature(h, m, VIRTIO_BALLOON_F_REPORTING, "REPORTING", why, sizeof(why));
 	if (err)
 		return reject(h, c, m->type, err, why);
 	nr = get_le32(m->payload);
 	for (uint32_t i = 0; i < nr; i++) {
 		uint32_t pfn = get_le32(m->payload + 4 + 8 * i);
 		uint32_t order = get_le32(m->payload + 8 + 8 * i);
-		unsigned long hit = find_next(h, pfn, true);
+		unsigned long hit = find_next_bit(h->inflated, h->nr_pages, pfn);
 
 		if (hit < pfn + (1UL << order)) {
 			snprintf(why, sizeof(why), "reported free block pfn %#x order %u holds "
@@ -452,10 +431,8 @@ static void handle_stats(struct balloon_host *h, struct host_conn *c, const stru
 	char why[96];
 	int err = balloon_msg_check_stats(m, why, sizeof(why));
 
-	if (!err && !(h->driver_features & BIT(VIRTIO_BALLOON_F_STATS_VQ))) {
-		snprintf(why, sizeof(why), "STATS without the STATS_VQ feature");
-		err = -EPERM;
-	}
+	if (!err)
+		err = check_feature(h, m, VIRTIO_BALLOON_F_STATS_VQ, "STATS_VQ", why, sizeof(why));
 	if (err)
 		return reject(h, c, m->type, err, why);
 	h->nr_stats = balloon_stats_decode(m->payload, m->len, h->stats);
@@ -788,18 +765,19 @@ void balloon_host_stop(struct balloon_host *h)
 
 static int listen_on(struct balloon_host *h, const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
+	struct sockaddr_un addr;
+	char why[96];
+	int fd, err = balloon_socket_addr(&addr, path, why, sizeof(why));
 
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
+	if (err) {
+		host_log(h, "cannot listen: %s", why);	/* @path is too long to show */
+		return err;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 8)) {
-		int err = -errno;
-
+		err = -errno;
 		close(fd);
 		return err;
 	}
@@ -839,7 +817,7 @@ int balloon_host_create(const struct balloon_host_config *cfg, struct balloon_ho
 	h->memory_bytes = cfg->memory_bytes;
 	h->nr_pages = cfg->memory_bytes >> PAGE_SHIFT;
 	h->features = cfg->features;
-	h->inflated = calloc(DIV_ROUND_UP(h->nr_pages, BITS_PER_WORD), sizeof(long));
+	h->inflated = bitmap_zalloc(h->nr_pages);
 	if (!h->inflated)
 		goto fail;
 	h->memfd = memfd_create("pagelab-ram", MFD_CLOEXEC);
@@ -875,7 +853,7 @@ void balloon_host_destroy(struct balloon_host *h)
 	if (h->wake_fd >= 0)
 		close(h->wake_fd);
 	free(h->socket_path);
-	free(h->inflated);
+	bitmap_free(h->inflated);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
@@ -908,8 +886,8 @@ unsigned long balloon_host_inflated_pfns(struct balloon_host *h, unsigned long *
 	unsigned long n = 0;
 
 	pthread_mutex_lock(&h->lock);
-	for (unsigned long pfn = find_next(h, 0, true); pfn < h->nr_pages;
-	     pfn = find_next(h, pfn + 1, true)) {
+	for (unsigned long pfn = find_next_bit(h->inflated, h->nr_pages, 0); pfn < h->nr_pages;
+	     pfn = find_next_bit(h->inflated, h->nr_pages, pfn + 1)) {
 		if (n < max)
 			pfns[n] = pfn;
 		n++;

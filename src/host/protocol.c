@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "host/protocol.h"
 
@@ -231,6 +232,31 @@ int balloon_msg_check_stats(const struct balloon_msg *msg, char *why, size_t why
 
 /* ------------------------------------------------------------------ */
 /* Socket I/O                                                          */
+
+/**
+ * balloon_socket_addr() - the address of the Unix socket at @path, for
+ * the host's bind() and a client's connect().
+ * @addr: receives the address (pass sizeof(*addr) as its length).
+ * @path: the socket's file system path.
+ * @why: receives the reason on failure.
+ *
+ * Context: any. Return: 0, or -ENAMETOOLONG with @why set if @path does
+ * not fit in sun_path.
+ */
+int balloon_socket_addr(struct sockaddr_un *addr, const char *path, char *why, size_t why_len)
+{
+	size_t len = strlen(path);
+
+	if (len >= sizeof(addr->sun_path)) {
+		snprintf(why, why_len, "the socket path is %zu bytes long; a Unix socket "
+			 "address holds at most %zu", len, sizeof(addr->sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	memcpy(addr->sun_path, path, len + 1);
+	return 0;
+}
 
 static int io_error(ssize_t n)
 {

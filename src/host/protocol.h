@@ -161,6 +161,8 @@ int balloon_msg_check_report(const struct balloon_msg *msg, unsigned long nr_pag
 			     char *why, size_t why_len);
 int balloon_msg_check_stats(const struct balloon_msg *msg, char *why, size_t why_len);
 
+struct sockaddr_un;
+int balloon_socket_addr(struct sockaddr_un *addr, const char *path, char *why, size_t why_len);
 int balloon_msg_send(int fd, uint16_t type, const void *payload, uint32_t len, int pass_fd);
 int balloon_msg_send_reply(int fd, uint16_t request, int status, const void *payload,
 			   uint32_t len, int pass_fd);

@@ -24,7 +24,6 @@ void free_all_pgtables(struct mm_struct *mm);
 typedef void (*pte_range_fn)(struct mm_struct *mm, pte_t *ptep, unsigned long addr, void *arg);
 void walk_pte_range_locked(struct mm_struct *mm, unsigned long start, unsigned long end,
 			   pte_range_fn fn, void *arg);
-bool page_is_pgtable(const struct page *page);
 void walk_all_ptes(struct mm_struct *mm, void (*fn)(pte_t pte, unsigned long addr, void *arg),
 		   void *arg);
 unsigned long mm_pgtable_pages(struct mm_struct *mm);

@@ -73,12 +73,6 @@ static void pgtable_free(struct mm_struct *mm, struct page *page)
 	__free_pages(page, 0);
 }
 
-/** page_is_pgtable() - is @page a page-table page? */
-bool page_is_pgtable(const struct page *page)
-{
-	return PageTable(page);
-}
-
 /**
  * pgd_alloc() - give @mm its top-level table.
  * Context: mm creation. Return: 0 or -ENOMEM.

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "drivers/channel.h"
 #include "host/host.h"
@@ -311,6 +312,43 @@ static void test_no_deflate_on_oom(void **state)
 	/* The driver gave every page back on its way out. */
 	assert_int_equal(balloon_host_inflated_pfns(host, NULL, 0), 0);
 	balloon_disconnect();
+	balloon_host_destroy(host);
+	remove_socket_dir(path);
+}
+
+/*
+ * A socket path that does not fit in sun_path is refused, saying so, by
+ * the host, a control client and --connect alike; the longest path that
+ * fits serves and connects.
+ */
+static void test_socket_path_too_long(void **state)
+{
+	struct balloon_host_config hc = { .memory_bytes = TEST_MEMORY };
+	struct sockaddr_un addr;
+	struct balloon_host *host;
+	size_t max = sizeof(addr.sun_path) - 1;
+	char path[sizeof(addr.sun_path) + 1], why[128], msg[256], limit[32];
+	int fd;
+
+	snprintf(limit, sizeof(limit), "at most %zu", max);
+	socket_path(path, sizeof(path));
+	memset(path + strlen(path), 'x', sizeof(path) - 1 - strlen(path));
+	path[max + 1] = '\0';
+	assert_int_equal(balloon_socket_addr(&addr, path, why, sizeof(why)), -ENAMETOOLONG);
+	assert_non_null(strstr(why, limit));
+	hc.socket_path = path;
+	assert_int_equal(balloon_host_create(&hc, &host), -ENAMETOOLONG);
+	assert_int_equal(balloon_control_open(path, msg, sizeof(msg)), -ENAMETOOLONG);
+	assert_non_null(strstr(msg, limit));
+	assert_int_equal(balloon_connect(path, msg, sizeof(msg)), -ENAMETOOLONG);
+	print_message("%s\n", msg);
+	assert_non_null(strstr(msg, limit));
+
+	path[max] = '\0';
+	assert_int_equal(balloon_host_create(&hc, &host), 0);
+	fd = balloon_control_open(path, msg, sizeof(msg));
+	assert_true(fd >= 0);
+	close(fd);
 	balloon_host_destroy(host);
 	remove_socket_dir(path);
 }
@@ -664,6 +702,7 @@ int main(void)
 		machine_test(test_compaction_moves_balloon_pages),
 		machine_test(test_deflate_on_oom),
 		cmocka_unit_test(test_no_deflate_on_oom),
+		cmocka_unit_test(test_socket_path_too_long),
 		cmocka_unit_test(test_hostile_messages),
 		machine_test(test_host_goes_away),
 		cmocka_unit_test_setup_teardown(test_free_page_reporting, machine_reporting_setup,
