@@ -192,6 +192,12 @@ static int expected_refs(const struct page *page)
 	return 1 + (!PageAnon(page) && READ_ONCE(page->mapping) ? 1 : 0);
 }
 
+/*
+ * The state the kernel's folio_migrate_flags() (and, for PG_swapbacked,
+ * folio_migrate_mapping()) carries to the new page. pagelab has no
+ * PG_checked, PG_mappedtodisk, PG_readahead or page_ext young/idle bits.
+ * Active and unevictable are taken off @src, which is freed next.
+ */
 static void folio_migrate_flags(struct page *dst, struct page *src)
 {
 	if (PageDirty(src))
@@ -223,7 +229,6 @@ static int migrate_shmem_mapping(struct page *dst, struct page *src,
 		page_ref_add(dst, 1);			/* the cache's reference */
 		WRITE_ONCE(mapping->pages[src->index], dst);
 		WRITE_ONCE(src->mapping, 0);
-		ClearPageSwapBacked(src);
 		page_ref_unfreeze(src, 1);		/* the isolation reference */
 		rc = 0;
 	}

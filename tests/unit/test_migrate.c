@@ -138,6 +138,87 @@ static void test_pinned_page_fails(void **state)
 	mmput(mm);
 }
 
+/* Isolate the page mapped at @addr onto @list, as move_pages does. */
+static struct page *isolate_at(struct mm_struct *mm, unsigned long addr, struct list_head *list)
+{
+	struct page *page = pfn_to_page(pfn_at(mm, addr));
+
+	get_page(page);
+	assert_true(isolate_folio_to_list(page, list));
+	put_page(page);
+	return page;
+}
+
+static void set_flags(struct page *page, unsigned long set, unsigned long clear)
+{
+	for (int bit = 0; bit < __NR_PAGEFLAGS; bit++) {
+		if (set & BIT(bit))
+			set_bit(bit, &page->flags);
+		if (clear & BIT(bit))
+			clear_bit(bit, &page->flags);
+	}
+}
+
+static void assert_flags(struct page *page, unsigned long set, unsigned long clear)
+{
+	for (int bit = 0; bit < __NR_PAGEFLAGS; bit++) {
+		if ((set & BIT(bit)) && !test_bit(bit, &page->flags))
+			fail_msg("pfn %#lx lost flag bit %d in migration", page_to_pfn(page), bit);
+		if ((clear & BIT(bit)) && test_bit(bit, &page->flags))
+			fail_msg("pfn %#lx gained flag bit %d in migration", page_to_pfn(page), bit);
+	}
+}
+
+/*
+ * Every flag folio_migrate_flags() carries goes to the new page, and only
+ * those that were set: an anonymous page with dirty, referenced, active,
+ * workingset, swapbacked and uptodate; an unevictable one; one with none
+ * of the optional flags; and a shared-memory page (swapbacked: the flag
+ * the shared-memory path once cleared before the copy).
+ */
+static void test_migration_carries_flags(void **state)
+{
+	const unsigned long optional = BIT(PG_referenced) | BIT(PG_active) |
+				       BIT(PG_workingset) | BIT(PG_unevictable);
+	const unsigned long always = BIT(PG_uptodate) | BIT(PG_swapbacked);
+	const unsigned long rich = always | BIT(PG_dirty) | BIT(PG_referenced) | BIT(PG_active) |
+				   BIT(PG_workingset);
+	struct mm_struct *mm = mm_alloc();
+	unsigned long priv = map(mm, 3 * PAGE_SIZE, false), shared = map(mm, PAGE_SIZE, true);
+	struct page *old[4], *page;
+	unsigned int moved;
+	LIST_HEAD(list);
+
+	fill(mm, priv, 3, 21);
+	fill(mm, shared, 1, 22);
+	old[0] = isolate_at(mm, priv, &list);
+	set_flags(old[0], rich, 0);
+	old[1] = isolate_at(mm, priv + PAGE_SIZE, &list);
+	set_flags(old[1], BIT(PG_unevictable), optional & ~BIT(PG_unevictable));
+	old[2] = isolate_at(mm, priv + 2 * PAGE_SIZE, &list);
+	set_flags(old[2], 0, optional);
+	old[3] = isolate_at(mm, shared, &list);
+	assert_true(PageSwapBacked(old[3]) && PageUptodate(old[3]) && !PageAnon(old[3]));
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC,
+				       MR_SYSCALL, &moved), 0);
+	assert_int_equal(moved, 4);
+	page = pfn_to_page(pfn_at(mm, priv));
+	assert_ptr_not_equal(page, old[0]);
+	assert_flags(page, rich | BIT(PG_lru), BIT(PG_unevictable));
+	page = pfn_to_page(pfn_at(mm, priv + PAGE_SIZE));
+	assert_ptr_not_equal(page, old[1]);
+	assert_flags(page, always | BIT(PG_unevictable) | BIT(PG_lru), optional & ~BIT(PG_unevictable));
+	page = pfn_to_page(pfn_at(mm, priv + 2 * PAGE_SIZE));
+	assert_flags(page, always | BIT(PG_lru), optional);
+	page = pfn_to_page(pfn_at(mm, shared));
+	assert_ptr_not_equal(page, old[3]);
+	assert_flags(page, always | BIT(PG_dirty) | BIT(PG_lru), optional);
+	verify(mm, priv, 3, 21);
+	verify(mm, shared, 1, 22);
+	assert_invariants();
+	mmput(mm);
+}
+
 /* A page shared by a fork tree and a page of a shared region: every
  * process sees the new frame, and the contents. */
 static void test_every_mapping_follows(void **state)
@@ -321,6 +402,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		machine_test(test_move_pages_statuses),
 		machine_test(test_state_survives),
+		machine_test(test_migration_carries_flags),
 		machine_test(test_pinned_page_fails),
 		machine_test(test_every_mapping_follows),
 		machine_test(test_movable_ops),
