@@ -311,6 +311,11 @@ static int migrate_folio_move(free_folio_t put_new, unsigned long private,
  * Pages that fail for good go to @ret; pages still failing with -EAGAIN
  * after the last pass are undone and stay on @from. Returns the number of
  * pages not migrated, or -ENOMEM if targets ran out.
+ *
+ * Counting follows Linux: a page freed under us (only the isolation
+ * reference left) counts as migrated; on -ENOMEM the page that got no
+ * target and the busy ones of that pass count as failed, the pages never
+ * tried do not.
  */
 static int migrate_pages_batch(struct list_head *from, new_folio_t get_new,
 			       free_folio_t put_new, unsigned long private,
@@ -331,10 +336,14 @@ static int migrate_pages_batch(struct list_head *from, new_folio_t get_new,
 				ClearPageActive(src);
 				ClearPageUnevictable(src);
 				migrate_folio_done(src);
+				stats->nr_succeeded++;	/* as Linux counts it */
 				continue;
 			}
 			rc = migrate_folio_unmap(get_new, put_new, private, src, &dst, mode);
 			if (rc == -ENOMEM) {
+				/* This page and this pass's busy ones failed; the
+				 * pages not tried yet are not counted. */
+				stats->nr_failed_pages += 1 + retry;
 				rc_saved = rc;
 				goto move;
 			} else if (rc == -EAGAIN) {
@@ -345,6 +354,9 @@ static int migrate_pages_batch(struct list_head *from, new_folio_t get_new,
 			}
 		}
 	}
+	/* Still busy after the last pass: they stay on @from. */
+	nr_failed += retry;
+	stats->nr_failed_pages += retry;
 move:
 	flush_tlb_wait();	/* one shootdown for every PTE the batch cleared */
 	retry = 1;
@@ -372,11 +384,9 @@ move:
 		list_del(&dst->lru);
 		migrate_folio_undo(src, dst, dst->private & PAGE_WAS_MAPPED, put_new,
 				   private, from);
-		dst = dst_next;
-	}
-	list_for_each_entry(src, from, lru) {
 		nr_failed++;
 		stats->nr_failed_pages++;
+		dst = dst_next;
 	}
 	return rc_saved ? rc_saved : nr_failed;
 }

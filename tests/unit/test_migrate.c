@@ -219,6 +219,61 @@ static void test_migration_carries_flags(void **state)
 	mmput(mm);
 }
 
+/* A page whose last mapping went while it was isolated is freed by
+ * migration, and counted as migrated (as Linux counts it). */
+static void test_freed_under_migration_counts(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, PAGE_SIZE, false);
+	unsigned int moved = 0;
+	LIST_HEAD(list);
+
+	fill(mm, addr, 1, 5);
+	isolate_at(mm, addr, &list);
+	assert_int_equal(do_munmap(mm, addr, PAGE_SIZE), 0);
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC,
+				       MR_SYSCALL, &moved), 0);
+	assert_int_equal(moved, 1);
+	assert_int_equal(event("pgmigrate_success"), 1);
+	assert_int_equal(event("pgmigrate_fail"), 0);
+	assert_true(list_empty(&list));
+	mmput(mm);
+}
+
+static int targets_left;
+
+/* new_folio_t that runs out of targets after targets_left pages. */
+static struct page *scarce_target(struct page *src, unsigned long private)
+{
+	if (targets_left-- <= 0)
+		return NULL;
+	return alloc_migration_target(src, private);
+}
+
+/* -ENOMEM stops migration: the page that found no target fails, the
+ * pages never tried are not counted as failed. */
+static void test_enomem_counts_only_tried(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, 4 * PAGE_SIZE, false);
+	unsigned int moved = 0;
+	LIST_HEAD(list);
+
+	fill(mm, addr, 4, 6);
+	for (int i = 0; i < 4; i++)
+		isolate_at(mm, addr + i * PAGE_SIZE, &list);
+	targets_left = 1;
+	assert_int_equal(migrate_pages(&list, scarce_target, NULL, 0, MIGRATE_ASYNC, MR_SYSCALL,
+				       &moved), -ENOMEM);
+	assert_int_equal(moved, 1);
+	assert_int_equal(event("pgmigrate_success"), 1);
+	assert_int_equal(event("pgmigrate_fail"), 1);
+	putback_movable_pages(&list);
+	verify(mm, addr, 4, 6);
+	assert_invariants();
+	mmput(mm);
+}
+
 /* A page shared by a fork tree and a page of a shared region: every
  * process sees the new frame, and the contents. */
 static void test_every_mapping_follows(void **state)
@@ -403,6 +458,8 @@ int main(void)
 		machine_test(test_move_pages_statuses),
 		machine_test(test_state_survives),
 		machine_test(test_migration_carries_flags),
+		machine_test(test_freed_under_migration_counts),
+		machine_test(test_enomem_counts_only_tried),
 		machine_test(test_pinned_page_fails),
 		machine_test(test_every_mapping_follows),
 		machine_test(test_movable_ops),
