@@ -1191,9 +1191,10 @@ void free_unref_page(struct page *page, unsigned int order)
  *
  * Deviation: when another reference is still held, the kernel frees the
  * block's tail pages at once and leaves the first page to the last
- * put_page(). pagelab keeps the whole block until the last __free_pages()
- * (its page_owner record covers the block), so every holder of a reference
- * to a high-order block drops it with __free_pages(page, order).
+ * put_page(). pagelab keeps the whole block until the last put, whether
+ * that is a __free_pages() or a put_page() (which reads the order from
+ * page_owner, as folio_put() reads the folio's), so a speculative
+ * reference never frees a high-order block as order 0.
  * Context: any thread; see free_unref_page().
  */
 void __free_pages(struct page *page, unsigned int order)
