@@ -538,7 +538,7 @@ static void count_block_pages(unsigned long pfn, unsigned long *free_pages,
 			pfn += 1UL << buddy_order(page);
 			continue;
 		}
-		if (PageLRU(page) || PageMovableOps(page))
+		if (PageLRU(page) || page_has_movable_ops(page))
 			(*movable_pages)++;
 		pfn++;
 	}

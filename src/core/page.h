@@ -263,6 +263,19 @@ PAGE_TYPE_OPS(Table, table)
 PAGE_TYPE_OPS(Slab, slab)
 PAGE_TYPE_OPS(Zsmalloc, zsmalloc)
 
+/**
+ * page_has_movable_ops() - may this page be migrated through movable_ops?
+ * PG_movable_ops alone is not enough: its bit is PG_uptodate's, which
+ * any page may carry; only the page types whose owners register
+ * movable_ops (the balloon's PGTY_offline, PGTY_zsmalloc) count.
+ * Context: any; racy unless the caller holds a reference (the answer is
+ * stable from then on, since the flag and the type stick until free).
+ */
+static inline bool page_has_movable_ops(const struct page *page)
+{
+	return PageMovableOps(page) && (PageOffline(page) || PageZsmalloc(page));
+}
+
 /* ------------------------------------------------------------------ */
 /* mapping                                                             */
 

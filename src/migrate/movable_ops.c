@@ -69,16 +69,6 @@ static const struct movable_operations *page_movable_ops(const struct page *page
 }
 
 /**
- * page_has_movable_ops() - may this page be migrated through movable_ops?
- * Context: any; racy unless the caller holds a reference (the answer is
- * stable from then on, since the flag and the type stick until free).
- */
-bool page_has_movable_ops(const struct page *page)
-{
-	return PageMovableOps(page) && (PageOffline(page) || PageZsmalloc(page));
-}
-
-/**
  * isolate_movable_ops_page() - take a movable_ops page for migration.
  * @page: any page; the caller holds no reference.
  *
