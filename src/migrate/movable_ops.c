@@ -47,18 +47,6 @@ int set_movable_ops(const struct movable_operations *ops, enum pagetype type)
 	return 0;
 }
 
-/**
- * clear_movable_ops() - unregister @type's callbacks (driver teardown, once
- * none of its pages can be isolated any more).
- */
-void clear_movable_ops(enum pagetype type)
-{
-	const struct movable_operations **slot = movable_ops_slot(type);
-
-	if (slot)
-		__atomic_store_n(slot, NULL, __ATOMIC_RELEASE);
-}
-
 static const struct movable_operations *page_movable_ops(const struct page *page)
 {
 	if (PageOffline(page))

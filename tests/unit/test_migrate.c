@@ -383,6 +383,94 @@ static void test_movable_ops_freed_while_isolated(void **state)
 #define SELFTEST_PAGES 8
 #define SELFTEST_CPUS 2
 
+/*
+ * A user destroys its pool (the only one) while migration holds two of its
+ * pages isolated: the movable_ops stay, migration refuses the orphans
+ * (-ENOENT), putback frees them, and the pool's memory goes with the last.
+ */
+static void test_pool_destroyed_while_isolated(void **state)
+{
+	unsigned long handles[3];
+	struct zs_pool *pool = filled_pool(handles, 3);
+	long before;
+	LIST_HEAD(list);
+
+	drain_all_pages(NULL);
+	before = global_zone_page_state(NR_FREE_PAGES);
+	assert_true(isolate_folio_to_list(zs_handle_page(pool, handles[0]), &list));
+	assert_true(isolate_folio_to_list(zs_handle_page(pool, handles[1]), &list));
+	zs_destroy_pool(pool);
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC,
+				       MR_COMPACTION, NULL), 2);
+	assert_int_equal(event("pgmigrate_fail"), 2);
+	putback_movable_pages(&list);
+	drain_all_pages(NULL);
+	assert_int_equal(global_zone_page_state(NR_FREE_PAGES), before + 3);
+	assert_invariants();
+}
+
+struct pool_churn {
+	unsigned long hi;		/* the scanner walks pfns 0..hi-1 */
+	bool stop;			/* atomic */
+	long passes;			/* atomic: full walks done */
+	long isolated;
+};
+
+/* A scanner like compaction's: isolate any movable_ops page, put it back. */
+static void *zs_scanner(void *arg)
+{
+	struct pool_churn *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		for (unsigned long pfn = 0; pfn < c->hi; pfn++) {
+			struct page *page = pfn_to_page(pfn);
+			LIST_HEAD(list);
+
+			if (!page_has_movable_ops(page) || !isolate_folio_to_list(page, &list))
+				continue;
+			c->isolated++;
+			putback_movable_pages(&list);
+		}
+		__atomic_add_fetch(&c->passes, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * Pools created, filled, emptied and destroyed while a scanner isolates
+ * their pages: the callbacks must never reach a destroyed pool (ASan sees
+ * a use after free if they do) nor lose their movable_ops.
+ */
+static void test_pool_churn_under_isolation(void **state)
+{
+	struct pool_churn c = { 0 };
+	unsigned long handles[NR];
+	pthread_t scanner;
+	long before;
+
+	drain_all_pages(NULL);
+	before = global_zone_page_state(NR_FREE_PAGES);
+	c.hi = machine.max_pfn;
+	pthread_create(&scanner, NULL, zs_scanner, &c);
+	for (int round = 0; round < SELFTEST_ROUNDS; round++) {
+		struct zs_pool *pool = filled_pool(handles, NR);
+		long pass = __atomic_load_n(&c.passes, __ATOMIC_ACQUIRE);
+
+		/* Let the scanner walk over the pool's pages once at least. */
+		while (__atomic_load_n(&c.passes, __ATOMIC_ACQUIRE) < pass + 2)
+			sched_yield();
+		for (int i = 0; i < NR; i += 2)
+			zs_free(pool, handles[i]);
+		zs_destroy_pool(pool);
+	}
+	__atomic_store_n(&c.stop, true, __ATOMIC_RELEASE);
+	pthread_join(scanner, NULL);
+	print_message("scanner isolated %ld pages\n", c.isolated);
+	drain_all_pages(NULL);
+	assert_int_equal(global_zone_page_state(NR_FREE_PAGES), before);
+	assert_invariants();
+}
+
 struct accessor {
 	pthread_t thread;
 	struct mm_struct *mm;
@@ -464,6 +552,8 @@ int main(void)
 		machine_test(test_every_mapping_follows),
 		machine_test(test_movable_ops),
 		machine_test(test_movable_ops_freed_while_isolated),
+		machine_test(test_pool_destroyed_while_isolated),
+		machine_test(test_pool_churn_under_isolation),
 		machine_test(test_migration_under_access),
 	};
 
