@@ -121,9 +121,13 @@ static void migrate_folio_done(struct page *src)
 	put_page(src);
 }
 
+/*
+ * Drop migration's reference to an unused target. Its private holds no
+ * migration state by now; a movable_ops owner that kept the page (with a
+ * reference of its own) may have set it.
+ */
 static void release_new_folio(free_folio_t put_new, struct page *dst, unsigned long private)
 {
-	WRITE_ONCE(dst->private, 0);
 	if (put_new)
 		put_new(dst, private);
 	else
@@ -131,7 +135,8 @@ static void release_new_folio(free_folio_t put_new, struct page *dst, unsigned l
 }
 
 /* Undo a failed unmap or move: restore the mappings of @src, unlock it and
- * move it to @ret for putback (NULL: leave it for a retry); release @dst. */
+ * move it to @ret for putback (NULL: leave it for a retry); release @dst,
+ * whose migration state the caller took out of dst->private. */
 static void migrate_folio_undo(struct page *src, struct page *dst, bool was_mapped,
 			       free_folio_t put_new, unsigned long private,
 			       struct list_head *ret)
@@ -182,7 +187,8 @@ static int migrate_folio_unmap(new_folio_t get_new, free_folio_t put_new,
 	}
 	if (!page_mapped(src))
 		return 0;
-	migrate_folio_undo(src, dst, dst->private & PAGE_WAS_MAPPED, put_new, private, NULL);
+	WRITE_ONCE(dst->private, 0);
+	migrate_folio_undo(src, dst, true, put_new, private, NULL);
 	return -EAGAIN;
 }
 
@@ -380,10 +386,12 @@ move:
 	/* Undo what still fails after the last pass: back onto @from. */
 	dst = list_first_entry(&dst_folios, struct page, lru);
 	list_for_each_entry_safe(src, next, &unmap_folios, lru) {
+		bool was_mapped = dst->private & PAGE_WAS_MAPPED;
+
 		dst_next = list_entry(dst->lru.next, struct page, lru);
 		list_del(&dst->lru);
-		migrate_folio_undo(src, dst, dst->private & PAGE_WAS_MAPPED, put_new,
-				   private, from);
+		WRITE_ONCE(dst->private, 0);
+		migrate_folio_undo(src, dst, was_mapped, put_new, private, from);
 		nr_failed++;
 		stats->nr_failed_pages++;
 		dst = dst_next;
