@@ -909,8 +909,10 @@ static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
 }
 
 /*
- * Direct compaction (mm/page_alloc.c): compact, then take the block that
- * was captured on its way into the free lists, or retry them. Counted as
+ * Direct compaction (mm/page_alloc.c): compact, with PF_MEMALLOC set (so
+ * nothing below sleeps on a page lock or recurses into direct compaction),
+ * then take the block that was captured on its way into the free lists,
+ * or retry them. Counted as
  * compact_stall, and compact_success or compact_fail, unless compaction
  * was skipped.
  */
@@ -921,10 +923,13 @@ static struct page *__alloc_pages_direct_compact(gfp_t gfp, unsigned int order,
 						 enum compact_result *result)
 {
 	struct page *page = NULL;
+	unsigned int noreclaim;
 
 	if (!order)
 		return NULL;
+	noreclaim = memalloc_noreclaim_save();
 	*result = try_to_compact_pages(gfp, order, alloc_flags, prio, &page);
+	memalloc_noreclaim_restore(noreclaim);
 	if (*result == COMPACT_SKIPPED)
 		return NULL;
 	count_vm_event(COMPACTSTALL);
@@ -1089,7 +1094,8 @@ static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 		if (page)
 			return page;
 	}
-	if (gfpflags_allow_blocking(gfp)) {
+	/* A direct compactor allocating does not compact again (no recursion). */
+	if (gfpflags_allow_blocking(gfp) && !(current_flags & PF_MEMALLOC)) {
 		enum compact_priority prio = INIT_COMPACT_PRIORITY;
 		enum compact_result result = COMPACT_SKIPPED;
 		int retries = 0;

@@ -150,11 +150,18 @@ static void migrate_folio_undo(struct page *src, struct page *dst, bool was_mapp
 	release_new_folio(put_new, dst, private);
 }
 
+/*
+ * Lock @src, sleeping only where Linux's migrate_folio_unmap() does: not in
+ * ASYNC mode, not in direct compaction (PF_MEMALLOC: the page may be locked
+ * by this very thread further up, so it is only ever trylocked), and in
+ * SYNC_LIGHT only for a page that is uptodate (no I/O to wait for).
+ */
 static bool lock_source(struct page *src, enum migrate_mode mode)
 {
 	if (trylock_page(src))
 		return true;
-	if (mode == MIGRATE_ASYNC || (mode == MIGRATE_SYNC_LIGHT && !PageUptodate(src)))
+	if (mode == MIGRATE_ASYNC || (current_flags & PF_MEMALLOC) ||
+	    (mode == MIGRATE_SYNC_LIGHT && !PageUptodate(src)))
 		return false;
 	lock_page(src);
 	return true;

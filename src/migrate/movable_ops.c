@@ -110,11 +110,12 @@ int migrate_movable_ops_page(struct page *dst, struct page *src, enum migrate_mo
  * putback_movable_ops_page() - give an isolated page back to its owner and
  * drop the isolation reference (which may free the page, if the owner let
  * go of it meanwhile).
- * Context: takes the page lock; may sleep.
+ * Context: takes the page lock (also in direct compaction, as Linux does:
+ * lock_isolated_page()); may sleep.
  */
 void putback_movable_ops_page(struct page *page)
 {
-	lock_page(page);
+	lock_isolated_page(page);
 	page_movable_ops(page)->putback_page(page);
 	ClearPageMovableOpsIsolated(page);
 	unlock_page(page);

@@ -10,6 +10,9 @@
 #include "lib/machine_fixture.h"
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 #include "drivers/zsmalloc.h"
 #include "migrate/migrate.h"
@@ -372,6 +375,70 @@ static void test_movable_ops_freed_while_isolated(void **state)
 	zs_destroy_pool(pool);
 }
 
+/*
+ * Direct compaction (PF_MEMALLOC) never sleeps on a page lock: here the
+ * migrating thread itself holds the lock of the page it migrates (as a
+ * thread that allocates while it holds a page locked would, in Linux's
+ * readahead example). SYNC_LIGHT would sleep for an uptodate page; with
+ * PF_MEMALLOC it only trylocks, gives up, and the page stays.
+ */
+static void test_memalloc_only_trylocks(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, PAGE_SIZE, false);
+	unsigned int noreclaim, moved = 1;
+	struct page *page;
+	LIST_HEAD(list);
+
+	fill(mm, addr, 1, 8);
+	page = isolate_at(mm, addr, &list);
+	assert_true(PageUptodate(page));
+	assert_true(trylock_page(page));
+	noreclaim = memalloc_noreclaim_save();
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC_LIGHT,
+				       MR_COMPACTION, &moved), 1);
+	memalloc_noreclaim_restore(noreclaim);
+	assert_int_equal(current_flags & PF_MEMALLOC, 0);
+	assert_int_equal(moved, 0);
+	unlock_page(page);
+	putback_movable_pages(&list);
+	assert_int_equal(pfn_at(mm, addr), page_to_pfn(page));
+	verify(mm, addr, 1, 8);
+	assert_invariants();
+	mmput(mm);
+}
+
+static struct page *memalloc_page;
+
+static void lock_page_with_memalloc(void)
+{
+	memalloc_noreclaim_save();
+	lock_page(memalloc_page);
+}
+
+/* The rule is checked: lock_page() with PF_MEMALLOC set is a bug. */
+static void test_memalloc_lock_page_is_a_bug(void **state)
+{
+#if PAGELAB_DEBUG >= 1
+	int status;
+	pid_t pid;
+
+	memalloc_page = alloc_pages(GFP_KERNEL, 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		lock_page_with_memalloc();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	__free_pages(memalloc_page, 0);
+#else
+	skip();
+#endif
+}
+
 /* ------------------------------------------------------------------ */
 /* Migration while CPUs read and write (the kernel's migration selftest) */
 
@@ -548,6 +615,8 @@ int main(void)
 		machine_test(test_migration_carries_flags),
 		machine_test(test_freed_under_migration_counts),
 		machine_test(test_enomem_counts_only_tried),
+		machine_test(test_memalloc_only_trylocks),
+		machine_test(test_memalloc_lock_page_is_a_bug),
 		machine_test(test_pinned_page_fails),
 		machine_test(test_every_mapping_follows),
 		machine_test(test_movable_ops),
