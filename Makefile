@@ -7,7 +7,7 @@
 JOBS   ?= $(shell nproc)
 CMAKE  ?= cmake
 # scripts/deps.sh runs only when a build dependency is missing.
-HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake))
+HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake),$(shell command -v spin))
 
 .PHONY: all run check bench stress clean deps
 

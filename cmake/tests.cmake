@@ -3,6 +3,7 @@
 #   stress    seeded multi-threaded stress tests (scaled down under sanitizers)
 #   scenario  tests/scenarios/*.scn run through the CLI, with expect lines
 #   sanitize  the subset `make check` also runs in the ASan+UBSan and TSan builds
+#   model     Promela models (tests/model/) checked exhaustively with spin
 
 function(pagelab_test name src)
   cmake_parse_arguments(T "" "" "LABELS" ${ARGN})
@@ -142,3 +143,15 @@ add_test(NAME balloon_two_process
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/balloon/two_process.sh $<TARGET_FILE:pagelab>
                  $<TARGET_FILE:balloon_guest>)
 set_tests_properties(balloon_two_process PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)
+
+# --- models: the balloon protocol in Promela (tests/model/balloon.pml),
+# the 2026 rules (must verify) and the old lockless page->private read
+# (spin must find the counterexample).
+add_test(NAME model_balloon
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/model/run_spin.sh
+                 ${CMAKE_SOURCE_DIR}/tests/model/balloon.pml pass)
+add_test(NAME model_balloon_old_lockless_read
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/model/run_spin.sh
+                 ${CMAKE_SOURCE_DIR}/tests/model/balloon.pml violation OLD_LOCKLESS_READ)
+set_tests_properties(model_balloon model_balloon_old_lockless_read PROPERTIES
+                     LABELS model TIMEOUT 900)
