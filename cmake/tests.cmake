@@ -30,6 +30,7 @@ pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress san
 
 # --- compaction ---
 pagelab_test(test_compaction tests/unit/test_compaction.c LABELS unit sanitize)
+pagelab_test(test_compaction_heuristics tests/unit/test_compaction_heuristics.c LABELS unit sanitize)
 
 # --- allocator ---
 pagelab_test(test_buddy tests/unit/test_buddy.c LABELS unit sanitize)
