@@ -4,12 +4,13 @@
 #   make check    build and run every test, plain, ASan+UBSan and TSan
 #   make bench    build (optimised) and run the benchmarks
 #   make stress   longer seeded soak tests
+#   make mutate   mutation testing: deliberate bugs the tests must catch (slow)
 JOBS   ?= $(shell nproc)
 CMAKE  ?= cmake
 # scripts/deps.sh runs only when a build dependency is missing.
 HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake),$(shell command -v spin))
 
-.PHONY: all run check bench stress clean deps
+.PHONY: all run check bench stress mutate clean deps
 
 all: deps
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAGELAB_DEBUG=1 >/dev/null
@@ -37,6 +38,9 @@ bench: deps
 
 stress: all
 	cd build && PAGELAB_STRESS_SCALE=10 ctest --output-on-failure -L stress --timeout 3600
+
+mutate: deps
+	JOBS=$(JOBS) sh scripts/mutate.sh
 
 clean:
 	rm -rf build build-asan build-tsan build-bench
