@@ -6,14 +6,13 @@
 #   make stress   longer seeded soak tests
 #   make install  install the CLI, libraries, headers, pagelab.pc and man
 #                 pages under PREFIX (default /usr/local), honouring DESTDIR
+#   make mutate   mutation testing: deliberate bugs the tests must catch (slow)
 JOBS   ?= $(shell nproc)
 CMAKE  ?= cmake
 # scripts/deps.sh runs only when a build dependency is missing.
-HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake))
+HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake),$(shell command -v spin))
 
-PREFIX ?= /usr/local
-
-.PHONY: all run check bench stress install clean deps
+.PHONY: all run check bench stress install mutate clean deps
 
 all: deps
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAGELAB_DEBUG=1 >/dev/null
@@ -44,6 +43,9 @@ stress: all
 
 install: all
 	DESTDIR=$(DESTDIR) $(CMAKE) --install build --prefix $(PREFIX)
+
+mutate: deps
+	JOBS=$(JOBS) sh scripts/mutate.sh
 
 clean:
 	rm -rf build build-asan build-tsan build-bench

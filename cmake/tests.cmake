@@ -4,6 +4,7 @@
 #   scenario  tests/scenarios/*.scn run through the CLI, with expect lines
 #   sanitize  the subset `make check` also runs in the ASan+UBSan and TSan builds
 #   layers    the layer order of docs/design.md, read from includes and symbols
+#   model     Promela models (tests/model/) checked exhaustively with spin
 
 function(pagelab_test name src)
   cmake_parse_arguments(T "" "" "LABELS" ${ARGN})
@@ -44,6 +45,7 @@ pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress san
 
 # --- compaction ---
 pagelab_test(test_compaction tests/unit/test_compaction.c LABELS unit sanitize)
+pagelab_test(test_compaction_heuristics tests/unit/test_compaction_heuristics.c LABELS unit sanitize)
 
 # --- allocator ---
 pagelab_test(test_buddy tests/unit/test_buddy.c LABELS unit sanitize)
@@ -158,3 +160,15 @@ add_test(NAME balloon_two_process
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/balloon/two_process.sh $<TARGET_FILE:pagelab>
                  $<TARGET_FILE:balloon_guest>)
 set_tests_properties(balloon_two_process PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)
+
+# --- models: the balloon protocol in Promela (tests/model/balloon.pml),
+# the 2026 rules (must verify) and the old lockless page->private read
+# (spin must find the counterexample).
+add_test(NAME model_balloon
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/model/run_spin.sh
+                 ${CMAKE_SOURCE_DIR}/tests/model/balloon.pml pass)
+add_test(NAME model_balloon_old_lockless_read
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/model/run_spin.sh
+                 ${CMAKE_SOURCE_DIR}/tests/model/balloon.pml violation OLD_LOCKLESS_READ)
+set_tests_properties(model_balloon model_balloon_old_lockless_read PROPERTIES
+                     LABELS model TIMEOUT 900)

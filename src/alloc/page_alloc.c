@@ -538,7 +538,7 @@ static void count_block_pages(unsigned long pfn, unsigned long *free_pages,
 			pfn += 1UL << buddy_order(page);
 			continue;
 		}
-		if (PageLRU(page) || PageMovableOps(page))
+		if (PageLRU(page) || page_has_movable_ops(page))
 			(*movable_pages)++;
 		pfn++;
 	}
@@ -909,8 +909,10 @@ static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
 }
 
 /*
- * Direct compaction (mm/page_alloc.c): compact, then take the block that
- * was captured on its way into the free lists, or retry them. Counted as
+ * Direct compaction (mm/page_alloc.c): compact, with PF_MEMALLOC set (so
+ * nothing below sleeps on a page lock or recurses into direct compaction),
+ * then take the block that was captured on its way into the free lists,
+ * or retry them. Counted as
  * compact_stall, and compact_success or compact_fail, unless compaction
  * was skipped.
  */
@@ -921,10 +923,13 @@ static struct page *__alloc_pages_direct_compact(gfp_t gfp, unsigned int order,
 						 enum compact_result *result)
 {
 	struct page *page = NULL;
+	unsigned int noreclaim;
 
 	if (!order)
 		return NULL;
+	noreclaim = memalloc_noreclaim_save();
 	*result = try_to_compact_pages(gfp, order, alloc_flags, prio, &page);
+	memalloc_noreclaim_restore(noreclaim);
 	if (*result == COMPACT_SKIPPED)
 		return NULL;
 	count_vm_event(COMPACTSTALL);
@@ -1089,7 +1094,8 @@ static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 		if (page)
 			return page;
 	}
-	if (gfpflags_allow_blocking(gfp)) {
+	/* A direct compactor allocating does not compact again (no recursion). */
+	if (gfpflags_allow_blocking(gfp) && !(current_flags & PF_MEMALLOC)) {
 		enum compact_priority prio = INIT_COMPACT_PRIORITY;
 		enum compact_result result = COMPACT_SKIPPED;
 		int retries = 0;
@@ -1194,9 +1200,10 @@ void free_unref_page(struct page *page, unsigned int order)
  *
  * Deviation: when another reference is still held, the kernel frees the
  * block's tail pages at once and leaves the first page to the last
- * put_page(). pagelab keeps the whole block until the last __free_pages()
- * (its page_owner record covers the block), so every holder of a reference
- * to a high-order block drops it with __free_pages(page, order).
+ * put_page(). pagelab keeps the whole block until the last put, whether
+ * that is a __free_pages() or a put_page() (which reads the order from
+ * page_owner, as folio_put() reads the folio's), so a speculative
+ * reference never frees a high-order block as order 0.
  * Context: any thread; see free_unref_page().
  */
 void __free_pages(struct page *page, unsigned int order)

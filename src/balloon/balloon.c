@@ -82,11 +82,30 @@ static void balloon_page_finalize(struct page *page)
 	WRITE_ONCE(page->private, 0);
 }
 
+/* Context: balloon_pages_lock held. @count: an inflation to count. */
+static void balloon_page_enqueue_one(struct balloon_dev_info *b, struct page *page, bool count)
+{
+	balloon_page_insert(b, page);
+	if (b->adjust_managed_page_count)
+		adjust_managed_page_count(page, -1);
+	if (count)
+		count_vm_event(BALLOON_INFLATE);
+	mod_node_page_state(page_zone(page)->zone_pgdat, NR_BALLOON_PAGES, 1);
+}
+
 /**
- * balloon_page_list_enqueue() - inflate with every page on @pages.
- * Context: takes balloon_pages_lock. Return: the number enqueued.
+ * balloon_page_enqueue() - inflate: @page (from balloon_page_alloc())
+ * joins the balloon. Context: takes balloon_pages_lock.
  */
-size_t balloon_page_list_enqueue(struct balloon_dev_info *b, struct list_head *pages)
+void balloon_page_enqueue(struct balloon_dev_info *b, struct page *page)
+{
+	spin_lock(&balloon_pages_lock);
+	balloon_page_enqueue_one(b, page, true);
+	spin_unlock(&balloon_pages_lock);
+}
+
+static size_t __balloon_page_list_enqueue(struct balloon_dev_info *b, struct list_head *pages,
+					  bool count)
 {
 	struct page *page, *next;
 	size_t n = 0;
@@ -94,11 +113,7 @@ size_t balloon_page_list_enqueue(struct balloon_dev_info *b, struct list_head *p
 	spin_lock(&balloon_pages_lock);
 	list_for_each_entry_safe(page, next, pages, lru) {
 		list_del(&page->lru);
-		balloon_page_insert(b, page);
-		if (b->adjust_managed_page_count)
-			adjust_managed_page_count(page, -1);
-		count_vm_event(BALLOON_INFLATE);
-		mod_node_page_state(page_zone(page)->zone_pgdat, NR_BALLOON_PAGES, 1);
+		balloon_page_enqueue_one(b, page, count);
 		n++;
 	}
 	spin_unlock(&balloon_pages_lock);
@@ -106,13 +121,32 @@ size_t balloon_page_list_enqueue(struct balloon_dev_info *b, struct list_head *p
 }
 
 /**
- * balloon_page_list_dequeue() - deflate: move up to @n_req pages off the
- * balloon onto @pages. Pages isolated for migration are not on the list,
- * so fewer may come back even if the balloon is not empty.
- * Context: takes balloon_pages_lock. Return: the number dequeued.
+ * balloon_page_list_enqueue() - inflate with every page on @pages.
+ * Context: takes balloon_pages_lock. Return: the number enqueued.
  */
-size_t balloon_page_list_dequeue(struct balloon_dev_info *b, struct list_head *pages,
-				 size_t n_req)
+size_t balloon_page_list_enqueue(struct balloon_dev_info *b, struct list_head *pages)
+{
+	return __balloon_page_list_enqueue(b, pages, true);
+}
+
+/**
+ * balloon_page_list_putback() - a deflate that did not happen: the pages
+ * balloon_page_list_take() took go back onto the balloon, uncounted.
+ * Context: takes balloon_pages_lock. Return: the number put back.
+ */
+size_t balloon_page_list_putback(struct balloon_dev_info *b, struct list_head *pages)
+{
+	return __balloon_page_list_enqueue(b, pages, false);
+}
+
+/**
+ * balloon_page_list_take() - start a deflate that the host must accept
+ * first: as balloon_page_list_dequeue(), but BALLOON_DEFLATE is counted
+ * only by balloon_page_list_deflated(), once it happened; otherwise the
+ * pages go back with balloon_page_list_putback().
+ * Context: takes balloon_pages_lock. Return: the number taken.
+ */
+size_t balloon_page_list_take(struct balloon_dev_info *b, struct list_head *pages, size_t n_req)
 {
 	struct page *page, *next;
 	size_t n = 0;
@@ -125,11 +159,31 @@ size_t balloon_page_list_dequeue(struct balloon_dev_info *b, struct list_head *p
 		if (b->adjust_managed_page_count)
 			adjust_managed_page_count(page, 1);
 		balloon_page_finalize(page);
-		count_vm_event(BALLOON_DEFLATE);
 		mod_node_page_state(page_zone(page)->zone_pgdat, NR_BALLOON_PAGES, -1);
 		n++;
 	}
 	spin_unlock(&balloon_pages_lock);
+	return n;
+}
+
+/** balloon_page_list_deflated() - the @n pages taken were deflated: count them. */
+void balloon_page_list_deflated(size_t n)
+{
+	count_vm_events(BALLOON_DEFLATE, n);
+}
+
+/**
+ * balloon_page_list_dequeue() - deflate: move up to @n_req pages off the
+ * balloon onto @pages. Pages isolated for migration are not on the list,
+ * so fewer may come back even if the balloon is not empty.
+ * Context: takes balloon_pages_lock. Return: the number dequeued.
+ */
+size_t balloon_page_list_dequeue(struct balloon_dev_info *b, struct list_head *pages,
+				 size_t n_req)
+{
+	size_t n = balloon_page_list_take(b, pages, n_req);
+
+	balloon_page_list_deflated(n);
 	return n;
 }
 

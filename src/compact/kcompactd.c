@@ -20,8 +20,20 @@
 
 #define HPAGE_FRAG_CHECK_INTERVAL_MSEC	500
 
+/*
+ * kcompactd_lock guards pgdat->kcompactd: wakeup_kcompactd() (any
+ * allocating thread), proactive_compact_trigger() and kcompactd_step()
+ * look the daemon up under it, and kcompactd_stop() unpublishes it under
+ * it before freeing it, so none of them can reach a daemon being torn
+ * down. An untracked leaf, like kd->lock, which nests inside it; never
+ * held across compaction. The daemon thread is handed its struct and never
+ * looks it up.
+ */
+static pthread_mutex_t kcompactd_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct kcompactd {
 	pthread_t thread;
+	struct pglist_data *pgdat;
 	bool threaded;
 	pthread_mutex_t lock;		/* protects the fields below; a leaf */
 	pthread_cond_t wait;
@@ -121,9 +133,8 @@ static int kcompactd_take_work(struct kcompactd *kd, bool *proactive)
 	return order;
 }
 
-static void kcompactd_work(struct pglist_data *pgdat)
+static void kcompactd_work(struct pglist_data *pgdat, struct kcompactd *kd)
 {
-	struct kcompactd *kd = pgdat->kcompactd;
 	bool proactive;
 	int order = kcompactd_take_work(kd, &proactive);
 
@@ -135,8 +146,7 @@ static void kcompactd_work(struct pglist_data *pgdat)
 
 static void *kcompactd(void *arg)
 {
-	struct pglist_data *pgdat = arg;
-	struct kcompactd *kd = pgdat->kcompactd;
+	struct kcompactd *kd = arg;
 
 	for (;;) {
 		struct timespec deadline;
@@ -158,7 +168,7 @@ static void *kcompactd(void *arg)
 			return NULL;
 		}
 		pthread_mutex_unlock(&kd->lock);
-		kcompactd_work(pgdat);
+		kcompactd_work(kd->pgdat, kd);
 	}
 }
 
@@ -175,21 +185,33 @@ int kcompactd_run(struct pglist_data *pgdat, bool threaded)
 		return -ENOMEM;
 	pthread_mutex_init(&kd->lock, NULL);
 	pthread_cond_init(&kd->wait, NULL);
+	kd->pgdat = pgdat;
 	kd->threaded = threaded;
-	pgdat->kcompactd = kd;
-	if (threaded && pthread_create(&kd->thread, NULL, kcompactd, pgdat)) {
-		pgdat->kcompactd = NULL;
+	if (threaded && pthread_create(&kd->thread, NULL, kcompactd, kd)) {
+		pthread_cond_destroy(&kd->wait);
+		pthread_mutex_destroy(&kd->lock);
 		free(kd);
 		return -EAGAIN;
 	}
+	pthread_mutex_lock(&kcompactd_lock);
+	pgdat->kcompactd = kd;
+	pthread_mutex_unlock(&kcompactd_lock);
 	return 0;
 }
 
-/** kcompactd_stop() - stop the thread (waiting for its current pass). */
+/**
+ * kcompactd_stop() - stop the thread (waiting for its current pass) and
+ * free the daemon; wakeups racing with it find no daemon.
+ * Context: takes kcompactd_lock; sleeps.
+ */
 void kcompactd_stop(struct pglist_data *pgdat)
 {
-	struct kcompactd *kd = pgdat->kcompactd;
+	struct kcompactd *kd;
 
+	pthread_mutex_lock(&kcompactd_lock);
+	kd = pgdat->kcompactd;
+	pgdat->kcompactd = NULL;
+	pthread_mutex_unlock(&kcompactd_lock);
 	if (!kd)
 		return;
 	if (kd->threaded) {
@@ -202,20 +224,20 @@ void kcompactd_stop(struct pglist_data *pgdat)
 	pthread_cond_destroy(&kd->wait);
 	pthread_mutex_destroy(&kd->lock);
 	free(kd);
-	pgdat->kcompactd = NULL;
 }
 
-/**
- * wakeup_kcompactd() - ask kcompactd to compact for an allocation of @order
- * (ignored for order 0, or when compaction could not help).
- * Context: the allocator's slow path; takes the daemon's lock (a leaf).
- */
-void wakeup_kcompactd(struct pglist_data *pgdat, int order, int highest_zoneidx)
+/* Run @fn on @pgdat's daemon with kcompactd_lock held, if it has one. */
+static void with_kcompactd(struct pglist_data *pgdat, void (*fn)(struct kcompactd *kd, int order),
+			   int order)
 {
-	struct kcompactd *kd = pgdat->kcompactd;
+	pthread_mutex_lock(&kcompactd_lock);
+	if (pgdat->kcompactd)
+		fn(pgdat->kcompactd, order);
+	pthread_mutex_unlock(&kcompactd_lock);
+}
 
-	if (!kd || order <= 0 || !kcompactd_node_suitable(pgdat, order))
-		return;
+static void kcompactd_wake(struct kcompactd *kd, int order)
+{
 	trace_event("mm_compaction_wakeup_kcompactd", "nid=0 order=%d classzone_idx=%-8s",
 		    order, "Normal");
 	pthread_mutex_lock(&kd->lock);
@@ -225,32 +247,50 @@ void wakeup_kcompactd(struct pglist_data *pgdat, int order, int highest_zoneidx)
 	pthread_mutex_unlock(&kd->lock);
 }
 
-/** proactive_compact_trigger() - run a proactive check at once. */
-void proactive_compact_trigger(struct pglist_data *pgdat)
+/**
+ * wakeup_kcompactd() - ask kcompactd to compact for an allocation of @order
+ * (ignored for order 0, or when compaction could not help).
+ * Context: the allocator's slow path; takes kcompactd_lock and the
+ * daemon's lock (leaves).
+ */
+void wakeup_kcompactd(struct pglist_data *pgdat, int order, int highest_zoneidx)
 {
-	struct kcompactd *kd = pgdat->kcompactd;
-
-	if (!kd)
+	if (order <= 0 || !kcompactd_node_suitable(pgdat, order))
 		return;
+	with_kcompactd(pgdat, kcompactd_wake, order);
+}
+
+static void kcompactd_trigger(struct kcompactd *kd, int unused)
+{
 	pthread_mutex_lock(&kd->lock);
 	kd->proactive_trigger = true;
 	pthread_cond_signal(&kd->wait);
 	pthread_mutex_unlock(&kd->lock);
 }
 
+/** proactive_compact_trigger() - run a proactive check at once. */
+void proactive_compact_trigger(struct pglist_data *pgdat)
+{
+	with_kcompactd(pgdat, kcompactd_trigger, 0);
+}
+
 /**
  * kcompactd_step() - deterministic mode: do the work kcompactd would have
  * done, on the calling thread, after @elapsed_ms of virtual time.
- * Context: the runner's thread, between commands; may sleep.
+ * Context: the runner's thread, between commands (the thread that would
+ * stop kcompactd, so the daemon stays while it works); may sleep.
  */
 void kcompactd_step(struct pglist_data *pgdat, unsigned long elapsed_ms)
 {
-	struct kcompactd *kd = pgdat->kcompactd;
+	struct kcompactd *kd;
 
+	pthread_mutex_lock(&kcompactd_lock);
+	kd = pgdat->kcompactd;
+	pthread_mutex_unlock(&kcompactd_lock);
 	if (!kd || kd->threaded)
 		return;
 	pthread_mutex_lock(&kd->lock);
 	kd->idle_ms += elapsed_ms;
 	pthread_mutex_unlock(&kd->lock);
-	kcompactd_work(pgdat);
+	kcompactd_work(pgdat, kd);
 }

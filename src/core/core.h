@@ -27,6 +27,31 @@ void arena_destroy(void);
 /* core/cpu.c */
 int cpu_bind_current(unsigned int cpu);
 
+/*
+ * Per-thread task flags (the kernel's current->flags). PF_MEMALLOC: the
+ * thread is allocating in order to make memory available (direct
+ * compaction). Such a thread never sleeps on a page lock: the page it
+ * would wait for may be locked by this very thread further up its stack
+ * (lock_page() checks it in debug builds; migration only trylocks), and it
+ * does not recurse into direct compaction.
+ */
+#define PF_MEMALLOC	0x00000800U
+extern __thread unsigned int current_flags;
+
+/* Set PF_MEMALLOC; returns the previous state for memalloc_noreclaim_restore(). */
+static inline unsigned int memalloc_noreclaim_save(void)
+{
+	unsigned int old = current_flags & PF_MEMALLOC;
+
+	current_flags |= PF_MEMALLOC;
+	return old;
+}
+
+static inline void memalloc_noreclaim_restore(unsigned int flags)
+{
+	current_flags = (current_flags & ~PF_MEMALLOC) | flags;
+}
+
 /* core/page.c */
 void init_page_struct(struct page *page, enum zone_type zone);
 
@@ -42,6 +67,7 @@ int page_owner_order(const struct page *page);
 
 /* core/page_lock.c */
 void lock_page(struct page *page);
+void lock_isolated_page(struct page *page);
 bool trylock_page(struct page *page);
 void unlock_page(struct page *page);
 void wait_on_page_locked(struct page *page);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu.c - which simulated CPU the calling thread is.
+ * cpu.c - which simulated CPU the calling thread is, and the thread's task
+ * flags (current_flags: PF_MEMALLOC, see core.h).
  *
  * Simulated CPUs are host threads. A thread that runs a CPU's work binds
  * itself with cpu_bind_current(); any other thread (the main thread, a
@@ -11,6 +12,7 @@
 #include "core/core.h"
 
 static __thread int this_cpu = -1;
+__thread unsigned int current_flags;
 static unsigned int next_cpu;
 
 /**

@@ -28,6 +28,7 @@ enum lock_class {
 	LOCK_CLASS_I_MMAP = 25,		/* address_space->i_mmap_rwsem */
 	LOCK_CLASS_ANON_VMA = 30,	/* anon_vma->root->rwsem */
 	LOCK_CLASS_ZSPOOL = 35,		/* zs_pool->migrate_lock */
+	LOCK_CLASS_ZS_PAGES = 36,	/* zs_pages_lock */
 	LOCK_CLASS_BALLOON_PAGES = 37,	/* balloon_pages_lock */
 	LOCK_CLASS_PTL = 40,		/* page-table locks, mm->page_table_lock */
 	LOCK_CLASS_I_PAGES = 45,	/* address_space->i_pages_lock */

@@ -37,6 +37,7 @@ const char *lock_class_name(enum lock_class class)
 	case LOCK_CLASS_I_MMAP:		return "i_mmap_rwsem";
 	case LOCK_CLASS_ANON_VMA:	return "anon_vma->rwsem";
 	case LOCK_CLASS_ZSPOOL:		return "zs_pool->migrate_lock";
+	case LOCK_CLASS_ZS_PAGES:	return "zs_pages_lock";
 	case LOCK_CLASS_PTL:		return "page-table lock";
 	case LOCK_CLASS_I_PAGES:	return "i_pages lock";
 	case LOCK_CLASS_LRU:		return "lru_lock";

@@ -140,7 +140,8 @@ TESTPAGEFLAG(Workingset, workingset) SETPAGEFLAG(Workingset, workingset)
 SETPAGEFLAG(Reserved, reserved)
 PAGEFLAG(SwapBacked, swapbacked) __SETPAGEFLAG(SwapBacked, swapbacked)
 	__CLEARPAGEFLAG(SwapBacked, swapbacked)
-PAGEFLAG(Unevictable, unevictable) TESTCLEARFLAG(Unevictable, unevictable)
+PAGEFLAG(Unevictable, unevictable) __CLEARPAGEFLAG(Unevictable, unevictable)
+TESTCLEARFLAG(Unevictable, unevictable)
 PAGEFLAG(AnonExclusive, anon_exclusive) __SETPAGEFLAG(AnonExclusive, anon_exclusive)
 TESTPAGEFLAG(Reclaim, reclaim)
 
@@ -217,6 +218,19 @@ PAGE_TYPE_OPS(Buddy, buddy)
 TESTPAGETYPE(Offline, offline) __SETPAGETYPE(Offline, offline)	/* kept until freed */
 PAGE_TYPE_OPS(Table, table)
 PAGE_TYPE_OPS(Zsmalloc, zsmalloc)
+
+/**
+ * page_has_movable_ops() - may this page be migrated through movable_ops?
+ * PG_movable_ops alone is not enough: its bit is PG_uptodate's, which
+ * any page may carry; only the page types whose owners register
+ * movable_ops (the balloon's PGTY_offline, PGTY_zsmalloc) count.
+ * Context: any; racy unless the caller holds a reference (the answer is
+ * stable from then on, since the flag and the type stick until free).
+ */
+static inline bool page_has_movable_ops(const struct page *page)
+{
+	return PageMovableOps(page) && (PageOffline(page) || PageZsmalloc(page));
+}
 
 /* ------------------------------------------------------------------ */
 /* mapping                                                             */

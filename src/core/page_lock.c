@@ -74,18 +74,41 @@ bool trylock_page(struct page *page)
 	return true;
 }
 
-/**
- * lock_page() - take the page lock, sleeping while another thread holds it.
- * Context: may sleep; the caller holds no lock ranked after the page lock
- * (docs/locking.md), checked in debug builds. A second page lock may only
- * be taken with trylock_page().
- */
-void lock_page(struct page *page)
+static void __lock_page(struct page *page)
 {
 	lockdep_acquire(LOCK_CLASS_PAGE, page, false);
 	if (likely(page_lock_acquired(page)))
 		return;
 	page_wait(page, page_lock_acquired);
+}
+
+/**
+ * lock_page() - take the page lock, sleeping while another thread holds it.
+ * Context: may sleep; the caller holds no lock ranked after the page lock
+ * (docs/locking.md), checked in debug builds. A second page lock may only
+ * be taken with trylock_page(). Never with PF_MEMALLOC set (direct
+ * compaction), also checked in debug builds: see core.h.
+ */
+void lock_page(struct page *page)
+{
+	VM_BUG_ON_PAGE(current_flags & PF_MEMALLOC, page);
+	__lock_page(page);
+}
+
+/**
+ * lock_isolated_page() - lock_page() for a movable_ops page the caller
+ * isolated for migration (PG_movable_ops_isolated), allowed with
+ * PF_MEMALLOC: nobody holds such a page's lock across I/O or an
+ * allocation (isolation only trylocks it, the migration core holds it
+ * while the owner moves the page), so it cannot deadlock on this thread.
+ * Linux's putback_movable_ops_page() takes the folio lock in direct
+ * compaction too.
+ * Context: may sleep; as lock_page().
+ */
+void lock_isolated_page(struct page *page)
+{
+	VM_BUG_ON_PAGE(!PageMovableOpsIsolated(page), page);
+	__lock_page(page);
 }
 
 /**

@@ -193,20 +193,21 @@ static unsigned int leak_balloon(struct virtio_balloon *vb, size_t num)
 		return 0;
 	}
 	num = min(num, (size_t)vb->num_pages);
-	n = balloon_page_list_dequeue(&vb->vb_dev_info, &pages, num);
+	n = balloon_page_list_take(&vb->vb_dev_info, &pages, num);
 	vb->num_pfns = 0;
 	list_for_each_entry(page, &pages, lru)
 		vb->pfns[vb->num_pfns++] = page_to_pfn(page);
-	WRITE_ONCE(vb->num_pages, vb->num_pages - n);
 	/*
 	 * MUST_TELL_HOST: the host hears of the pages before they are reused.
-	 * If it cannot, they go back into the (now frozen) balloon.
+	 * If it cannot, they go back into the (now frozen) balloon: that is
+	 * no deflate, and no inflate either, for the counters.
 	 */
 	if (n && tell_host(vb, BALLOON_MSG_DEFLATE)) {
-		balloon_page_list_enqueue(&vb->vb_dev_info, &pages);
-		WRITE_ONCE(vb->num_pages, vb->num_pages + n);
+		balloon_page_list_putback(&vb->vb_dev_info, &pages);
 		n = 0;
 	}
+	WRITE_ONCE(vb->num_pages, vb->num_pages - n);
+	balloon_page_list_deflated(n);
 	list_for_each_entry_safe(page, next, &pages, lru) {
 		list_del(&page->lru);
 		put_page(page);
@@ -274,6 +275,21 @@ static bool update_balloon_size_step(struct virtio_balloon *vb)
 /* Migration                                                           */
 
 /*
+ * The host took @newpage but never let go of @page (it refused the
+ * DEFLATE, or went away): both are the host's now. The new page joins the
+ * (now frozen) balloon beside the old one, which migration puts back;
+ * handing it back to the guest would let the guest use memory the host
+ * took. The balloon takes a reference of its own; migration drops its.
+ * Context: balloon_lock held; @newpage locked by migration.
+ */
+static void balloon_keep_new_page(struct virtio_balloon *vb, struct page *newpage)
+{
+	get_page(newpage);
+	balloon_page_enqueue(&vb->vb_dev_info, newpage);
+	WRITE_ONCE(vb->num_pages, vb->num_pages + 1);
+}
+
+/*
  * The core's ->migratepage: the host swaps @page for @newpage. Called
  * with both pages locked; balloon_lock is only trylocked, since a batch
  * holding it may be waiting for the host.
@@ -297,6 +313,8 @@ static int virtballoon_migratepage(struct balloon_dev_info *vb_dev_info, struct 
 	if (!err) {
 		vb->pfns[0] = page_to_pfn(page);
 		err = tell_host(vb, BALLOON_MSG_DEFLATE);
+		if (err)
+			balloon_keep_new_page(vb, newpage);
 	}
 	spin_unlock(&vb->balloon_lock);
 	return err ? -EBUSY : 0;

@@ -137,7 +137,8 @@ void folio_activate(struct page *page)
 
 /**
  * page_cache_release() - take a page whose last reference is gone off its
- * LRU list, before it is freed.
+ * LRU list, before it is freed, with the flags that name its list (PG_lru,
+ * PG_active, PG_unevictable), as the kernel's __folio_clear_lru_flags().
  * Context: takes lru_lock if the page is on a list.
  */
 void page_cache_release(struct page *page)
@@ -152,4 +153,5 @@ void page_cache_release(struct page *page)
 	__ClearPageLRU(page);
 	spin_unlock(&lruvec->lru_lock);
 	__ClearPageActive(page);
+	__ClearPageUnevictable(page);
 }

@@ -121,9 +121,13 @@ static void migrate_folio_done(struct page *src)
 	put_page(src);
 }
 
+/*
+ * Drop migration's reference to an unused target. Its private holds no
+ * migration state by now; a movable_ops owner that kept the page (with a
+ * reference of its own) may have set it.
+ */
 static void release_new_folio(free_folio_t put_new, struct page *dst, unsigned long private)
 {
-	WRITE_ONCE(dst->private, 0);
 	if (put_new)
 		put_new(dst, private);
 	else
@@ -131,7 +135,8 @@ static void release_new_folio(free_folio_t put_new, struct page *dst, unsigned l
 }
 
 /* Undo a failed unmap or move: restore the mappings of @src, unlock it and
- * move it to @ret for putback (NULL: leave it for a retry); release @dst. */
+ * move it to @ret for putback (NULL: leave it for a retry); release @dst,
+ * whose migration state the caller took out of dst->private. */
 static void migrate_folio_undo(struct page *src, struct page *dst, bool was_mapped,
 			       free_folio_t put_new, unsigned long private,
 			       struct list_head *ret)
@@ -145,11 +150,18 @@ static void migrate_folio_undo(struct page *src, struct page *dst, bool was_mapp
 	release_new_folio(put_new, dst, private);
 }
 
+/*
+ * Lock @src, sleeping only where Linux's migrate_folio_unmap() does: not in
+ * ASYNC mode, not in direct compaction (PF_MEMALLOC: the page may be locked
+ * by this very thread further up, so it is only ever trylocked), and in
+ * SYNC_LIGHT only for a page that is uptodate (no I/O to wait for).
+ */
 static bool lock_source(struct page *src, enum migrate_mode mode)
 {
 	if (trylock_page(src))
 		return true;
-	if (mode == MIGRATE_ASYNC || (mode == MIGRATE_SYNC_LIGHT && !PageUptodate(src)))
+	if (mode == MIGRATE_ASYNC || (current_flags & PF_MEMALLOC) ||
+	    (mode == MIGRATE_SYNC_LIGHT && !PageUptodate(src)))
 		return false;
 	lock_page(src);
 	return true;
@@ -182,7 +194,8 @@ static int migrate_folio_unmap(new_folio_t get_new, free_folio_t put_new,
 	}
 	if (!page_mapped(src))
 		return 0;
-	migrate_folio_undo(src, dst, dst->private & PAGE_WAS_MAPPED, put_new, private, NULL);
+	WRITE_ONCE(dst->private, 0);
+	migrate_folio_undo(src, dst, true, put_new, private, NULL);
 	return -EAGAIN;
 }
 
@@ -192,6 +205,12 @@ static int expected_refs(const struct page *page)
 	return 1 + (!PageAnon(page) && READ_ONCE(page->mapping) ? 1 : 0);
 }
 
+/*
+ * The state the kernel's folio_migrate_flags() (and, for PG_swapbacked,
+ * folio_migrate_mapping()) carries to the new page. pagelab has no
+ * PG_checked, PG_mappedtodisk, PG_readahead or page_ext young/idle bits.
+ * Active and unevictable are taken off @src, which is freed next.
+ */
 static void folio_migrate_flags(struct page *dst, struct page *src)
 {
 	if (PageDirty(src))
@@ -223,7 +242,6 @@ static int migrate_shmem_mapping(struct page *dst, struct page *src,
 		page_ref_add(dst, 1);			/* the cache's reference */
 		WRITE_ONCE(mapping->pages[src->index], dst);
 		WRITE_ONCE(src->mapping, 0);
-		ClearPageSwapBacked(src);
 		page_ref_unfreeze(src, 1);		/* the isolation reference */
 		rc = 0;
 	}
@@ -306,6 +324,11 @@ static int migrate_folio_move(free_folio_t put_new, unsigned long private,
  * Pages that fail for good go to @ret; pages still failing with -EAGAIN
  * after the last pass are undone and stay on @from. Returns the number of
  * pages not migrated, or -ENOMEM if targets ran out.
+ *
+ * Counting follows Linux: a page freed under us (only the isolation
+ * reference left) counts as migrated; on -ENOMEM the page that got no
+ * target and the busy ones of that pass count as failed, the pages never
+ * tried do not.
  */
 static int migrate_pages_batch(struct list_head *from, new_folio_t get_new,
 			       free_folio_t put_new, unsigned long private,
@@ -326,10 +349,14 @@ static int migrate_pages_batch(struct list_head *from, new_folio_t get_new,
 				ClearPageActive(src);
 				ClearPageUnevictable(src);
 				migrate_folio_done(src);
+				stats->nr_succeeded++;	/* as Linux counts it */
 				continue;
 			}
 			rc = migrate_folio_unmap(get_new, put_new, private, src, &dst, mode);
 			if (rc == -ENOMEM) {
+				/* This page and this pass's busy ones failed; the
+				 * pages not tried yet are not counted. */
+				stats->nr_failed_pages += 1 + retry;
 				rc_saved = rc;
 				goto move;
 			} else if (rc == -EAGAIN) {
@@ -340,6 +367,9 @@ static int migrate_pages_batch(struct list_head *from, new_folio_t get_new,
 			}
 		}
 	}
+	/* Still busy after the last pass: they stay on @from. */
+	nr_failed += retry;
+	stats->nr_failed_pages += retry;
 move:
 	flush_tlb_wait();	/* one shootdown for every PTE the batch cleared */
 	retry = 1;
@@ -363,15 +393,15 @@ move:
 	/* Undo what still fails after the last pass: back onto @from. */
 	dst = list_first_entry(&dst_folios, struct page, lru);
 	list_for_each_entry_safe(src, next, &unmap_folios, lru) {
+		bool was_mapped = dst->private & PAGE_WAS_MAPPED;
+
 		dst_next = list_entry(dst->lru.next, struct page, lru);
 		list_del(&dst->lru);
-		migrate_folio_undo(src, dst, dst->private & PAGE_WAS_MAPPED, put_new,
-				   private, from);
-		dst = dst_next;
-	}
-	list_for_each_entry(src, from, lru) {
+		WRITE_ONCE(dst->private, 0);
+		migrate_folio_undo(src, dst, was_mapped, put_new, private, from);
 		nr_failed++;
 		stats->nr_failed_pages++;
+		dst = dst_next;
 	}
 	return rc_saved ? rc_saved : nr_failed;
 }

@@ -64,8 +64,6 @@ struct movable_operations {
 
 /* migrate/movable_ops.c */
 int set_movable_ops(const struct movable_operations *ops, enum pagetype type);
-void clear_movable_ops(enum pagetype type);
-bool page_has_movable_ops(const struct page *page);
 bool isolate_movable_ops_page(struct page *page, isolate_mode_t mode);
 int migrate_movable_ops_page(struct page *dst, struct page *src, enum migrate_mode mode);
 void putback_movable_ops_page(struct page *page);

@@ -47,18 +47,6 @@ int set_movable_ops(const struct movable_operations *ops, enum pagetype type)
 	return 0;
 }
 
-/**
- * clear_movable_ops() - unregister @type's callbacks (driver teardown, once
- * none of its pages can be isolated any more).
- */
-void clear_movable_ops(enum pagetype type)
-{
-	const struct movable_operations **slot = movable_ops_slot(type);
-
-	if (slot)
-		__atomic_store_n(slot, NULL, __ATOMIC_RELEASE);
-}
-
 static const struct movable_operations *page_movable_ops(const struct page *page)
 {
 	if (PageOffline(page))
@@ -66,16 +54,6 @@ static const struct movable_operations *page_movable_ops(const struct page *page
 	if (PageZsmalloc(page))
 		return __atomic_load_n(&zsmalloc_movable_ops, __ATOMIC_ACQUIRE);
 	return NULL;
-}
-
-/**
- * page_has_movable_ops() - may this page be migrated through movable_ops?
- * Context: any; racy unless the caller holds a reference (the answer is
- * stable from then on, since the flag and the type stick until free).
- */
-bool page_has_movable_ops(const struct page *page)
-{
-	return PageMovableOps(page) && (PageOffline(page) || PageZsmalloc(page));
 }
 
 /**
@@ -132,11 +110,12 @@ int migrate_movable_ops_page(struct page *dst, struct page *src, enum migrate_mo
  * putback_movable_ops_page() - give an isolated page back to its owner and
  * drop the isolation reference (which may free the page, if the owner let
  * go of it meanwhile).
- * Context: takes the page lock; may sleep.
+ * Context: takes the page lock (also in direct compaction, as Linux does:
+ * lock_isolated_page()); may sleep.
  */
 void putback_movable_ops_page(struct page *page)
 {
-	lock_page(page);
+	lock_isolated_page(page);
 	page_movable_ops(page)->putback_page(page);
 	ClearPageMovableOpsIsolated(page);
 	unlock_page(page);

@@ -19,16 +19,32 @@ void folio_putback_lru(struct page *page)
 }
 
 /**
- * put_page() - drop a reference to an order-0 page; the last one takes it
- * off its LRU list, releases its anon_vma and frees it.
+ * put_page() - drop a reference to a page; the last one takes it off its
+ * LRU list, releases its anon_vma and frees the block it starts, at the
+ * block's order.
+ * @page: a page the caller holds a reference to.
+ *
+ * The order matters for speculative references: a scanner that took one
+ * with get_page_unless_zero() on a pfn (compaction's migrate scanner,
+ * isolate_movable_ops_page()) may find that pfn reallocated as the first
+ * page of a higher-order block; if the owner's __free_pages() comes first,
+ * the scanner's put_page() is the last put and must free the whole block.
+ * The kernel's folio_put() takes the order from the (compound) folio;
+ * pagelab has no compound pages and takes it from page_owner, which
+ * records every live allocation and cannot change while a reference is
+ * held.
  * Context: any thread; takes lru_lock, pcp and zone locks on the last put.
  */
 void put_page(struct page *page)
 {
+	int order;
+
 	VM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
 	if (!page_ref_dec_and_test(page))
 		return;
 	page_cache_release(page);
 	folio_release_mapping(page);
-	free_unref_page(page, 0);
+	order = page_owner_order(page);
+	VM_BUG_ON_PAGE(order < 0, page);
+	free_unref_page(page, order);
 }

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include "drivers/channel.h"
 #include "host/host.h"
+#include "host/protocol.h"
+#include "migrate/migrate.h"
 #include "balloon/page_reporting.h"
 #include "drivers/virtio_balloon.h"
 #include "compact/compaction.h"
@@ -593,6 +595,98 @@ static void test_host_goes_away(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* A host that refuses a deflate                                       */
+
+/*
+ * Make the host forget the balloon: the FEATURES a new driver sends empties
+ * its inflated set, so it refuses (-ENOENT) to deflate any page the guest
+ * still holds in the balloon, and accepts inflating any other.
+ */
+static void host_forgets_balloon(void)
+{
+	struct balloon_conn *c = balloon_device_conn();
+	unsigned char buf[8];
+
+	put_le64(buf, balloon_conn_features(c) & BALLOON_FEATURES_SUPPORTED);
+	assert_int_equal(balloon_conn_request(c, BALLOON_MSG_FEATURES, buf, sizeof(buf), NULL, 0),
+			 0);
+	assert_int_equal(balloon_host_inflated_pfns(balloon_device_local_host(), NULL, 0), 0);
+}
+
+static void inflate_64_then_forget(void)
+{
+	assert_int_equal(virtio_balloon_set_target(64 * PAGE_SIZE), 0);
+	assert_int_equal(virtio_balloon_wait(0), 0);
+	host_forgets_balloon();
+}
+
+static struct page *migrated_page;
+static int migrate_rc;
+
+/* Migrate one balloon page; the host takes the new page, refuses the old. */
+static void migrate_one_balloon_page(void)
+{
+	unsigned long pfn;
+	unsigned int moved = 1;
+	LIST_HEAD(list);
+
+	assert_int_equal(balloon_list_pfns(virtio_balloon_dev_info(), &pfn, 1), 1);
+	migrated_page = pfn_to_page(pfn);
+	assert_true(isolate_folio_to_list(migrated_page, &list));
+	migrate_rc = migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC,
+				   MR_COMPACTION, &moved);
+	assert_int_equal(moved, 0);
+	putback_movable_pages(&list);
+}
+
+/*
+ * Every frame the host counts inflated stays in the guest's balloon: when
+ * the host accepts the inflate of a migration's new page and refuses the
+ * deflate of the old one, both stay in the (frozen) balloon.
+ */
+static void test_migration_deflate_refused(void **state)
+{
+	unsigned long host_pfn;
+	struct page *page;
+	char *log;
+
+	inflate_64_then_forget();
+	log = capture_stderr(migrate_one_balloon_page);
+	assert_non_null(strstr(log, "the host refused DEFLATE"));
+	assert_int_equal(migrate_rc, 1);
+	assert_int_equal(balloon_host_inflated_pfns(balloon_device_local_host(), &host_pfn, 1), 1);
+	assert_int_not_equal(host_pfn, page_to_pfn(migrated_page));
+	page = pfn_to_page(host_pfn);
+	assert_true(PageOffline(page) && page_has_movable_ops(page));
+	assert_int_equal(balloon_now().actual_pages, 65);
+	assert_true(balloon_now().host_gone);
+	assert_int_equal(event("nr_balloon_pages"), 65);
+	assert_invariants();
+}
+
+static void deflate_all(void)
+{
+	assert_int_equal(virtio_balloon_set_target(0), 0);
+	assert_int_equal(virtio_balloon_wait(0), -ENOTCONN);
+}
+
+/* A deflate the host refuses puts the pages back, and counts nothing. */
+static void test_undelivered_deflate_counts_nothing(void **state)
+{
+	long inflated, deflated;
+
+	inflate_64_then_forget();
+	inflated = event("balloon_inflate");
+	deflated = event("balloon_deflate");
+	assert_int_equal(inflated, 64);
+	capture_stderr(deflate_all);
+	assert_int_equal(event("balloon_inflate"), inflated);
+	assert_int_equal(event("balloon_deflate"), deflated);
+	assert_int_equal(balloon_now().actual_pages, 64);
+	assert_invariants();
+}
+
+/* ------------------------------------------------------------------ */
 /* Free page reporting, statistics, a threaded driver                  */
 
 static int machine_reporting_setup(void **state)
@@ -705,6 +799,8 @@ int main(void)
 		cmocka_unit_test(test_socket_path_too_long),
 		cmocka_unit_test(test_hostile_messages),
 		machine_test(test_host_goes_away),
+		machine_test(test_migration_deflate_refused),
+		machine_test(test_undelivered_deflate_counts_nothing),
 		cmocka_unit_test_setup_teardown(test_free_page_reporting, machine_reporting_setup,
 						machine_teardown),
 		cmocka_unit_test_setup_teardown(test_threaded_driver, machine_threaded_setup,

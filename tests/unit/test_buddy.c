@@ -216,6 +216,31 @@ static void test_second_reference(void **state)
 	assert_zone_reassembled();
 }
 
+/*
+ * A scanner's speculative reference (get_page_unless_zero() on a pfn, as
+ * compaction's migrate scanner and isolate_movable_ops_page() take one)
+ * lands on a block reallocated at a higher order; the owner frees it while
+ * the scanner still holds the reference, so the scanner's put_page() is
+ * the last one: it must free the whole block, at its order.
+ */
+static void test_speculative_reference_frees_block(void **state)
+{
+	for (unsigned int order = 0; order <= 4; order += 2) {
+		struct page *page = alloc_pages(GFP_KERNEL, order);
+
+		assert_true(get_page_unless_zero(page));	/* the scanner */
+		__free_pages(page, order);			/* the owner */
+		assert_int_equal(page_owner_order(page), order);
+		put_page(page);					/* the scanner again */
+		assert_int_equal(page_ref_count(page), 0);
+		assert_int_equal(page_owner_order(page), -1);
+		drain_all_pages(NULL);
+		assert_int_equal(nr_free_pages(), TEST_PAGES);	/* nothing else is allocated */
+		assert_invariants();
+	}
+	assert_zone_reassembled();
+}
+
 /* Freeing wipes what the last user left: flags, movable_ops, an anon mapping. */
 static void test_free_cleans_page(void **state)
 {
@@ -314,6 +339,7 @@ int main(void)
 		machine_test(test_exhaustion),
 		machine_test(test_gfp_zero),
 		machine_test(test_second_reference),
+		machine_test(test_speculative_reference_frees_block),
 		machine_test(test_free_cleans_page),
 		machine_test(test_bad_page_on_free),
 	};

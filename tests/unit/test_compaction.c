@@ -6,6 +6,8 @@
  * counters, deferral, capture, and proactive compaction by kcompactd.
  */
 #include "lib/machine_fixture.h"
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include "alloc/alloc_internal.h"
@@ -251,6 +253,77 @@ static void test_proactive_kcompactd(void **state)
 	assert_int_equal(sysctl_compaction_proactiveness_set(101), -EINVAL);
 }
 
+struct waker {
+	bool stop;		/* atomic */
+	long wakeups;
+};
+
+/* An allocator's slow path waking kcompactd, over and over. */
+static void *kcompactd_waker(void *arg)
+{
+	struct waker *w = arg;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		wakeup_kcompactd(NODE_DATA(0), 4, ZONE_NORMAL);
+		proactive_compact_trigger(NODE_DATA(0));
+		__atomic_add_fetch(&w->wakeups, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+#ifdef PAGELAB_SANITIZED
+#define KCOMPACTD_RESTARTS 10
+#else
+#define KCOMPACTD_RESTARTS 50
+#endif
+
+/*
+ * kcompactd stopped and started again while another thread keeps waking
+ * it (memory is fragmented, so every wakeup reaches the daemon): a wakeup
+ * never touches a daemon being torn down (ASan and TSan would see it).
+ */
+static void test_kcompactd_stop_races_wakeup(void **state)
+{
+	static struct page *pages[TEST_MEMORY / PAGE_SIZE];
+	struct zone *zone = &contig_page_data.node_zones[ZONE_NORMAL];
+	struct waker w = { 0 };
+	pthread_t thread;
+	int n = 0;
+
+	struct page *reserve[64];
+	int nr_reserve = 0;
+
+	while ((pages[n] = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0)))
+		n++;
+	while (nr_reserve < (int)ARRAY_SIZE(reserve) &&
+	       (reserve[nr_reserve] = alloc_pages(GFP_ATOMIC | __GFP_MEMALLOC | __GFP_NOWARN, 4)))
+		nr_reserve++;
+	for (int i = 0; i < n; i++)
+		if (!(page_to_pfn(pages[i]) & 1))
+			__free_pages(pages[i], 0);
+	drain_all_pages(NULL);
+	assert_int_equal(compaction_suit_allocation_order(zone, 4, ALLOC_WMARK_MIN), COMPACT_CONTINUE);
+	pthread_create(&thread, NULL, kcompactd_waker, &w);
+	for (int i = 0; i < KCOMPACTD_RESTARTS; i++) {
+		long seen = __atomic_load_n(&w.wakeups, __ATOMIC_RELAXED);
+
+		kcompactd_stop(NODE_DATA(0));
+		assert_int_equal(kcompactd_run(NODE_DATA(0), true), 0);
+		while (__atomic_load_n(&w.wakeups, __ATOMIC_RELAXED) < seen + 2)
+			sched_yield();
+	}
+	__atomic_store_n(&w.stop, true, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	kcompactd_stop(NODE_DATA(0));
+	assert_int_equal(kcompactd_run(NODE_DATA(0), false), 0);
+	assert_true(event("compact_daemon_wake") > 0);
+	for (int i = 0; i < n; i++)
+		if (page_to_pfn(pages[i]) & 1)
+			__free_pages(pages[i], 0);
+	while (nr_reserve)
+		__free_pages(reserve[--nr_reserve], 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +332,7 @@ int main(void)
 		machine_test(test_direct_compaction),
 		machine_test(test_deferral),
 		machine_test(test_proactive_kcompactd),
+		machine_test(test_kcompactd_stop_races_wakeup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -256,6 +256,31 @@ static void test_unmovable_claims_block_of_unmovable_pages(void **state)
 }
 
 /*
+ * PG_movable_ops shares its bit with PG_uptodate: kernel pages that are
+ * uptodate but have no movable_ops (no balloon or zsmalloc page type) are
+ * not movable, so the unmovable request still claims the block
+ * (page_has_movable_ops(), not PageMovableOps()).
+ */
+static void test_uptodate_pages_are_not_movable(void **state)
+{
+	struct page *small[NR_SMALL], *held[32], *page;
+
+	shape_movable_block0(small, held);
+	for (int i = 0; i < NR_SMALL; i++)
+		SetPageUptodate(small[i]);
+	assert_true(PageMovableOps(small[0]));	/* the alias */
+	page = alloc_pages(GFP_KERNEL, 0);
+	assert_int_equal(page_to_pfn(page), 448);
+	assert_int_equal(pfn_migratetype(0), MIGRATE_UNMOVABLE);
+	assert_invariants();
+
+	__free_pages(page, 0);
+	free_all(small, NR_SMALL, 0);
+	free_shaped_movable(held);
+	assert_zone_reassembled();
+}
+
+/*
  * The same block with its allocated pages on the LRU (movable): only 64
  * free pages count, so the request steals. The refill's pages wait on the
  * unmovable per-cpu list, yet drain back to the movable lists, because
@@ -373,6 +398,7 @@ int main(void)
 		machine_test(test_small_movable_steals_below_half),
 		machine_test(test_small_movable_claims_at_half),
 		machine_test(test_unmovable_claims_block_of_unmovable_pages),
+		machine_test(test_uptodate_pages_are_not_movable),
 		machine_test(test_unmovable_steals_from_lru_block),
 		machine_test(test_should_try_claim_block),
 		machine_test(test_find_suitable_fallback),

@@ -10,6 +10,9 @@
 #include "lib/machine_fixture.h"
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 #include "drivers/zsmalloc.h"
 #include "migrate/migrate.h"
@@ -138,6 +141,142 @@ static void test_pinned_page_fails(void **state)
 	mmput(mm);
 }
 
+/* Isolate the page mapped at @addr onto @list, as move_pages does. */
+static struct page *isolate_at(struct mm_struct *mm, unsigned long addr, struct list_head *list)
+{
+	struct page *page = pfn_to_page(pfn_at(mm, addr));
+
+	get_page(page);
+	assert_true(isolate_folio_to_list(page, list));
+	put_page(page);
+	return page;
+}
+
+static void set_flags(struct page *page, unsigned long set, unsigned long clear)
+{
+	for (int bit = 0; bit < __NR_PAGEFLAGS; bit++) {
+		if (set & BIT(bit))
+			set_bit(bit, &page->flags);
+		if (clear & BIT(bit))
+			clear_bit(bit, &page->flags);
+	}
+}
+
+static void assert_flags(struct page *page, unsigned long set, unsigned long clear)
+{
+	for (int bit = 0; bit < __NR_PAGEFLAGS; bit++) {
+		if ((set & BIT(bit)) && !test_bit(bit, &page->flags))
+			fail_msg("pfn %#lx lost flag bit %d in migration", page_to_pfn(page), bit);
+		if ((clear & BIT(bit)) && test_bit(bit, &page->flags))
+			fail_msg("pfn %#lx gained flag bit %d in migration", page_to_pfn(page), bit);
+	}
+}
+
+/*
+ * Every flag folio_migrate_flags() carries goes to the new page, and only
+ * those that were set: an anonymous page with dirty, referenced, active,
+ * workingset, swapbacked and uptodate; an unevictable one; one with none
+ * of the optional flags; and a shared-memory page (swapbacked: the flag
+ * the shared-memory path once cleared before the copy).
+ */
+static void test_migration_carries_flags(void **state)
+{
+	const unsigned long optional = BIT(PG_referenced) | BIT(PG_active) |
+				       BIT(PG_workingset) | BIT(PG_unevictable);
+	const unsigned long always = BIT(PG_uptodate) | BIT(PG_swapbacked);
+	const unsigned long rich = always | BIT(PG_dirty) | BIT(PG_referenced) | BIT(PG_active) |
+				   BIT(PG_workingset);
+	struct mm_struct *mm = mm_alloc();
+	unsigned long priv = map(mm, 3 * PAGE_SIZE, false), shared = map(mm, PAGE_SIZE, true);
+	struct page *old[4], *page;
+	unsigned int moved;
+	LIST_HEAD(list);
+
+	fill(mm, priv, 3, 21);
+	fill(mm, shared, 1, 22);
+	old[0] = isolate_at(mm, priv, &list);
+	set_flags(old[0], rich, 0);
+	old[1] = isolate_at(mm, priv + PAGE_SIZE, &list);
+	set_flags(old[1], BIT(PG_unevictable), optional & ~BIT(PG_unevictable));
+	old[2] = isolate_at(mm, priv + 2 * PAGE_SIZE, &list);
+	set_flags(old[2], 0, optional);
+	old[3] = isolate_at(mm, shared, &list);
+	assert_true(PageSwapBacked(old[3]) && PageUptodate(old[3]) && !PageAnon(old[3]));
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC,
+				       MR_SYSCALL, &moved), 0);
+	assert_int_equal(moved, 4);
+	page = pfn_to_page(pfn_at(mm, priv));
+	assert_ptr_not_equal(page, old[0]);
+	assert_flags(page, rich | BIT(PG_lru), BIT(PG_unevictable));
+	page = pfn_to_page(pfn_at(mm, priv + PAGE_SIZE));
+	assert_ptr_not_equal(page, old[1]);
+	assert_flags(page, always | BIT(PG_unevictable) | BIT(PG_lru), optional & ~BIT(PG_unevictable));
+	page = pfn_to_page(pfn_at(mm, priv + 2 * PAGE_SIZE));
+	assert_flags(page, always | BIT(PG_lru), optional);
+	page = pfn_to_page(pfn_at(mm, shared));
+	assert_ptr_not_equal(page, old[3]);
+	assert_flags(page, always | BIT(PG_dirty) | BIT(PG_lru), optional);
+	verify(mm, priv, 3, 21);
+	verify(mm, shared, 1, 22);
+	assert_invariants();
+	mmput(mm);
+}
+
+/* A page whose last mapping went while it was isolated is freed by
+ * migration, and counted as migrated (as Linux counts it). */
+static void test_freed_under_migration_counts(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, PAGE_SIZE, false);
+	unsigned int moved = 0;
+	LIST_HEAD(list);
+
+	fill(mm, addr, 1, 5);
+	isolate_at(mm, addr, &list);
+	assert_int_equal(do_munmap(mm, addr, PAGE_SIZE), 0);
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC,
+				       MR_SYSCALL, &moved), 0);
+	assert_int_equal(moved, 1);
+	assert_int_equal(event("pgmigrate_success"), 1);
+	assert_int_equal(event("pgmigrate_fail"), 0);
+	assert_true(list_empty(&list));
+	mmput(mm);
+}
+
+static int targets_left;
+
+/* new_folio_t that runs out of targets after targets_left pages. */
+static struct page *scarce_target(struct page *src, unsigned long private)
+{
+	if (targets_left-- <= 0)
+		return NULL;
+	return alloc_migration_target(src, private);
+}
+
+/* -ENOMEM stops migration: the page that found no target fails, the
+ * pages never tried are not counted as failed. */
+static void test_enomem_counts_only_tried(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, 4 * PAGE_SIZE, false);
+	unsigned int moved = 0;
+	LIST_HEAD(list);
+
+	fill(mm, addr, 4, 6);
+	for (int i = 0; i < 4; i++)
+		isolate_at(mm, addr + i * PAGE_SIZE, &list);
+	targets_left = 1;
+	assert_int_equal(migrate_pages(&list, scarce_target, NULL, 0, MIGRATE_ASYNC, MR_SYSCALL,
+				       &moved), -ENOMEM);
+	assert_int_equal(moved, 1);
+	assert_int_equal(event("pgmigrate_success"), 1);
+	assert_int_equal(event("pgmigrate_fail"), 1);
+	putback_movable_pages(&list);
+	verify(mm, addr, 4, 6);
+	assert_invariants();
+	mmput(mm);
+}
+
 /* A page shared by a fork tree and a page of a shared region: every
  * process sees the new frame, and the contents. */
 static void test_every_mapping_follows(void **state)
@@ -236,6 +375,70 @@ static void test_movable_ops_freed_while_isolated(void **state)
 	zs_destroy_pool(pool);
 }
 
+/*
+ * Direct compaction (PF_MEMALLOC) never sleeps on a page lock: here the
+ * migrating thread itself holds the lock of the page it migrates (as a
+ * thread that allocates while it holds a page locked would, in Linux's
+ * readahead example). SYNC_LIGHT would sleep for an uptodate page; with
+ * PF_MEMALLOC it only trylocks, gives up, and the page stays.
+ */
+static void test_memalloc_only_trylocks(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map(mm, PAGE_SIZE, false);
+	unsigned int noreclaim, moved = 1;
+	struct page *page;
+	LIST_HEAD(list);
+
+	fill(mm, addr, 1, 8);
+	page = isolate_at(mm, addr, &list);
+	assert_true(PageUptodate(page));
+	assert_true(trylock_page(page));
+	noreclaim = memalloc_noreclaim_save();
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC_LIGHT,
+				       MR_COMPACTION, &moved), 1);
+	memalloc_noreclaim_restore(noreclaim);
+	assert_int_equal(current_flags & PF_MEMALLOC, 0);
+	assert_int_equal(moved, 0);
+	unlock_page(page);
+	putback_movable_pages(&list);
+	assert_int_equal(pfn_at(mm, addr), page_to_pfn(page));
+	verify(mm, addr, 1, 8);
+	assert_invariants();
+	mmput(mm);
+}
+
+static struct page *memalloc_page;
+
+static void lock_page_with_memalloc(void)
+{
+	memalloc_noreclaim_save();
+	lock_page(memalloc_page);
+}
+
+/* The rule is checked: lock_page() with PF_MEMALLOC set is a bug. */
+static void test_memalloc_lock_page_is_a_bug(void **state)
+{
+#if PAGELAB_DEBUG >= 1
+	int status;
+	pid_t pid;
+
+	memalloc_page = alloc_pages(GFP_KERNEL, 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		lock_page_with_memalloc();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	__free_pages(memalloc_page, 0);
+#else
+	skip();
+#endif
+}
+
 /* ------------------------------------------------------------------ */
 /* Migration while CPUs read and write (the kernel's migration selftest) */
 
@@ -246,6 +449,100 @@ static void test_movable_ops_freed_while_isolated(void **state)
 #endif
 #define SELFTEST_PAGES 8
 #define SELFTEST_CPUS 2
+
+/*
+ * A user destroys its pool (the only one) while migration holds two of its
+ * pages isolated: the movable_ops stay, migration refuses the orphans
+ * (-ENOENT), putback frees them, and the pool's memory goes with the last.
+ */
+static void test_pool_destroyed_while_isolated(void **state)
+{
+	unsigned long handles[3];
+	struct zs_pool *pool = filled_pool(handles, 3);
+	long before;
+	LIST_HEAD(list);
+
+	drain_all_pages(NULL);
+	before = global_zone_page_state(NR_FREE_PAGES);
+	assert_true(isolate_folio_to_list(zs_handle_page(pool, handles[0]), &list));
+	assert_true(isolate_folio_to_list(zs_handle_page(pool, handles[1]), &list));
+	zs_destroy_pool(pool);
+	assert_int_equal(migrate_pages(&list, alloc_migration_target, NULL, 0, MIGRATE_SYNC,
+				       MR_COMPACTION, NULL), 2);
+	assert_int_equal(event("pgmigrate_fail"), 2);
+	putback_movable_pages(&list);
+	drain_all_pages(NULL);
+	assert_int_equal(global_zone_page_state(NR_FREE_PAGES), before + 3);
+	assert_invariants();
+}
+
+struct pool_churn {
+	unsigned long hi;		/* the scanner walks pfns 0..hi-1 */
+	bool stop;			/* atomic */
+	long passes;			/* atomic: full walks done */
+	long isolated;
+};
+
+/* A scanner like compaction's: isolate any movable_ops page, put it back. */
+static void *zs_scanner(void *arg)
+{
+	struct pool_churn *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		for (unsigned long pfn = 0; pfn < c->hi; pfn++) {
+			struct page *page = pfn_to_page(pfn);
+			LIST_HEAD(list);
+
+			/*
+			 * As compaction's scanner: no reference is held, so
+			 * only isolate_movable_ops_page(), which takes its
+			 * own speculative one, may touch the page.
+			 */
+			if (!page_has_movable_ops(page) || !isolate_movable_ops_page(page, 0))
+				continue;
+			list_add_tail(&page->lru, &list);
+			c->isolated++;
+			putback_movable_pages(&list);
+		}
+		__atomic_add_fetch(&c->passes, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * Pools created, filled, emptied and destroyed while a scanner isolates
+ * their pages: the callbacks must never reach a destroyed pool (ASan sees
+ * a use after free if they do) nor lose their movable_ops.
+ */
+static void test_pool_churn_under_isolation(void **state)
+{
+	struct pool_churn c = { 0 };
+	unsigned long handles[NR];
+	pthread_t scanner;
+	long before;
+
+	drain_all_pages(NULL);
+	before = global_zone_page_state(NR_FREE_PAGES);
+	c.hi = machine.max_pfn;
+	pthread_create(&scanner, NULL, zs_scanner, &c);
+	for (int round = 0; round < SELFTEST_ROUNDS; round++) {
+		struct zs_pool *pool = filled_pool(handles, NR);
+		long pass = __atomic_load_n(&c.passes, __ATOMIC_ACQUIRE);
+
+		/* Let the scanner walk over the pool's pages once at least. */
+		while (__atomic_load_n(&c.passes, __ATOMIC_ACQUIRE) < pass + 2)
+			sched_yield();
+		for (int i = 0; i < NR; i += 2)
+			zs_free(pool, handles[i]);
+		zs_destroy_pool(pool);
+	}
+	__atomic_store_n(&c.stop, true, __ATOMIC_RELEASE);
+	pthread_join(scanner, NULL);
+	print_message("scanner isolated %ld pages\n", c.isolated);
+	drain_all_pages(NULL);
+	assert_int_equal(global_zone_page_state(NR_FREE_PAGES), before);
+	assert_invariants();
+}
 
 struct accessor {
 	pthread_t thread;
@@ -321,10 +618,17 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		machine_test(test_move_pages_statuses),
 		machine_test(test_state_survives),
+		machine_test(test_migration_carries_flags),
+		machine_test(test_freed_under_migration_counts),
+		machine_test(test_enomem_counts_only_tried),
+		machine_test(test_memalloc_only_trylocks),
+		machine_test(test_memalloc_lock_page_is_a_bug),
 		machine_test(test_pinned_page_fails),
 		machine_test(test_every_mapping_follows),
 		machine_test(test_movable_ops),
 		machine_test(test_movable_ops_freed_while_isolated),
+		machine_test(test_pool_destroyed_while_isolated),
+		machine_test(test_pool_churn_under_isolation),
 		machine_test(test_migration_under_access),
 	};
 
