@@ -192,6 +192,21 @@ static void remove_vma(struct vm_area_struct *vma)
 	free(vma);
 }
 
+/**
+ * find_vma_from() - the first VMA of @mm that ends above @addr (it may
+ * start above it too), as the kernel's find_vma() and vma_iter_init() do.
+ * Context: mmap_lock held. Return: the VMA, or NULL.
+ */
+struct vm_area_struct *find_vma_from(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	list_for_each_entry(vma, &mm->mmap, vm_list)
+		if (vma->vm_end > addr)
+			return vma;
+	return NULL;
+}
+
 /* The VMA after @vma in @mm's list, or NULL. Context: mmap_lock held. */
 struct vm_area_struct *vma_next(struct mm_struct *mm, struct vm_area_struct *vma)
 {
