@@ -97,6 +97,7 @@ void rb_insert_color(struct rb_node *node, struct rb_root *root)
 			rb_set_color(parent, RB_BLACK);
 			rb_set_color(gparent, RB_RED);
 			rb_rotate_right(gparent, root);
+			break;	/* the subtree's new top is black */
 		} else {
 			uncle = gparent->rb_left;
 			if (rb_is_red(uncle)) {
@@ -113,6 +114,7 @@ void rb_insert_color(struct rb_node *node, struct rb_root *root)
 			rb_set_color(parent, RB_BLACK);
 			rb_set_color(gparent, RB_RED);
 			rb_rotate_left(gparent, root);
+			break;
 		}
 	}
 	rb_set_color(root->rb_node, RB_BLACK);
