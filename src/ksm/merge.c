@@ -211,10 +211,12 @@ static int replace_page(struct vm_area_struct *vma, struct page *page, struct pa
 /*
  * try_to_merge_one_page() - merge @page, mapped in @vma, into @kpage; or,
  * with @kpage NULL, make @page itself a KSM page (with no stable node yet:
- * stable_tree_insert() gives it one). Return: 0 or -EFAULT.
+ * stable_tree_insert() gives it one). The page's anon_vma, and the
+ * reference the page held on it (mm_types.h), then go to *@anon_vmap.
+ * Return: 0 or -EFAULT.
  */
 static int try_to_merge_one_page(struct vm_area_struct *vma, struct page *page,
-				 struct page *kpage)
+				 struct page *kpage, struct anon_vma **anon_vmap)
 {
 	pte_t orig_pte = __pte(0);
 	int err = -EFAULT;
@@ -225,16 +227,8 @@ static int try_to_merge_one_page(struct vm_area_struct *vma, struct page *page,
 		return err;
 	if (write_protect_page(vma, page, &orig_pte) == 0) {
 		if (!kpage) {
-			/*
-			 * The page leaves its anon_vma for a stable node: drop
-			 * the reference it held (mm_types.h); rmap_items hold
-			 * their own.
-			 */
-			struct anon_vma *anon_vma = page_anon_vma(page);
-
+			*anon_vmap = page_anon_vma(page);
 			folio_set_stable_node(page, NULL);
-			if (anon_vma)
-				put_anon_vma(anon_vma);
 			SetPageDirty(page);
 			err = 0;
 		} else if (pages_identical(page, kpage)) {
@@ -269,7 +263,7 @@ static int try_to_merge_with_zero_page(struct ksm_rmap_item *rmap_item, struct p
 	mmap_read_lock(mm);
 	vma = find_mergeable_vma(mm, rmap_item->address & PAGE_MASK);
 	if (vma) {
-		err = try_to_merge_one_page(vma, page, zero_page);
+		err = try_to_merge_one_page(vma, page, zero_page, NULL);
 		trace_event("ksm_merge_one_page", "ksm pfn %lu rmap_item %p mm %p error %d",
 			    page_to_pfn(zero_page), (void *)rmap_item, (void *)mm, err);
 	} else {
@@ -281,11 +275,12 @@ static int try_to_merge_with_zero_page(struct ksm_rmap_item *rmap_item, struct p
 
 /*
  * Merge @page, @rmap_item's, into KSM page @kpage (or, @kpage NULL, make it
- * one). On success @rmap_item is out of the trees and holds a reference on
- * its VMA's anon_vma, ready for stable_tree_append(). Return: 0 or -EFAULT.
+ * one, its old anon_vma to *@anon_vmap). On success @rmap_item is out of
+ * the trees and holds a reference on its VMA's anon_vma, ready for
+ * stable_tree_append(). Return: 0 or -EFAULT.
  */
 static int try_to_merge_with_ksm_page(struct ksm_rmap_item *rmap_item, struct page *page,
-				      struct page *kpage)
+				      struct page *kpage, struct anon_vma **anon_vmap)
 {
 	struct mm_struct *mm = rmap_item->mm;
 	struct vm_area_struct *vma;
@@ -294,7 +289,7 @@ static int try_to_merge_with_ksm_page(struct ksm_rmap_item *rmap_item, struct pa
 	mmap_read_lock(mm);
 	vma = find_mergeable_vma(mm, rmap_item->address & PAGE_MASK);
 	if (vma)
-		err = try_to_merge_one_page(vma, page, kpage);
+		err = try_to_merge_one_page(vma, page, kpage, anon_vmap);
 	if (!err) {
 		remove_rmap_item_from_tree(rmap_item);
 		rmap_item->anon_vma = vma->anon_vma;
@@ -307,20 +302,39 @@ static int try_to_merge_with_ksm_page(struct ksm_rmap_item *rmap_item, struct pa
 }
 
 /*
+ * A page made a KSM page for a pair whose second half failed to merge
+ * becomes an ordinary anonymous page again, of @anon_vma (the reference
+ * passes back to it). Deviation: the kernel breaks the COW of the one
+ * mapping its rmap_item names (break_cow()), which leaves a KSM page
+ * without a stable node, invisible to the reverse map, when fork had
+ * shared the page with another process.
+ */
+static void restore_anon_page(struct page *page, struct anon_vma *anon_vma)
+{
+	lock_page(page);
+	VM_BUG_ON_PAGE(READ_ONCE(page->mapping) != FOLIO_MAPPING_KSM, page);
+	WRITE_ONCE(page->mapping, (unsigned long)anon_vma | FOLIO_MAPPING_ANON);
+	unlock_page(page);
+}
+
+/*
  * Merge two equal pages, @page (scanned now) and @tree_page (found in the
  * unstable tree), into one new KSM page: @page becomes it. Return: @page
- * (a KSM page without a stable node yet) or NULL.
+ * (a KSM page without a stable node yet; its old anon_vma, with a
+ * reference, in *@anon_vmap) or NULL.
  */
 static struct page *try_to_merge_two_pages(struct ksm_rmap_item *rmap_item, struct page *page,
 					   struct ksm_rmap_item *tree_rmap_item,
-					   struct page *tree_page)
+					   struct page *tree_page, struct anon_vma **anon_vmap)
 {
-	int err = try_to_merge_with_ksm_page(rmap_item, page, NULL);
+	int err = try_to_merge_with_ksm_page(rmap_item, page, NULL, anon_vmap);
 
 	if (!err) {
-		err = try_to_merge_with_ksm_page(tree_rmap_item, tree_page, page);
-		if (err)
-			break_cow(rmap_item);	/* a KSM page with one mapping: undo */
+		err = try_to_merge_with_ksm_page(tree_rmap_item, tree_page, page, NULL);
+		if (err) {
+			put_anon_vma(rmap_item->anon_vma);	/* taken for the stable tree */
+			restore_anon_page(page, *anon_vmap);
+		}
 	}
 	return err ? NULL : page;
 }
@@ -363,8 +377,10 @@ static struct ksm_rmap_item *unstable_tree_search_insert(struct ksm_rmap_item *r
 	return NULL;
 }
 
-/* Two pages just merged into @kpage: give it a stable node and both items. */
-static void stable_tree_add_pair(struct page *kpage, struct ksm_rmap_item *tree_rmap_item,
+/* Two pages just merged into @kpage: give it a stable node and both
+ * items; its old @anon_vma's reference goes. */
+static void stable_tree_add_pair(struct page *kpage, struct anon_vma *anon_vma,
+				 struct ksm_rmap_item *tree_rmap_item,
 				 struct ksm_rmap_item *rmap_item)
 {
 	struct ksm_stable_node *stable_node;
@@ -376,6 +392,8 @@ static void stable_tree_add_pair(struct page *kpage, struct ksm_rmap_item *tree_
 		stable_tree_append(rmap_item, stable_node, false);
 	}
 	unlock_page(kpage);
+	if (anon_vma)
+		put_anon_vma(anon_vma);
 	if (!stable_node) {
 		/* Two mappings of a KSM page no tree knows: unshare both. */
 		break_cow(tree_rmap_item);
@@ -399,6 +417,7 @@ void cmp_and_merge_page(struct page *page, struct ksm_rmap_item *rmap_item)
 	bool max_page_sharing_bypass = false;
 	struct ksm_rmap_item *tree_rmap_item;
 	struct page *kpage, *tree_page = NULL;
+	struct anon_vma *anon_vma = NULL;
 	unsigned int checksum;
 
 	if (stable_node) {
@@ -427,7 +446,7 @@ void cmp_and_merge_page(struct page *page, struct ksm_rmap_item *rmap_item)
 	if (kpage == KSM_FOLIO_BUSY)
 		return;
 	if (kpage) {
-		if (!try_to_merge_with_ksm_page(rmap_item, page, kpage)) {
+		if (!try_to_merge_with_ksm_page(rmap_item, page, kpage, NULL)) {
 			lock_page(kpage);
 			stable_tree_append(rmap_item, page_stable_node(kpage),
 					   max_page_sharing_bypass);
@@ -440,8 +459,8 @@ void cmp_and_merge_page(struct page *page, struct ksm_rmap_item *rmap_item)
 	tree_rmap_item = unstable_tree_search_insert(rmap_item, page, &tree_page);
 	if (!tree_rmap_item)
 		return;
-	kpage = try_to_merge_two_pages(rmap_item, page, tree_rmap_item, tree_page);
+	kpage = try_to_merge_two_pages(rmap_item, page, tree_rmap_item, tree_page, &anon_vma);
 	put_page(tree_page);
 	if (kpage)
-		stable_tree_add_pair(kpage, tree_rmap_item, rmap_item);
+		stable_tree_add_pair(kpage, anon_vma, tree_rmap_item, rmap_item);
 }

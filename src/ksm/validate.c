@@ -20,7 +20,8 @@
  *  - the counters equal what the trees hold: pages_shared, pages_sharing,
  *    pages_unshared, stable_node_chains, stable_node_dups, the rmap_items
  *    in all and per mm (ksm_rmap_items, ksm_merging_pages), and the
- *    KSM-placed zero pages (dirty zero-page PTEs) per mm and in all.
+ *    KSM-placed zero pages (dirty zero-page PTEs) per mm and in all;
+ *  - every PTE that maps a KSM page is read-only.
  *
  * Context: takes ksm_thread_mutex (so ksmd is between batches) and
  * ksm_mmlist_lock; exact only while nothing else changes the machine.
@@ -200,9 +201,17 @@ struct ksm_mm_census {
 	long zero_ptes, total_zero;
 };
 
-static void count_ksm_zero_pte(pte_t pte, unsigned long addr, void *arg)
+static void census_pte(pte_t pte, unsigned long addr, void *arg)
 {
-	((struct ksm_mm_census *)arg)->zero_ptes += is_ksm_zero_pte(pte);
+	struct ksm_mm_census *census = arg;
+	struct page *page;
+
+	census->zero_ptes += is_ksm_zero_pte(pte);
+	if (!pte_present(pte) || !(page = vm_normal_page(pte)) || !PageKsm(page))
+		return;
+	if (pte_write(pte))
+		ksm_fail(census->c, "KSM page pfn %#lx is mapped writable at %#lx",
+			 page_to_pfn(page), addr);
 }
 
 static void check_mm_zero_pages(struct mm_struct *mm, void *arg)
@@ -210,7 +219,7 @@ static void check_mm_zero_pages(struct mm_struct *mm, void *arg)
 	struct ksm_mm_census *census = arg;
 
 	census->zero_ptes = 0;
-	walk_all_ptes(mm, count_ksm_zero_pte, census);
+	walk_all_ptes(mm, census_pte, census);
 	census->total_zero += census->zero_ptes;
 	if (census->zero_ptes != mm_ksm_zero_pages(mm))
 		ksm_fail(census->c, "mm %p maps %ld KSM zero pages but counts %ld", (void *)mm,
