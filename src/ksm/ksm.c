@@ -314,7 +314,7 @@ int unmerge_and_remove_all_rmap_items(void)
 	while ((slot = ksm_scan.mm_slot) != &ksm_mm_head) {
 		mmap_read_lock(slot->mm);
 		list_for_each_entry(vma, &slot->mm->mmap, vm_list) {
-			if (!(vma->vm_flags & VM_MERGEABLE) || !vma->anon_vma)
+			if (!(vma->vm_flags & VM_MERGEABLE) || !READ_ONCE(vma->anon_vma))
 				continue;
 			err = unmerge_ksm_pages(vma, vma->vm_start, vma->vm_end);
 			if (err)
@@ -371,7 +371,7 @@ static int ksm_madvise(struct vm_area_struct *vma, unsigned long start, unsigned
 	}
 	if (!(*vm_flags & VM_MERGEABLE))
 		return 0;
-	if (vma->anon_vma) {
+	if (READ_ONCE(vma->anon_vma)) {
 		err = unmerge_ksm_pages(vma, start, end);
 		if (err)
 			return err;
@@ -465,7 +465,7 @@ static int ksm_del_vmas(struct mm_struct *mm)
 	list_for_each_entry(vma, &mm->mmap, vm_list) {
 		if (!(vma->vm_flags & VM_MERGEABLE))
 			continue;
-		if (vma->anon_vma) {
+		if (READ_ONCE(vma->anon_vma)) {
 			err = unmerge_ksm_pages(vma, vma->vm_start, vma->vm_end);
 			if (err)
 				return err;

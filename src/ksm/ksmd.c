@@ -293,7 +293,7 @@ static struct ksm_rmap_item *scan_mm(struct ksm_mm_slot *slot, struct page **pag
 			continue;
 		if (ksm_scan.address < vma->vm_start)
 			ksm_scan.address = vma->vm_start;
-		if (!vma->anon_vma)
+		if (!READ_ONCE(vma->anon_vma))
 			ksm_scan.address = vma->vm_end;
 		while (ksm_scan.address < vma->vm_end) {
 			struct page *tmp = ksm_next_page(vma, &ksm_scan.address, vma->vm_end);

@@ -70,7 +70,7 @@ static struct vm_area_struct *find_mergeable_vma(struct mm_struct *mm, unsigned 
 {
 	struct vm_area_struct *vma = find_vma(mm, addr);
 
-	if (!vma || !(vma->vm_flags & VM_MERGEABLE) || !vma->anon_vma)
+	if (!vma || !(vma->vm_flags & VM_MERGEABLE) || !READ_ONCE(vma->anon_vma))
 		return NULL;
 	return vma;
 }
@@ -292,8 +292,8 @@ static int try_to_merge_with_ksm_page(struct ksm_rmap_item *rmap_item, struct pa
 		err = try_to_merge_one_page(vma, page, kpage, anon_vmap);
 	if (!err) {
 		remove_rmap_item_from_tree(rmap_item);
-		rmap_item->anon_vma = vma->anon_vma;
-		get_anon_vma(vma->anon_vma);
+		rmap_item->anon_vma = READ_ONCE(vma->anon_vma);
+		get_anon_vma(rmap_item->anon_vma);
 	}
 	mmap_read_unlock(mm);
 	trace_ksm_merge_with_ksm_page(kpage, page_to_pfn(kpage ? kpage : page), rmap_item, mm,
