@@ -62,6 +62,9 @@ void ksm_mm_stat(struct mm_struct *mm, struct ksm_mm_stat *stat);
 void ksm_stat_show(struct mm_struct *mm, FILE *out);
 int ksm_mm_stat_read(struct mm_struct *mm, const char *name, long *value);
 
+/* ksm/merge.c */
+void ksm_test_set_merge_hook(void (*hook)(struct page *page));	/* test-only */
+
 /* ksm/validate.c */
 int ksm_validate(char *msg, size_t len);
 

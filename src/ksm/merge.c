@@ -24,6 +24,18 @@
 
 bool ksm_use_zero_pages;
 unsigned int zero_checksum;		/* checksum of a page of zeroes */
+static void (*ksm_merge_hook)(struct page *page);
+
+/**
+ * ksm_test_set_merge_hook() - test-only: call @hook (NULL: none) with each
+ * page about to be write-protected for a merge, locked, so a test can
+ * write or pin the page in the window where a simulated CPU or a GUP user
+ * may. The hook must take no lock. Context: ksmd idle.
+ */
+void ksm_test_set_merge_hook(void (*hook)(struct page *page))
+{
+	ksm_merge_hook = hook;
+}
 
 #if defined(__SANITIZE_THREAD__)
 /* Copy a frame other threads may be writing, as access.c's CPUs do. */
@@ -225,6 +237,8 @@ static int try_to_merge_one_page(struct vm_area_struct *vma, struct page *page,
 		return 0;
 	if (!PageAnon(page) || !trylock_page(page))
 		return err;
+	if (ksm_merge_hook)
+		ksm_merge_hook(page);
 	if (write_protect_page(vma, page, &orig_pte) == 0) {
 		if (!kpage) {
 			*anon_vmap = page_anon_vma(page);

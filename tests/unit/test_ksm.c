@@ -416,6 +416,115 @@ static void test_merge_needs_two_scans(void **state)
 	mmput(mm);
 }
 
+/* The merge hook writes '#' over the page at hook_addr once. */
+static struct mm_struct *hook_mm;
+static unsigned long hook_addr;
+
+/* Context: ksmd, holding the page lock: no lock may be taken, so the page
+ * is recognised by its index, and written through its writable PTE. */
+static void write_during_merge(struct page *page)
+{
+	if (!hook_mm || READ_ONCE(page->index) != hook_addr >> PAGE_SHIFT)
+		return;
+	fill_page(hook_mm, hook_addr, '#');
+	hook_mm = NULL;
+}
+
+/*
+ * A page written while it is being merged is never merged: the contents
+ * are compared again once the page is write-protected. Scan 1: page 0
+ * enters the unstable tree; page 1 finds it, becomes the new KSM page,
+ * and page 0 is written as it is merged into page 1: the pair fails and
+ * page 1 is an ordinary page again. Pages 2 and 3 (equal, and greater than
+ * '#' page 0 in the tree) make a KSM page: 1 shared, 1 sharing. Page 0 is
+ * written back to '*': scan 2 sees it changed and merges page 1 into the
+ * KSM page (2 sharing); scan 3 merges page 0, which is written again as it
+ * merges, and stays apart. Nothing written is lost.
+ */
+static void test_write_during_merge(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr;
+
+	ksm_setup();
+	addr = allocate_memory(mm, 4, '*');
+	hook_mm = mm;
+	hook_addr = addr;
+	ksm_test_set_merge_hook(write_during_merge);
+	ksm_merge_pages(mm, addr, 4);
+	assert_true(page_is(mm, addr, '#'));
+	assert_int_equal(ksm("pages_shared"), 1);
+	assert_int_equal(ksm("pages_sharing"), 1);
+	assert_false(PageKsm(pfn_to_page(pfn_at(mm, addr))));
+	assert_false(PageKsm(pfn_to_page(pfn_at(mm, addr + PAGE_SIZE))));
+
+	hook_mm = mm;
+	hook_addr = addr;
+	fill_page(mm, addr, '*');
+	ksm_scans(2);
+	assert_true(page_is(mm, addr, '#'));
+	assert_int_equal(ksm("pages_sharing"), 2);
+	ksm_test_set_merge_hook(NULL);
+	for (int i = 1; i < 4; i++)
+		assert_true(page_is(mm, addr + i * PAGE_SIZE, '*'));
+	mmput(mm);
+}
+
+/* The merge hook pins the page at hook_addr once, as a GUP user would. */
+static struct page *pinned_page;
+
+static void pin_during_merge(struct page *page)
+{
+	if (pinned_page || READ_ONCE(page->index) != hook_addr >> PAGE_SHIFT)
+		return;
+	get_page(page);
+	pinned_page = page;
+}
+
+/*
+ * A pair merge that fails halfway leaves no KSM page behind. Pages 0 and
+ * 1 are shared with a child by fork. In scan 1 (batches of 2 pages: the
+ * parent's two, the child's two, the end) page 1 becomes the new KSM page,
+ * then page 0, pinned, refuses to merge into it. Page 1, mapped by both
+ * processes, becomes an ordinary anonymous page again (the kernel would
+ * break only the parent's mapping and leave the child mapping a KSM page
+ * no stable node knows: the validator catches that). Unpinned, the four
+ * mappings then merge into one KSM page: 1 shared, 3 sharing.
+ */
+static void test_failed_pair_merge(void **state)
+{
+	struct mm_struct *parent = mm_alloc(), *child;
+	unsigned long addr;
+	int err;
+
+	ksm_setup();
+	knob("pages_to_scan", "2");
+	addr = allocate_memory(parent, 2, '*');
+	assert_int_equal(ksm_madvise_range(parent, addr, 2 * PAGE_SIZE, MADV_MERGEABLE), 0);
+	child = dup_mm(parent, &err);
+	assert_non_null(child);
+	knob("run", "1");
+	for (int batch = 0; batch < 3; batch++)
+		assert_int_equal(ksmd_scan_once(), 0);
+	assert_int_equal(ksm("full_scans"), 1);
+	hook_addr = addr;
+	ksm_test_set_merge_hook(pin_during_merge);
+	assert_int_equal(ksmd_scan_once(), 0);
+	ksm_test_set_merge_hook(NULL);
+	assert_non_null(pinned_page);
+	assert_false(PageKsm(pfn_to_page(pfn_at(child, addr + PAGE_SIZE))));
+	assert_int_equal(ksm("pages_shared"), 0);
+	assert_invariants();
+	put_page(pinned_page);
+	pinned_page = NULL;
+	ksm_scans(2);
+	assert_int_equal(ksm("pages_shared"), 1);
+	assert_int_equal(ksm("pages_sharing"), 3);
+	assert_int_equal(pfn_at(parent, addr), pfn_at(child, addr + PAGE_SIZE));
+	mmput(child);
+	mmput(parent);
+}
+
 /*
  * COW after merge: a write to one of ten merged pages copies it (cow_ksm),
  * the other nine keep the KSM page and its content. The next scan takes
@@ -980,6 +1089,8 @@ int main(void)
 		machine_test(test_max_page_sharing_chains),
 		machine_test(test_chain_pruning),
 		machine_test(test_merge_needs_two_scans),
+		machine_test(test_write_during_merge),
+		machine_test(test_failed_pair_merge),
 		machine_test(test_cow_after_merge),
 		machine_test(test_unmerge),
 		machine_test(test_unmerge_half),
