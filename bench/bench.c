@@ -9,6 +9,10 @@
  * reference for anything that moves pages (migration, compaction);
  * punch_4k and punch_2m, hole punches in the arena's memfd, are the
  * bounds for the balloon, whose host punches every page it is given.
+ * ksm.scan_pages_per_s, ksmd's full scans of 256 MiB (half copies of 4
+ * contents, half unique), is measured against xxh3.pages_per_s and
+ * memcmp.pages_per_s over the same pages, the two things each scanned
+ * page costs at least.
  * A new benchmark (migration, compaction, ...) is one more run function
  * and one more row in the table.
  */
@@ -18,8 +22,10 @@
 #include <string.h>
 #include <fcntl.h>
 #include <time.h>
+#include <xxhash.h>
 #include "drivers/virtio_balloon.h"
 #include "compact/compaction.h"
+#include "ksm/ksm.h"
 #include "migrate/migrate.h"
 #include "machine/machine.h"
 #include "vm/mm.h"
@@ -442,6 +448,119 @@ static double bench_balloon_ratio(const struct bench *b)
 	return inflate_rate / punch_2m_rate;
 }
 
+#define KSM_BENCH_PAGES		(256UL << 20 >> PAGE_SHIFT)
+#define KSM_BENCH_CONTENTS	4
+
+static double ksm_scan_rate, xxh3_rate;
+static struct mm_struct *ksm_mm;
+static unsigned long ksm_addr;
+static struct page **ksm_pages;		/* the region's frames, before any merge */
+
+/* Page @i of the KSM region: the first half copies of 4 contents, the
+ * second half unique. */
+static void ksm_bench_fill(uint64_t *buf, unsigned long i)
+{
+	uint64_t seed = i < KSM_BENCH_PAGES / 2 ? i % KSM_BENCH_CONTENTS : i;
+
+	for (unsigned long w = 0; w < PAGE_SIZE / 8; w++)
+		buf[w] = (seed + 1) * 0x9e3779b97f4a7c15ULL ^ w;
+}
+
+static bool ksm_bench_setup(void)
+{
+	static uint64_t buf[PAGE_SIZE / 8];
+
+	ksm_mm = mm_alloc();
+	ksm_pages = malloc(KSM_BENCH_PAGES * sizeof(*ksm_pages));
+	if (!ksm_mm || !ksm_pages ||
+	    do_mmap(ksm_mm, KSM_BENCH_PAGES * PAGE_SIZE, false, &ksm_addr))
+		return false;
+	for (unsigned long i = 0, pfn; i < KSM_BENCH_PAGES; i++) {
+		ksm_bench_fill(buf, i);
+		if (access_mm(ksm_mm, ksm_addr + i * PAGE_SIZE, buf, PAGE_SIZE, true) ||
+		    follow_pfn(ksm_mm, ksm_addr + i * PAGE_SIZE, &pfn))
+			return false;
+		ksm_pages[i] = pfn_to_page(pfn);
+	}
+	return true;
+}
+
+/* XXH3 of every page of the region, as ksmd's checksum does. */
+static double bench_xxh3(const struct bench *b)
+{
+	double start, elapsed;
+	uint64_t sum = 0;
+	long pages = 0;
+
+	if (!ksm_bench_setup())
+		return -1;
+	start = now();
+	do {
+		for (unsigned long i = 0; i < KSM_BENCH_PAGES; i++)
+			sum += XXH3_64bits(page_address(ksm_pages[i]), PAGE_SIZE);
+		pages += KSM_BENCH_PAGES;
+		elapsed = now() - start;
+	} while (elapsed < BENCH_SECONDS);
+	xxh3_rate = pages / elapsed + (sum & 1) * 1e-9;
+	return xxh3_rate;
+}
+
+/* memcmp of every page with the one 4 pages on: equal copies in the first
+ * half (compared whole), different pages in the second. */
+static double bench_memcmp(const struct bench *b)
+{
+	double start = now(), elapsed;
+	long pages = 0, differ = 0;
+
+	do {
+		for (unsigned long i = 0; i + KSM_BENCH_CONTENTS < KSM_BENCH_PAGES; i++)
+			differ += !!memcmp(page_address(ksm_pages[i]),
+					   page_address(ksm_pages[i + KSM_BENCH_CONTENTS]),
+					   PAGE_SIZE);
+		pages += KSM_BENCH_PAGES - KSM_BENCH_CONTENTS;
+		elapsed = now() - start;
+	} while (elapsed < BENCH_SECONDS);
+	return pages / elapsed + (differ & 1) * 1e-9;
+}
+
+/*
+ * ksmd's full scans of the region with sleep_millisecs=0 and smart scan
+ * off (every page compared at every scan), once the first two have merged
+ * the copies (into chains of dups: 8192 copies of each content, 256 per
+ * KSM page): every later scan finds the copies merged and looks each
+ * unique page up in the stable tree, then the unstable tree.
+ */
+static double bench_ksm_scan(const struct bench *b)
+{
+	long scanned0, scanned;
+	double start, elapsed;
+
+	free(ksm_pages);
+	if (ksm_knob_write("sleep_millisecs", "0") || ksm_knob_write("smart_scan", "0") ||
+	    ksm_knob_write("pages_to_scan", "10000") ||
+	    ksm_madvise_range(ksm_mm, ksm_addr, KSM_BENCH_PAGES * PAGE_SIZE, MADV_MERGEABLE) ||
+	    ksm_knob_write("run", "1") || ksm_wait_full_scans(2, 0) ||
+	    ksm_read("pages_scanned", &scanned0))
+		return -1;
+	start = now();
+	do {
+		if (ksm_wait_full_scans(1, 0))
+			return -1;
+		elapsed = now() - start;
+	} while (elapsed < BENCH_SECONDS);
+	ksm_read("pages_scanned", &scanned);
+	ksm_knob_write("run", "2");
+	mmput(ksm_mm);
+	drain_all_pages(NULL);
+	ksm_scan_rate = (scanned - scanned0) / elapsed;
+	return ksm_scan_rate;
+}
+
+static double bench_ksm_ratio(const struct bench *b)
+{
+	return ksm_scan_rate / xxh3_rate;
+}
+
 static const struct bench benches[] = {
 	{ "alloc_free.order0.threads1.pairs_per_s", bench_alloc_free, 0, 1 },
 	{ "alloc_free.order0.threads2.pairs_per_s", bench_alloc_free, 0, 2 },
@@ -461,6 +580,10 @@ static const struct bench benches[] = {
 	{ "punch_4k.pages_per_s", bench_punch, 0, 1 },
 	{ "punch_2m.pages_per_s", bench_punch, 9, 1 },
 	{ "balloon.inflate_ratio_to_punch_2m", bench_balloon_ratio, 0, 1 },
+	{ "xxh3.pages_per_s", bench_xxh3, 0, 1 },
+	{ "memcmp.pages_per_s", bench_memcmp, 0, 1 },
+	{ "ksm.scan_pages_per_s", bench_ksm_scan, 0, 1 },
+	{ "ksm.ratio_to_xxh3", bench_ksm_ratio, 0, 1 },
 };
 
 int main(void)

@@ -47,6 +47,11 @@ pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress san
 pagelab_test(test_compaction tests/unit/test_compaction.c LABELS unit sanitize)
 pagelab_test(test_compaction_heuristics tests/unit/test_compaction_heuristics.c LABELS unit sanitize)
 
+# --- KSM ---
+pagelab_test(test_ksm tests/unit/test_ksm.c LABELS unit sanitize)
+pagelab_test(test_rbtree tests/unit/test_rbtree.c LABELS unit sanitize)
+pagelab_test(test_stress_ksm tests/stress/stress_ksm.c LABELS stress sanitize)
+
 # --- allocator ---
 pagelab_test(test_buddy tests/unit/test_buddy.c LABELS unit sanitize)
 pagelab_test(test_fallback tests/unit/test_fallback.c LABELS unit sanitize)

@@ -21,7 +21,7 @@ export LC_ALL=C
 src=$1
 objdir=${2:-}
 
-RANKS='core=0 host=1 internal.h=2 alloc=2 lru=3 vm=4 migrate=5 compact=6 balloon=7 drivers=8 machine=9 pagelab=9 scenario=10 cli=11'
+RANKS='core=0 host=1 internal.h=2 alloc=2 lru=3 vm=4 migrate=5 compact=6 ksm=7 balloon=8 drivers=9 machine=10 pagelab=10 scenario=11 cli=12'
 ALLOWED='alloc/page_alloc.c->compact/compaction.h alloc/page_alloc->compact/compaction alloc/page_alloc->compact/kcompactd'
 
 # Reads "KIND FROM TO" lines (KIND: include or symbol; paths relative to

@@ -2,7 +2,9 @@
 /*
  * list.h - circular doubly linked lists, with the kernel's list_head API
  * (free lists, per-cpu lists, LRU lists and isolation lists are all of
- * this kind). Written for pagelab; the names follow <linux/list.h>.
+ * this kind), and hlists: lists with a one-pointer head and a NULL end
+ * (KSM's stable nodes keep their rmap_items on one). Written for pagelab;
+ * the names follow <linux/list.h>.
  */
 #ifndef PAGELAB_LIST_H
 #define PAGELAB_LIST_H
@@ -115,5 +117,66 @@ static inline void list_splice_tail_init(struct list_head *list, struct list_hea
 	     n = list_entry(pos->member.next, typeof(*pos), member);		\
 	     &pos->member != (head);						\
 	     pos = n, n = list_entry(n->member.next, typeof(*n), member))
+
+/* ------------------------------------------------------------------ */
+/* hlist: NULL-terminated, the head is one pointer                     */
+
+struct hlist_node {
+	struct hlist_node *next, **pprev;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
+static inline void INIT_HLIST_HEAD(struct hlist_head *head)
+{
+	head->first = NULL;
+}
+
+static inline bool hlist_empty(const struct hlist_head *head)
+{
+	return !head->first;
+}
+
+static inline void hlist_add_head(struct hlist_node *node, struct hlist_head *head)
+{
+	struct hlist_node *first = head->first;
+
+	node->next = first;
+	if (first)
+		first->pprev = &node->next;
+	head->first = node;
+	node->pprev = &head->first;
+}
+
+static inline void hlist_del(struct hlist_node *node)
+{
+	*node->pprev = node->next;
+	if (node->next)
+		node->next->pprev = node->pprev;
+	node->next = NULL;
+	node->pprev = NULL;
+}
+
+/* Is @node the only entry of @head? */
+static inline bool hlist_is_singular_node(const struct hlist_node *node,
+					  const struct hlist_head *head)
+{
+	return !node->next && node->pprev == &head->first;
+}
+
+#define hlist_entry(ptr, type, member)	container_of(ptr, type, member)
+#define hlist_entry_safe(ptr, type, member) \
+	({ typeof(ptr) ____ptr = (ptr); ____ptr ? hlist_entry(____ptr, type, member) : NULL; })
+
+#define hlist_for_each_entry(pos, head, member)					\
+	for (pos = hlist_entry_safe((head)->first, typeof(*pos), member);	\
+	     pos; pos = hlist_entry_safe(pos->member.next, typeof(*pos), member))
+
+#define hlist_for_each_entry_safe(pos, n, head, member)			\
+	for (pos = hlist_entry_safe((head)->first, typeof(*pos), member);	\
+	     pos && ({ n = pos->member.next; 1; });				\
+	     pos = hlist_entry_safe(n, typeof(*pos), member))
 
 #endif /* PAGELAB_LIST_H */

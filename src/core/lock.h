@@ -22,7 +22,9 @@
 
 /* Ranks, outermost first. Keep in sync with docs/locking.md. */
 enum lock_class {
+	LOCK_CLASS_KSM_THREAD = 5,	/* ksm_thread_mutex */
 	LOCK_CLASS_MMAP = 10,		/* mm->mmap_lock */
+	LOCK_CLASS_KSM_MMLIST = 15,	/* ksm_mmlist_lock */
 	LOCK_CLASS_PAGE = 20,		/* PG_locked: lock_page() */
 	LOCK_CLASS_BALLOON = 22,	/* virtio_balloon->balloon_lock */
 	LOCK_CLASS_I_MMAP = 25,		/* address_space->i_mmap_rwsem */
@@ -105,6 +107,31 @@ static inline void spin_unlock(spinlock_t *lock)
 }
 
 #define lockdep_assert_held(lock) VM_BUG_ON(!lockdep_is_held(lock))
+
+/* struct mutex - the kernel's sleeping mutex: the same pthread mutex. */
+struct mutex {
+	spinlock_t lock;
+};
+
+static inline void mutex_init(struct mutex *mutex, enum lock_class class)
+{
+	spin_lock_init(&mutex->lock, class);
+}
+
+static inline void mutex_destroy(struct mutex *mutex)
+{
+	spin_lock_destroy(&mutex->lock);
+}
+
+static inline void mutex_lock(struct mutex *mutex)
+{
+	spin_lock(&mutex->lock);
+}
+
+static inline void mutex_unlock(struct mutex *mutex)
+{
+	spin_unlock(&mutex->lock);
+}
 
 /*
  * struct rw_semaphore - the kernel's sleeping reader/writer lock. Writers

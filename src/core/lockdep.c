@@ -30,7 +30,9 @@
 const char *lock_class_name(enum lock_class class)
 {
 	switch (class) {
+	case LOCK_CLASS_KSM_THREAD:	return "ksm_thread_mutex";
 	case LOCK_CLASS_MMAP:		return "mmap_lock";
+	case LOCK_CLASS_KSM_MMLIST:	return "ksm_mmlist_lock";
 	case LOCK_CLASS_PAGE:		return "page lock";
 	case LOCK_CLASS_BALLOON:	return "balloon_lock";
 	case LOCK_CLASS_BALLOON_PAGES:	return "balloon_pages_lock";

@@ -245,6 +245,11 @@ static inline bool PageAnon(const struct page *page)
 	return READ_ONCE(page->mapping) & FOLIO_MAPPING_ANON;
 }
 
+static inline bool PageKsm(const struct page *page)
+{
+	return (READ_ONCE(page->mapping) & FOLIO_MAPPING_FLAGS) == FOLIO_MAPPING_KSM;
+}
+
 /* ------------------------------------------------------------------ */
 /* Reference and map counts                                            */
 

@@ -63,6 +63,8 @@ static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[BALLOON_INFLATE] = "balloon_inflate",
 	[BALLOON_DEFLATE] = "balloon_deflate",
 	[BALLOON_MIGRATE] = "balloon_migrate",
+	[KSM_SWPIN_COPY] = "ksm_swpin_copy",
+	[COW_KSM] = "cow_ksm",
 };
 
 /**

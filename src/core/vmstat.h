@@ -40,6 +40,8 @@ enum vm_event_item {
 	BALLOON_INFLATE,
 	BALLOON_DEFLATE,
 	BALLOON_MIGRATE,
+	KSM_SWPIN_COPY,		/* never counted: pagelab has no swap */
+	COW_KSM,
 	NR_VM_EVENT_ITEMS
 };
 

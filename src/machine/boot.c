@@ -17,7 +17,8 @@
  * the watermarks, then every frame into the buddy allocator
  * (memblock_free_all). The shared zero page is one extra frame after the
  * zone, reserved, as the kernel's lives in reserved memory outside the
- * buddy allocator. The daemons and the balloon driver come last.
+ * buddy allocator. The daemons (kcompactd, ksmd) and the balloon driver
+ * come last.
  * Nothing is reserved: the mem_map lives outside the arena, so every frame
  * of the arena is usable memory (a documented deviation).
  */
@@ -26,6 +27,7 @@
 #include "compact/compaction.h"
 #include "drivers/channel.h"
 #include "drivers/virtio_balloon.h"
+#include "ksm/ksm.h"
 #include "machine/machine.h"
 
 #define MACHINE_MEMORY_MAX (64ULL << 30)
@@ -219,6 +221,11 @@ static void kcompactd_exit(void)
 	kcompactd_stop(&contig_page_data);
 }
 
+static int ksm_step_init(const struct machine_config *cfg)
+{
+	return ksm_init(!cfg->deterministic);
+}
+
 static int virtio_balloon_init(const struct machine_config *cfg)
 {
 	return virtio_balloon_probe(!cfg->deterministic);
@@ -248,6 +255,7 @@ static const struct boot_step boot_steps[] = {
 	{ "buddy",		buddy_init,		buddy_exit },
 	{ "balloon_core",	balloon_core_step_init,	NULL },
 	{ "kcompactd",		kcompactd_init,		kcompactd_exit },
+	{ "ksm",		ksm_step_init,		ksm_shutdown },
 	{ "virtio_balloon",	virtio_balloon_init,	virtio_balloon_remove },
 };
 

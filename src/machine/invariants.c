@@ -27,6 +27,11 @@
  * page reporting pass cannot run meanwhile: its blocks are off the free
  * lists while the host discards them.
  *
+ * KSM pages are allocated anonymous frames like any other; KSM's own
+ * structures (stable and unstable trees, rmap_items, counters, the zero
+ * pages it mapped) are checked by ksm_validate(), which also proves every
+ * KSM frame belongs to a node of the stable tree.
+ *
  * The checker must run while no other thread changes the machine (tests
  * and the runner call it at quiescent points); it takes each pcp->lock and
  * zone->lock in turn, so it is also safe, if not exact, when called racily.
@@ -36,6 +41,7 @@
 #include <stdlib.h>
 #include "balloon/page_reporting.h"
 #include "drivers/virtio_balloon.h"
+#include "ksm/ksm.h"
 #include "machine/machine.h"
 
 enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_ALLOCATED };
@@ -338,8 +344,8 @@ static void check_mappings(struct checker *c)
  *
  * Context: takes page_reporting_mutex for the whole check, then each
  * pcp->lock, zone->lock and lru_lock in turn, the mm list lock, and the
- * balloon's locks; the result is exact only while no other thread changes
- * the machine.
+ * balloon's and KSM's locks; the result is exact only while no other
+ * thread changes the machine.
  * Return: 0, -EUCLEAN with @msg set, or -ENOMEM.
  */
 int check_invariants(char *msg, size_t len)
@@ -369,6 +375,8 @@ int check_invariants(char *msg, size_t len)
 		check_mappings(&c);
 	if (!c.err)
 		c.err = virtio_balloon_check(msg, len);
+	if (!c.err)
+		c.err = ksm_validate(msg, len);
 	page_reporting_unlock();
 	free(c.state);
 	return c.err;

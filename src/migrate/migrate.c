@@ -21,6 +21,9 @@
  * contents and state, put the target on the LRU, point the migration
  * entries at it (remove_migration_ptes), unlock, and drop the source, which
  * frees it. movable_ops pages are never mapped: their owner moves them.
+ * A KSM page moves like an anonymous one, but its mappings are found
+ * through its stable node (rmap_walk_ksm) and the node follows it to the
+ * new frame (folio_migrate_ksm).
  *
  * Results follow the kernel: -EAGAIN is retried for up to 10 passes (ASYNC),
  * or 3 batched ASYNC passes then 7 passes of each page alone in the
@@ -30,6 +33,7 @@
  */
 #include <string.h>
 #include "migrate/migrate.h"
+#include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
 const char *const migrate_mode_names[] = { "MIGRATE_ASYNC", "MIGRATE_SYNC_LIGHT",
@@ -263,7 +267,13 @@ static int move_to_new_folio(struct page *dst, struct page *src)
 	if (page_ref_count(src) != expected_refs(src))
 		return -EAGAIN;
 	memcpy(page_address(dst), page_address(src), PAGE_SIZE);
-	if (PageAnon(src)) {
+	if (PageKsm(src)) {
+		/* Its stable node moves to dst; src keeps no node (kernel:
+		 * folio_migrate_ksm(), called from folio_migrate_flags()). */
+		dst->index = src->index;
+		WRITE_ONCE(dst->mapping, READ_ONCE(src->mapping));
+		folio_migrate_ksm(dst, src);
+	} else if (PageAnon(src)) {
 		/*
 		 * dst holds its own anon_vma reference (mm_types.h); src keeps
 		 * its mapping until it is freed, so a zap of a migration entry

@@ -73,7 +73,7 @@ static int fault_in(struct mm_struct *mm, unsigned long addr, bool write)
 
 	mmap_read_lock(mm);
 	vma = find_vma(mm, addr);
-	err = vma ? handle_mm_fault(vma, addr, write) : -EFAULT;
+	err = vma ? handle_mm_fault(vma, addr, write ? FAULT_FLAG_WRITE : 0) : -EFAULT;
 	mmap_read_unlock(mm);
 	return err;
 }

@@ -2,8 +2,11 @@
 /*
  * fork.c - duplicating an address space (kernel: dup_mm/dup_mmap in
  * kernel/fork.c): every VMA is copied, private anonymous pages become
- * copy-on-write in parent and child, shared regions stay shared.
+ * copy-on-write in parent and child, shared regions stay shared; a
+ * parent registered with KSM has its child registered too (ksm_fork), and
+ * KSM pages stay KSM pages, write-protected, mapped by both.
  */
+#include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
 static int dup_vma(struct mm_struct *mm, struct vm_area_struct *src)
@@ -38,6 +41,7 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm, int *errp)
 	}
 	mmap_write_lock(oldmm);
 	down_write_nested(&mm->mmap_lock);
+	ksm_fork(mm, oldmm);
 	list_for_each_entry(src, &oldmm->mmap, vm_list) {
 		err = dup_vma(mm, src);
 		if (err)

@@ -12,8 +12,14 @@
  *                   then retry (migration_entry_wait);
  *   present, write to a read-only entry
  *                   copy-on-write, or reuse when the page is exclusive
- *                   (do_wp_page);
+ *                   (do_wp_page); a KSM page is never reused, always
+ *                   copied (counted in cow_ksm);
  *   present         another CPU fixed it first; nothing to do.
+ * FAULT_FLAG_UNSHARE (KSM's break_ksm) asks for a private, exclusive copy
+ * of a shared anonymous page without write access: the copy is mapped
+ * read-only, and an entry that is already exclusive is left as it is.
+ * Zero-page entries KSM installed (dirty, see ksm_hooks.h) are counted in
+ * ksm_zero_pages until a fault or a zap replaces them.
  * A fault returns 0 when the access should be retried, -ENOMEM when no
  * page could be allocated, -EFAULT for an address no VMA allows.
  *
@@ -21,6 +27,7 @@
  * flush_tlb_wait(), so no CPU can still be using them.
  */
 #include <string.h>
+#include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
 struct page *zero_page;
@@ -151,6 +158,8 @@ static int do_shared_fault(struct vm_area_struct *vma, unsigned long addr)
  */
 static bool wp_can_reuse_anon_page(struct page *page)
 {
+	if (PageKsm(page))
+		return false;
 	if (PageAnonExclusive(page))
 		return true;
 	if (page_mapcount(page) != 1 ||
@@ -161,9 +170,10 @@ static bool wp_can_reuse_anon_page(struct page *page)
 }
 
 /* Replace the read-only mapping @orig of @old (NULL: the zero page) at
- * @addr by a private copy. Drops the reference the caller took on @old. */
+ * @addr by a private copy, writable unless @unshare. Drops the reference
+ * the caller took on @old. */
 static int wp_page_copy(struct vm_area_struct *vma, unsigned long addr, pte_t orig,
-			struct page *old)
+			struct page *old, bool unshare)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct page *new = NULL;
@@ -181,11 +191,13 @@ static int wp_page_copy(struct vm_area_struct *vma, unsigned long addr, pte_t or
 			ptep_clear_flush(ptep);
 			folio_add_new_anon_rmap(new, vma, addr);
 			folio_add_lru(new);
-			set_pte(ptep, mk_user_pte(new, true));
+			set_pte(ptep, unshare ? pte_mkyoung(pfn_pte(page_to_pfn(new), false))
+					      : mk_user_pte(new, true));
 			if (old) {
 				folio_remove_rmap_pte(old);
 				put_page(old);	/* the mapping's reference */
 			} else {
+				ksm_might_unmap_zero_page(mm, orig);
 				add_mm_counter(mm, MM_ANONPAGES, 1);
 			}
 			new = NULL;
@@ -200,32 +212,39 @@ static int wp_page_copy(struct vm_area_struct *vma, unsigned long addr, pte_t or
 }
 
 static int do_wp_page(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep,
-		      spinlock_t *ptl, pte_t orig)
+		      spinlock_t *ptl, pte_t orig, bool unshare)
 {
 	struct page *page = vm_normal_page(orig);
 
 	if (!vma_is_anonymous_private(vma) || (page && wp_can_reuse_anon_page(page))) {
-		if (vma_is_anonymous_private(vma))
-			count_vm_event(PGREUSE);
-		set_pte(ptep, pte_mkdirty(pte_mkyoung(pte_mkwrite(orig))));
+		if (!unshare) {
+			if (vma_is_anonymous_private(vma))
+				count_vm_event(PGREUSE);
+			set_pte(ptep, pte_mkdirty(pte_mkyoung(pte_mkwrite(orig))));
+		}
 		spin_unlock(ptl);
 		return 0;
 	}
 	if (page)
 		get_page(page);
 	spin_unlock(ptl);
-	return wp_page_copy(vma, addr, orig, page);
+	if (page && PageKsm(page))
+		count_vm_event(COW_KSM);
+	return wp_page_copy(vma, addr, orig, page, unshare);
 }
 
 /**
  * handle_mm_fault() - resolve a fault at @addr in @vma.
- * @write: the access was a write.
- * Context: mmap_lock held for read; takes page-table locks; may sleep
- * (waiting for a migration) and allocate.
+ * @flags: FAULT_FLAG_WRITE for a write; FAULT_FLAG_UNSHARE to replace a
+ * shared anonymous page (a KSM page, a KSM zero page) by an exclusive
+ * read-only copy; 0 for a read.
+ * Context: mmap_lock held (read suffices); takes page-table locks; may
+ * sleep (waiting for a migration) and allocate.
  * Return: 0 (retry the access), -ENOMEM, or -EFAULT.
  */
-int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, bool write)
+int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int flags)
 {
+	bool write = flags & FAULT_FLAG_WRITE, unshare = flags & FAULT_FLAG_UNSHARE;
 	spinlock_t *ptl;
 	pte_t *ptep, entry;
 
@@ -238,6 +257,8 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, bool write)
 	entry = ptep_get(ptep);
 	if (pte_none(entry)) {
 		spin_unlock(ptl);
+		if (unshare)
+			return 0;	/* nothing mapped, nothing shared */
 		return vma_is_anonymous_private(vma) ? do_anonymous_page(vma, addr, write)
 						     : do_shared_fault(vma, addr);
 	}
@@ -246,8 +267,8 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, bool write)
 		softleaf_entry_wait_on_locked(pfn_to_page(softleaf_pfn(entry)), ptl);
 		return 0;
 	}
-	if (write && !pte_write(entry))
-		return do_wp_page(vma, addr, ptep, ptl, entry);
+	if ((write || unshare) && !pte_write(entry))
+		return do_wp_page(vma, addr, ptep, ptl, entry, unshare);
 	spin_unlock(ptl);
 	return 0;
 }
@@ -271,8 +292,10 @@ static void zap_one_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, v
 		return;
 	}
 	page = vm_normal_page(pte);
-	if (!page)
+	if (!page) {
+		ksm_might_unmap_zero_page(mm, pte);
 		return;
+	}
 	if (pte_dirty(pte))
 		SetPageDirty(page);
 	folio_remove_rmap_pte(page);
@@ -311,6 +334,8 @@ static struct page *copy_one_pte(struct vm_area_struct *dst_vma, struct vm_area_
 	if (softleaf_is_migration(pte))
 		return pfn_to_page(softleaf_pfn(pte));
 	page = vm_normal_page(pte);
+	if (is_ksm_zero_pte(pte))
+		ksm_map_zero_page(dst_vma->vm_mm);
 	if (page) {
 		get_page(page);
 		if (PageAnon(page))

@@ -52,7 +52,10 @@ static inline bool is_zero_pfn(unsigned long pfn)
 	return pfn == page_to_pfn(zero_page);
 }
 struct page *vm_normal_page(pte_t pte);
-int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, bool write);
+/* handle_mm_fault() flags (the kernel's FAULT_FLAG_* values) */
+#define FAULT_FLAG_WRITE	0x01
+#define FAULT_FLAG_UNSHARE	0x400
+int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int flags);
 void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long end);
 int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma);
 
@@ -68,6 +71,11 @@ struct vm_area_struct *vma_dup(struct mm_struct *mm, struct vm_area_struct *src)
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 int do_mmap(struct mm_struct *mm, unsigned long len, bool shared, unsigned long *addrp);
 int do_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len);
+struct vm_area_struct *find_vma_from(struct mm_struct *mm, unsigned long addr);
+struct vm_area_struct *vma_next(struct mm_struct *mm, struct vm_area_struct *vma);
+struct vm_area_struct *vma_range_mapped(struct mm_struct *mm, unsigned long start,
+					unsigned long end);
+int split_vma(struct vm_area_struct *vma, unsigned long addr);
 int madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len);
 void for_each_mm(void (*fn)(struct mm_struct *mm, void *arg), void *arg);
 static inline void mmap_read_lock(struct mm_struct *mm) { down_read(&mm->mmap_lock); }

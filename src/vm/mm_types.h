@@ -78,6 +78,10 @@ struct vm_area_struct {
 
 enum mm_counter { MM_ANONPAGES, MM_SHMEMPAGES, NR_MM_COUNTERS };
 
+/* mm->flags bits (the kernel's MMF_* numbers) */
+#define MMF_VM_MERGEABLE	16	/* registered with KSM (has an mm slot) */
+#define MMF_VM_MERGE_ANY	30	/* prctl(PR_SET_MEMORY_MERGE): every new VMA mergeable */
+
 struct mm_struct {
 	long mm_users;			/* atomic: the process, plus mmget() users */
 	struct rw_semaphore mmap_lock;
@@ -90,6 +94,11 @@ struct mm_struct {
 	long rss_stat[NR_MM_COUNTERS];	/* atomic */
 	long pgtables_bytes;		/* atomic */
 	struct list_head mmlist;	/* on mm_list (mmap.c) */
+	unsigned long flags;		/* MMF_* bits, changed atomically */
+	/* KSM, as /proc/PID/ksm_stat shows them (vm/ksm_hooks.h, ksm/) */
+	long ksm_merging_pages;		/* rmap_items in the stable tree; under ksm_thread_mutex */
+	long ksm_rmap_items;		/* rmap_items of this mm; under ksm_thread_mutex */
+	long ksm_zero_pages;		/* atomic: zero pages KSM mapped here */
 };
 
 static inline bool vma_is_anonymous_private(const struct vm_area_struct *vma)

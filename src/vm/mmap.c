@@ -7,13 +7,19 @@
  * maple tree; pagelab's processes have a handful of regions). New regions
  * are placed bottom-up from MMAP_BASE with a one-page guard gap between
  * them, and an address is never reused, so stale addresses fault.
- * munmap() takes whole VMAs only: pagelab has no VMA splitting yet (a
- * documented limitation; the scenario language unmaps whole regions).
+ * munmap() takes whole VMAs only: a range that starts inside a VMA or
+ * ends inside one is refused (the scenario language unmaps whole regions).
+ * VMAs are split where a madvise changes the flags of part of one
+ * (split_vma(), for KSM's MADV_MERGEABLE / MADV_UNMERGEABLE), but never
+ * merged again (deviation: Linux's vma_merge would rejoin neighbours with
+ * equal flags); munmap and MADV_DONTNEED accept a range covered by
+ * several adjacent VMAs.
  *
  * Every live mm is on mm_list (kernel: init_mm.mmlist) so the invariant
  * checker can visit every page table.
  */
 #include <stdlib.h>
+#include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
 #define MMAP_BASE 0x10000000UL
@@ -141,7 +147,7 @@ int do_mmap(struct mm_struct *mm, unsigned long len, bool shared, unsigned long 
 		err = -ENOMEM;
 		goto out;
 	}
-	vma = vma_alloc(mm, mm->mmap_base, len, flags);
+	vma = vma_alloc(mm, mm->mmap_base, len, shared ? flags : ksm_vma_flags(mm, flags));
 	if (!vma) {
 		err = -ENOMEM;
 		goto out;
@@ -187,19 +193,112 @@ static void remove_vma(struct vm_area_struct *vma)
 }
 
 /**
- * do_munmap() - unmap the whole VMA that starts at @addr and is @len long.
+ * find_vma_from() - the first VMA of @mm that ends above @addr (it may
+ * start above it too), as the kernel's find_vma() and vma_iter_init() do.
+ * Context: mmap_lock held. Return: the VMA, or NULL.
+ */
+struct vm_area_struct *find_vma_from(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	list_for_each_entry(vma, &mm->mmap, vm_list)
+		if (vma->vm_end > addr)
+			return vma;
+	return NULL;
+}
+
+/* The VMA after @vma in @mm's list, or NULL. Context: mmap_lock held. */
+struct vm_area_struct *vma_next(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	return vma->vm_list.next == &mm->mmap ? NULL :
+		list_entry(vma->vm_list.next, struct vm_area_struct, vm_list);
+}
+
+/**
+ * vma_range_mapped() - is every page of [start, end) inside a VMA? A
+ * range may span several adjacent VMAs (a region split by madvise).
+ * Context: mmap_lock held.
+ * Return: the VMA holding @start, or NULL if the range has a hole or is
+ * empty or unaligned.
+ */
+struct vm_area_struct *vma_range_mapped(struct mm_struct *mm, unsigned long start,
+					unsigned long end)
+{
+	struct vm_area_struct *first = find_vma(mm, start), *vma = first;
+
+	if (!first || start >= end || (start | end) & ~PAGE_MASK)
+		return NULL;
+	while (vma->vm_end < end) {
+		struct vm_area_struct *next = vma_next(mm, vma);
+
+		if (!next || next->vm_start != vma->vm_end)
+			return NULL;
+		vma = next;
+	}
+	return first;
+}
+
+/**
+ * split_vma() - split @vma at @addr into [vm_start, addr) (@vma itself)
+ * and a new VMA [addr, vm_end) with the same flags, anon_vmas and memory
+ * object. Rmap walkers may meet both VMAs over [addr, vm_end) for a
+ * moment, never neither: the new one is linked before @vma shrinks, which
+ * happens under the rmap locks the walkers hold.
+ * Context: mmap_lock held for write; takes the anon_vma and i_mmap locks;
+ * may allocate.
+ * Return: 0, or -ENOMEM (nothing changed).
+ */
+int split_vma(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vm_area_struct *new;
+
+	VM_BUG_ON(addr <= vma->vm_start || addr >= vma->vm_end || (addr & ~PAGE_MASK));
+	new = vma_alloc(mm, addr, vma->vm_end - addr, vma->vm_flags);
+	if (!new)
+		return -ENOMEM;
+	new->vm_pgoff = linear_page_index(vma, addr);
+	new->vm_mapping = vma->vm_mapping;
+	if (anon_vma_clone(new, vma)) {
+		unlink_anon_vmas(new);
+		free(new);
+		return -ENOMEM;
+	}
+	if (new->vm_mapping)
+		shmem_get_mapping(new->vm_mapping);
+	vma_link(mm, new);
+	if (vma->vm_mapping)
+		down_write(&vma->vm_mapping->i_mmap_rwsem);
+	if (vma->anon_vma)
+		down_write(&vma->anon_vma->root->rwsem);
+	WRITE_ONCE(vma->vm_end, addr);
+	if (vma->anon_vma)
+		up_write(&vma->anon_vma->root->rwsem);
+	if (vma->vm_mapping)
+		up_write(&vma->vm_mapping->i_mmap_rwsem);
+	WRITE_ONCE(mm->mmap_cache, NULL);
+	return 0;
+}
+
+/**
+ * do_munmap() - unmap [addr, addr + len), which must be exactly one VMA or
+ * a run of adjacent VMAs (a region split by madvise).
  * Context: takes mmap_lock for write; waits for in-flight accesses.
- * Return: 0, or -EINVAL if no VMA is exactly [addr, addr + len).
+ * Return: 0, or -EINVAL if the range does not start at a VMA's start, end
+ * at a VMA's end and cover everything between.
  */
 int do_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
-	struct vm_area_struct *vma;
+	struct vm_area_struct *vma, *next;
 	int err = -EINVAL;
 
 	mmap_write_lock(mm);
-	vma = find_vma(mm, addr);
-	if (vma && vma->vm_start == addr && vma->vm_end == addr + len) {
-		remove_vma(vma);
+	vma = vma_range_mapped(mm, addr, addr + len);
+	if (vma && vma->vm_start == addr && find_vma(mm, addr + len - 1)->vm_end == addr + len) {
+		for (; vma && vma->vm_start < addr + len; vma = next) {
+			next = vma_next(mm, vma);
+			remove_vma(vma);
+		}
 		err = 0;
 	}
 	mmap_write_unlock(mm);
@@ -210,18 +309,20 @@ int do_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
  * madvise_dontneed() - MADV_DONTNEED on [addr, addr + len): drop the
  * mappings; private pages read as zero afterwards, shared ones keep their
  * contents in the region.
- * Context: takes mmap_lock for read. Return: 0, or -EINVAL if the range is
- * not inside one VMA.
+ * Context: takes mmap_lock for read. Return: 0, or -EINVAL if some page of
+ * the range is not mapped (or the range is empty or unaligned).
  */
 int madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
+	unsigned long end = addr + len;
 	struct vm_area_struct *vma;
 	int err = -EINVAL;
 
 	mmap_read_lock(mm);
-	vma = find_vma(mm, addr);
-	if (vma && addr + len <= vma->vm_end && !(len & ~PAGE_MASK) && !(addr & ~PAGE_MASK)) {
-		zap_page_range(vma, addr, addr + len);
+	vma = vma_range_mapped(mm, addr, end);
+	if (vma) {
+		for (; vma && vma->vm_start < end; vma = vma_next(mm, vma))
+			zap_page_range(vma, max(addr, vma->vm_start), min(end, vma->vm_end));
 		err = 0;
 	}
 	mmap_read_unlock(mm);
@@ -257,13 +358,17 @@ static void exit_mmap(struct mm_struct *mm)
 
 /**
  * mmput() - drop a reference on @mm; the last one (normally the process
- * exiting) unmaps everything and frees the mm.
- * Context: the caller's CPU threads no longer use @mm; may sleep.
+ * exiting) makes KSM forget the mm (ksm_exit), then unmaps everything and
+ * frees the mm.
+ * Context: the caller's CPU threads no longer use @mm and it holds no lock
+ * (KSM's exit takes ksm_thread_mutex); may sleep.
  */
 void mmput(struct mm_struct *mm)
 {
-	if (!__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL))
-		exit_mmap(mm);
+	if (__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL))
+		return;
+	ksm_exit(mm);
+	exit_mmap(mm);
 }
 
 /**

@@ -17,6 +17,7 @@
  * mm->page_table_lock with the mmap_lock held for read (a fault).
  */
 #include <stdlib.h>
+#include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
 static struct anon_vma *anon_vma_alloc(struct anon_vma *root)
@@ -165,6 +166,26 @@ int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
 }
 
 /**
+ * anon_vma_clone() - link @dst, a part split off @src, to every anon_vma
+ * @src is linked to, and give it @src's anon_vma.
+ * Context: the mm's mmap_lock held for write; takes the anon_vma rwsems.
+ * Return: 0 or -ENOMEM (the caller unlinks what was linked).
+ */
+int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	struct anon_vma_chain *avc;
+	int err;
+
+	list_for_each_entry(avc, &src->anon_vma_chain, same_vma) {
+		err = anon_vma_link_new_chain(dst, avc->anon_vma);
+		if (err)
+			return err;
+	}
+	dst->anon_vma = src->anon_vma;
+	return 0;
+}
+
+/**
  * unlink_anon_vmas() - remove every chain of @vma (munmap, exit).
  * Context: mmap_lock held for write; takes the anon_vma rwsems.
  */
@@ -267,6 +288,12 @@ void folio_release_mapping(struct page *page)
 {
 	struct anon_vma *anon_vma = page_anon_vma(page);
 
+	if (PageKsm(page)) {
+		/* Its stable node, if any, is now stale (ksm_get_folio()). */
+		WRITE_ONCE(page->mapping, 0);
+		__ClearPageSwapBacked(page);
+		return;
+	}
 	if (!anon_vma)
 		return;
 	WRITE_ONCE(page->mapping, 0);
@@ -323,7 +350,8 @@ static void rmap_walk_shared(struct page *page, struct address_space *mapping,
 }
 
 /**
- * rmap_walk() - call rwc->rmap_one for every VMA that may map @page.
+ * rmap_walk() - call rwc->rmap_one for every VMA that may map @page (a KSM
+ * page's through its stable node: rmap_walk_ksm()).
  * Context: @page is locked (so its mapping cannot change) and referenced;
  * takes the anon_vma root rwsem or the i_mmap_rwsem for read. May sleep.
  */
@@ -333,6 +361,10 @@ void rmap_walk(struct page *page, const struct rmap_walk_control *rwc)
 	struct address_space *mapping;
 
 	VM_BUG_ON_PAGE(!PageLocked(page), page);
+	if (PageKsm(page)) {
+		rmap_walk_ksm(page, rwc);
+		return;
+	}
 	if (anon_vma) {
 		rmap_walk_anon(page, anon_vma, rwc);
 		return;

@@ -53,6 +53,7 @@ static inline struct address_space *page_mapping_shared(const struct page *page)
 /* anon_vma life cycle */
 int anon_vma_prepare(struct vm_area_struct *vma);
 int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
+int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src);
 void unlink_anon_vmas(struct vm_area_struct *vma);
 void get_anon_vma(struct anon_vma *anon_vma);
 void put_anon_vma(struct anon_vma *anon_vma);
