@@ -18,6 +18,7 @@ pagelab_test(test_page tests/unit/test_page.c LABELS unit sanitize)
 pagelab_test(test_page_lock tests/unit/test_page_lock.c LABELS unit sanitize)
 pagelab_test(test_lockdep tests/unit/test_lockdep.c LABELS unit)
 pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)
+pagelab_test(test_validators tests/unit/test_validators.c LABELS unit sanitize)
 
 # --- address spaces ---
 pagelab_test(test_vm tests/unit/test_vm.c LABELS unit sanitize)
