@@ -59,6 +59,14 @@ bool get_pageblock_skip(const struct page *page);
 void set_pageblock_skip(struct page *page);
 void clear_pageblock_skip(struct page *page);
 
+/* alloc/validate.c: validators (core/debug.h), under zone->lock */
+typedef bool (*free_block_fn)(struct page *page, unsigned int order, void *arg);
+bool __zone_free_lists_valid(struct zone *zone, free_block_fn fn, void *arg, char *msg,
+			     size_t len);
+bool zone_free_lists_valid(struct zone *zone, char *msg, size_t len);
+bool zone_pageblocks_valid(struct zone *zone, char *msg, size_t len);
+bool zone_free_area_valid(struct zone *zone, char *msg, size_t len);
+
 /* alloc/watermark.c */
 extern int min_free_kbytes;
 extern int watermark_scale_factor;

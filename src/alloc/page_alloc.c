@@ -253,6 +253,7 @@ void free_one_page(struct zone *zone, struct page *page, unsigned long pfn,
 	VM_BUG_ON_PAGE(page_to_pfn(page) != pfn, page);
 	spin_lock(&zone->lock);
 	split_large_buddy(zone, pfn, order, fpi_flags);
+	VM_EXPENSIVE(zone_free_area_valid, zone);
 	spin_unlock(&zone->lock);
 }
 
@@ -742,6 +743,7 @@ int rmqueue_bulk(struct zone *zone, unsigned int order, unsigned long count,
 			break;
 		list_add_tail(&page->lru, list);
 	}
+	VM_EXPENSIVE(zone_free_area_valid, zone);
 	spin_unlock(&zone->lock);
 	return i;
 }
@@ -759,6 +761,7 @@ static struct page *rmqueue_buddy(struct zone *zone, unsigned int order,
 
 	spin_lock(&zone->lock);
 	page = __rmqueue(zone, order, migratetype, alloc_flags, &mode);
+	VM_EXPENSIVE(zone_free_area_valid, zone);
 	spin_unlock(&zone->lock);
 	return page;
 }

@@ -136,6 +136,7 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 		} while (count > 0 && !list_empty(list));
 		pindex = (pindex + 1) % NR_PCP_LISTS;
 	}
+	VM_EXPENSIVE(zone_free_area_valid, zone);
 	spin_unlock(&zone->lock);
 }
 

@@ -16,10 +16,10 @@
  * A balloon page is PageOffline with PG_movable_ops; both stay until the
  * page is freed. The balloon holds the page's one reference.
  *
- * Deviation: only the list API is here. Linux also has the one-page
- * balloon_page_enqueue()/balloon_page_dequeue(), which its virtio driver
- * calls in a loop; pagelab's driver hands over a whole batch, taking
- * balloon_pages_lock once per batch instead of once per page.
+ * balloon_devinfo_valid() validates a device under balloon_pages_lock;
+ * VM_EXPENSIVE() runs its bounded form after every enqueue, dequeue,
+ * isolation, putback and migration, and balloon_devinfo_check() (the
+ * invariant checker's) adds what only a quiescent machine can show.
  */
 #include <stdio.h>
 #include "balloon/balloon.h"
@@ -64,6 +64,155 @@ struct page *balloon_page_alloc(void)
 			   __GFP_NOWARN, 0);
 }
 
+#define BALLOON_CHECK_ENDS	32	/* pages balloon_devinfo_ends_valid() checks at each end */
+
+/* One entry of @b's list: linked both ways, a frame, a page of this balloon. */
+static bool balloon_entry_valid(struct balloon_dev_info *b, struct list_head *pos, char *msg,
+				size_t len)
+{
+	struct page *page = list_entry(pos, struct page, lru);
+	unsigned long pfn = page_to_pfn(page);
+
+	if (pos->next->prev != pos || pos->prev->next != pos || !pfn_valid(pfn))
+		return validation_failed(msg, len, "the balloon list is corrupted");
+	if (!PageOffline(page) || !PageMovableOps(page) || balloon_page_device(page) != b ||
+	    page_ref_count(page) < 1 || page_owner_order(page) != 0)
+		return validation_failed(msg, len, "the balloon list holds pfn %#lx with "
+					 "offline=%d movable_ops=%d private=%s refcount=%d "
+					 "order=%d", pfn, PageOffline(page), PageMovableOps(page),
+					 balloon_page_device(page) == b ? "this balloon" : "other",
+					 page_ref_count(page), page_owner_order(page));
+	return true;
+}
+
+/*
+ * Walk up to @limit entries of @b's list, forwards or backwards; *@nr
+ * counts them, and the walk ends at the head. A walk of the whole list
+ * (@limit machine.max_pfn) that does not get back to the head is a loop.
+ */
+static bool balloon_list_walk_valid(struct balloon_dev_info *b, bool forward,
+				    unsigned long limit, unsigned long *nr, char *msg, size_t len)
+{
+	struct list_head *pos = forward ? b->pages.next : b->pages.prev;
+
+	for (*nr = 0; pos != &b->pages && *nr < limit; pos = forward ? pos->next : pos->prev) {
+		(*nr)++;
+		if (!balloon_entry_valid(b, pos, msg, len))
+			return false;
+	}
+	if (pos != &b->pages && limit == machine.max_pfn)
+		return validation_failed(msg, len, "the balloon list is corrupted");
+	return true;
+}
+
+/* The listed and isolated pages add up to NR_BALLOON_PAGES. */
+static bool balloon_count_valid(struct balloon_dev_info *b, unsigned long nr_listed, char *msg,
+				size_t len)
+{
+	long nr_counted = node_page_state(&contig_page_data, NR_BALLOON_PAGES);
+
+	if ((long)(nr_listed + b->isolated_pages) != nr_counted)
+		return validation_failed(msg, len, "the balloon holds %lu pages (%lu listed, %lu "
+					 "isolated) but nr_balloon_pages is %ld",
+					 nr_listed + b->isolated_pages, nr_listed,
+					 b->isolated_pages, nr_counted);
+	return true;
+}
+
+/*
+ * balloon_devinfo_valid() - the balloon's validator (core/debug.h): every
+ * page on @b's list is linked both ways, a valid frame, PageOffline with
+ * movable_ops, allocated as one page, referenced, and names @b in
+ * page->private; the listed and isolated pages add up to NR_BALLOON_PAGES
+ * (pagelab has one balloon device). *@nr_listed receives the list's length.
+ * Context: balloon_pages_lock held. Return: true if the balloon is valid.
+ */
+static bool balloon_devinfo_valid(struct balloon_dev_info *b, unsigned long *nr_listed,
+				  char *msg, size_t len)
+{
+	lockdep_assert_held(&balloon_pages_lock);
+	return balloon_list_walk_valid(b, true, machine.max_pfn, nr_listed, msg, len) &&
+	       balloon_count_valid(b, *nr_listed, msg, len);
+}
+
+/*
+ * balloon_devinfo_ends_valid() - balloon_devinfo_valid() bounded for
+ * VM_EXPENSIVE(), which runs it after every enqueue, dequeue, isolation,
+ * putback and migration: only the BALLOON_CHECK_ENDS pages at either end
+ * of the list (where pages are enqueued and dequeued), and the count only
+ * when the list is shorter than that. A whole walk after every change
+ * would make inflating, deflating and compacting a balloon quadratic.
+ * Context: balloon_pages_lock held. Return: true if what it saw is valid.
+ */
+static bool balloon_devinfo_ends_valid(struct balloon_dev_info *b, char *msg, size_t len)
+{
+	unsigned long nr;
+
+	lockdep_assert_held(&balloon_pages_lock);
+	if (!balloon_list_walk_valid(b, true, BALLOON_CHECK_ENDS, &nr, msg, len))
+		return false;
+	if (nr < BALLOON_CHECK_ENDS)
+		return balloon_count_valid(b, nr, msg, len);
+	return balloon_list_walk_valid(b, false, BALLOON_CHECK_ENDS, &nr, msg, len);
+}
+
+/*
+ * The pages whose page->private names @b, which balloon_devinfo_valid()
+ * cannot see off the list: as many as b->isolated_pages must be isolated.
+ * Its scan of every frame is the invariant checker's, not VM_EXPENSIVE's.
+ * Context: balloon_pages_lock held; the machine quiescent.
+ */
+static bool balloon_isolated_valid(struct balloon_dev_info *b, unsigned long nr_listed,
+				   char *msg, size_t len)
+{
+	unsigned long nr_owned = 0;
+
+	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+		struct balloon_dev_info *owner = PageOffline(page) ? balloon_page_device(page) : NULL;
+
+		if (owner && owner != b)
+			return validation_failed(msg, len, "pfn %#lx is in an unknown balloon", pfn);
+		nr_owned += owner == b;
+	}
+	if (nr_owned != nr_listed + b->isolated_pages)
+		return validation_failed(msg, len, "%lu balloon pages are off the list but %lu are "
+					 "isolated", nr_owned - nr_listed, b->isolated_pages);
+	return true;
+}
+
+/**
+ * balloon_devinfo_check() - the invariant checker's view of a balloon:
+ * balloon_devinfo_valid(), then every page whose private is @b but is not
+ * on its list is isolated, as many as @b->isolated_pages, and listed plus
+ * isolated equals @nr_pages (the driver's count). No PageOffline page
+ * names another device.
+ * @b: the device.
+ * @nr_pages: the driver's count of inflated pages.
+ * @msg: receives the first problem found.
+ * @len: size of @msg.
+ *
+ * Context: takes balloon_pages_lock; exact only while no inflation,
+ * deflation or migration runs. Return: 0, or -EUCLEAN with @msg set.
+ */
+int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, char *msg,
+			  size_t len)
+{
+	unsigned long nr_listed = 0;
+	bool valid;
+
+	spin_lock(&balloon_pages_lock);
+	valid = balloon_devinfo_valid(b, &nr_listed, msg, len) &&
+		balloon_isolated_valid(b, nr_listed, msg, len);
+	if (valid && nr_listed + b->isolated_pages != nr_pages)
+		valid = validation_failed(msg, len, "the balloon holds %lu pages (%lu listed, %lu "
+					  "isolated) but its driver counts %lu",
+					  nr_listed + b->isolated_pages, nr_listed,
+					  b->isolated_pages, nr_pages);
+	spin_unlock(&balloon_pages_lock);
+	return valid ? 0 : -EUCLEAN;
+}
+
 /* Context: balloon_pages_lock held. */
 static void balloon_page_insert(struct balloon_dev_info *b, struct page *page)
 {
@@ -101,6 +250,7 @@ void balloon_page_enqueue(struct balloon_dev_info *b, struct page *page)
 {
 	spin_lock(&balloon_pages_lock);
 	balloon_page_enqueue_one(b, page, true);
+	VM_EXPENSIVE(balloon_devinfo_ends_valid, b);
 	spin_unlock(&balloon_pages_lock);
 }
 
@@ -116,6 +266,7 @@ static size_t __balloon_page_list_enqueue(struct balloon_dev_info *b, struct lis
 		balloon_page_enqueue_one(b, page, count);
 		n++;
 	}
+	VM_EXPENSIVE(balloon_devinfo_ends_valid, b);
 	spin_unlock(&balloon_pages_lock);
 	return n;
 }
@@ -162,6 +313,7 @@ size_t balloon_page_list_take(struct balloon_dev_info *b, struct list_head *page
 		mod_node_page_state(page_zone(page)->zone_pgdat, NR_BALLOON_PAGES, -1);
 		n++;
 	}
+	VM_EXPENSIVE(balloon_devinfo_ends_valid, b);
 	spin_unlock(&balloon_pages_lock);
 	return n;
 }
@@ -207,79 +359,6 @@ unsigned long balloon_list_pfns(struct balloon_dev_info *b, unsigned long *pfns,
 	return n;
 }
 
-/**
- * balloon_devinfo_check() - the invariant checker's view of a balloon:
- * every page on @b's list is PageOffline with movable_ops, allocated, has
- * a reference and page->private == @b; every other page whose private is
- * @b is isolated, as many as @b->isolated_pages; listed plus isolated
- * equals @nr_pages (the driver's count) and NR_BALLOON_PAGES. No
- * PageOffline page names another device.
- * Context: takes balloon_pages_lock; exact only while no inflation,
- * deflation or migration runs. Return: 0, -EUCLEAN with @msg set, or
- * -ENOMEM.
- */
-int balloon_devinfo_check(struct balloon_dev_info *b, unsigned long nr_pages, char *msg,
-			  size_t len)
-{
-	unsigned long *listed = bitmap_zalloc(machine.max_pfn);
-	unsigned long nr_listed = 0, nr_isolated = 0;
-	struct page *page;
-	int err = -EUCLEAN;
-
-	if (!listed)
-		return -ENOMEM;
-	spin_lock(&balloon_pages_lock);
-	list_for_each_entry(page, &b->pages, lru) {
-		unsigned long pfn = page_to_pfn(page);
-
-		if (nr_listed++ >= machine.max_pfn || !pfn_valid(pfn)) {
-			snprintf(msg, len, "the balloon list is corrupted");
-			goto out;
-		}
-		if (!PageOffline(page) || !PageMovableOps(page) || balloon_page_device(page) != b ||
-		    page_ref_count(page) < 1 || page_owner_order(page) != 0 ||
-		    test_bit(pfn, listed)) {
-			snprintf(msg, len, "the balloon list holds pfn %#lx with offline=%d "
-				 "movable_ops=%d private=%s refcount=%d order=%d", pfn,
-				 PageOffline(page), PageMovableOps(page),
-				 balloon_page_device(page) == b ? "this balloon" : "other",
-				 page_ref_count(page), page_owner_order(page));
-			goto out;
-		}
-		__set_bit(pfn, listed);
-	}
-	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++) {
-		struct balloon_dev_info *owner;
-
-		page = pfn_to_page(pfn);
-		owner = PageOffline(page) ? balloon_page_device(page) : NULL;
-		if (!owner || test_bit(pfn, listed))
-			continue;
-		if (owner != b) {
-			snprintf(msg, len, "pfn %#lx is in an unknown balloon", pfn);
-			goto out;
-		}
-		nr_isolated++;
-	}
-	if (nr_isolated != b->isolated_pages)
-		snprintf(msg, len, "%lu balloon pages are off the list but %lu are isolated",
-			 nr_isolated, b->isolated_pages);
-	else if (nr_listed + nr_isolated != nr_pages)
-		snprintf(msg, len, "the balloon holds %lu pages (%lu listed, %lu isolated) but its "
-			 "driver counts %lu", nr_listed + nr_isolated, nr_listed, nr_isolated,
-			 nr_pages);
-	else if ((long)(nr_listed + nr_isolated) !=
-		 node_page_state(&contig_page_data, NR_BALLOON_PAGES))
-		snprintf(msg, len, "the balloon holds %lu pages but nr_balloon_pages is %ld",
-			 nr_listed + nr_isolated, node_page_state(&contig_page_data, NR_BALLOON_PAGES));
-	else
-		err = 0;
-out:
-	spin_unlock(&balloon_pages_lock);
-	bitmap_free(listed);
-	return err;
-}
-
 /* ------------------------------------------------------------------ */
 /* Migration (movable_ops for PGTY_offline)                             */
 
@@ -294,6 +373,7 @@ static bool balloon_page_isolate(struct page *page, isolate_mode_t mode)
 		list_del(&page->lru);
 		b->isolated_pages++;
 		isolated = true;
+		VM_EXPENSIVE(balloon_devinfo_ends_valid, b);
 	}
 	spin_unlock(&balloon_pages_lock);
 	return isolated;
@@ -308,6 +388,7 @@ static void balloon_page_putback(struct page *page)
 	BUG_ON(!b);	/* isolated pages cannot be deflated */
 	list_add(&page->lru, &b->pages);
 	b->isolated_pages--;
+	VM_EXPENSIVE(balloon_devinfo_ends_valid, b);
 	spin_unlock(&balloon_pages_lock);
 }
 
@@ -340,6 +421,7 @@ static int balloon_page_migrate(struct page *newpage, struct page *page,
 	}
 	b->isolated_pages--;
 	balloon_page_finalize(page);
+	VM_EXPENSIVE(balloon_devinfo_ends_valid, b);
 	spin_unlock(&balloon_pages_lock);
 	put_page(page);		/* the balloon's reference; isolation holds another */
 	return 0;

@@ -122,6 +122,7 @@ static int report_free_list(struct page_reporting_dev_info *prdev, struct zone *
 
 		spin_lock(&zone->lock);
 		n = isolate_unreported(zone, order, mt, pages);
+		VM_EXPENSIVE(zone_free_area_valid, zone);
 		spin_unlock(&zone->lock);
 		if (!n)
 			break;
@@ -136,6 +137,7 @@ static int report_free_list(struct page_reporting_dev_info *prdev, struct zone *
 			if (!err && PageBuddy(page) && buddy_order(page) == order)
 				__SetPageReported(page);
 		}
+		VM_EXPENSIVE(zone_free_area_valid, zone);
 		spin_unlock(&zone->lock);
 	}
 	return err;

@@ -589,8 +589,10 @@ static unsigned long isolate_freepages_block(struct compact_control *cc,
 			break;
 		}
 	}
-	if (locked)
+	if (locked) {
+		VM_EXPENSIVE(zone_free_area_valid, zone);
 		spin_unlock(&zone->lock);
+	}
 	pfn = min(pfn, end_pfn);
 	trace_event("mm_compaction_isolate_freepages",
 		    "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu",

@@ -4,6 +4,7 @@
  * reports, and dump_page(), which shows a struct page the way the kernel's
  * dump_page() does (counts, mapping, flags by name, page type).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "core/core.h"
@@ -11,6 +12,34 @@
 void pagelab_bug(const char *file, int line, const char *cond)
 {
 	fprintf(stderr, "pagelab: BUG at %s:%d: %s\n", file, line, cond);
+	abort();
+}
+
+/**
+ * validation_failed() - a validator's way out: write the reason.
+ * @msg: the validator's message buffer (NULL when @len is 0).
+ * @len: its size.
+ * @fmt: printf format of the one-line reason.
+ *
+ * Context: any. Return: false, for `return validation_failed(...)`.
+ */
+bool validation_failed(char *msg, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (len) {
+		va_start(ap, fmt);
+		vsnprintf(msg, len, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+/* VM_EXPENSIVE(): a validator found its structure broken. */
+void pagelab_validator_failed(const char *file, int line, const char *validator,
+			      const char *msg)
+{
+	fprintf(stderr, "pagelab: BUG at %s:%d: %s() failed: %s\n", file, line, validator, msg);
 	abort();
 }
 

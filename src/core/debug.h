@@ -6,10 +6,17 @@
  *   VM_BUG_ON(c), VM_BUG_ON_PAGE(c, p), VM_WARN_ON_ONCE_PAGE(c, p)
  *                                       PAGELAB_DEBUG >= 1; the _PAGE forms
  *                                       print dump_page() first;
- *   VM_EXPENSIVE(validator-expression)  PAGELAB_DEBUG >= 2: whole-structure
- *                                       validators (free lists, frames).
+ *   VM_EXPENSIVE(validator, args...)    PAGELAB_DEBUG >= 2: calls a
+ *                                       per-structure validator and BUGs
+ *                                       with its reason if it fails.
  *
  * A disabled assertion still type-checks its argument but never evaluates it.
+ *
+ * Validators (docs/design.md lists them) share one shape:
+ *   bool name_valid(args..., char *msg, size_t len)
+ * true when the structure is valid; otherwise false with a one-line reason
+ * in @msg. Each is called with its structure's lock held (its kernel-doc
+ * Context says which), so it checks only what that lock keeps stable.
  */
 #ifndef PAGELAB_DEBUG_H
 #define PAGELAB_DEBUG_H
@@ -25,6 +32,10 @@ struct page;
 void pagelab_bug(const char *file, int line, const char *cond) __attribute__((noreturn));
 void pagelab_warn(const char *file, int line, const char *cond);
 void dump_page(const struct page *page, const char *reason);
+bool validation_failed(char *msg, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void pagelab_validator_failed(const char *file, int line, const char *validator,
+			      const char *msg) __attribute__((noreturn));
 
 #define BUG() pagelab_bug(__FILE__, __LINE__, "BUG")
 #define BUG_ON(cond)							\
@@ -67,10 +78,18 @@ void dump_page(const struct page *page, const char *reason);
 #define VM_WARN_ON_ONCE_PAGE(cond, page) ({ __NOT_EVALUATED((cond) && (page)); false; })
 #endif
 
+#define VM_VALIDATOR_MSG_LEN 256
+
 #if PAGELAB_DEBUG >= 2
-#define VM_EXPENSIVE(validator) BUG_ON(!(validator))
+#define VM_EXPENSIVE(validator, ...)					\
+	do {								\
+		char __msg[VM_VALIDATOR_MSG_LEN] = "";			\
+		if (unlikely(!validator(__VA_ARGS__, __msg, sizeof(__msg)))) \
+			pagelab_validator_failed(__FILE__, __LINE__, #validator, __msg); \
+	} while (0)
 #else
-#define VM_EXPENSIVE(validator) __NOT_EVALUATED(validator)
+#define VM_EXPENSIVE(validator, ...)					\
+	__NOT_EVALUATED(validator(__VA_ARGS__, (char *)NULL, (size_t)0))
 #endif
 
 #endif /* PAGELAB_DEBUG_H */

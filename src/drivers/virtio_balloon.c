@@ -173,9 +173,10 @@ static unsigned int fill_balloon(struct virtio_balloon *vb, size_t num)
 	list_for_each_entry(page, &pages, lru)
 		vb->pfns[vb->num_pfns++] = page_to_pfn(page);
 	balloon_page_list_enqueue(&vb->vb_dev_info, &pages);
-	WRITE_ONCE(vb->num_pages, vb->num_pages + n);
 	/* A host that did not hear of them leaves them in the frozen balloon. */
 	tell_host(vb, BALLOON_MSG_INFLATE);
+	/* Last: a waiter that sees the target reached finds the batch done. */
+	WRITE_ONCE(vb->num_pages, vb->num_pages + n);
 	spin_unlock(&vb->balloon_lock);
 	return n;
 }
@@ -206,12 +207,16 @@ static unsigned int leak_balloon(struct virtio_balloon *vb, size_t num)
 		balloon_page_list_putback(&vb->vb_dev_info, &pages);
 		n = 0;
 	}
-	WRITE_ONCE(vb->num_pages, vb->num_pages - n);
 	balloon_page_list_deflated(n);
 	list_for_each_entry_safe(page, next, &pages, lru) {
 		list_del(&page->lru);
 		put_page(page);
 	}
+	/*
+	 * Last: a waiter that sees the target reached (and then checks the
+	 * machine) must not find these pages on their way to the allocator.
+	 */
+	WRITE_ONCE(vb->num_pages, vb->num_pages - n);
 	spin_unlock(&vb->balloon_lock);
 	return n;
 }
@@ -700,7 +705,7 @@ int virtio_balloon_state(struct virtio_balloon_state *st)
  * virtio_balloon_check() - the invariant checker's balloon part: the
  * core's list and page->private agree and add up to num_pages.
  * Context: takes balloon_lock and balloon_pages_lock; the machine must be
- * quiescent. Return: 0, -EUCLEAN with @msg set, or -ENOMEM.
+ * quiescent. Return: 0, or -EUCLEAN with @msg set.
  */
 int virtio_balloon_check(char *msg, size_t len)
 {

@@ -11,6 +11,14 @@
  * the lock (folio_test_clear_lru), so of several racing isolators exactly
  * one wins, and a page whose PG_lru is clear is owned by whoever cleared it.
  *
+ * lruvec_valid() is the lists' validator: under lru_lock every listed
+ * page is on the list its flags select and each list's length is its
+ * NR_LRU_* counter. It does not require PG_lru of listed pages, which
+ * isolation clears before it takes the lock; the invariant checker, which
+ * runs on a quiescent machine, checks that through its visitor.
+ * VM_EXPENSIVE() runs its bounded form, lruvec_ends_valid(), after every
+ * change of the lists.
+ *
  * Deviation: the kernel collects new pages in per-cpu folio batches and
  * adds them to the lists in bulk (lru_add_drain); pagelab adds each page
  * directly, so a freshly faulted page is isolatable at once.
@@ -54,6 +62,136 @@ static void lruvec_del_page(struct lruvec *lruvec, struct page *page)
 	update_lru_size(page, page_lru(page), -1);
 }
 
+#define LRU_CHECK_ENDS	32	/* pages lruvec_ends_valid() checks at each end */
+
+static struct pglist_data *lruvec_pgdat(struct lruvec *lruvec)
+{
+	return container_of(lruvec, struct pglist_data, __lruvec);
+}
+
+/* One entry of @lru's list: linked both ways, a frame, on the list its flags select. */
+static bool lru_entry_valid(struct list_head *pos, enum lru_list lru, char *msg, size_t len)
+{
+	struct page *page = list_entry(pos, struct page, lru);
+
+	if (pos->next->prev != pos || pos->prev->next != pos || !pfn_valid(page_to_pfn(page)))
+		return validation_failed(msg, len, "LRU list %u is corrupted", lru);
+	if (page_lru(page) != lru)
+		return validation_failed(msg, len, "LRU list %u holds pfn %#lx (active=%d "
+					 "unevictable=%d)", lru, page_to_pfn(page),
+					 PageActive(page), PageUnevictable(page));
+	return true;
+}
+
+/*
+ * Walk up to @limit entries of @lru's list, forwards or backwards, showing
+ * each page to @fn; *@nr counts them, and the walk ends at the head.
+ */
+static bool lru_list_walk_valid(struct lruvec *lruvec, enum lru_list lru, bool forward,
+				unsigned long limit, lru_page_fn fn, void *arg,
+				unsigned long *nr, char *msg, size_t len)
+{
+	struct list_head *head = &lruvec->lists[lru];
+	struct list_head *pos = forward ? head->next : head->prev;
+
+	for (*nr = 0; pos != head && *nr < limit; pos = forward ? pos->next : pos->prev) {
+		(*nr)++;
+		if (!lru_entry_valid(pos, lru, msg, len))
+			return false;
+		if (fn && !fn(list_entry(pos, struct page, lru), lru, arg))
+			return false;
+	}
+	if (pos != head && limit == machine.max_pfn)
+		return validation_failed(msg, len, "LRU list %u is corrupted", lru);
+	return true;
+}
+
+static bool lru_count_valid(struct lruvec *lruvec, enum lru_list lru, unsigned long nr,
+			    char *msg, size_t len)
+{
+	long counted = node_page_state(lruvec_pgdat(lruvec), NR_LRU_BASE + lru);
+
+	if ((long)nr != counted)
+		return validation_failed(msg, len, "LRU list %u holds %lu pages but its counter "
+					 "says %ld", lru, nr, counted);
+	return true;
+}
+
+/**
+ * __lruvec_valid() - check @lruvec's lists, showing each page to @fn.
+ * @lruvec: a node's LRU lists.
+ * @fn: called with every valid page, its list and @arg, or NULL; when it
+ *	returns false the walk stops and so does the validator, leaving
+ *	@msg to @fn.
+ * @arg: passed to @fn.
+ * @msg: receives the first problem found.
+ * @len: size of @msg.
+ *
+ * Context: lru_lock held.
+ * Return: true if the lists are valid.
+ */
+bool __lruvec_valid(struct lruvec *lruvec, lru_page_fn fn, void *arg, char *msg, size_t len)
+{
+	lockdep_assert_held(&lruvec->lru_lock);
+	for (enum lru_list lru = 0; lru < NR_LRU_LISTS; lru++) {
+		unsigned long nr;
+
+		if (!lru_list_walk_valid(lruvec, lru, true, machine.max_pfn, fn, arg, &nr, msg,
+					 len) ||
+		    !lru_count_valid(lruvec, lru, nr, msg, len))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * lruvec_valid() - check @lruvec's lists: every page on a list is linked
+ * both ways, a valid frame, on the list its flags select, and each list's
+ * length equals its NR_LRU_* node counter.
+ * @lruvec: a node's LRU lists.
+ * @msg: receives the first problem found.
+ * @len: size of @msg.
+ *
+ * Context: lru_lock held.
+ * Return: true if the lists are valid.
+ */
+bool lruvec_valid(struct lruvec *lruvec, char *msg, size_t len)
+{
+	return __lruvec_valid(lruvec, NULL, NULL, msg, len);
+}
+
+/**
+ * lruvec_ends_valid() - lruvec_valid() bounded for VM_EXPENSIVE(): only
+ * the LRU_CHECK_ENDS pages at either end of each list (where pages are
+ * added), and the length only of the lists shorter than that: a whole walk
+ * after every change would make the LRU quadratic.
+ * @lruvec: a node's LRU lists.
+ * @msg: receives the first problem found.
+ * @len: size of @msg.
+ *
+ * Context: lru_lock held.
+ * Return: true if what it looked at is valid.
+ */
+bool lruvec_ends_valid(struct lruvec *lruvec, char *msg, size_t len)
+{
+	lockdep_assert_held(&lruvec->lru_lock);
+	for (enum lru_list lru = 0; lru < NR_LRU_LISTS; lru++) {
+		unsigned long nr;
+
+		if (!lru_list_walk_valid(lruvec, lru, true, LRU_CHECK_ENDS, NULL, NULL, &nr, msg,
+					 len))
+			return false;
+		if (nr < LRU_CHECK_ENDS) {
+			if (!lru_count_valid(lruvec, lru, nr, msg, len))
+				return false;
+		} else if (!lru_list_walk_valid(lruvec, lru, false, LRU_CHECK_ENDS, NULL, NULL,
+						&nr, msg, len)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 /**
  * lruvec_init() - empty LRU lists for a node.
  * Context: machine boot.
@@ -88,6 +226,7 @@ void folio_add_lru(struct page *page)
 	spin_lock(&lruvec->lru_lock);
 	SetPageLRU(page);
 	lruvec_add_page(lruvec, page);
+	VM_EXPENSIVE(lruvec_ends_valid, lruvec);
 	spin_unlock(&lruvec->lru_lock);
 }
 
@@ -112,6 +251,7 @@ bool folio_isolate_lru(struct page *page)
 	get_page(page);
 	spin_lock(&lruvec->lru_lock);
 	lruvec_del_page(lruvec, page);
+	VM_EXPENSIVE(lruvec_ends_valid, lruvec);
 	spin_unlock(&lruvec->lru_lock);
 	return true;
 }
@@ -131,6 +271,7 @@ void folio_activate(struct page *page)
 		SetPageActive(page);
 		lruvec_add_page(lruvec, page);
 		count_vm_event(PGACTIVATE);
+		VM_EXPENSIVE(lruvec_ends_valid, lruvec);
 	}
 	spin_unlock(&lruvec->lru_lock);
 }
@@ -151,6 +292,7 @@ void page_cache_release(struct page *page)
 	spin_lock(&lruvec->lru_lock);
 	lruvec_del_page(lruvec, page);
 	__ClearPageLRU(page);
+	VM_EXPENSIVE(lruvec_ends_valid, lruvec);
 	spin_unlock(&lruvec->lru_lock);
 	__ClearPageActive(page);
 	__ClearPageUnevictable(page);

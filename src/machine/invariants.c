@@ -1,31 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * invariants.c - account for every frame of the machine and validate the
- * allocator's structures.
+ * invariants.c - account for every frame of the machine, and run the
+ * validator of each structure (core/debug.h; docs/design.md lists them)
+ * with checks that cross structures.
  *
  * Each frame must be in exactly one state:
  *   free       inside a block on a buddy free list;
  *   pcp        inside a block on a per-cpu free list;
  *   allocated  inside a live allocation recorded by page_owner.
- * Along the way every free list is checked: each block's
- * first page is PageBuddy with the list's order and no references, the
- * block is aligned and lies in its zone, every pageblock it covers has the
- * list's migratetype, nr_free matches the list lengths and NR_FREE_PAGES
- * matches the pages on them; each per-cpu list's pages add up to its count.
+ * The free lists are checked by zone_free_lists_valid() and
+ * zone_pageblocks_valid(); the visitor of the first marks the free frames
+ * and sees that no page inside a free block is PageBuddy. Each per-cpu
+ * list's pages must be free, unreferenced and add up to its count.
  *
- * Allocated frames are checked against their users: every page on an LRU
- * list is PageLRU, allocated, on the list its flags select, and the list
- * sizes match their counters; no PageLRU page is off the lists. Walking
- * every page table of every mm, each page's _mapcount must equal the PTEs
- * that map it, its _refcount must cover them, each mm's RSS counters must
- * match, and the page-table pages must add up to NR_PAGETABLE.
+ * Allocated frames are checked against their users: __lruvec_valid()
+ * checks the LRU lists, and its visitor that every listed page is PageLRU
+ * (which only a quiescent machine guarantees) and allocated; no PageLRU
+ * page is off the lists. __mm_pgtables_valid() checks each mm's page
+ * tables and RSS, and its visitor counts the PTEs mapping each page: its
+ * _mapcount must equal them and its _refcount cover them; the page-table
+ * pages of all mms must add up to NR_PAGETABLE.
  *
  * Balloon pages (PageOffline, page->private naming the device) are
- * allocated frames: each one must be on the driver's balloon list or
- * isolated for migration, and the list, the isolated count, the driver's
- * count and nr_balloon_pages must agree (balloon_devinfo_check()). A free
- * page reporting pass cannot run meanwhile: its blocks are off the free
- * lists while the host discards them.
+ * allocated frames: balloon_devinfo_check() validates the balloon and
+ * finds the isolated ones, and the driver's count must agree. A free page
+ * reporting pass cannot run meanwhile: its blocks are off the free lists
+ * while the host discards them.
  *
  * KSM pages are allocated anonymous frames like any other; KSM's own
  * structures (stable and unstable trees, rmap_items, counters, the zero
@@ -68,6 +68,12 @@ static bool __attribute__((format(printf, 2, 3))) fail(struct checker *c, const 
 	return false;
 }
 
+/* A validator wrote its reason into c->msg (or a visitor did, through fail()). */
+static void fail_validator(struct checker *c)
+{
+	c->err = -EUCLEAN;
+}
+
 static bool mark(struct checker *c, unsigned long pfn, unsigned int order,
 		 enum frame_state state)
 {
@@ -83,65 +89,24 @@ static bool mark(struct checker *c, unsigned long pfn, unsigned int order,
 	return true;
 }
 
-static bool check_free_block(struct checker *c, struct zone *zone, struct page *page,
-			     unsigned int order, int mt)
+/* A free block's frames: the validator saw its first page; none inside is PageBuddy. */
+static bool mark_free_block(struct page *page, unsigned int order, void *arg)
 {
 	unsigned long pfn = page_to_pfn(page);
 
-	if (!zone_spans_pfn(zone, pfn) || !IS_ALIGNED(pfn, 1UL << order))
-		return fail(c, "free block pfn %#lx order %u is misplaced", pfn, order);
-	if (!PageBuddy(page) || buddy_order(page) != order || page_ref_count(page))
-		return fail(c, "free list %s order %u holds pfn %#lx with buddy=%d order=%u refcount=%d",
-			    migratetype_names[mt], order, pfn, PageBuddy(page),
-			    buddy_order(page), page_ref_count(page));
-	for (unsigned long i = pfn; i < pfn + (1UL << order); i += pageblock_nr_pages) {
-		int block_mt = get_pageblock_migratetype(pfn_to_page(i));
-
-		if (block_mt != mt)
-			return fail(c, "free block pfn %#lx order %u is on the %s list in a %s pageblock",
-				    pfn, order, migratetype_names[mt], migratetype_names[block_mt]);
-	}
 	for (unsigned long i = pfn + 1; i < pfn + (1UL << order); i++)
 		if (PageBuddy(pfn_to_page(i)))
-			return fail(c, "pfn %#lx inside free block %#lx order %u is PageBuddy",
-				    i, pfn, order);
-	return mark(c, pfn, order, FRAME_FREE);
-}
-
-/* Walk one free list, refusing to loop on a corrupted one. */
-static unsigned long check_free_list(struct checker *c, struct zone *zone,
-				     unsigned int order, int mt)
-{
-	struct list_head *head = &zone->free_area[order].free_list[mt], *pos;
-	unsigned long blocks = 0;
-
-	list_for_each(pos, head) {
-		if (blocks++ > machine.max_pfn || c->err)
-			return fail(c, "free list %s order %u is corrupted",
-				    migratetype_names[mt], order), 0;
-		check_free_block(c, zone, list_entry(pos, struct page, lru), order, mt);
-	}
-	return blocks;
+			return fail(arg, "pfn %#lx inside free block %#lx order %u is PageBuddy", i,
+				    pfn, order);
+	return mark(arg, pfn, order, FRAME_FREE);
 }
 
 static void check_zone_free_lists(struct checker *c, struct zone *zone)
 {
-	unsigned long pages = 0;
-
 	spin_lock(&zone->lock);
-	for (unsigned int order = 0; order < NR_PAGE_ORDERS && !c->err; order++) {
-		unsigned long blocks = 0;
-
-		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
-			blocks += check_free_list(c, zone, order, mt);
-		if (!c->err && blocks != zone->free_area[order].nr_free)
-			fail(c, "zone %s order %u: nr_free is %lu but the lists hold %lu",
-			     zone->name, order, zone->free_area[order].nr_free, blocks);
-		pages += blocks << order;
-	}
-	if (!c->err && (long)pages != zone_page_state(zone, NR_FREE_PAGES))
-		fail(c, "zone %s: NR_FREE_PAGES is %ld but the free lists hold %lu pages",
-		     zone->name, zone_page_state(zone, NR_FREE_PAGES), pages);
+	if (!__zone_free_lists_valid(zone, mark_free_block, c, c->msg, c->len) ||
+	    !zone_pageblocks_valid(zone, c->msg, c->len))
+		fail_validator(c);
 	spin_unlock(&zone->lock);
 }
 
@@ -204,22 +169,15 @@ static void check_all_accounted(struct checker *c)
 	}
 }
 
-static void check_pageblocks(struct checker *c, struct zone *zone)
+static bool check_lru_page(struct page *page, enum lru_list lru, void *arg)
 {
-	for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone) && !c->err;
-	     pfn += pageblock_nr_pages) {
-		int mt = get_pageblock_migratetype(pfn_to_page(pfn));
+	struct checker *c = arg;
+	unsigned long pfn = page_to_pfn(page);
 
-		if (mt < 0 || mt >= MIGRATE_TYPES)
-			fail(c, "pageblock at pfn %#lx has migratetype %d", pfn, mt);
-	}
-}
-
-static unsigned int page_lru_index(const struct page *page)
-{
-	if (PageUnevictable(page))
-		return LRU_UNEVICTABLE;
-	return PageActive(page) ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON;
+	if (!PageLRU(page) || c->state[pfn] != FRAME_ALLOCATED)
+		return fail(c, "LRU list %u holds pfn %#lx (lru=%d active=%d %s)", lru, pfn,
+			    PageLRU(page), PageActive(page), frame_state_names[c->state[pfn]]);
+	return true;
 }
 
 static void check_lru(struct checker *c, struct lruvec *lruvec)
@@ -227,24 +185,10 @@ static void check_lru(struct checker *c, struct lruvec *lruvec)
 	unsigned long on_lists = 0, flagged = 0;
 
 	spin_lock(&lruvec->lru_lock);
-	for (unsigned int lru = 0; lru < NR_LRU_LISTS && !c->err; lru++) {
-		unsigned long n = 0;
-		struct page *page;
-
-		list_for_each_entry(page, &lruvec->lists[lru], lru) {
-			if (n++ > machine.max_pfn || c->err)
-				break;
-			if (!PageLRU(page) || page_lru_index(page) != lru ||
-			    c->state[page_to_pfn(page)] != FRAME_ALLOCATED)
-				fail(c, "LRU list %u holds pfn %#lx (lru=%d active=%d %s)", lru,
-				     page_to_pfn(page), PageLRU(page), PageActive(page),
-				     frame_state_names[c->state[page_to_pfn(page)]]);
-		}
-		if (!c->err && (long)n != node_page_state(&contig_page_data, NR_LRU_BASE + lru))
-			fail(c, "LRU list %u holds %lu pages but its counter says %ld", lru, n,
-			     node_page_state(&contig_page_data, NR_LRU_BASE + lru));
-		on_lists += n;
-	}
+	if (!__lruvec_valid(lruvec, check_lru_page, c, c->msg, c->len))
+		fail_validator(c);
+	for (unsigned int lru = 0; lru < NR_LRU_LISTS; lru++)
+		on_lists += node_page_state(&contig_page_data, NR_LRU_BASE + lru);
 	spin_unlock(&lruvec->lru_lock);
 	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++)
 		flagged += PageLRU(pfn_to_page(pfn));
@@ -255,58 +199,26 @@ static void check_lru(struct checker *c, struct lruvec *lruvec)
 struct mapping_census {
 	struct checker *c;
 	int *ptes;			/* present PTEs per pfn */
-	long anon, shmem;		/* of the mm being walked */
 	unsigned long tables;
 };
 
-static void count_pte(pte_t pte, unsigned long addr, void *arg)
+static bool count_mapping(struct page *page, void *arg)
 {
 	struct mapping_census *census = arg;
-	struct page *page;
 
-	if (!pte_present(pte)) {
-		if (!softleaf_is_migration(pte)) {
-			fail(census->c, "address %#lx has a non-present PTE %#lx of no known kind",
-			     addr, pte_val(pte));
-			return;
-		}
-		/* A migration entry counts in RSS but holds no mapcount. */
-		if (PageAnon(pfn_to_page(softleaf_pfn(pte))))
-			census->anon++;
-		else
-			census->shmem++;
-		return;
-	}
-	if (pte_special(pte)) {
-		if (!is_zero_pfn(pte_pfn(pte)))
-			fail(census->c, "address %#lx has a special PTE for pfn %#lx", addr,
-			     pte_pfn(pte));
-		return;
-	}
-	if (!pfn_valid(pte_pfn(pte))) {
-		fail(census->c, "address %#lx maps pfn %#lx beyond memory", addr, pte_pfn(pte));
-		return;
-	}
-	page = pfn_to_page(pte_pfn(pte));
-	census->ptes[pte_pfn(pte)]++;
-	if (PageAnon(page))
-		census->anon++;
-	else
-		census->shmem++;
+	census->ptes[page_to_pfn(page)]++;
+	return true;
 }
 
 static void census_mm(struct mm_struct *mm, void *arg)
 {
 	struct mapping_census *census = arg;
 
-	census->anon = census->shmem = 0;
-	walk_all_ptes(mm, count_pte, census);
+	if (census->c->err)
+		return;
+	if (!__mm_pgtables_valid(mm, count_mapping, census, census->c->msg, census->c->len))
+		fail_validator(census->c);
 	census->tables += mm_pgtable_pages(mm);
-	if (census->anon != get_mm_counter(mm, MM_ANONPAGES) ||
-	    census->shmem != get_mm_counter(mm, MM_SHMEMPAGES))
-		fail(census->c, "an mm maps %ld anon and %ld shmem pages but counts %ld and %ld",
-		     census->anon, census->shmem, get_mm_counter(mm, MM_ANONPAGES),
-		     get_mm_counter(mm, MM_SHMEMPAGES));
 }
 
 static void check_mappings(struct checker *c)
@@ -328,8 +240,6 @@ static void check_mappings(struct checker *c)
 		else if (census.ptes[pfn] > page_ref_count(page))
 			fail(c, "pfn %#lx: %d PTEs map it but it has %d references", pfn,
 			     census.ptes[pfn], page_ref_count(page));
-		else if (census.ptes[pfn] && !PageAnon(page) && !READ_ONCE(page->mapping))
-			fail(c, "pfn %#lx is mapped but has no mapping", pfn);
 	}
 	if (!c->err && (long)census.tables != node_page_state(&contig_page_data, NR_PAGETABLE))
 		fail(c, "the mms hold %lu page-table pages but NR_PAGETABLE is %ld",
@@ -338,8 +248,8 @@ static void check_mappings(struct checker *c)
 }
 
 /**
- * check_invariants() - account for every frame and validate free lists,
- * per-cpu lists and pageblocks.
+ * check_invariants() - account for every frame, run every structure's
+ * validator, and check what crosses structures.
  * @msg: receives the first problem found.
  *
  * Context: takes page_reporting_mutex for the whole check, then each
@@ -359,7 +269,6 @@ int check_invariants(char *msg, size_t len)
 	msg[0] = '\0';
 	page_reporting_lock();
 	for_each_populated_zone(zone) {
-		check_pageblocks(&c, zone);
 		for (unsigned int cpu = 0; cpu < nr_cpu_ids && !c.err; cpu++)
 			check_pcp(&c, &zone->per_cpu_pageset[cpu], cpu);
 		if (!c.err)

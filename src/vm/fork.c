@@ -48,6 +48,8 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm, int *errp)
 			break;
 	}
 	mm->mmap_base = oldmm->mmap_base;
+	if (!err)
+		VM_EXPENSIVE(mm_pgtables_valid, mm);
 	up_write(&mm->mmap_lock);
 	flush_tlb_wait();
 	mmap_write_unlock(oldmm);

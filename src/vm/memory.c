@@ -108,6 +108,7 @@ static int do_anonymous_page(struct vm_area_struct *vma, unsigned long addr, boo
 		add_mm_counter(mm, MM_ANONPAGES, 1);
 		set_pte(ptep, mk_user_pte(page, true));
 	}
+	VM_EXPENSIVE(pte_table_valid, mm, addr);
 	spin_unlock(ptl);
 	return 0;
 }
@@ -145,6 +146,7 @@ static int do_shared_fault(struct vm_area_struct *vma, unsigned long addr)
 	folio_add_file_rmap_pte(page);
 	add_mm_counter(vma->vm_mm, MM_SHMEMPAGES, 1);
 	set_pte(ptep, mk_user_pte(page, true));
+	VM_EXPENSIVE(pte_table_valid, vma->vm_mm, addr);
 	spin_unlock(ptl);
 	unlock_page(page);
 	return 0;
@@ -201,6 +203,7 @@ static int wp_page_copy(struct vm_area_struct *vma, unsigned long addr, pte_t or
 				add_mm_counter(mm, MM_ANONPAGES, 1);
 			}
 			new = NULL;
+			VM_EXPENSIVE(pte_table_valid, mm, addr);
 		}
 		spin_unlock(ptl);
 	}

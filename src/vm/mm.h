@@ -27,6 +27,11 @@ void walk_pte_range_locked(struct mm_struct *mm, unsigned long start, unsigned l
 void walk_all_ptes(struct mm_struct *mm, void (*fn)(pte_t pte, unsigned long addr, void *arg),
 		   void *arg);
 unsigned long mm_pgtable_pages(struct mm_struct *mm);
+typedef bool (*mapped_page_fn)(struct page *page, void *arg);
+bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, char *msg,
+			 size_t len);
+bool mm_pgtables_valid(struct mm_struct *mm, char *msg, size_t len);
+bool pte_table_valid(struct mm_struct *mm, unsigned long addr, char *msg, size_t len);
 
 /* vm/tlb.c */
 #define MMU_GATHER_BATCH 256

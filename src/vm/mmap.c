@@ -189,6 +189,7 @@ static void remove_vma(struct vm_area_struct *vma)
 	list_del(&vma->vm_list);
 	WRITE_ONCE(vma->vm_mm->mmap_cache, NULL);
 	free_empty_pgtables(mm, vma->vm_start, vma->vm_end, floor, ceiling);
+	VM_EXPENSIVE(mm_pgtables_valid, mm);
 	free(vma);
 }
 

@@ -17,6 +17,14 @@
  * table. rmap walkers take the PTE lock (pte_offset_map_lock) and are
  * excluded from tables being freed because the VMA was first unlinked from
  * the rmap under the anon_vma / i_mmap locks.
+ *
+ * Validators (core/debug.h): mm_pgtables_valid() checks a whole mm (its
+ * tables, every entry, its RSS counters and pgtables_bytes) with
+ * mmap_lock held for write, which keeps faults, and so table population
+ * and RSS changes, out; pte_table_valid() checks the one PTE table a fault
+ * changed, under that table's lock. Each entry is read under its table's
+ * lock, which every writer of an entry (and of the _mapcount that goes
+ * with it) holds.
  */
 #include <stdlib.h>
 #include "vm/mm.h"
@@ -345,6 +353,197 @@ static unsigned long count_tables(unsigned long *table, int level)
 			n += count_tables(child, level + 1);
 	}
 	return n;
+}
+
+/* Present and migration entries of one mm, by the RSS counter they count in. */
+struct pgtable_census {
+	long rss[NR_MM_COUNTERS];
+	unsigned long tables;
+	mapped_page_fn fn;
+	void *arg;
+};
+
+static enum mm_counter mm_counter_of(const struct page *page)
+{
+	return PageAnon(page) ? MM_ANONPAGES : MM_SHMEMPAGES;
+}
+
+/*
+ * One non-empty PTE at @addr: a migration entry for a frame, the zero page
+ * (special), or a frame that is mapped, referenced and, unless anonymous,
+ * in a mapping. Context: the entry's PTE lock held.
+ */
+static bool pte_entry_valid(pte_t pte, unsigned long addr, struct pgtable_census *census,
+			    char *msg, size_t len)
+{
+	struct page *page;
+
+	if (!pte_present(pte)) {
+		if (!softleaf_is_migration(pte))
+			return validation_failed(msg, len, "address %#lx has a non-present PTE %#lx "
+						 "of no known kind", addr, pte_val(pte));
+		if (!pfn_valid(softleaf_pfn(pte)))
+			return validation_failed(msg, len, "address %#lx has a migration entry for "
+						 "pfn %#lx beyond memory", addr, softleaf_pfn(pte));
+		/* A migration entry counts in RSS but holds no mapcount. */
+		census->rss[mm_counter_of(pfn_to_page(softleaf_pfn(pte)))]++;
+		return true;
+	}
+	if (pte_special(pte)) {
+		if (!is_zero_pfn(pte_pfn(pte)))
+			return validation_failed(msg, len, "address %#lx has a special PTE for pfn "
+						 "%#lx", addr, pte_pfn(pte));
+		return true;
+	}
+	if (!pfn_valid(pte_pfn(pte)))
+		return validation_failed(msg, len, "address %#lx maps pfn %#lx beyond memory", addr,
+					 pte_pfn(pte));
+	page = pfn_to_page(pte_pfn(pte));
+	if (page_mapcount(page) < 1 || page_ref_count(page) < 1)
+		return validation_failed(msg, len, "address %#lx maps pfn %#lx with mapcount %d "
+					 "and refcount %d", addr, pte_pfn(pte),
+					 page_mapcount(page), page_ref_count(page));
+	if (!PageAnon(page) && !READ_ONCE(page->mapping))
+		return validation_failed(msg, len, "pfn %#lx is mapped but has no mapping",
+					 pte_pfn(pte));
+	census->rss[mm_counter_of(page)]++;
+	return !census->fn || census->fn(page, census->arg);
+}
+
+/* A table page: allocated, PageTable, with its lock beside it. */
+static bool table_page_valid(const unsigned long *table, unsigned long base, char *msg,
+			     size_t len)
+{
+	struct page *page = table_page(table);
+
+	if (!PageTable(page) || page_ref_count(page) < 1 || !READ_ONCE(page->private))
+		return validation_failed(msg, len, "the table for address %#lx (pfn %#lx) has "
+					 "table=%d refcount=%d and no lock=%d", base,
+					 page_to_pfn(page), PageTable(page), page_ref_count(page),
+					 !READ_ONCE(page->private));
+	return true;
+}
+
+/* The entries of one PTE table mapping from @base. Context: its lock held. */
+static bool pte_entries_valid(unsigned long *table, unsigned long base,
+			      struct pgtable_census *census, char *msg, size_t len)
+{
+	for (int i = 0; i < PTRS_PER_TABLE; i++) {
+		pte_t pte = ptep_get((pte_t *)&table[i]);
+
+		if (!pte_none(pte) &&
+		    !pte_entry_valid(pte, base + ((unsigned long)i << PAGE_SHIFT), census, msg, len))
+			return false;
+	}
+	return true;
+}
+
+static bool table_valid(unsigned long *table, int level, unsigned long base,
+			struct pgtable_census *census, char *msg, size_t len)
+{
+	spinlock_t *ptl;
+	bool valid;
+
+	if (!table_page_valid(table, base, msg, len))
+		return false;
+	census->tables++;
+	if (level == (int)ARRAY_SIZE(level_shift)) {
+		ptl = (spinlock_t *)table_page(table)->private;
+		spin_lock(ptl);
+		valid = pte_entries_valid(table, base, census, msg, len);
+		spin_unlock(ptl);
+		return valid;
+	}
+	for (int i = 0; i < PTRS_PER_TABLE; i++) {
+		unsigned long *child = next_table(&table[i]);
+
+		if (child && !table_valid(child, level + 1,
+					  base + ((unsigned long)i << level_shift[level]), census,
+					  msg, len))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * __mm_pgtables_valid() - check @mm's page tables and RSS, showing each
+ * page a present PTE maps to @fn.
+ * @mm: a live mm.
+ * @fn: called with every mapped page (once per PTE) and @arg, or NULL;
+ *	when it returns false the walk stops and so does the validator,
+ *	leaving @msg to @fn.
+ * @arg: passed to @fn.
+ * @msg: receives the first problem found.
+ * @len: size of @msg.
+ *
+ * Context: mmap_lock held for write (or the machine quiescent: the
+ * invariant checker); takes each PTE table's lock in turn.
+ * Return: true if the tables are valid.
+ */
+bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, char *msg,
+			 size_t len)
+{
+	struct pgtable_census census = { .fn = fn, .arg = arg };
+	unsigned long pgtables = __atomic_load_n(&mm->pgtables_bytes, __ATOMIC_RELAXED) / PAGE_SIZE;
+
+	if (!table_valid(table_of_pfn(mm->pgd_pfn), 0, 0, &census, msg, len))
+		return false;
+	if (census.tables != pgtables)
+		return validation_failed(msg, len, "an mm holds %lu page-table pages but counts %lu",
+					 census.tables, pgtables);
+	if (census.rss[MM_ANONPAGES] != get_mm_counter(mm, MM_ANONPAGES) ||
+	    census.rss[MM_SHMEMPAGES] != get_mm_counter(mm, MM_SHMEMPAGES))
+		return validation_failed(msg, len, "an mm maps %ld anon and %ld shmem pages but "
+					 "counts %ld and %ld", census.rss[MM_ANONPAGES],
+					 census.rss[MM_SHMEMPAGES], get_mm_counter(mm, MM_ANONPAGES),
+					 get_mm_counter(mm, MM_SHMEMPAGES));
+	return true;
+}
+
+/**
+ * mm_pgtables_valid() - check @mm's page tables: every table is an
+ * allocated PageTable page with its lock; every PTE is empty, a migration
+ * entry, the zero page, or maps a frame with a mapcount and a reference
+ * (and a mapping unless anonymous); the tables add up to pgtables_bytes
+ * and the entries to the RSS counters.
+ * @mm: a live mm.
+ * @msg: receives the first problem found.
+ * @len: size of @msg.
+ *
+ * Context: mmap_lock held for write; takes each PTE table's lock in turn.
+ * Return: true if the tables are valid.
+ */
+bool mm_pgtables_valid(struct mm_struct *mm, char *msg, size_t len)
+{
+	return __mm_pgtables_valid(mm, NULL, NULL, msg, len);
+}
+
+/**
+ * pte_table_valid() - check the PTE table that maps @addr in @mm, as
+ * mm_pgtables_valid() checks each table, without the whole-mm counts: the
+ * bounded check of a fault, which runs under mmap_lock for read while
+ * other faults change the mm's other tables and its RSS.
+ * @mm: a live mm.
+ * @addr: an address the table maps.
+ * @msg: receives the first problem found.
+ * @len: size of @msg.
+ *
+ * Context: mmap_lock held; the PTE lock of the table mapping @addr held.
+ * Return: true if the table is valid.
+ */
+bool pte_table_valid(struct mm_struct *mm, unsigned long addr, char *msg, size_t len)
+{
+	struct pgtable_census census = { 0 };
+	pte_t *ptep = pte_offset_lockless(mm, addr);
+	unsigned long *table;
+
+	if (!ptep)
+		return validation_failed(msg, len, "no PTE table maps address %#lx", addr);
+	table = (unsigned long *)ALIGN_DOWN((uintptr_t)ptep, PAGE_SIZE);
+	if (!table_page_valid(table, addr & PMD_MASK, msg, len))
+		return false;
+	lockdep_assert_held(pte_lockptr(ptep));
+	return pte_entries_valid(table, addr & PMD_MASK, &census, msg, len);
 }
 
 /**
