@@ -118,6 +118,28 @@ uint64_t scn_seed(const struct scn_run *run, uint64_t value)
 	return pattern_mix(run->seed, value);
 }
 
+/**
+ * scn_touch_content() - what touch command @cmd writes, the same on every
+ * backend, so that `check` means the same everywhere: its pattern, its
+ * seed= mixed with --seed, and for unique the key of "P.R" mixed with
+ * the command's line.
+ * @run: the run.
+ * @cmd: a touch command of @run's script.
+ * @c: the content, but for the page index.
+ *
+ * Context: any.
+ */
+void scn_touch_content(const struct scn_run *run, const struct scn_cmd *cmd,
+		       struct scn_content *c)
+{
+	char name[256];
+
+	snprintf(name, sizeof(name), "%s.%s", cmd->mm.proc, cmd->mm.region);
+	c->pat = cmd->mm.pattern;
+	c->seed = scn_seed(run, cmd->mm.seed);
+	c->key = pattern_mix(pattern_key(name), cmd->line);
+}
+
 /* ------------------------------------------------------------------ */
 /* Output to stderr, results                                           */
 
@@ -627,7 +649,7 @@ int scn_run(const struct scn_script *s, const struct scn_backend *be,
 {
 	struct scn_runner r = {
 		.run = { .script = s, .seed = opts->seed, .deterministic = opts->deterministic,
-			 .cpus = s->machine.cpus },
+			 .cpus = s->machine.cpus, .trace_path = opts->trace_path },
 		.be = be,
 	};
 	struct monitor mon;
@@ -642,6 +664,8 @@ int scn_run(const struct scn_script *s, const struct scn_backend *be,
 		return PAGELAB_RUN_ERROR;
 	}
 	BUG_ON(!r.run.cpus);
+	if (be->kernel_release)
+		r.res.kernel_release = strdup(be->kernel_release(&r.run));
 	pthread_mutex_init(&r.lock, NULL);
 	take_baseline(&r);
 	r.start_ns = now_ns();
@@ -684,5 +708,6 @@ void scn_results_free(struct scn_results *res)
 	free(res->migrations);
 	free(res->samples);
 	free(res->invariant_error);
+	free(res->kernel_release);
 	memset(res, 0, sizeof(*res));
 }

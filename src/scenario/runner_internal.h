@@ -56,6 +56,7 @@ struct scn_results {
 	unsigned int nsamples, samples_cap;
 	unsigned int failures;		/* failed expects, checks, commands */
 	char *invariant_error;		/* ->finish's message, or NULL */
+	char *kernel_release;		/* the host's, on the kernel backend; or NULL */
 	bool deterministic;
 };
 

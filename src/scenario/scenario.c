@@ -90,8 +90,11 @@ static void close_outputs(struct outputs *o)
 		fclose(o->svg);
 }
 
-/* Start the trace, if asked; it shares stdout with nothing but the text summary. */
-static int open_trace(const struct pagelab_run_options *opts)
+/*
+ * Start the simulator's trace, if asked and the backend does not write its
+ * own; a trace shares stdout with nothing but the text summary.
+ */
+static int open_trace(const struct pagelab_run_options *opts, const struct scn_backend *be)
 {
 	int err;
 
@@ -101,6 +104,8 @@ static int open_trace(const struct pagelab_run_options *opts)
 		fputs("pagelab: the trace and the JSON report cannot both go to stdout\n", stderr);
 		return -EINVAL;
 	}
+	if (be->own_trace)
+		return 0;
 	err = trace_open(opts->trace_path);
 	if (err)
 		fprintf(stderr, "pagelab: cannot write the trace to %s: %s\n", opts->trace_path,
@@ -166,13 +171,13 @@ static int parse_and_run(const struct pagelab_run_options *opts, const struct sc
 		scn_script_free(s);
 		return PAGELAB_RUN_ERROR;
 	}
-	if (open_trace(opts)) {
+	if (open_trace(opts, be)) {
 		close_outputs(&out);
 		scn_script_free(s);
 		return PAGELAB_RUN_ERROR;
 	}
 	status = scn_run(s, be, opts, &res);
-	if (opts->trace_path)
+	if (opts->trace_path && !be->own_trace)
 		trace_close();	/* the machine is gone: nothing traces any more */
 	res.scenario = opts->file ? opts->file : "default";
 	if (status != PAGELAB_RUN_ERROR && write_outputs(&res, &out) && !status)
