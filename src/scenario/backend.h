@@ -199,6 +199,7 @@ struct scn_backend {
 
 /* The backends of this build (backend_NAME.c), listed by backend.c. */
 extern const struct scn_backend scn_backend_sim;
+extern const struct scn_backend scn_backend_kernel;
 
 const struct scn_backend *scn_backend_find(const char *name, char *msg, size_t len);
 

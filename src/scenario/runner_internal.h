@@ -65,6 +65,10 @@ int scn_run(const struct scn_script *s, const struct scn_backend *be,
 	    const struct pagelab_run_options *opts, struct scn_results *res);
 void scn_results_free(struct scn_results *res);
 
+/* scenario.c */
+struct scn_script *scn_load(const struct pagelab_run_options *opts,
+			    const struct scn_backend *be, uint64_t host_memory);
+
 /* report.c, svg.c */
 extern const char *const scn_migrate_status_names[SCN_NR_MIGRATE_STATUS];
 void scn_report_text(const struct scn_results *res, FILE *out);

@@ -130,8 +130,18 @@ static int write_outputs(const struct scn_results *res, struct outputs *o)
 	return err;
 }
 
-static struct scn_script *load(const struct pagelab_run_options *opts,
-			       const struct scn_backend *be, uint64_t host_memory)
+/**
+ * scn_load() - read and parse the scenario of `pagelab run` or `compare`.
+ * @opts: its file (NULL: the built-in scenario).
+ * @be: the backend to check it for.
+ * @host_memory: the --connect host's memory, or 0.
+ *
+ * Context: parse time.
+ * Return: the script (its errors not printed yet), or NULL after printing
+ * why the file cannot be read.
+ */
+struct scn_script *scn_load(const struct pagelab_run_options *opts,
+			    const struct scn_backend *be, uint64_t host_memory)
 {
 	struct scn_script *s;
 	size_t len;
@@ -162,7 +172,7 @@ static int parse_and_run(const struct pagelab_run_options *opts, const struct sc
 	struct outputs out;
 	int status;
 
-	s = load(opts, be, host_memory);
+	s = scn_load(opts, be, host_memory);
 	if (!s)
 		return PAGELAB_RUN_ERROR;
 	for (unsigned int i = 0; i < s->nerrors; i++)
