@@ -118,7 +118,7 @@ int kfile_read_value(const char *path, char *buf, size_t len)
 
 /**
  * kfile_write() - write @value to the sysfs or procfs file @path, in one
- * write().
+ * write(), as the shell's `echo VALUE > FILE` does (O_TRUNC).
  * @path: the file.
  * @value: the text.
  *
@@ -127,7 +127,7 @@ int kfile_read_value(const char *path, char *buf, size_t len)
  */
 int kfile_write(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), err = 0;
 	size_t n = strlen(value);
 
 	if (fd < 0)
