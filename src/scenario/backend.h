@@ -221,6 +221,8 @@ void scn_record_check(struct scn_run *run, const struct scn_cmd *cmd, const char
 void scn_record_migration(struct scn_run *run, const struct scn_cmd *cmd, const char *region,
 			  const unsigned long pages[SCN_NR_MIGRATE_STATUS]);
 uint64_t scn_seed(const struct scn_run *run, uint64_t value);
+int scn_buddy_value(const struct scn_buddy_zone *zones, int n, const struct scn_name *name,
+		    long *value);
 
 /* What a touch command writes: pattern_fill()'s arguments but the page index. */
 struct scn_content {

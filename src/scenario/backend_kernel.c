@@ -408,19 +408,7 @@ static int buddy_value(const struct scn_name *name, long *value)
 	struct scn_buddy_zone zones[SCN_ZONES_MAX];
 	int n = kstat_buddyinfo(zones);
 
-	*value = 0;
-	for (int i = 0; i < n; i++) {
-		if (name->family == SCN_NAME_BUDDY_ZONE) {
-			if (!strcmp(zones[i].zone, name->a)) {
-				*value = zones[i].nr_free[name->n];
-				return 0;
-			}
-			continue;
-		}
-		for (unsigned int o = name->n; o < zones[i].nr_orders; o++)
-			*value += zones[i].nr_free[o] << (o - name->n);
-	}
-	return n ? 0 : -ENOENT;
+	return n ? scn_buddy_value(zones, n, name, value) : -ENOENT;
 }
 
 static int kernel_read(struct scn_run *run, const struct scn_name *name, long *value)

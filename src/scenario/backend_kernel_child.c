@@ -722,19 +722,16 @@ static void proc_spawn(struct kprocs *ps, struct kproc *p, const struct scn_cmd 
 	proc_set(p, fd, rep.pid, NULL);
 }
 
-/* What an answer means for the runner's records and the report. */
-static void apply_reply(struct kprocs *ps, struct kproc *p, struct kproc *child,
-			const struct scn_cmd *cmd, const struct krep *rep, int fd)
+/* What an answer changes in P's region records. Context: takes P's lock. */
+static void update_region(struct kproc *p, const struct scn_cmd *cmd, const struct krep *rep)
 {
-	char label[256];
-	struct kregion *r;
+	struct kregion *r, **pp;
 
-	snprintf(label, sizeof(label), "%s.%s", cmd->mm.proc, cmd->mm.region);
-	if (rep->fail[0])
-		scn_record_failure(ps->run, cmd, "%s", rep->fail);
+	if (!cmd->mm.region || rep->fail[0])
+		return;
 	pthread_mutex_lock(&p->lock);
-	r = cmd->verb == SCN_MMAP || !cmd->mm.region ? NULL : kfind(p, cmd->mm.region);
-	if (cmd->verb == SCN_MMAP && !rep->fail[0] && (r = calloc(1, sizeof(*r)))) {
+	r = cmd->verb == SCN_MMAP ? calloc(1, sizeof(*r)) : kfind(p, cmd->mm.region);
+	if (cmd->verb == SCN_MMAP && r) {
 		*r = (struct kregion){ .name = cmd->mm.region, .intact = true, .next = p->regions };
 		p->regions = r;
 	} else if (cmd->verb == SCN_CHECK && r) {
@@ -743,36 +740,47 @@ static void apply_reply(struct kprocs *ps, struct kproc *p, struct kproc *child,
 		r->migrated += rep->pages[SCN_MIGRATE_MOVED];
 		for (unsigned int st = SCN_MIGRATE_MOVED + 1; st < SCN_NR_MIGRATE_STATUS; st++)
 			r->migrate_failed += rep->pages[st];
-	} else if (cmd->verb == SCN_MUNMAP && r && !rep->fail[0]) {
-		struct kregion **pp;
-
+	} else if (cmd->verb == SCN_MUNMAP && r) {
 		for (pp = &p->regions; *pp != r; pp = &(*pp)->next)
 			;
 		*pp = r->next;
 		free(r);
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (cmd->verb == SCN_CHECK && !rep->fail[0]) {
-		if (rep->ndiff)
-			scn_record_failure(ps->run, cmd, "check failed: %s: %" PRIu64 " pages differ",
-					   label, rep->ndiff);
-		scn_record_check(ps->run, cmd, label, !rep->ndiff);
-	}
-	if (cmd->verb == SCN_MIGRATE && !rep->fail[0]) {
-		unsigned long pages[SCN_NR_MIGRATE_STATUS];
+}
 
+/* What an answer adds to the report: a failure, a check, a migration. */
+static void report_reply(struct scn_run *run, const struct scn_cmd *cmd, const struct krep *rep)
+{
+	unsigned long pages[SCN_NR_MIGRATE_STATUS];
+	char label[256];
+
+	if (rep->fail[0]) {
+		scn_record_failure(run, cmd, "%s", rep->fail);
+		return;
+	}
+	snprintf(label, sizeof(label), "%s.%s", cmd->mm.proc, cmd->mm.region);
+	if (cmd->verb == SCN_CHECK) {
+		if (rep->ndiff)
+			scn_record_failure(run, cmd, "check failed: %s: %" PRIu64 " pages differ",
+					   label, rep->ndiff);
+		scn_record_check(run, cmd, label, !rep->ndiff);
+	} else if (cmd->verb == SCN_MIGRATE) {
 		for (unsigned int st = 0; st < SCN_NR_MIGRATE_STATUS; st++)
 			pages[st] = rep->pages[st];
-		scn_record_migration(ps->run, cmd, label, pages);
+		scn_record_migration(run, cmd, label, pages);
 	}
-	if (child && fd >= 0) {
-		pthread_mutex_lock(&p->lock);
-		r = kregions_copy(p->regions);
-		pthread_mutex_unlock(&p->lock);
-		proc_set(child, fd, rep->pid, r);
-	} else if (fd >= 0) {
-		close(fd);
-	}
+}
+
+/* A fork's child: its socket (@fd, from the answer), pid and P's regions. */
+static void fork_done(struct kproc *p, struct kproc *child, const struct krep *rep, int fd)
+{
+	struct kregion *regions;
+
+	pthread_mutex_lock(&p->lock);
+	regions = kregions_copy(p->regions);
+	pthread_mutex_unlock(&p->lock);
+	proc_set(child, fd, rep->pid, regions);
 }
 
 /* Send a command to P's child and apply its answer. */
@@ -800,7 +808,12 @@ static void proc_request(struct kprocs *ps, struct kproc *p, struct kproc *child
 		proc_set(p, -1, 0, NULL);
 		return;
 	}
-	apply_reply(ps, p, child, cmd, &rep, fd);
+	update_region(p, cmd, &rep);
+	report_reply(ps->run, cmd, &rep);
+	if (child && fd >= 0)
+		fork_done(p, child, &rep, fd);
+	else if (fd >= 0)
+		close(fd);
 }
 
 /**

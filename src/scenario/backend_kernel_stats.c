@@ -257,7 +257,8 @@ static int ksm_stat_line(char *line, char **name, long *value)
  * kstat_ksm_stat() - a process's /proc/PID/ksm_stat, every line as a
  * counter "PREFIX.LINE" (yes is 1, no is 0).
  * @pid: the process.
- * @prefix: the counters' prefix (the scenario's process name).
+ * @prefix: the counters' prefix (the scenario's process name); NULL: the
+ *	counters are named LINE.
  * @c: receives them.
  * @max: room in @c.
  *
@@ -280,7 +281,8 @@ int kstat_ksm_stat(pid_t pid, const char *prefix, struct scn_counter *c, unsigne
 
 		if (ksm_stat_line(line, &name, &c[k].value))
 			continue;
-		if (snprintf(c[k].name, SCN_COUNTER_NAME, "%s.%s", prefix, name) < SCN_COUNTER_NAME)
+		if (snprintf(c[k].name, SCN_COUNTER_NAME, "%s%s%s", prefix ?: "", prefix ? "." : "",
+			     name) < SCN_COUNTER_NAME)
 			k++;
 	}
 	return k;
@@ -298,10 +300,10 @@ int kstat_ksm_stat(pid_t pid, const char *prefix, struct scn_counter *c, unsigne
 int kstat_ksm_stat_value(pid_t pid, const char *line, long *value)
 {
 	struct scn_counter c[16];
-	int n = kstat_ksm_stat(pid, "", c, 16);
+	int n = kstat_ksm_stat(pid, NULL, c, 16);
 
 	for (int i = 0; i < n; i++) {
-		if (!strcmp(c[i].name + 1, line)) {	/* after the empty prefix's "." */
+		if (!strcmp(c[i].name, line)) {
 			*value = c[i].value;
 			return 0;
 		}

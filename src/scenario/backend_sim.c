@@ -317,23 +317,11 @@ static int sim_buddyinfo(struct scn_run *run, struct scn_buddy_zone *zones)
 	return n;
 }
 
-static long buddy_value(struct scn_run *run, const struct scn_name *name)
+static int buddy_value(struct scn_run *run, const struct scn_name *name, long *value)
 {
 	struct scn_buddy_zone zones[SCN_ZONES_MAX];
-	int n = sim_buddyinfo(run, zones), i;
-	unsigned int o;
-	long v = 0;
 
-	for (i = 0; i < n; i++) {
-		if (name->family == SCN_NAME_BUDDY_ZONE) {
-			if (!strcmp(zones[i].zone, name->a))
-				return zones[i].nr_free[name->n];
-			continue;
-		}
-		for (o = name->n; o < zones[i].nr_orders; o++)
-			v += zones[i].nr_free[o] << (o - name->n);
-	}
-	return v;
+	return scn_buddy_value(zones, sim_buddyinfo(run, zones), name, value);
 }
 
 static int machine_value(struct scn_run *run, const char *what, long *value)
@@ -422,8 +410,7 @@ static int sim_read(struct scn_run *run, const struct scn_name *name, long *valu
 		return vmstat_read(name->a, value);
 	case SCN_NAME_BUDDY_ZONE:
 	case SCN_NAME_BUDDY_FREE:
-		*value = buddy_value(run, name);
-		return 0;
+		return buddy_value(run, name, value);
 	case SCN_NAME_KALLOC:
 		*value = sim_set_value(state(run)->sets, name);
 		return 0;

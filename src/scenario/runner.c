@@ -140,6 +140,36 @@ void scn_touch_content(const struct scn_run *run, const struct scn_cmd *cmd,
 	c->key = pattern_mix(pattern_key(name), cmd->line);
 }
 
+/**
+ * scn_buddy_value() - buddy.ZONE.orderN or buddy.free_blocks_orderN, from
+ * a backend's buddyinfo.
+ * @zones: the zones, as ->buddyinfo fills them.
+ * @n: how many.
+ * @name: a buddy name (its order within every zone's orders).
+ * @value: free blocks of order N in ZONE; or free blocks of order N or
+ *	more over every zone, in order-N units.
+ *
+ * Context: pure.
+ * Return: 0, or -ENOENT if ZONE is not among @zones.
+ */
+int scn_buddy_value(const struct scn_buddy_zone *zones, int n, const struct scn_name *name,
+		    long *value)
+{
+	*value = 0;
+	for (int i = 0; i < n; i++) {
+		if (name->family == SCN_NAME_BUDDY_ZONE) {
+			if (!strcmp(zones[i].zone, name->a)) {
+				*value = zones[i].nr_free[name->n];
+				return 0;
+			}
+			continue;
+		}
+		for (unsigned int o = name->n; o < zones[i].nr_orders; o++)
+			*value += zones[i].nr_free[o] << (o - name->n);
+	}
+	return name->family == SCN_NAME_BUDDY_ZONE ? -ENOENT : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Output to stderr, results                                           */
 
