@@ -14,7 +14,6 @@ scn=$dir/$3
 need_kernel
 tmp=$(mktemp -d)
 trap '"$pagelab" restore >/dev/null; rm -rf "$tmp"' EXIT
-export PAGELAB_KNOB_JOURNAL="$tmp/journal"
 knobs >"$tmp/before"
 "$pagelab" compare "$scn" --deterministic --json "$tmp/cmp.json" >"$tmp/out" 2>"$tmp/err"
 status=$?

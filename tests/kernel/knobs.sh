@@ -20,7 +20,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-export PAGELAB_KNOB_JOURNAL="$tmp/journal"
 knobs >"$tmp/before"
 
 # 1. A run that fails.
@@ -56,7 +55,7 @@ status=$?
 [ "$status" = 143 ] || { cat "$tmp/out"; echo "FAIL: SIGTERM: exit $status, not 143"; exit 1; }
 wait_gone "$zygote" $children
 same_knobs "$tmp/before" "a run killed by SIGTERM"
-[ ! -e "$tmp/journal" ] || { echo "FAIL: SIGTERM left a journal"; exit 1; }
+[ ! -e "$journal" ] || { echo "FAIL: SIGTERM left a journal"; exit 1; }
 
 # 3. SIGKILL: the processes die with the runner; the knobs stay changed
 # until the next run, which gives them back before it runs anything.
@@ -66,7 +65,7 @@ wait "$runner"
 wait_gone "$zygote" $children
 echo "ok: SIGKILL: no process of the run is left"
 [ "$(cat /proc/sys/vm/nr_hugepages)" = 2 ] || { echo "FAIL: SIGKILL: no knob was left to give back"; exit 1; }
-grep -q '^knob	/proc/sys/vm/nr_hugepages	' "$tmp/journal" || { echo "FAIL: no journal"; exit 1; }
+grep -q '^knob	/proc/sys/vm/nr_hugepages	' "$journal" || { echo "FAIL: no journal"; exit 1; }
 "$pagelab" run "$dir/proc.scn" --backend kernel >"$tmp/out" 2>&1 || { cat "$tmp/out"; exit 1; }
 grep -q '^pagelab: gave back what a killed run left: knob /proc/sys/vm/nr_hugepages=' "$tmp/out" ||
 	{ cat "$tmp/out"; echo "FAIL: the next run did not say it gave back"; exit 1; }

@@ -1,7 +1,12 @@
-# lib.sh - what the kernel tests share (sourced): the skip rule and the
-# host's knobs. A kernel test runs only as root on a kernel with the files
+# lib.sh - what the kernel tests share (sourced, with $pagelab set): the
+# skip rule and the host's knobs. A kernel test runs only as root on a kernel with the files
 # the backend uses; otherwise it exits 77, which ctest reports as skipped
 # (SKIP_RETURN_CODE), not passed.
+
+# The runs use the real journal, so that whatever a test that is itself
+# killed leaves is given back by the next run or `pagelab restore`.
+unset PAGELAB_KNOB_JOURNAL
+journal=/run/pagelab/kernel-journal
 
 need_kernel() {
 	if [ "$(id -u)" != 0 ]; then
@@ -15,6 +20,8 @@ need_kernel() {
 			exit 77
 		fi
 	done
+	# Give back what an earlier killed run left, before taking "before".
+	"$pagelab" restore >/dev/null || exit 1
 }
 
 # Every writable knob a scenario may change, NAME=VALUE, one per line.

@@ -9,7 +9,6 @@ dir=$2
 need_kernel
 tmp=$(mktemp -d)
 trap '"$pagelab" restore >/dev/null; rm -rf "$tmp"' EXIT
-export PAGELAB_KNOB_JOURNAL="$tmp/journal"
 knobs >"$tmp/before"
 "$pagelab" run "$dir/$3" --backend kernel >"$tmp/out" 2>&1
 status=$?

@@ -10,7 +10,6 @@ dir=$2
 need_kernel
 tmp=$(mktemp -d)
 trap '"$pagelab" restore >/dev/null; rm -rf "$tmp"' EXIT
-export PAGELAB_KNOB_JOURNAL="$tmp/journal"
 knobs >"$tmp/before"
 "$pagelab" run "$dir/trace.scn" --backend kernel --trace "$tmp/trace" >"$tmp/out" 2>&1 ||
 	{ cat "$tmp/out"; exit 1; }
