@@ -8,6 +8,10 @@ pagelab=$1
 dir=$2
 . "$dir/lib.sh"
 need_kernel
+if [ ! -d /sys/kernel/tracing ] || ! grep -qw tracefs /proc/filesystems; then
+	echo "SKIP: no tracefs"
+	exit 77
+fi
 tmp=$(mktemp -d)
 trap '"$pagelab" restore >/dev/null; rm -rf "$tmp"' EXIT
 knobs >"$tmp/before"
