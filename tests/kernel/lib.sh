@@ -23,7 +23,7 @@ need_kernel() {
 	# Writing a knob's own value back changes nothing, and fails where the
 	# host's knobs are read-only (a container).
 	for f in /proc/sys/vm/compaction_proactiveness /sys/kernel/mm/ksm/pages_to_scan; do
-		if ! (cat "$f" >"$f") 2>/dev/null; then
+		if ! (v=$(cat "$f") && echo "$v" >"$f") 2>/dev/null; then
 			echo "SKIP: $f cannot be written here"
 			exit 77
 		fi
