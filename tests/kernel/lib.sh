@@ -22,7 +22,7 @@ need_kernel() {
 	done
 	# Writing a knob's own value back changes nothing, and fails where the
 	# host's knobs are read-only (a container).
-	for f in /proc/sys/vm/compaction_proactiveness /sys/kernel/mm/ksm/pages_to_scan; do
+	for f in /proc/sys/vm/extfrag_threshold /sys/kernel/mm/ksm/pages_to_scan; do
 		if ! (v=$(cat "$f") && echo "$v" >"$f") 2>/dev/null; then
 			echo "SKIP: $f cannot be written here"
 			exit 77
