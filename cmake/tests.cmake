@@ -180,4 +180,3 @@ add_test(NAME balloon_two_process
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/balloon/two_process.sh $<TARGET_FILE:pagelab>
                  $<TARGET_FILE:balloon_guest>)
 set_tests_properties(balloon_two_process PROPERTIES LABELS "scenario;sanitize" TIMEOUT 300)
-
