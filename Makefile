@@ -2,7 +2,8 @@
 #   make          build the CLI and the library (build/)
 #   make run      build and run the built-in default scenario
 #   make check    build and run every test, plain, ASan+UBSan and TSan
-#   make bench    build (optimised) and run the benchmarks
+#   make bench    build (optimised) and run the benchmarks (those on the
+#                 host's kernel as root only; skipped otherwise, saying so)
 #   make stress   longer seeded soak tests
 #   make install  install the CLI, libraries, headers, pagelab.pc and man
 #                 pages under PREFIX (default /usr/local), honouring DESTDIR
@@ -35,8 +36,9 @@ check: all
 
 bench: deps
 	$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPAGELAB_DEBUG=0 >/dev/null
-	$(CMAKE) --build build-bench -j$(JOBS) --target pagelab-bench
+	$(CMAKE) --build build-bench -j$(JOBS) --target pagelab-bench pagelab-bench-kernel
 	./build-bench/pagelab-bench
+	./build-bench/pagelab-bench-kernel
 
 stress: all
 	cd build && PAGELAB_STRESS_SCALE=10 ctest --output-on-failure -L stress --timeout 3600

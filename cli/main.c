@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c - the pagelab command: `pagelab run` runs a scenario
- * (pagelab_scenario_run()), `pagelab report` boots a machine and prints
+ * (pagelab_scenario_run()), `pagelab compare` runs one on both backends
+ * (pagelab_scenario_compare()), `pagelab restore` gives back the knobs of
+ * a killed kernel-backend run (pagelab_kernel_restore()), `pagelab report`
+ * boots a machine and prints
  * one of its /proc files in the kernel's format, `pagelab version` and
  * `pagelab --help` say what this is. Exit statuses: 0 pass, 1 a failed
  * expect or check, 2 bad usage or a bad scenario, 3 the simulator's own
@@ -21,6 +24,8 @@
 static const char usage[] =
 	"usage: pagelab run [FILE] [--backend sim|kernel] [--json FILE] [--svg FILE]\n"
 	"                   [--trace FILE] [--seed N] [--deterministic] [--connect PATH]\n"
+	"       pagelab compare FILE [--json FILE] [--seed N] [--deterministic]\n"
+	"       pagelab restore\n"
 	"       pagelab report vmstat|buddyinfo|pagetypeinfo [--memory SIZE]\n"
 	"       pagelab host --memory SIZE --socket PATH [--free-page-reporting]\n"
 	"       pagelab balloon --connect PATH set SIZE | info | stats\n"
@@ -28,7 +33,8 @@ static const char usage[] =
 	"       pagelab --help\n"
 	"\n"
 	"run       run a scenario (docs/scenario.md); with no FILE, the built-in one.\n"
-	"          --backend        sim (default) or kernel (not in this build yet)\n"
+	"          --backend        sim (default) or kernel (the host's kernel, see\n"
+	"                           docs/kernel-backend.md; knobs and compact need root)\n"
 	"          --json FILE      write the JSON report to FILE (- for stdout: then\n"
 	"                           the text summary is not printed)\n"
 	"          --svg FILE       write a chart of free memory by order to FILE\n"
@@ -39,6 +45,9 @@ static const char usage[] =
 	"                           so that the same seed gives the same report\n"
 	"          --connect PATH   run the machine on the memory of the `pagelab host`\n"
 	"                           listening at PATH, with its balloon\n"
+	"compare   run FILE on both backends and show every expect, check and\n"
+	"          counter side by side (--json FILE: both reports and the comparison)\n"
+	"restore   give back the knobs a killed kernel-backend run left changed\n"
 	"report    boot the default machine (or one of SIZE memory) and print\n"
 	"          /proc/vmstat, /proc/buddyinfo or /proc/pagetypeinfo as Linux does\n"
 	"host      hold a guest's memory and run its balloon device (docs/balloon.md)\n"
@@ -96,10 +105,11 @@ static int run_option(int argc, char **argv, int *i, struct pagelab_run_options 
 			return usage_error("bad seed '%s' (expected a non-negative integer)", val);
 		return 0;
 	}
-	return usage_error("unknown option '%s' for 'run'", argv[*i]);
+	return usage_error("unknown option '%s'", argv[*i]);
 }
 
-static int cmd_run(int argc, char **argv)
+/* `run` and `compare`: the same options (compare refuses those it has no use for). */
+static int cmd_run(int argc, char **argv, bool compare)
 {
 	struct pagelab_run_options o = { 0 };
 
@@ -114,7 +124,9 @@ static int cmd_run(int argc, char **argv)
 			o.file = argv[i];
 		}
 	}
-	return pagelab_scenario_run(&o);
+	if (compare && !o.file)
+		return usage_error("%s", "missing scenario file for 'compare'");
+	return compare ? pagelab_scenario_compare(&o) : pagelab_scenario_run(&o);
 }
 
 /* The report @name asks for, or -1 after saying that there is none. */
@@ -178,13 +190,19 @@ int main(int argc, char **argv)
 		printf("pagelab %s\n", PAGELAB_VERSION_STRING);
 		return 0;
 	}
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc, argv);
+	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "compare"))
+		return cmd_run(argc, argv, !strcmp(argv[1], "compare"));
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc, argv);
+	if (!strcmp(argv[1], "restore")) {
+		if (argc > 2)
+			return usage_error("unexpected argument '%s' for 'restore'", argv[2]);
+		return pagelab_kernel_restore();
+	}
 	if (!strcmp(argv[1], "host"))
 		return cmd_host(argc, argv);
 	if (!strcmp(argv[1], "balloon"))
 		return cmd_balloon(argc, argv);
-	return usage_error("unknown command '%s' (expected run, report or version)", argv[1]);
+	return usage_error("unknown command '%s' (expected run, compare, restore, report, host, "
+			   "balloon or version)", argv[1]);
 }

@@ -65,6 +65,7 @@ pagelab_test(test_stress_alloc tests/stress/stress_alloc.c LABELS stress sanitiz
 pagelab_test(test_parser tests/unit/test_parser.c LABELS unit sanitize)
 pagelab_test(test_pattern tests/unit/test_pattern.c LABELS unit sanitize)
 pagelab_test(test_runner tests/unit/test_runner.c LABELS unit sanitize)
+pagelab_test(test_kernel_knobs tests/unit/test_kernel_knobs.c LABELS unit sanitize)
 
 # pagelab_scenario(NAME FILE [LABELS ...] [ARGS ...]): `pagelab run FILE ARGS`
 # must exit 0.
@@ -82,6 +83,7 @@ pagelab_scenario(buddy_names tests/scenarios/buddy_names.scn)
 pagelab_scenario(machine_names tests/scenarios/machine_names.scn)
 pagelab_scenario(concurrent tests/scenarios/concurrent.scn LABELS sanitize)
 pagelab_scenario(sysctl tests/scenarios/sysctl.scn)
+pagelab_scenario(counting_rule tests/scenarios/counting_rule.scn LABELS sanitize)
 pagelab_scenario(deterministic tests/scenarios/deterministic.scn ARGS --deterministic --seed 9)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
@@ -144,6 +146,27 @@ foreach(file ${PAGELAB_BAD_SCENARIOS})
            COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_error.sh $<TARGET_FILE:pagelab> ${file})
   set_tests_properties(scn_${kind}_${name} PROPERTIES LABELS "scenario;sanitize" TIMEOUT 120)
 endforeach()
+
+# --- the kernel backend (label kernel; docs/kernel-backend.md) ---
+# These run on the host's own kernel and change its knobs: they run as root
+# only (skipped otherwise: exit 77, SKIP_RETURN_CODE), one at a time
+# (RESOURCE_LOCK), and every one checks that no knob is left changed.
+function(pagelab_kernel_test name)
+  add_test(NAME kernel_${name} COMMAND ${ARGN})
+  set_tests_properties(kernel_${name} PROPERTIES LABELS "kernel" TIMEOUT 600
+                       SKIP_RETURN_CODE 77 RESOURCE_LOCK host_knobs)
+endfunction()
+set(PAGELAB_KDIR ${CMAKE_SOURCE_DIR}/tests/kernel)
+pagelab_kernel_test(proc sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR} proc.scn)
+pagelab_kernel_test(ksm sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR} ksm.scn)
+pagelab_kernel_test(knobs sh ${PAGELAB_KDIR}/knobs.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+pagelab_kernel_test(nonroot sh ${PAGELAB_KDIR}/nonroot.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+pagelab_kernel_test(refusals sh ${PAGELAB_KDIR}/refusals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+# pagelab compare, one test per scenario: when the sim backend has KSM,
+# kernel_compare_ksm is one more line here, with ksm.scn.
+pagelab_kernel_test(compare_compaction sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
+                    ${PAGELAB_KDIR} compact_compare.scn)
 
 # --- balloon ---
 pagelab_test(test_balloon tests/unit/test_balloon.c LABELS unit sanitize)

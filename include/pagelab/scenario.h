@@ -66,6 +66,37 @@ struct pagelab_run_options {
 int pagelab_scenario_run(const struct pagelab_run_options *opts);
 
 /**
+ * pagelab_scenario_compare() - `pagelab compare`: parse a scenario for
+ * both backends, run it on the simulator, then on the host's kernel, and
+ * print side by side every expect and check (value and result on each)
+ * and every counter of every report (sim, kernel, difference).
+ * @opts: @file (required), @json_path (both reports and the comparison),
+ *	@seed and @deterministic (the sim run's). @backend, @svg_path,
+ *	@trace_path and @balloon_connect must be NULL.
+ *
+ * Context: as pagelab_scenario_run(), twice; the kernel run needs what
+ * --backend kernel needs (docs/kernel-backend.md).
+ * Return: PAGELAB_RUN_PASS if every expect and check held on both,
+ * PAGELAB_RUN_FAIL if one failed on either, PAGELAB_RUN_ERROR if the
+ * scenario or the options are bad for either backend (nothing runs), or
+ * PAGELAB_RUN_INVARIANT if the simulator's own check failed.
+ */
+int pagelab_scenario_compare(const struct pagelab_run_options *opts);
+
+/**
+ * pagelab_kernel_restore() - `pagelab restore`: give back what a
+ * kernel-backend run that died (SIGKILL, a crash) left changed: every knob
+ * it wrote, and the tracefs instance and mount of its --trace, from the
+ * run's journal (docs/kernel-backend.md). The next kernel-backend run does
+ * the same before anything else.
+ *
+ * Context: root; fails while a kernel-backend run is in progress.
+ * Return: PAGELAB_RUN_PASS (given back, or nothing to give back), or
+ * PAGELAB_RUN_ERROR.
+ */
+int pagelab_kernel_restore(void);
+
+/**
  * pagelab_parse_size() - read a size as scenarios and pagelab's command
  * line write it: a decimal integer with an optional suffix K, M or G
  * (powers of 1024) or p (4 KiB pages), as "512M" or "256p"; nothing else,

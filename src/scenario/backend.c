@@ -18,7 +18,7 @@ static const struct {
 	const char *absent;		/* then why */
 } backends[] = {
 	{ "sim", &scn_backend_sim, NULL },
-	{ "kernel", NULL, "the real-kernel backend comes later" },
+	{ "kernel", &scn_backend_kernel, NULL },
 };
 
 /* "unknown backend 'NAME' (expected A, B or C)", in @msg. */

@@ -94,6 +94,9 @@ struct scn_snapshot {
  *	background commands take 1, 2, ..., wrapping to 0. The runner sets it
  *	to the machine line's cpus before ->init, which may change it (to at
  *	least 1).
+ * @trace_path: --trace, for a backend that writes its own trace
+ *	(scn_backend.own_trace): start it in ->init, stop it by ->exit. NULL:
+ *	no trace.
  * @be_state: the backend's own; ->init sets it, ->exit frees it.
  */
 struct scn_run {
@@ -101,12 +104,15 @@ struct scn_run {
 	uint64_t seed;
 	bool deterministic;
 	unsigned int cpus;
+	const char *trace_path;
 	void *be_state;
 };
 
 /**
  * struct scn_backend - what runs a script's commands.
  * @name: as --backend spells it.
+ * @own_trace: the backend writes --trace itself (scn_run.trace_path);
+ *	false: the simulator's trace (trace_open()) records the run.
  *
  * Parse time (scn_parse()'s thread; no ->init has run, and nothing may be
  * built or changed: a script is checked whether or not it will run):
@@ -168,6 +174,9 @@ struct scn_run {
  *	PAGELAB_RUN_INVARIANT).
  * @exit: on the runner's thread, last: free everything ->init built,
  *	@run->be_state included.
+ * @kernel_release: what runs the scenario, for the report's machine
+ *	section: the host kernel's release ("6.18.44"), valid until ->exit.
+ *	NULL: not a kernel (the simulator).
  */
 struct scn_backend {
 	const char *name;
@@ -184,10 +193,13 @@ struct scn_backend {
 	void (*step)(struct scn_run *run, unsigned long elapsed_ms);
 	int (*finish)(struct scn_run *run, char *msg, size_t len);
 	void (*exit)(struct scn_run *run);
+	const char *(*kernel_release)(struct scn_run *run);
+	bool own_trace;
 };
 
 /* The backends of this build (backend_NAME.c), listed by backend.c. */
 extern const struct scn_backend scn_backend_sim;
+extern const struct scn_backend scn_backend_kernel;
 
 const struct scn_backend *scn_backend_find(const char *name, char *msg, size_t len);
 
@@ -209,5 +221,16 @@ void scn_record_check(struct scn_run *run, const struct scn_cmd *cmd, const char
 void scn_record_migration(struct scn_run *run, const struct scn_cmd *cmd, const char *region,
 			  const unsigned long pages[SCN_NR_MIGRATE_STATUS]);
 uint64_t scn_seed(const struct scn_run *run, uint64_t value);
+int scn_buddy_value(const struct scn_buddy_zone *zones, int n, const struct scn_name *name,
+		    long *value);
+
+/* What a touch command writes: pattern_fill()'s arguments but the page index. */
+struct scn_content {
+	struct pattern pat;
+	uint64_t seed, key;
+};
+
+void scn_touch_content(const struct scn_run *run, const struct scn_cmd *cmd,
+		       struct scn_content *c);
 
 #endif /* PAGELAB_SCENARIO_BACKEND_H */

@@ -13,7 +13,8 @@
  *
  * What the machine cannot do yet is refused at parse time, in
  * ->check_cmd and ->check_name, with the subsystem it needs: KSM (ksm,
- * P madvise R mergeable|unmergeable).
+ * P ksm merge=, P madvise R mergeable|unmergeable, ksm.X and ksm.P.X),
+ * transparent huge pages (thp).
  *
  * The contract of each operation is in backend.h; threads are simulated
  * CPUs (->bind_cpu is cpu_bind_current()).
@@ -106,7 +107,10 @@ static int sim_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 		return 0;
 	case SCN_KSM_SET:
 	case SCN_KSM_WAIT:
+	case SCN_KSM_MERGE:
 		return refuse(msg, len, scn_verb_name(cmd->verb), "KSM");
+	case SCN_THP_SET:
+		return refuse(msg, len, "thp", "transparent huge pages");
 	case SCN_SYSCTL:
 		return sim_check_sysctl(cmd, msg, len);
 	default:
@@ -146,6 +150,7 @@ static int sim_check_name(const struct scn_script *s, const struct scn_name *nam
 		snprintf(msg, len, "unknown vmstat counter '%s' (not in this build)", name->a);
 		return -ENOENT;
 	case SCN_NAME_KSM:
+	case SCN_NAME_KSM_PROC:
 		return refuse(msg, len, name->text, "KSM");
 	case SCN_NAME_BUDDY_ZONE:
 	case SCN_NAME_EXTFRAG:
@@ -312,23 +317,11 @@ static int sim_buddyinfo(struct scn_run *run, struct scn_buddy_zone *zones)
 	return n;
 }
 
-static long buddy_value(struct scn_run *run, const struct scn_name *name)
+static int buddy_value(struct scn_run *run, const struct scn_name *name, long *value)
 {
 	struct scn_buddy_zone zones[SCN_ZONES_MAX];
-	int n = sim_buddyinfo(run, zones), i;
-	unsigned int o;
-	long v = 0;
 
-	for (i = 0; i < n; i++) {
-		if (name->family == SCN_NAME_BUDDY_ZONE) {
-			if (!strcmp(zones[i].zone, name->a))
-				return zones[i].nr_free[name->n];
-			continue;
-		}
-		for (o = name->n; o < zones[i].nr_orders; o++)
-			v += zones[i].nr_free[o] << (o - name->n);
-	}
-	return v;
+	return scn_buddy_value(zones, sim_buddyinfo(run, zones), name, value);
 }
 
 static int machine_value(struct scn_run *run, const char *what, long *value)
@@ -417,8 +410,7 @@ static int sim_read(struct scn_run *run, const struct scn_name *name, long *valu
 		return vmstat_read(name->a, value);
 	case SCN_NAME_BUDDY_ZONE:
 	case SCN_NAME_BUDDY_FREE:
-		*value = buddy_value(run, name);
-		return 0;
+		return buddy_value(run, name, value);
 	case SCN_NAME_KALLOC:
 		*value = sim_set_value(state(run)->sets, name);
 		return 0;

@@ -2,7 +2,8 @@
 /*
  * expect_name.c - the names `expect` reads: vmstat.X, ksm.X, balloon.X,
  * buddy.ZONE.orderN, buddy.free_blocks_orderN, extfrag.ZONE.orderN,
- * unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X and P.R.X.
+ * unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X, P.R.X and
+ * ksm.P.X (a process's /proc/PID/ksm_stat line).
  * The parser checks the shape of a name and the symbols it uses
  * (sets, processes, regions, as they stand at its line); whether the
  * backend has the value is its ->check_name's business.
@@ -14,13 +15,19 @@
 
 static const char families[] = "vmstat.X, ksm.X, balloon.X, buddy.ZONE.orderN, "
 	"buddy.free_blocks_orderN, extfrag.ZONE.orderN, unusable.ZONE.orderN, compaction.X, "
-	"kalloc.K.X, machine.X or P.R.X";
+	"kalloc.K.X, machine.X, P.R.X or ksm.P.X";
 
 /* Read-only files of /sys/kernel/mm/ksm; its knobs can be read too. */
 static const char *const ksm_counters[] = {
 	"full_scans", "general_profit", "ksm_zero_pages", "pages_scanned", "pages_shared",
 	"pages_sharing", "pages_skipped", "pages_unshared", "pages_volatile",
 	"stable_node_chains", "stable_node_dups", NULL,
+};
+
+/* The lines of /proc/PID/ksm_stat (the last two read yes as 1, no as 0). */
+static const char *const ksm_stat_values[] = {
+	"ksm_rmap_items", "ksm_zero_pages", "ksm_merging_pages", "ksm_process_profit",
+	"ksm_merge_any", "ksm_mergeable", NULL,
 };
 
 static const char *const balloon_values[] = {
@@ -165,6 +172,24 @@ static int region_name(struct parser *p, const struct parts *parts, struct scn_n
 	return value_in(p, "region value", parts->v[2], region_values);
 }
 
+/* ksm.P.X: process P's /proc/PID/ksm_stat line X; P must be alive at the line. */
+static int ksm_proc_name(struct parser *p, const struct parts *parts, struct scn_name *name,
+			 const char *text)
+{
+	struct proc_sym *proc;
+
+	if (!scn_is_name(parts->v[1]))
+		return scn_perr(p, "bad name '%s' (expected ksm.X or ksm.P.X)", text);
+	proc = scn_find_proc(p, parts->v[1]);
+	if (!proc)
+		return scn_no_proc(p, parts->v[1], text);
+	name->family = SCN_NAME_KSM_PROC;
+	name->n = proc->id;
+	name->a = parts->v[1];
+	name->b = parts->v[2];
+	return value_in(p, "ksm_stat line", parts->v[2], ksm_stat_values);
+}
+
 /* vmstat.X, ksm.X, balloon.X, compaction.X, machine.X: a family and one value. */
 static int simple_name(struct parser *p, const struct parts *parts, struct scn_name *name,
 		       const char *text)
@@ -217,6 +242,8 @@ int scn_parse_expect_name(struct parser *p, const char *text, struct scn_name *n
 	name->text = scn_strdup(p->s, text);
 	if (!split_parts(copy, &parts))
 		return scn_perr(p, "unknown name '%s' (expected %s)", text, families);
+	if (!strcmp(parts.v[0], "ksm") && parts.n == 3)
+		return ksm_proc_name(p, &parts, name, text);
 	if (scn_in_list(parts.v[0], simple))
 		return simple_name(p, &parts, name, text);
 	if (!strcmp(parts.v[0], "buddy"))

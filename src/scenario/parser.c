@@ -28,7 +28,7 @@ static const char *const verb_names[SCN_NR_VERBS] = {
 	[SCN_KCHECK] = "kcheck", [SCN_COMPACT] = "compact", [SCN_KSM_WAIT] = "ksm wait",
 	[SCN_BALLOON_TARGET] = "balloon", [SCN_BALLOON_WAIT] = "balloon wait",
 	[SCN_SLEEP] = "sleep", [SCN_WAIT] = "wait", [SCN_REPORT] = "report",
-	[SCN_EXPECT] = "expect",
+	[SCN_EXPECT] = "expect", [SCN_THP_SET] = "thp", [SCN_KSM_MERGE] = "ksm merge",
 };
 
 /**
@@ -111,7 +111,7 @@ char *scn_strdup(struct scn_script *s, const char *str)
 static const char *const reserved[] = {
 	"machine", "sysctl", "ksm", "process", "kalloc", "kfree", "kcheck", "compact",
 	"balloon", "sleep", "wait", "report", "expect", "vmstat", "buddy", "extfrag",
-	"unusable", "compaction", NULL,
+	"unusable", "compaction", "thp", NULL,
 };
 
 /**
@@ -624,6 +624,79 @@ static int parse_ksm(struct parser *p, struct scn_cmd *c)
 	       opt_duration(p, "timeout", &c->ksm_wait.timeout_ms);
 }
 
+/* Files of /sys/kernel/mm/transparent_hugepage, with their words if they take words. */
+static const struct thp_knob {
+	const char *name;
+	const char *const *words;	/* NULL: a non-negative number */
+} thp_knobs[] = {
+	{ "enabled", (const char *const[]){ "always", "madvise", "never", NULL } },
+	{ "defrag", (const char *const[]){ "always", "defer", "defer+madvise", "madvise",
+					   "never", NULL } },
+	{ "shmem_enabled", (const char *const[]){ "always", "within_size", "advise", "never",
+						  "deny", "force", NULL } },
+	{ "use_zero_page", NULL }, { "shrink_underused", NULL },
+	{ "khugepaged/pages_to_scan", NULL }, { "khugepaged/scan_sleep_millisecs", NULL },
+	{ "khugepaged/alloc_sleep_millisecs", NULL }, { "khugepaged/max_ptes_none", NULL },
+	{ "khugepaged/max_ptes_swap", NULL }, { "khugepaged/max_ptes_shared", NULL },
+	{ "khugepaged/defrag", NULL },
+};
+
+static int thp_knob_value(struct parser *p, const struct thp_knob *t, struct scn_knob *k,
+			  const char *val)
+{
+	char list[128] = "";
+	size_t n = 0;
+	uint64_t v;
+	int err;
+
+	if (!t->words) {
+		err = scn_parse_u64(val, &v);
+		if (!err && v > LONG_MAX)
+			err = -ERANGE;
+		if (err)
+			return num_error(p, err, k->name, val, 0, LONG_MAX);
+		k->value = v;
+		return 0;
+	}
+	if (scn_in_list(val, t->words)) {
+		k->word = scn_strdup(p->s, val);
+		return 0;
+	}
+	for (unsigned int i = 0; t->words[i]; i++)
+		n += snprintf(list + n, sizeof(list) - min(n, sizeof(list)), "%s%s", i ? ", " : "",
+			      t->words[i]);
+	return scn_perr(p, "bad value '%s' for '%s' (expected %s)", val, k->name, list);
+}
+
+/* thp NAME=VALUE ...: the transparent huge page knobs (spec 1.1). */
+static int parse_thp(struct parser *p, struct scn_cmd *c)
+{
+	struct scn_line *l = p->line;
+	unsigned int i, j;
+
+	if (l->ntok == p->first + 1)
+		return scn_perr(p, "missing NAME=VALUE for 'thp'");
+	c->knobs.v = scn_alloc(p->s, l->ntok * sizeof(*c->knobs.v));
+	for (i = p->first + 1; i < l->ntok; i++) {
+		char *key = l->tok[i], *eq = strchr(key, '=');
+
+		if (!eq)
+			return scn_perr(p, "unexpected argument '%s' for 'thp' (expected NAME=VALUE)",
+					key);
+		*eq = '\0';
+		for (j = 0; j < ARRAY_SIZE(thp_knobs) && strcmp(key, thp_knobs[j].name); j++)
+			;
+		if (j == ARRAY_SIZE(thp_knobs))
+			return scn_perr(p, "unknown option '%s' for 'thp' (expected enabled, defrag, "
+					"shmem_enabled, use_zero_page, shrink_underused or "
+					"khugepaged/NAME)", key);
+		if (knob_push(p, c, "thp", key) ||
+		    thp_knob_value(p, &thp_knobs[j], &c->knobs.v[c->knobs.n - 1], eq + 1))
+			return -1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Kernel-side allocations                                             */
 
@@ -1023,7 +1096,21 @@ static int parse_region_cmd(struct parser *p, struct proc_sym *proc,
 }
 
 static const char proc_verbs[] =
-	"mmap, touch, read, check, madvise, migrate, fork, munmap, exit";
+	"mmap, touch, read, check, madvise, migrate, fork, munmap, exit, ksm";
+
+/* P ksm merge=on|off: the process-wide KSM switch, as prctl(PR_SET_MEMORY_MERGE). */
+static int parse_ksm_merge(struct parser *p, struct scn_cmd *c)
+{
+	static const char *const opts[] = { "merge", NULL };
+	static const char *const on_off[] = { "off", "on", NULL };
+	unsigned int on = 0;
+
+	if (split_args(p, p->first + 2, "ksm", opts) || want_pos(p, "ksm", 0, NULL) ||
+	    need_opt(p, "merge", "ksm") || opt_word(p, "merge", on_off, &on))
+		return -1;
+	c->mm.merge = on;
+	return 0;
+}
 
 static int parse_proc_cmd(struct parser *p, struct proc_sym *proc, struct scn_cmd *c)
 {
@@ -1047,6 +1134,8 @@ static int parse_proc_cmd(struct parser *p, struct proc_sym *proc, struct scn_cm
 		return c->verb = SCN_MMAP, parse_mmap(p, proc, c);
 	if (!strcmp(verb, "fork"))
 		return c->verb = SCN_FORK, parse_fork(p, proc, c);
+	if (!strcmp(verb, "ksm"))
+		return c->verb = SCN_KSM_MERGE, parse_ksm_merge(p, c);
 	if (strcmp(verb, "exit"))
 		return scn_perr(p, "unknown command '%s' for process '%s' (expected %s)", verb,
 				proc->name, proc_verbs);
@@ -1061,7 +1150,7 @@ static int parse_proc_cmd(struct parser *p, struct proc_sym *proc, struct scn_cm
 static bool is_proc_verb(const char *word)
 {
 	static const char *const words[] = { "mmap", "touch", "read", "check", "madvise",
-					     "migrate", "fork", "munmap", "exit", NULL };
+					     "migrate", "fork", "munmap", "exit", "ksm", NULL };
 
 	return scn_in_list(word, words);
 }
@@ -1077,6 +1166,7 @@ static const struct top_cmd {
 	{ "machine", SCN_MACHINE, parse_machine },
 	{ "sysctl", SCN_SYSCTL, parse_sysctl },
 	{ "ksm", SCN_KSM_SET, parse_ksm },
+	{ "thp", SCN_THP_SET, parse_thp },
 	{ "process", SCN_PROCESS, parse_process },
 	{ "kalloc", SCN_KALLOC, parse_kalloc },
 	{ "kfree", SCN_KFREE, parse_kfree },

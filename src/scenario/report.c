@@ -6,7 +6,7 @@
  * expect, check and migrate results; PASS or FAIL) and the JSON report of
  * docs/scenario.md: the spec's keys, and pagelab's additions (marked +):
  *
- *   {"backend", "scenario", "machine": {NAME: VALUE},
+ *   {"backend", "scenario", "machine": {NAME: VALUE, + "kernel_release"},
  *    "reports": [{"label", "time_s", "vmstat": {}, "ksm": {}, "balloon": {},
  *                 "buddyinfo": {"ZONE": [free blocks by order]},
  *               + "extfrag": {"ZONE": [thousandths by order]},
@@ -49,6 +49,8 @@ static void text_machine(const struct scn_results *res, FILE *out)
 		res->backend);
 	for (i = 0; i < res->nmachine; i++)
 		fprintf(out, " %s=%ld", res->machine[i].name, res->machine[i].value);
+	if (res->kernel_release)
+		fprintf(out, " kernel_release=%s", res->kernel_release);
 	fputc('\n', out);
 }
 
@@ -264,6 +266,22 @@ static void json_counters(FILE *out, const char *key, const struct scn_counter *
 		fputs("},\n", out);
 }
 
+/* "machine": its values, and the kernel's release on the kernel backend. */
+static void json_machine(FILE *out, const struct scn_results *res)
+{
+	fputs("  \"machine\": {", out);
+	for (unsigned int i = 0; i < res->nmachine; i++) {
+		fprintf(out, "%s\n    ", i ? "," : "");
+		scn_json_string(out, res->machine[i].name);
+		fprintf(out, ": %ld", res->machine[i].value);
+	}
+	if (res->kernel_release) {
+		fprintf(out, "%s\n    \"kernel_release\": ", res->nmachine ? "," : "");
+		scn_json_string(out, res->kernel_release);
+	}
+	fputs(res->nmachine || res->kernel_release ? "\n  },\n" : "},\n", out);
+}
+
 static void json_buddyinfo(FILE *out, const struct scn_snapshot *snap)
 {
 	unsigned int z, o;
@@ -383,7 +401,7 @@ int scn_report_json(const struct scn_results *res, FILE *out)
 	fputs(",\n  \"scenario\": ", out);
 	scn_json_string(out, res->scenario);
 	fputs(",\n", out);
-	json_counters(out, "machine", res->machine, res->nmachine, "  ");
+	json_machine(out, res);
 	fputs("  \"reports\": [\n", out);
 	for (i = 0; i < res->nreports; i++)
 		json_report(out, res->reports[i], i + 1 == res->nreports);

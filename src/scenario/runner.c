@@ -27,6 +27,13 @@
  * A backend sees a run as struct scn_run (backend.h), the first member of
  * the runner's struct scn_runner, and calls back into the runner through
  * scn_record_*() with it.
+ *
+ * The counting rule (docs/scenario.md, spec 1.1) is applied here, for every
+ * backend: right after ->init the runner takes a baseline snapshot, and
+ * event counters (vmstat.X other than nr_* and workingset_nodes; ksm.X
+ * full_scans, pages_scanned, pages_skipped) are reported and read by
+ * expect as increments over it. State counters are absolute. Backends
+ * report raw values.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -74,6 +81,7 @@ struct scn_runner {
 	unsigned int steps;		/* commands completed */
 	const struct scn_cmd *cur_cmd;	/* the last command issued */
 	bool progress_shown;		/* stderr ends in a progress line */
+	struct scn_snapshot *baseline;	/* raw counters right after ->init; read-only */
 };
 
 static struct scn_runner *runner_of(struct scn_run *run)
@@ -108,6 +116,58 @@ static double run_time(const struct scn_runner *r)
 uint64_t scn_seed(const struct scn_run *run, uint64_t value)
 {
 	return pattern_mix(run->seed, value);
+}
+
+/**
+ * scn_touch_content() - what touch command @cmd writes, the same on every
+ * backend, so that `check` means the same everywhere: its pattern, its
+ * seed= mixed with --seed, and for unique the key of "P.R" mixed with
+ * the command's line.
+ * @run: the run.
+ * @cmd: a touch command of @run's script.
+ * @c: the content, but for the page index.
+ *
+ * Context: any.
+ */
+void scn_touch_content(const struct scn_run *run, const struct scn_cmd *cmd,
+		       struct scn_content *c)
+{
+	char name[256];
+
+	snprintf(name, sizeof(name), "%s.%s", cmd->mm.proc, cmd->mm.region);
+	c->pat = cmd->mm.pattern;
+	c->seed = scn_seed(run, cmd->mm.seed);
+	c->key = pattern_mix(pattern_key(name), cmd->line);
+}
+
+/**
+ * scn_buddy_value() - buddy.ZONE.orderN or buddy.free_blocks_orderN, from
+ * a backend's buddyinfo.
+ * @zones: the zones, as ->buddyinfo fills them.
+ * @n: how many.
+ * @name: a buddy name (its order within every zone's orders).
+ * @value: free blocks of order N in ZONE; or free blocks of order N or
+ *	more over every zone, in order-N units.
+ *
+ * Context: pure.
+ * Return: 0, or -ENOENT if ZONE is not among @zones.
+ */
+int scn_buddy_value(const struct scn_buddy_zone *zones, int n, const struct scn_name *name,
+		    long *value)
+{
+	*value = 0;
+	for (int i = 0; i < n; i++) {
+		if (name->family == SCN_NAME_BUDDY_ZONE) {
+			if (!strcmp(zones[i].zone, name->a)) {
+				*value = zones[i].nr_free[name->n];
+				return 0;
+			}
+			continue;
+		}
+		for (unsigned int o = name->n; o < zones[i].nr_orders; o++)
+			*value += zones[i].nr_free[o] << (o - name->n);
+	}
+	return name->family == SCN_NAME_BUDDY_ZONE ? -ENOENT : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -297,6 +357,61 @@ static void monitor_stop(struct scn_runner *r, struct monitor *mon)
 }
 
 /* ------------------------------------------------------------------ */
+/* The counting rule                                                   */
+
+/* KSM's cumulative counters; every other ksm.X is a state. */
+static const char *const ksm_events[] = { "full_scans", "pages_scanned", "pages_skipped" };
+
+/* Whether counter @name of a family is an event (cumulative since boot). */
+static bool is_event(enum scn_family family, const char *name)
+{
+	if (family == SCN_NAME_VMSTAT)
+		return strncmp(name, "nr_", 3) && strcmp(name, "workingset_nodes");
+	if (family != SCN_NAME_KSM)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(ksm_events); i++)
+		if (!strcmp(name, ksm_events[i]))
+			return true;
+	return false;
+}
+
+/* The baseline's value of @name in @c (@n counters); 0 if it had none. */
+static long baseline_of(const struct scn_counter *c, unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(c[i].name, name))
+			return c[i].value;
+	return 0;
+}
+
+/* Event counters of @c (@n, of @family) become increments over @base's @nbase. */
+static void since_start(enum scn_family family, struct scn_counter *c, unsigned int n,
+			const struct scn_counter *base, unsigned int nbase)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (is_event(family, c[i].name))
+			c[i].value -= baseline_of(base, nbase, c[i].name);
+}
+
+/* An expect's value by the counting rule. */
+static long expect_value(const struct scn_runner *r, const struct scn_name *name, long raw)
+{
+	const struct scn_snapshot *b = r->baseline;
+
+	if (!is_event(name->family, name->a))
+		return raw;
+	if (name->family == SCN_NAME_VMSTAT)
+		return raw - baseline_of(b->vmstat, b->nvmstat, name->a);
+	return raw - baseline_of(b->ksm, b->nksm, name->a);
+}
+
+static void take_baseline(struct scn_runner *r)
+{
+	r->baseline = calloc(1, sizeof(*r->baseline));
+	BUG_ON(!r->baseline || r->be->snapshot(&r->run, r->baseline));
+}
+
+/* ------------------------------------------------------------------ */
 /* Runner-level commands                                               */
 
 /* Deterministic mode: the daemons' work for @ms of virtual time, if the backend has daemons. */
@@ -341,6 +456,9 @@ static void take_report(struct scn_runner *r, const char *label, unsigned int li
 	snap->label = strdup(label);
 	snap->line = line;
 	BUG_ON(!snap->label || r->be->snapshot(&r->run, snap));
+	since_start(SCN_NAME_VMSTAT, snap->vmstat, snap->nvmstat, r->baseline->vmstat,
+		    r->baseline->nvmstat);
+	since_start(SCN_NAME_KSM, snap->ksm, snap->nksm, r->baseline->ksm, r->baseline->nksm);
 	pthread_mutex_lock(&r->lock);
 	snap->time_s = run_time(r);
 	BUG_ON(scn_grow((void **)&res->reports, &res->reports_cap, res->nreports,
@@ -368,7 +486,10 @@ static void do_expect(struct scn_runner *r, const struct scn_cmd *cmd)
 	const char *expr = cmd->text + strlen("expect ");
 	long actual = 0;
 	int err = r->be->read(&r->run, &cmd->expect.name, &actual);
-	bool ok = !err && compare(actual, cmd->expect.op, cmd->expect.value);
+	bool ok;
+
+	actual = err ? 0 : expect_value(r, &cmd->expect.name, actual);
+	ok = !err && compare(actual, cmd->expect.op, cmd->expect.value);
 
 	if (err)
 		scn_record_failure(&r->run, cmd, "expect failed: %s (cannot read %s: %s)", expr,
@@ -558,7 +679,7 @@ int scn_run(const struct scn_script *s, const struct scn_backend *be,
 {
 	struct scn_runner r = {
 		.run = { .script = s, .seed = opts->seed, .deterministic = opts->deterministic,
-			 .cpus = s->machine.cpus },
+			 .cpus = s->machine.cpus, .trace_path = opts->trace_path },
 		.be = be,
 	};
 	struct monitor mon;
@@ -573,7 +694,10 @@ int scn_run(const struct scn_script *s, const struct scn_backend *be,
 		return PAGELAB_RUN_ERROR;
 	}
 	BUG_ON(!r.run.cpus);
+	if (be->kernel_release)
+		r.res.kernel_release = strdup(be->kernel_release(&r.run));
 	pthread_mutex_init(&r.lock, NULL);
+	take_baseline(&r);
 	r.start_ns = now_ns();
 	read_machine(&r);
 	BUG_ON(monitor_start(&r, &mon));
@@ -582,6 +706,7 @@ int scn_run(const struct scn_script *s, const struct scn_backend *be,
 	monitor_stop(&r, &mon);
 	finish(&r);
 	be->exit(&r.run);
+	free(r.baseline);
 	pthread_mutex_destroy(&r.lock);
 	*res = r.res;
 	if (res->invariant_error)
@@ -613,5 +738,6 @@ void scn_results_free(struct scn_results *res)
 	free(res->migrations);
 	free(res->samples);
 	free(res->invariant_error);
+	free(res->kernel_release);
 	memset(res, 0, sizeof(*res));
 }

@@ -56,6 +56,7 @@ struct scn_results {
 	unsigned int nsamples, samples_cap;
 	unsigned int failures;		/* failed expects, checks, commands */
 	char *invariant_error;		/* ->finish's message, or NULL */
+	char *kernel_release;		/* the host's, on the kernel backend; or NULL */
 	bool deterministic;
 };
 
@@ -63,6 +64,10 @@ struct scn_results {
 int scn_run(const struct scn_script *s, const struct scn_backend *be,
 	    const struct pagelab_run_options *opts, struct scn_results *res);
 void scn_results_free(struct scn_results *res);
+
+/* scenario.c */
+struct scn_script *scn_load(const struct pagelab_run_options *opts,
+			    const struct scn_backend *be, uint64_t host_memory);
 
 /* report.c, svg.c */
 extern const char *const scn_migrate_status_names[SCN_NR_MIGRATE_STATUS];

@@ -90,8 +90,11 @@ static void close_outputs(struct outputs *o)
 		fclose(o->svg);
 }
 
-/* Start the trace, if asked; it shares stdout with nothing but the text summary. */
-static int open_trace(const struct pagelab_run_options *opts)
+/*
+ * Start the simulator's trace, if asked and the backend does not write its
+ * own; a trace shares stdout with nothing but the text summary.
+ */
+static int open_trace(const struct pagelab_run_options *opts, const struct scn_backend *be)
 {
 	int err;
 
@@ -101,6 +104,8 @@ static int open_trace(const struct pagelab_run_options *opts)
 		fputs("pagelab: the trace and the JSON report cannot both go to stdout\n", stderr);
 		return -EINVAL;
 	}
+	if (be->own_trace)
+		return 0;
 	err = trace_open(opts->trace_path);
 	if (err)
 		fprintf(stderr, "pagelab: cannot write the trace to %s: %s\n", opts->trace_path,
@@ -125,8 +130,18 @@ static int write_outputs(const struct scn_results *res, struct outputs *o)
 	return err;
 }
 
-static struct scn_script *load(const struct pagelab_run_options *opts,
-			       const struct scn_backend *be, uint64_t host_memory)
+/**
+ * scn_load() - read and parse the scenario of `pagelab run` or `compare`.
+ * @opts: its file (NULL: the built-in scenario).
+ * @be: the backend to check it for.
+ * @host_memory: the --connect host's memory, or 0.
+ *
+ * Context: parse time.
+ * Return: the script (its errors not printed yet), or NULL after printing
+ * why the file cannot be read.
+ */
+struct scn_script *scn_load(const struct pagelab_run_options *opts,
+			    const struct scn_backend *be, uint64_t host_memory)
 {
 	struct scn_script *s;
 	size_t len;
@@ -157,7 +172,7 @@ static int parse_and_run(const struct pagelab_run_options *opts, const struct sc
 	struct outputs out;
 	int status;
 
-	s = load(opts, be, host_memory);
+	s = scn_load(opts, be, host_memory);
 	if (!s)
 		return PAGELAB_RUN_ERROR;
 	for (unsigned int i = 0; i < s->nerrors; i++)
@@ -166,13 +181,13 @@ static int parse_and_run(const struct pagelab_run_options *opts, const struct sc
 		scn_script_free(s);
 		return PAGELAB_RUN_ERROR;
 	}
-	if (open_trace(opts)) {
+	if (open_trace(opts, be)) {
 		close_outputs(&out);
 		scn_script_free(s);
 		return PAGELAB_RUN_ERROR;
 	}
 	status = scn_run(s, be, opts, &res);
-	if (opts->trace_path)
+	if (opts->trace_path && !be->own_trace)
 		trace_close();	/* the machine is gone: nothing traces any more */
 	res.scenario = opts->file ? opts->file : "default";
 	if (status != PAGELAB_RUN_ERROR && write_outputs(&res, &out) && !status)

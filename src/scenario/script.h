@@ -69,6 +69,8 @@ enum scn_verb {
 	SCN_WAIT,
 	SCN_REPORT,
 	SCN_EXPECT,
+	SCN_THP_SET,		/* thp NAME=VALUE ... */
+	SCN_KSM_MERGE,		/* P ksm merge=on|off */
 	SCN_NR_VERBS
 };
 
@@ -84,9 +86,9 @@ struct scn_machine {
 #define SCN_DEFAULT_MACHINE ((struct scn_machine){ .memory_bytes = 1ULL << 30, \
 	.cpus = 2, .max_order = 10, .pageblock_order = 9 })
 
-/* A knob of sysctl or ksm: NAME=VALUE (a number, or a word for ksm's enums). */
+/* A knob of sysctl, ksm or thp: NAME=VALUE (a number, or a word for enums). */
 struct scn_knob {
-	const char *name;	/* "vm.min_free_kbytes", "pages_to_scan" */
+	const char *name;	/* "vm.min_free_kbytes", "pages_to_scan", "enabled" */
 	const char *word;	/* the value when it is a word, else NULL */
 	long value;
 };
@@ -114,6 +116,7 @@ enum scn_family {
 	SCN_NAME_EXTFRAG,	/* extfrag.ZONE.orderN: a = ZONE, n = N */
 	SCN_NAME_UNUSABLE,	/* unusable.ZONE.orderN: a = ZONE, n = N */
 	SCN_NAME_COMPACTION,	/* compaction.X: a = X */
+	SCN_NAME_KSM_PROC,	/* ksm.P.X: a = P, b = X, n = P's instance id */
 };
 
 struct scn_name {
@@ -134,7 +137,7 @@ struct scn_cmd {
 		struct {
 			struct scn_knob *v;
 			unsigned int n;
-		} knobs;		/* sysctl, ksm NAME=VALUE */
+		} knobs;		/* sysctl, ksm NAME=VALUE, thp */
 		struct {
 			const char *proc, *region;
 			unsigned int proc_id;	/* instance number, see scn_script */
@@ -147,6 +150,7 @@ struct scn_cmd {
 			uint64_t seed;
 			unsigned long repeat;
 			enum scn_advice advice;
+			bool merge;		/* ksm merge=on */
 		} mm;			/* process and its subcommands */
 		struct {
 			unsigned int set;

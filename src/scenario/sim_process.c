@@ -99,12 +99,6 @@ struct sim_procs {
 	unsigned int *epoch;		/* by command index */
 };
 
-/* What one touch command writes: pattern_fill()'s arguments but the index. */
-struct sim_write {
-	struct pattern pat;
-	uint64_t seed, key;
-};
-
 /* ------------------------------------------------------------------ */
 /* Memory objects                                                      */
 
@@ -257,16 +251,6 @@ cmd_fail(struct scn_run *run, const struct scn_cmd *cmd, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* touch                                                               */
 
-static void write_of(const struct scn_run *run, const struct scn_cmd *cmd, struct sim_write *w)
-{
-	char name[256];
-
-	snprintf(name, sizeof(name), "%s.%s", cmd->mm.proc, cmd->mm.region);
-	w->pat = cmd->mm.pattern;
-	w->seed = scn_seed(run, cmd->mm.seed);
-	w->key = pattern_mix(pattern_key(name), cmd->line);
-}
-
 /* Write page @i of @r through @proc's CPU and record @desc, atomically. */
 static int write_page(struct sim_proc *proc, struct sim_region *r, uint64_t i, void *buf,
 		      uint32_t desc)
@@ -284,7 +268,7 @@ static int write_page(struct sim_proc *proc, struct sim_region *r, uint64_t i, v
 
 /* One pass over @range; on failure *@failed is the page not written. */
 static int touch_pass(struct sim_proc *proc, struct sim_region *r, const struct scn_range *range,
-		      const struct sim_write *w, uint32_t desc, uint64_t *failed)
+		      const struct scn_content *w, uint32_t desc, uint64_t *failed)
 {
 	unsigned char buf[PAGE_SIZE];
 
@@ -319,11 +303,11 @@ static void region_touch(struct scn_run *run, struct sim_proc *proc, struct sim_
 {
 	struct scn_range range = range_of(cmd, r);
 	uint32_t desc = cmd - run->script->cmds + 1;
-	struct sim_write w;
+	struct scn_content w;
 	uint64_t failed = 0;
 	int err = 0;
 
-	write_of(run, cmd, &w);
+	scn_touch_content(run, cmd, &w);
 	for (unsigned long n = 0; n < cmd->mm.repeat && !err; n++)
 		err = touch_pass(proc, r, &range, &w, desc, &failed);
 	if (!err)
@@ -369,7 +353,7 @@ static int read_page(struct sim_proc *proc, struct sim_region *r, uint64_t i, vo
 /* The last touch a check met, so that its key is computed once per run of pages. */
 struct write_cache {
 	uint32_t desc;
-	struct sim_write w;
+	struct scn_content w;
 };
 
 static bool page_matches(const struct scn_run *run, struct write_cache *cache, const void *buf,
@@ -380,7 +364,7 @@ static bool page_matches(const struct scn_run *run, struct write_cache *cache, c
 	if (desc == DESC_ZERO)
 		return pattern_verify(buf, &zero, 0, 0, i);
 	if (desc != cache->desc) {
-		write_of(run, &run->script->cmds[desc - 1], &cache->w);
+		scn_touch_content(run, &run->script->cmds[desc - 1], &cache->w);
 		cache->desc = desc;
 	}
 	return pattern_verify(buf, &cache->w.pat, cache->w.seed, cache->w.key, i);

@@ -125,6 +125,23 @@ static const struct error_case error_cases[] = {
 	{ "ksm_bare_word", false, "ksm run\n",
 	  "t.scn:1: unexpected argument 'run' for 'ksm' (expected wait or NAME=VALUE)" },
 	{ "ksm_empty", false, "ksm\n", "t.scn:1: missing wait or NAME=VALUE for 'ksm'" },
+	{ "thp_empty", false, "thp\n", "t.scn:1: missing NAME=VALUE for 'thp'" },
+	{ "thp_unknown_knob", false, "thp size=2M\n",
+	  "t.scn:1: unknown option 'size' for 'thp' (expected enabled, defrag, shmem_enabled, "
+	  "use_zero_page, shrink_underused or khugepaged/NAME)" },
+	{ "thp_bad_word", false, "thp defrag=sometimes\n",
+	  "t.scn:1: bad value 'sometimes' for 'defrag' (expected always, defer, defer+madvise, "
+	  "madvise, never)" },
+	{ "thp_bad_number", false, "thp khugepaged/max_ptes_none=-1\n",
+	  "t.scn:1: bad number '-1' for 'khugepaged/max_ptes_none'" },
+	{ "thp_bare_word", false, "thp enabled\n",
+	  "t.scn:1: unexpected argument 'enabled' for 'thp' (expected NAME=VALUE)" },
+	{ "thp_duplicate", false, "thp enabled=never enabled=always\n",
+	  "t.scn:1: duplicate option 'enabled' for 'thp'" },
+	{ "ksm_merge_missing", false, "process P\nP ksm\n",
+	  "t.scn:2: missing required option 'merge' for 'ksm'" },
+	{ "ksm_merge_word", false, "process P\nP ksm merge=yes\n",
+	  "t.scn:2: bad value 'yes' for 'merge' (expected off, on)" },
 	/* Processes, regions, page ranges */
 	{ "unknown_process", false, "Q touch R\n", "t.scn:1: unknown process 'Q'" },
 	{ "unknown_region", false, P_R "P touch S\n", "t.scn:3: unknown region 'S' of process 'P'" },
@@ -133,10 +150,10 @@ static const struct error_case error_cases[] = {
 	  "t.scn:1: 'kalloc' is a command name and cannot name a process" },
 	{ "process_missing_command", false, "process P\nP\n",
 	  "t.scn:2: missing command for process 'P' (expected mmap, touch, read, check, madvise, "
-	  "migrate, fork, munmap, exit)" },
+	  "migrate, fork, munmap, exit, ksm)" },
 	{ "process_unknown_command", false, "process P\nP jump\n",
 	  "t.scn:2: unknown command 'jump' for process 'P' (expected mmap, touch, read, check, "
-	  "madvise, migrate, fork, munmap, exit)" },
+	  "madvise, migrate, fork, munmap, exit, ksm)" },
 	{ "region_exists", false, P_R "P mmap R 4K\n",
 	  "t.scn:3: region 'R' already exists in process 'P'" },
 	{ "region_size", false, "process P\nP mmap R 1000\n",
@@ -214,11 +231,11 @@ static const struct error_case error_cases[] = {
 	{ "expect_unknown_name", false, "expect foo.bar == 1\n",
 	  "t.scn:1: unknown name 'foo.bar' (expected vmstat.X, ksm.X, balloon.X, buddy.ZONE.orderN, "
 	  "buddy.free_blocks_orderN, extfrag.ZONE.orderN, unusable.ZONE.orderN, compaction.X, "
-	  "kalloc.K.X, machine.X or P.R.X)" },
+	  "kalloc.K.X, machine.X, P.R.X or ksm.P.X)" },
 	{ "expect_empty_part", false, "expect vmstat..x == 1\n",
 	  "t.scn:1: unknown name 'vmstat..x' (expected vmstat.X, ksm.X, balloon.X, "
 	  "buddy.ZONE.orderN, buddy.free_blocks_orderN, extfrag.ZONE.orderN, "
-	  "unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X or P.R.X)" },
+	  "unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X, P.R.X or ksm.P.X)" },
 	{ "expect_bad_simple", false, "expect vmstat.a.b == 1\n",
 	  "t.scn:1: bad name 'vmstat.a.b' (expected vmstat.X)" },
 	{ "expect_ksm_counter", false, "expect ksm.shared == 1\n",
@@ -254,6 +271,11 @@ static const struct error_case error_cases[] = {
 	  "t.scn:2: unknown kalloc value 'held' (expected ok, intact)" },
 	{ "expect_kalloc_shape", false, "kalloc a count=1\nexpect kalloc.a == 1\n",
 	  "t.scn:2: bad name 'kalloc.a' (expected kalloc.K.ok or kalloc.K.intact)" },
+	{ "expect_ksm_stat_line", false, "process P\nexpect ksm.P.pages == 1\n",
+	  "t.scn:2: unknown ksm_stat line 'pages' (expected ksm_rmap_items, ksm_zero_pages, "
+	  "ksm_merging_pages, ksm_process_profit, ksm_merge_any, ksm_mergeable)" },
+	{ "expect_ksm_stat_process", false, "expect ksm.P.ksm_rmap_items == 1\n",
+	  "t.scn:1: unknown process 'P' in 'ksm.P.ksm_rmap_items'" },
 	{ "expect_region_process", false, "expect P.R.intact == 1\n",
 	  "t.scn:1: unknown process 'P' in 'P.R.intact'" },
 	{ "expect_region_region", false, P_R "expect P.S.intact == 1\n",
@@ -270,6 +292,12 @@ static const struct error_case error_cases[] = {
 	{ "sim_unmergeable", true, P_R "P madvise R unmergeable pages=0..3\n",
 	  "t.scn:3: 'madvise unmergeable' needs KSM, not in this build yet" },
 	{ "sim_ksm", true, "ksm run=1\n", "t.scn:1: 'ksm' needs KSM, not in this build yet" },
+	{ "sim_ksm_merge", true, "process P\nP ksm merge=on\n",
+	  "t.scn:2: 'ksm merge' needs KSM, not in this build yet" },
+	{ "sim_thp", true, "thp enabled=always\n",
+	  "t.scn:1: 'thp' needs transparent huge pages, not in this build yet" },
+	{ "sim_expect_ksm_stat", true, "process P\nexpect ksm.P.ksm_merging_pages == 0\n",
+	  "t.scn:2: 'ksm.P.ksm_merging_pages' needs KSM, not in this build yet" },
 	{ "sim_ksm_wait", true, "ksm wait scans=3\n",
 	  "t.scn:1: 'ksm wait' needs KSM, not in this build yet" },
 	{ "sim_sysctl_other", true, "sysctl vm.min_free_kbytes=1 vm.swappiness=10\n",
@@ -439,13 +467,17 @@ static const char full_language[] =
 	"expect extfrag.Normal.order9 == -1000\n"
 	"expect unusable.Normal.order0 >= 0\n"
 	"expect compaction.fragmentation_score < 100\n"
-	"expect compaction.max_free_blocks >= 0\n";
+	"expect compaction.max_free_blocks >= 0\n"
+	"thp enabled=always defrag=defer+madvise khugepaged/max_ptes_none=511\n"
+	"a ksm merge=on\n"
+	"a ksm merge=off\n"
+	"expect ksm.a.ksm_merging_pages >= 0\n";
 
 static void test_full_language(void **state)
 {
 	struct scn_script *s = parse_ok(full_language, NULL);
 
-	assert_int_equal(s->ncmds, 82);
+	assert_int_equal(s->ncmds, 86);
 	assert_int_equal(s->nsets, 5);
 	assert_int_equal(s->nprocs, 3);		/* a, b (fork), b (process) */
 	assert_true(s->has_machine);
@@ -548,6 +580,24 @@ static void test_other_fields(void **state)
 	assert_false(cmd_at(s, 50)->background);
 	assert_string_equal(cmd_at(s, 56)->report.label, "line 56");
 	assert_string_equal(cmd_at(s, 57)->report.label, "after-all");
+	c = cmd_at(s, 84);
+	assert_int_equal(c->verb, SCN_THP_SET);
+	assert_int_equal(c->knobs.n, 3);
+	assert_string_equal(c->knobs.v[1].name, "defrag");
+	assert_string_equal(c->knobs.v[1].word, "defer+madvise");
+	assert_string_equal(c->knobs.v[2].name, "khugepaged/max_ptes_none");
+	assert_null(c->knobs.v[2].word);
+	assert_int_equal(c->knobs.v[2].value, 511);
+	c = cmd_at(s, 85);
+	assert_int_equal(c->verb, SCN_KSM_MERGE);
+	assert_string_equal(c->mm.proc, "a");
+	assert_true(c->mm.merge);
+	assert_false(cmd_at(s, 86)->mm.merge);
+	c = cmd_at(s, 87);
+	assert_int_equal(c->expect.name.family, SCN_NAME_KSM_PROC);
+	assert_string_equal(c->expect.name.a, "a");
+	assert_string_equal(c->expect.name.b, "ksm_merging_pages");
+	assert_int_equal(c->expect.name.n, 0);
 	scn_script_free(s);
 }
 
