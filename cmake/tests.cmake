@@ -139,6 +139,7 @@ endforeach()
 
 # --- balloon ---
 pagelab_test(test_balloon tests/unit/test_balloon.c LABELS unit sanitize)
+pagelab_test(test_host tests/unit/test_host.c LABELS unit sanitize)
 pagelab_test(test_stress_balloon tests/stress/stress_balloon.c LABELS stress sanitize)
 # The balloon in scenarios (src/scenario/backend_sim.c): inflate and deflate,
 # a clamped target, balloon pages moved by compaction (deterministic: exact),

@@ -305,6 +305,21 @@ static int conn_hello(struct balloon_conn *c, char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * The control connection says what it is at once (a CTL_INFO), as the host
+ * closes a connection that has not said HELLO or sent a control request
+ * within its handshake time.
+ */
+static int conn_identify_control(struct balloon_conn *c, char *msg, size_t len)
+{
+	int err = balloon_control_request(c->ctl, BALLOON_MSG_CTL_INFO, NULL, 0, NULL, 0);
+
+	if (err >= 0)
+		return 0;
+	snprintf(msg, len, "the host did not answer a control request: %s", strerror(-err));
+	return err;
+}
+
 /* A socket pair: *@end for the guest, the other end served by @host. */
 static int local_socket(struct balloon_host *host, int *end)
 {
@@ -339,6 +354,8 @@ static int conn_open_local(uint64_t memory_bytes, bool free_page_reporting,
 		err = balloon_host_start(c->local);
 	if (!err)
 		err = conn_hello(c, msg, sizeof(msg));
+	if (!err)
+		err = conn_identify_control(c, msg, sizeof(msg));
 	if (err) {
 		conn_free(c);
 		return err;
@@ -403,6 +420,8 @@ int balloon_connect(const char *path, char *msg, size_t len)
 	c->sock = balloon_control_open(path, msg, len);
 	c->ctl = c->sock >= 0 ? balloon_control_open(path, msg, len) : c->sock;
 	err = c->ctl < 0 ? c->ctl : conn_hello(c, msg, len);
+	if (!err)
+		err = conn_identify_control(c, msg, len);
 	if (err) {
 		conn_free(c);
 		return err;
