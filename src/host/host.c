@@ -17,7 +17,8 @@
  *   DEFLATE  every pfn inflated and not twice in the batch; the bits are
  *            cleared. Nothing is copied: the hole fills with zeros on
  *            first touch.
- *   REPORT   free blocks of the guest, none of them inflated: punched.
+ *   REPORT   free blocks of the guest, none of them inflated and no two
+ *            overlapping: punched.
  *
  * A message that fails any check changes nothing, is answered with an
  * errno and logged on one line; a header the stream cannot be followed
@@ -29,6 +30,15 @@
  * punching would overlap the punch with the guest's next batch, but a
  * punch while another thread of the guest's mm runs costs TLB shootdowns
  * that eat the gain: measured, no faster.)
+ *
+ * Peers are not trusted to read either. A reply waits at most the send
+ * timeout for room, then the peer is dropped (one log line; its unread
+ * requests are discarded); interrupts never wait: they coalesce while the
+ * guest's socket is full. Dropping the guest's connection punches nothing,
+ * since that guest may still be running on its RAM (only the guest's own
+ * close releases it). A connection that has not said what it is within the
+ * handshake time is closed, and when the table is full a newcomer takes the
+ * place of the oldest such connection.
  *
  * host_released_bytes is measured, not counted: for every run of inflated
  * pfns, the bytes the memfd has no data for (lseek SEEK_DATA/SEEK_HOLE).
