@@ -57,6 +57,7 @@ pagelab_test(test_stress_alloc tests/stress/stress_alloc.c LABELS stress sanitiz
 pagelab_test(test_parser tests/unit/test_parser.c LABELS unit sanitize)
 pagelab_test(test_pattern tests/unit/test_pattern.c LABELS unit sanitize)
 pagelab_test(test_runner tests/unit/test_runner.c LABELS unit sanitize)
+pagelab_test(test_scenario_input tests/unit/test_scenario_input.c LABELS unit sanitize)
 
 # pagelab_scenario(NAME FILE [LABELS ...] [ARGS ...]): `pagelab run FILE ARGS`
 # must exit 0.

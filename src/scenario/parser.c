@@ -356,6 +356,16 @@ static int num_error(struct parser *p, int err, const char *key, const char *val
 	return scn_perr(p, "bad number '%s' for '%s'", val, key);
 }
 
+/* A size that scn_parse_size() refused with @err; @what: " for 'KEY'" or "". */
+static int size_error(struct parser *p, int err, const char *val, const char *what)
+{
+	if (err == -ERANGE)
+		return scn_perr(p, "size '%s'%s is out of range (at most %" PRIu64 " bytes)", val,
+				what, UINT64_MAX);
+	return scn_perr(p, "bad size '%s'%s (expected an integer with an optional K, M, G or p)",
+			val, what);
+}
+
 /* An optional numeric option in lo..hi; *@out keeps its default if absent. */
 static int opt_u64(struct parser *p, const char *key, uint64_t lo, uint64_t hi,
 		   uint64_t *out)
@@ -484,6 +494,7 @@ static int parse_machine(struct parser *p, struct scn_cmd *c)
 	struct scn_machine *m = &c->machine;
 	const char *mem;
 	char msg[256];
+	int err;
 
 	if (p->lines || p->bg)
 		return scn_perr(p, "'machine' must be the first command");
@@ -492,9 +503,9 @@ static int parse_machine(struct parser *p, struct scn_cmd *c)
 		return -1;
 	*m = SCN_DEFAULT_MACHINE;
 	mem = get_opt(p, "memory");
-	if (scn_parse_size(mem, &m->memory_bytes))
-		return scn_perr(p, "bad size '%s' for 'memory' (expected an integer with an "
-				"optional K, M, G or p)", mem);
+	err = scn_parse_size(mem, &m->memory_bytes);
+	if (err)
+		return size_error(p, err, mem, " for 'memory'");
 	if (opt_uint(p, "cpus", 0, UINT_MAX, &m->cpus) ||
 	    opt_uint(p, "max_order", 0, UINT_MAX, &m->max_order))
 		return -1;
@@ -745,6 +756,7 @@ static int parse_balloon(struct parser *p, struct scn_cmd *c)
 	static const char *const wait_opts[] = { "timeout", NULL };
 	struct scn_line *l = p->line;
 	const char *target;
+	int err;
 
 	if (l->ntok > p->first + 1 && !strcmp(l->tok[p->first + 1], "wait")) {
 		c->verb = SCN_BALLOON_WAIT;
@@ -758,9 +770,9 @@ static int parse_balloon(struct parser *p, struct scn_cmd *c)
 	    want_pos(p, "balloon", 0, NULL) || need_opt(p, "target", "balloon"))
 		return -1;
 	target = get_opt(p, "target");
-	if (scn_parse_size(target, &c->balloon.bytes))
-		return scn_perr(p, "bad size '%s' for 'target' (expected an integer with an "
-				"optional K, M, G or p)", target);
+	err = scn_parse_size(target, &c->balloon.bytes);
+	if (err)
+		return size_error(p, err, target, " for 'target'");
 	if (c->balloon.bytes % PAGE_SIZE)
 		return scn_perr(p, "balloon target %s is not a multiple of the page size (%lu)",
 				target, PAGE_SIZE);
@@ -898,6 +910,7 @@ static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 	static const char *const pos[] = { "region name", "size", "private or shared", NULL };
 	const char *size;
 	uint64_t bytes;
+	int err;
 
 	if (split_args(p, p->first + 2, "mmap", NULL) || want_pos(p, "mmap", 2, pos) ||
 	    check_name(p, p->pos[0], "region name"))
@@ -906,9 +919,9 @@ static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 		return scn_perr(p, "region '%s' already exists in process '%s'", p->pos[0],
 				proc->name);
 	size = p->pos[1];
-	if (scn_parse_size(size, &bytes))
-		return scn_perr(p, "bad size '%s' (expected an integer with an optional K, M, G "
-				"or p)", size);
+	err = scn_parse_size(size, &bytes);
+	if (err)
+		return size_error(p, err, size, "");
 	if (!bytes || bytes % PAGE_SIZE)
 		return scn_perr(p, "region size %s is not a positive multiple of the page size "
 				"(%lu)", size, PAGE_SIZE);
@@ -1166,6 +1179,11 @@ static void parse_line(struct parser *p)
 
 	if (p->line->bad_char >= 0) {
 		scn_perr(p, "invalid character 0x%02x", p->line->bad_char);
+		return;
+	}
+	if (p->line->bad_utf8 >= 0) {
+		scn_perr(p, "invalid UTF-8 byte 0x%02x (a scenario is UTF-8 text)",
+			 p->line->bad_utf8);
 		return;
 	}
 	if (background(p))
