@@ -75,6 +75,7 @@ pagelab_scenario(buddy_names tests/scenarios/buddy_names.scn)
 pagelab_scenario(machine_names tests/scenarios/machine_names.scn)
 pagelab_scenario(concurrent tests/scenarios/concurrent.scn LABELS sanitize)
 pagelab_scenario(sysctl tests/scenarios/sysctl.scn)
+pagelab_scenario(fault_page_alloc tests/scenarios/fault_page_alloc.scn LABELS sanitize)
 pagelab_scenario(deterministic tests/scenarios/deterministic.scn ARGS --deterministic --seed 9)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)

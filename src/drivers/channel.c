@@ -246,7 +246,7 @@ bool balloon_conn_dead(const struct balloon_conn *c)
 
 static struct balloon_conn *conn_alloc(void)
 {
-	struct balloon_conn *c = calloc(1, sizeof(*c));
+	struct balloon_conn *c = kzalloc(sizeof(*c));
 
 	if (!c)
 		return NULL;

@@ -392,7 +392,7 @@ static int conn_add(struct balloon_host *h, int fd)
 		close(fd);
 		return err;
 	}
-	c = calloc(1, sizeof(*c));
+	c = kzalloc(sizeof(*c));
 	if (!c) {
 		close(fd);
 		return -ENOMEM;
@@ -695,6 +695,12 @@ static void conn_receive(struct balloon_host *h, struct host_conn *c)
 			n = balloon_recv_nowait(c->fd, c->buf + c->have, want - c->have);
 			if (n == -EAGAIN)
 				return;
+			if (n < 0 && n != -ECONNRESET) {
+				host_log(h, "cannot read from the %s: %s; closing it",
+					 conn_kind_names[c->kind], strerror(-n));
+				conn_close(h, c, false);
+				return;
+			}
 			if (n <= 0) {
 				if (c->have)
 					host_log(h, "the %s went away in the middle of a message",
@@ -940,7 +946,7 @@ static int listen_on(struct balloon_host *h, const char *path)
 		close(fd);
 		return err;
 	}
-	h->socket_path = strdup(path);
+	h->socket_path = kstrdup(path);
 	if (!h->socket_path) {
 		close(fd);
 		unlink(path);
@@ -968,7 +974,7 @@ int balloon_host_create(const struct balloon_host_config *cfg, struct balloon_ho
 	    cfg->memory_bytes >> PAGE_SHIFT > UINT32_MAX ||
 	    (cfg->features & ~(uint64_t)BALLOON_FEATURES_SUPPORTED))
 		return -EINVAL;
-	h = calloc(1, sizeof(*h));
+	h = kzalloc(sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);

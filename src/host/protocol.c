@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "core/fault_inject.h"
 #include "host/protocol.h"
 
 const char *const virtio_balloon_stat_names[VIRTIO_BALLOON_S_NR] = {
@@ -301,7 +302,8 @@ static int io_error(ssize_t n)
  *
  * Context: may block until the peer reads (the host bounds that with a
  * send timeout); never raises SIGPIPE.
- * Return: 0; -ENOTCONN if the peer has gone; another negative errno.
+ * Return: 0; -ENOTCONN if the peer has gone; -EIO when fail-nth injects a
+ * failure (core/fault_inject.h); another negative errno.
  */
 int balloon_msg_send(int fd, uint16_t type, const void *payload, uint32_t len, int pass_fd)
 {
@@ -316,6 +318,8 @@ int balloon_msg_send(int fd, uint16_t type, const void *payload, uint32_t len, i
 
 	if (len > BALLOON_MSG_MAX_PAYLOAD)
 		return -EMSGSIZE;
+	if (should_fail_nth(__func__))
+		return -EIO;
 	put_le16(hdr, type);
 	put_le16(hdr + 2, 0);
 	put_le32(hdr + 4, len);
@@ -371,6 +375,8 @@ int balloon_msg_try_send(int fd, uint16_t type)
 	unsigned char hdr[BALLOON_MSG_HDR_SIZE];
 	ssize_t n;
 
+	if (should_fail_nth(__func__))
+		return -EIO;
 	put_le16(hdr, type);
 	put_le16(hdr + 2, 0);
 	put_le32(hdr + 4, 0);
@@ -392,7 +398,7 @@ int balloon_msg_try_send(int fd, uint16_t type)
  * Context: never blocks.
  * Return: the number of bytes read (> 0); 0 at end of file; -EAGAIN if
  * nothing is there; another negative errno (-ECONNRESET: the peer has
- * gone).
+ * gone; -EIO: fail-nth injected a failure, the bytes read are lost).
  */
 ssize_t balloon_recv_nowait(int fd, void *buf, size_t len)
 {
@@ -403,6 +409,8 @@ ssize_t balloon_recv_nowait(int fd, void *buf, size_t len)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (n > 0 && should_fail_nth(__func__))
+		return -EIO;	/* counted only when bytes came, so that polls do not count */
 	return n;
 }
 
@@ -428,6 +436,8 @@ int balloon_msg_send_reply(int fd, uint16_t request, int status, const void *pay
 /* Read exactly @len bytes; keep the first file descriptor passed with them. */
 static int recv_exact(int fd, void *buf, size_t len, int *recv_fd)
 {
+	if (should_fail_nth(__func__))
+		return -EIO;
 	while (len) {
 		union {
 			struct cmsghdr align;

@@ -28,7 +28,7 @@ static const char *const verb_names[SCN_NR_VERBS] = {
 	[SCN_KCHECK] = "kcheck", [SCN_COMPACT] = "compact", [SCN_KSM_WAIT] = "ksm wait",
 	[SCN_BALLOON_TARGET] = "balloon", [SCN_BALLOON_WAIT] = "balloon wait",
 	[SCN_SLEEP] = "sleep", [SCN_WAIT] = "wait", [SCN_REPORT] = "report",
-	[SCN_EXPECT] = "expect",
+	[SCN_EXPECT] = "expect", [SCN_FAULT] = "fault",
 };
 
 /**
@@ -111,7 +111,7 @@ char *scn_strdup(struct scn_script *s, const char *str)
 static const char *const reserved[] = {
 	"machine", "sysctl", "ksm", "process", "kalloc", "kfree", "kcheck", "compact",
 	"balloon", "sleep", "wait", "report", "expect", "vmstat", "buddy", "extfrag",
-	"unusable", "compaction", NULL,
+	"unusable", "compaction", "fault", NULL,
 };
 
 /**
@@ -851,6 +851,80 @@ const char *scn_op_name(enum scn_op op)
 }
 
 /* ------------------------------------------------------------------ */
+/* Fault injection                                                     */
+
+/* The attributes of `fault fail_page_alloc`, for messages. */
+static const char *const fault_attrs[] = {
+	"probability", "interval", "times", "space", "min_order", "ignore_gfp_wait",
+	"ignore_gfp_highmem", "verbose", NULL,
+};
+
+/* ATTR=VALUE of `fault POINT`: a number in the attribute's range; Y/N for a boolean. */
+static int fault_attr_value(struct parser *p, const char *point, struct scn_knob *k,
+			    const char *val)
+{
+	static const char *const yes[] = { "Y", "y", "1", NULL };
+	static const char *const no[] = { "N", "n", "0", NULL };
+	long lo, hi;
+	int err;
+
+	if (machine_fault_attr_range(point, k->name, &lo, &hi)) {
+		char verb[64];
+
+		snprintf(verb, sizeof(verb), "fault %s", point);
+		return scn_unknown_option(p, k->name, verb, fault_attrs);
+	}
+	if (lo == 0 && hi == 1) {
+		if (!scn_in_list(val, yes) && !scn_in_list(val, no))
+			return scn_perr(p, "bad value '%s' for '%s' (expected Y, N, 1 or 0)", val,
+					k->name);
+		k->value = scn_in_list(val, yes);
+		return 0;
+	}
+	err = scn_parse_long(val, &k->value);
+	if (!err && (k->value < lo || k->value > hi))
+		err = -ERANGE;
+	if (err == -ERANGE)
+		return scn_perr(p, "%s=%s is out of range (%ld..%ld)", k->name, val, lo, hi);
+	if (err)
+		return scn_perr(p, "bad number '%s' for '%s'", val, k->name);
+	return 0;
+}
+
+static int parse_fault(struct parser *p, struct scn_cmd *c)
+{
+	struct scn_line *l = p->line;
+	const char *point;
+
+	if (l->ntok == p->first + 1)
+		return scn_perr(p, "missing fault name for 'fault' (expected fail_page_alloc)");
+	point = l->tok[p->first + 1];
+	if (!machine_fault_known(point))
+		return scn_perr(p, "unknown fault '%s' (expected fail_page_alloc)", point);
+	if (l->ntok == p->first + 2)
+		return scn_perr(p, "missing ATTR=VALUE for 'fault %s'", point);
+	c->fault.point = scn_strdup(p->s, point);
+	c->fault.attrs = scn_alloc(p->s, l->ntok * sizeof(*c->fault.attrs));
+	for (unsigned int i = p->first + 2; i < l->ntok; i++) {
+		char *key = l->tok[i], *eq = strchr(key, '=');
+		struct scn_knob *k = &c->fault.attrs[c->fault.n];
+
+		if (!eq)
+			return scn_perr(p, "unexpected argument '%s' for 'fault' (expected ATTR=VALUE)",
+					key);
+		*eq = '\0';
+		for (unsigned int j = 0; j < c->fault.n; j++)
+			if (!strcmp(c->fault.attrs[j].name, key))
+				return scn_perr(p, "duplicate option '%s' for 'fault'", key);
+		k->name = scn_strdup(p->s, key);
+		if (fault_attr_value(p, point, k, eq + 1))
+			return -1;
+		c->fault.n++;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Processes                                                           */
 
 static int parse_process(struct parser *p, struct scn_cmd *c)
@@ -1100,6 +1174,7 @@ static const struct top_cmd {
 	{ "wait", SCN_WAIT, parse_noargs },
 	{ "report", SCN_REPORT, parse_report },
 	{ "expect", SCN_EXPECT, parse_expect },
+	{ "fault", SCN_FAULT, parse_fault },
 };
 
 static int parse_command(struct parser *p, struct scn_cmd *c)

@@ -69,6 +69,7 @@ enum scn_verb {
 	SCN_WAIT,
 	SCN_REPORT,
 	SCN_EXPECT,
+	SCN_FAULT,		/* fault NAME ATTR=VALUE ... (1.1) */
 	SCN_NR_VERBS
 };
 
@@ -185,6 +186,11 @@ struct scn_cmd {
 			enum scn_op op;
 			long value;
 		} expect;
+		struct {
+			const char *point;	/* "fail_page_alloc" */
+			struct scn_knob *attrs;	/* in range; booleans as 0 or 1 */
+			unsigned int n;
+		} fault;
 	};
 };
 

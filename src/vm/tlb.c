@@ -56,7 +56,7 @@ static void mmu_cpu_key_create(void)
 
 static struct mmu_cpu *mmu_cpu_register(void)
 {
-	struct mmu_cpu *cpu = calloc(1, sizeof(*cpu));
+	struct mmu_cpu *cpu = kzalloc(sizeof(*cpu));
 
 	BUG_ON(!cpu);
 	pthread_once(&mmu_cpu_key_once, mmu_cpu_key_create);
