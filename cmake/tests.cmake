@@ -51,6 +51,7 @@ pagelab_test(test_fallback tests/unit/test_fallback.c LABELS unit sanitize)
 pagelab_test(test_watermark tests/unit/test_watermark.c LABELS unit sanitize)
 pagelab_test(test_pcp tests/unit/test_pcp.c LABELS unit sanitize)
 pagelab_test(test_fail_page_alloc tests/unit/test_fail_page_alloc.c LABELS unit sanitize)
+pagelab_test(test_fail_nth tests/unit/test_fail_nth.c LABELS unit sanitize)
 pagelab_test(test_stress_alloc tests/stress/stress_alloc.c LABELS stress sanitize)
 
 # --- scenario language ---
