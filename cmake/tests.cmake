@@ -52,6 +52,8 @@ pagelab_test(test_watermark tests/unit/test_watermark.c LABELS unit sanitize)
 pagelab_test(test_pcp tests/unit/test_pcp.c LABELS unit sanitize)
 pagelab_test(test_fail_page_alloc tests/unit/test_fail_page_alloc.c LABELS unit sanitize)
 pagelab_test(test_fail_nth tests/unit/test_fail_nth.c LABELS unit sanitize)
+# One child process per failure site (~270): minutes under a sanitizer on a busy machine.
+set_tests_properties(test_fail_nth PROPERTIES TIMEOUT 900)
 pagelab_test(test_stress_alloc tests/stress/stress_alloc.c LABELS stress sanitize)
 
 # --- scenario language ---
