@@ -5,15 +5,24 @@
 #   make bench    build (optimised) and run the benchmarks (those on the
 #                 host's kernel as root only; skipped otherwise, saying so)
 #   make stress   longer seeded soak tests
+#   make fuzz     build the libFuzzer targets (clang) and run each for
+#                 FUZZ_SECONDS (default 600); `make check` runs them for
+#                 FUZZ_CHECK_SECONDS (default 20) each
 #   make install  install the CLI, libraries, headers, pagelab.pc and man
 #                 pages under PREFIX (default /usr/local), honouring DESTDIR
 #   make mutate   mutation testing: deliberate bugs the tests must catch (slow)
 JOBS   ?= $(shell nproc)
 CMAKE  ?= cmake
 # scripts/deps.sh runs only when a build dependency is missing.
-HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake),$(shell command -v spin))
+HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake),\
+	$(shell command -v spin),$(shell command -v clang),\
+	$(wildcard /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a))
 
-.PHONY: all run check bench stress install mutate clean deps
+PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 600
+FUZZ_CHECK_SECONDS ?= 20
+
+.PHONY: all run check bench stress install mutate clean deps fuzz fuzz-build
 
 all: deps
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAGELAB_DEBUG=1 >/dev/null
@@ -33,6 +42,16 @@ check: all
 	$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DPAGELAB_DEBUG=2 -DPAGELAB_SANITIZE=thread >/dev/null
 	$(CMAKE) --build build-tsan -j$(JOBS)
 	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L sanitize
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS)
+
+# The libFuzzer build: clang, the library instrumented with ASan and UBSan.
+fuzz-build: deps
+	$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DPAGELAB_DEBUG=1 -DPAGELAB_FUZZ=ON >/dev/null
+	$(CMAKE) --build build-fuzz -j$(JOBS) --target pagelab_fuzz
+
+fuzz: fuzz-build
+	sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: deps
 	$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPAGELAB_DEBUG=0 >/dev/null
@@ -50,4 +69,4 @@ mutate: deps
 	JOBS=$(JOBS) sh scripts/mutate.sh
 
 clean:
-	rm -rf build build-asan build-tsan build-bench
+	rm -rf build build-asan build-tsan build-bench build-fuzz

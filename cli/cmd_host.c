@@ -7,6 +7,7 @@
  * control client (`pagelab balloon --connect PATH ...`) until SIGINT or
  * SIGTERM. Log lines go to stderr.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,8 +70,10 @@ int cmd_host(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--no-stats")) {
 			cfg.features &= ~BIT(VIRTIO_BALLOON_F_STATS_VQ);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--memory")) {
-			if (pagelab_parse_size(argv[++i], &cfg.memory_bytes) || !cfg.memory_bytes ||
-			    cfg.memory_bytes % PAGELAB_PAGE_SIZE)
+			err = pagelab_parse_size(argv[++i], &cfg.memory_bytes);
+			if (err == -ERANGE)
+				return host_usage_error("--memory '%s' is out of range", argv[i]);
+			if (err || !cfg.memory_bytes || cfg.memory_bytes % PAGELAB_PAGE_SIZE)
 				return host_usage_error("bad --memory '%s' (a multiple of 4K)", argv[i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--socket")) {
 			cfg.socket_path = argv[++i];

@@ -10,6 +10,7 @@
  * expect or check, 2 bad usage or a bad scenario, 3 the simulator's own
  * invariant check failed.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +163,11 @@ static int cmd_report(int argc, char **argv)
 		val = option_value(argc, argv, &i, "--memory");
 		if (!val)
 			return usage_error("unknown option '%s' for 'report'", argv[i]);
-		if (pagelab_parse_size(val, &cfg.memory_bytes))
+		err = pagelab_parse_size(val, &cfg.memory_bytes);
+		if (err == -ERANGE)
+			return usage_error("size '%s' for --memory is out of range (at most "
+					   "18446744073709551615 bytes)", val);
+		if (err)
 			return usage_error("bad size '%s' for --memory (expected an integer with an "
 					   "optional K, M, G or p)", val);
 	}

@@ -59,6 +59,9 @@ pagelab_test(test_fallback tests/unit/test_fallback.c LABELS unit sanitize)
 pagelab_test(test_watermark tests/unit/test_watermark.c LABELS unit sanitize)
 pagelab_test(test_pcp tests/unit/test_pcp.c LABELS unit sanitize)
 pagelab_test(test_fail_page_alloc tests/unit/test_fail_page_alloc.c LABELS unit sanitize)
+pagelab_test(test_fail_nth tests/unit/test_fail_nth.c LABELS unit sanitize)
+# One child process per failure site (~270): minutes under a sanitizer on a busy machine.
+set_tests_properties(test_fail_nth PROPERTIES TIMEOUT 900)
 pagelab_test(test_stress_alloc tests/stress/stress_alloc.c LABELS stress sanitize)
 
 # --- scenario language ---
@@ -66,6 +69,7 @@ pagelab_test(test_parser tests/unit/test_parser.c LABELS unit sanitize)
 pagelab_test(test_pattern tests/unit/test_pattern.c LABELS unit sanitize)
 pagelab_test(test_runner tests/unit/test_runner.c LABELS unit sanitize)
 pagelab_test(test_kernel_knobs tests/unit/test_kernel_knobs.c LABELS unit sanitize)
+pagelab_test(test_scenario_input tests/unit/test_scenario_input.c LABELS unit sanitize)
 
 # pagelab_scenario(NAME FILE [LABELS ...] [ARGS ...]): `pagelab run FILE ARGS`
 # must exit 0.
@@ -84,6 +88,7 @@ pagelab_scenario(machine_names tests/scenarios/machine_names.scn)
 pagelab_scenario(concurrent tests/scenarios/concurrent.scn LABELS sanitize)
 pagelab_scenario(sysctl tests/scenarios/sysctl.scn)
 pagelab_scenario(counting_rule tests/scenarios/counting_rule.scn LABELS sanitize)
+pagelab_scenario(fault_page_alloc tests/scenarios/fault_page_alloc.scn LABELS sanitize)
 pagelab_scenario(deterministic tests/scenarios/deterministic.scn ARGS --deterministic --seed 9)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
@@ -170,6 +175,7 @@ pagelab_kernel_test(compare_compaction sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FI
 
 # --- balloon ---
 pagelab_test(test_balloon tests/unit/test_balloon.c LABELS unit sanitize)
+pagelab_test(test_host tests/unit/test_host.c LABELS unit sanitize)
 pagelab_test(test_stress_balloon tests/stress/stress_balloon.c LABELS stress sanitize)
 # The balloon in scenarios (src/scenario/backend_sim.c): inflate and deflate,
 # a clamped target, balloon pages moved by compaction (deterministic: exact),

@@ -252,6 +252,36 @@ int pagelab_balloon_step(struct pagelab_machine *m, unsigned int elapsed_ms);
  */
 int pagelab_balloon_info(struct pagelab_machine *m, struct pagelab_balloon_info *info);
 
+/* ------------------------------------------------------------------ */
+/* Fault injection (docs/fault-injection.md)                           */
+
+/**
+ * pagelab_fault_set() - set an attribute of a fault-injection point, as
+ * writing its file under /sys/kernel/debug/NAME/ does in Linux.
+ * @point: the point's name: "fail_page_alloc".
+ * @attr: "probability" (percent), "interval", "times" (-1: unlimited),
+ *	"space", "verbose", "min_order", "ignore_gfp_wait",
+ *	"ignore_gfp_highmem" (booleans: 0 or 1); dashes may replace the
+ *	underscores, as in the debugfs file names.
+ * @value: the value.
+ *
+ * Every machine starts with the kernel's defaults (probability 0: off).
+ * Context: any thread; takes effect for the next allocation.
+ * Return: 0; -ENOENT for an unknown point or attribute; -EINVAL for a bad
+ * handle or a value out of the attribute's range.
+ */
+int pagelab_fault_set(struct pagelab_machine *m, const char *point, const char *attr,
+		      long value);
+
+/**
+ * pagelab_fault_get() - read an attribute of a fault-injection point
+ * (times counts down as failures are injected).
+ * Return: 0 and *@value; -ENOENT for an unknown point or attribute;
+ * -EINVAL for a bad handle.
+ */
+int pagelab_fault_get(struct pagelab_machine *m, const char *point, const char *attr,
+		      long *value);
+
 #ifdef __cplusplus
 }
 #endif

@@ -84,7 +84,7 @@ int pageblock_flags_alloc(struct zone *zone)
 {
 	unsigned long bits = zone_nr_pageblocks(zone) * NR_PAGEBLOCK_BITS;
 
-	zone->pageblock_flags = calloc(DIV_ROUND_UP(bits, PAGEBLOCK_BITS_PER_WORD),
+	zone->pageblock_flags = kcalloc(DIV_ROUND_UP(bits, PAGEBLOCK_BITS_PER_WORD),
 				       sizeof(unsigned long));
 	return zone->pageblock_flags ? 0 : -ENOMEM;
 }

@@ -179,7 +179,7 @@ static void *kcompactd(void *arg)
  */
 int kcompactd_run(struct pglist_data *pgdat, bool threaded)
 {
-	struct kcompactd *kd = calloc(1, sizeof(*kd));
+	struct kcompactd *kd = kzalloc(sizeof(*kd));
 
 	if (!kd)
 		return -ENOMEM;

@@ -15,6 +15,7 @@
 #include "core/list.h"
 #include "core/lock.h"
 #include "core/page.h"
+#include "core/slab.h"
 #include "core/machine.h"
 #include "core/mmzone.h"
 #include "core/gfp.h"

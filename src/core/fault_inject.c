@@ -3,9 +3,12 @@
  * fault_inject.c - should_fail_ex(): whether an injection point fails this
  * call, in the order of checks Linux's lib/fault-inject.c makes.
  *
- * Deviations: no task filter, no per-task fail-nth and no stack filter
- * (pagelab's CPUs are not tasks); the random draw comes from the point's
- * own splitmix64 sequence, so a deterministic run fails the same calls.
+ * Deviations: no task filter and no stack filter (pagelab's CPUs are not
+ * tasks); the random draw comes from the point's own splitmix64 sequence,
+ * so a deterministic run fails the same calls. fail-nth counts the calls
+ * of every thread, not of one task, and only at the points that ask
+ * should_fail_nth() (metadata allocations and balloon channel I/O; not
+ * fail_page_alloc, whose every page would be a site).
  */
 #include <stdio.h>
 #include "core/core.h"
@@ -82,4 +85,57 @@ bool should_fail_ex(struct fault_attr *attr, long size, int flags)
 			attr->name, interval, probability, READ_ONCE(attr->space),
 			READ_ONCE(attr->times));
 	return true;
+}
+
+/* fail-nth: calls left before the failing one (0: off), the calls counted, where it fired. */
+static unsigned long fail_nth_left;
+static unsigned long fail_nth_count;
+static const char *fail_nth_site;
+
+/**
+ * fail_nth_set() - make the @nth call to a fail-nth point from now on
+ * fail; 0 turns it off. The call count and the site start afresh.
+ * Context: any thread; calls racing with it may or may not be counted.
+ */
+void fail_nth_set(unsigned long nth)
+{
+	__atomic_store_n(&fail_nth_site, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&fail_nth_count, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&fail_nth_left, nth, __ATOMIC_RELEASE);
+}
+
+/**
+ * should_fail_nth() - count a call at a fail-nth point.
+ * @site: the calling function's name, kept if this call is the one.
+ * Context: any thread; lock-free.
+ * Return: true if this is the Nth call since fail_nth_set(N).
+ */
+bool should_fail_nth(const char *site)
+{
+	unsigned long left = __atomic_load_n(&fail_nth_left, __ATOMIC_ACQUIRE);
+
+	if (!left)
+		return false;
+	__atomic_fetch_add(&fail_nth_count, 1, __ATOMIC_RELAXED);
+	do {
+		if (!left)
+			return false;
+	} while (!__atomic_compare_exchange_n(&fail_nth_left, &left, left - 1, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	if (left != 1)
+		return false;
+	__atomic_store_n(&fail_nth_site, site, __ATOMIC_RELEASE);
+	return true;
+}
+
+/** fail_nth_calls() - the fail-nth calls counted since fail_nth_set(). */
+unsigned long fail_nth_calls(void)
+{
+	return __atomic_load_n(&fail_nth_count, __ATOMIC_RELAXED);
+}
+
+/** fail_nth_fired() - the site of the call that failed, or NULL if none did yet. */
+const char *fail_nth_fired(void)
+{
+	return __atomic_load_n(&fail_nth_site, __ATOMIC_ACQUIRE);
 }

@@ -6,7 +6,7 @@
  * A struct fault_attr holds the attributes the kernel exposes in debugfs,
  * with the kernel's names and defaults. Every field is read and written
  * with atomics, so a knob can change while allocations run on other
- * threads; there is no lock.
+ * threads; there is no lock. fail-nth, below, is a counter of its own.
  */
 #ifndef PAGELAB_FAULT_INJECT_H
 #define PAGELAB_FAULT_INJECT_H
@@ -41,5 +41,16 @@ struct fault_attr {
 #define FAULT_NOWARN	0x1	/* fail silently whatever @verbose says */
 
 bool should_fail_ex(struct fault_attr *attr, long size, int flags);
+
+/*
+ * fail-nth: the Nth call, from now on, to any fail-nth point fails: the
+ * allocations of pagelab's own metadata (kmalloc() and friends, core/slab.h)
+ * and the balloon channel's sends and receives (host/protocol.c). A test
+ * seam, after Linux's /proc/self/task/<tid>/fail-nth, but machine-wide.
+ */
+void fail_nth_set(unsigned long nth);
+bool should_fail_nth(const char *site);
+unsigned long fail_nth_calls(void);
+const char *fail_nth_fired(void);
 
 #endif /* PAGELAB_FAULT_INJECT_H */

@@ -30,7 +30,7 @@ static struct page_owner *page_owners;
  */
 int page_owner_init(void)
 {
-	page_owners = calloc(machine.max_pfn, sizeof(*page_owners));
+	page_owners = kcalloc(machine.max_pfn, sizeof(*page_owners));
 	return page_owners ? 0 : -ENOMEM;
 }
 

@@ -246,7 +246,7 @@ bool balloon_conn_dead(const struct balloon_conn *c)
 
 static struct balloon_conn *conn_alloc(void)
 {
-	struct balloon_conn *c = calloc(1, sizeof(*c));
+	struct balloon_conn *c = kzalloc(sizeof(*c));
 
 	if (!c)
 		return NULL;
@@ -305,6 +305,21 @@ static int conn_hello(struct balloon_conn *c, char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * The control connection says what it is at once (a CTL_INFO), as the host
+ * closes a connection that has not said HELLO or sent a control request
+ * within its handshake time.
+ */
+static int conn_identify_control(struct balloon_conn *c, char *msg, size_t len)
+{
+	int err = balloon_control_request(c->ctl, BALLOON_MSG_CTL_INFO, NULL, 0, NULL, 0);
+
+	if (err >= 0)
+		return 0;
+	snprintf(msg, len, "the host did not answer a control request: %s", strerror(-err));
+	return err;
+}
+
 /* A socket pair: *@end for the guest, the other end served by @host. */
 static int local_socket(struct balloon_host *host, int *end)
 {
@@ -339,6 +354,8 @@ static int conn_open_local(uint64_t memory_bytes, bool free_page_reporting,
 		err = balloon_host_start(c->local);
 	if (!err)
 		err = conn_hello(c, msg, sizeof(msg));
+	if (!err)
+		err = conn_identify_control(c, msg, sizeof(msg));
 	if (err) {
 		conn_free(c);
 		return err;
@@ -375,6 +392,41 @@ int balloon_control_open(const char *path, char *msg, size_t len)
 }
 
 /**
+ * balloon_connect_sockets() - balloon_connect() over two sockets already
+ * connected to a host: @sock for the device, @ctl for control requests
+ * (a fuzzer plays the host this way). HELLO on the first, a CTL_INFO on
+ * the second to say what it is.
+ * @msg: receives a one-line reason on failure.
+ *
+ * Context: as balloon_connect(). Return: as balloon_connect(); the sockets
+ * belong to the connection from now on, and are closed on failure.
+ */
+int balloon_connect_sockets(int sock, int ctl, char *msg, size_t len)
+{
+	bool busy = connected || device;
+	struct balloon_conn *c = busy ? NULL : conn_alloc();
+	int err;
+
+	if (!c) {
+		snprintf(msg, len, busy ? "already connected to a balloon host" : "out of memory");
+		close(sock);
+		close(ctl);
+		return busy ? -EBUSY : -ENOMEM;
+	}
+	c->sock = sock;
+	c->ctl = ctl;
+	err = conn_hello(c, msg, len);
+	if (!err)
+		err = conn_identify_control(c, msg, len);
+	if (err) {
+		conn_free(c);
+		return err;
+	}
+	connected = c;
+	return 0;
+}
+
+/**
  * balloon_connect() - connect this process to the `pagelab host` listening
  * at @path (--connect): the next machine boots on its memory and talks to
  * it. Call it before parsing a scenario, so that its machine line can be
@@ -388,27 +440,21 @@ int balloon_control_open(const char *path, char *msg, size_t len)
  */
 int balloon_connect(const char *path, char *msg, size_t len)
 {
-	struct balloon_conn *c;
-	int err;
+	int sock, ctl;
 
 	if (connected || device) {
 		snprintf(msg, len, "already connected to a balloon host");
 		return -EBUSY;
 	}
-	c = conn_alloc();
-	if (!c) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
+	sock = balloon_control_open(path, msg, len);
+	if (sock < 0)
+		return sock;
+	ctl = balloon_control_open(path, msg, len);
+	if (ctl < 0) {
+		close(sock);
+		return ctl;
 	}
-	c->sock = balloon_control_open(path, msg, len);
-	c->ctl = c->sock >= 0 ? balloon_control_open(path, msg, len) : c->sock;
-	err = c->ctl < 0 ? c->ctl : conn_hello(c, msg, len);
-	if (err) {
-		conn_free(c);
-		return err;
-	}
-	connected = c;
-	return 0;
+	return balloon_connect_sockets(sock, ctl, msg, len);
 }
 
 /**

@@ -25,6 +25,7 @@ struct balloon_host;
 
 /* --connect: the process's connection to a separate host. */
 int balloon_connect(const char *path, char *msg, size_t len);
+int balloon_connect_sockets(int sock, int ctl, char *msg, size_t len);
 void balloon_disconnect(void);
 int balloon_connect_machine_memory(uint64_t *memory_bytes, bool given, char *msg, size_t len);
 

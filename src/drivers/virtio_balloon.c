@@ -499,7 +499,7 @@ static void *balloon_worker(void *arg)
  */
 int virtio_balloon_probe(bool threaded)
 {
-	struct virtio_balloon *vb = calloc(1, sizeof(*vb));
+	struct virtio_balloon *vb = kzalloc(sizeof(*vb));
 	unsigned char buf[8];
 
 	if (!vb)

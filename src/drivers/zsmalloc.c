@@ -167,7 +167,7 @@ static void zs_register(void)
  */
 struct zs_pool *zs_create_pool(const char *name)
 {
-	struct zs_pool *pool = calloc(1, sizeof(*pool));
+	struct zs_pool *pool = kzalloc(sizeof(*pool));
 
 	if (!pool)
 		return NULL;
@@ -201,7 +201,7 @@ void zs_destroy_pool(struct zs_pool *pool)
 static bool zs_grow(struct zs_pool *pool)
 {
 	unsigned long capacity = pool->capacity ? pool->capacity * 2 : 64;
-	struct page **handles = realloc(pool->handles, capacity * sizeof(*handles));
+	struct page **handles = krealloc(pool->handles, capacity * sizeof(*handles));
 
 	if (!handles)
 		return false;

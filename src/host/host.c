@@ -17,7 +17,8 @@
  *   DEFLATE  every pfn inflated and not twice in the batch; the bits are
  *            cleared. Nothing is copied: the hole fills with zeros on
  *            first touch.
- *   REPORT   free blocks of the guest, none of them inflated: punched.
+ *   REPORT   free blocks of the guest, none of them inflated and no two
+ *            overlapping: punched.
  *
  * A message that fails any check changes nothing, is answered with an
  * errno and logged on one line; a header the stream cannot be followed
@@ -29,6 +30,15 @@
  * punching would overlap the punch with the guest's next batch, but a
  * punch while another thread of the guest's mm runs costs TLB shootdowns
  * that eat the gain: measured, no faster.)
+ *
+ * Peers are not trusted to read either. A reply waits at most the send
+ * timeout for room, then the peer is dropped (one log line; its unread
+ * requests are discarded); interrupts never wait: they coalesce while the
+ * guest's socket is full. Dropping the guest's connection punches nothing,
+ * since that guest may still be running on its RAM (only the guest's own
+ * close releases it). A connection that has not said what it is within the
+ * handshake time is closed, and when the table is full a newcomer takes the
+ * place of the oldest such connection.
  *
  * host_released_bytes is measured, not counted: for every run of inflated
  * pfns, the bytes the memfd has no data for (lseek SEEK_DATA/SEEK_HOLE).
@@ -56,9 +66,8 @@
 #include "core/core.h"
 #include "host/host.h"
 
-#define HOST_MAX_CONNS		16
+#define HOST_MAX_CONTROL	(HOST_MAX_CONNS - 2)	/* one slot for the guest, one to say hello */
 #define HOST_STATS_TIMEOUT_MS	1000	/* a CTL_STATS waits this long for fresh stats */
-#define HOST_SEND_TIMEOUT_MS	1000	/* a peer that does not read its replies is dropped */
 
 enum host_conn_kind {
 	CONN_NEW,		/* nothing received yet */
@@ -71,6 +80,9 @@ struct host_conn {
 	enum host_conn_kind kind;
 	bool awaiting_stats;		/* a CTL_STATS waits for the guest's STATS */
 	uint64_t stats_deadline_ms;
+	uint64_t id;			/* unique for the host's life */
+	uint64_t hello_deadline_ms;	/* CONN_NEW: it must say who it is by then */
+	unsigned int pending_irqs;	/* the guest's: BIT(type - IRQ_CONFIG) not sent yet */
 	size_t have;			/* bytes of the message being read */
 	unsigned char buf[BALLOON_MSG_HDR_SIZE + BALLOON_MSG_MAX_PAYLOAD];
 };
@@ -95,8 +107,12 @@ struct balloon_host {
 	bool punch_failed;		/* logged once */
 	int listen_fd;
 	char *socket_path;
-	struct host_conn *conns[HOST_MAX_CONNS];
+	struct host_conn *conns[HOST_MAX_CONNS];	/* oldest first */
 	unsigned int nr_conns;
+	uint64_t last_conn_id;
+	unsigned int send_timeout_ms;
+	unsigned int handshake_timeout_ms;
+	bool ram_in_use;		/* a dropped guest may still run on the RAM */
 	int wake_fd;			/* eventfd: stop, or a new connection */
 	bool stop;			/* atomic */
 	bool threaded;
@@ -201,30 +217,104 @@ static uint64_t released_bytes(struct balloon_host *h)
 static struct host_conn *guest_conn(struct balloon_host *h)
 {
 	for (unsigned int i = 0; i < h->nr_conns; i++)
-		if (h->conns[i]->kind == CONN_GUEST)
+		if (h->conns[i]->kind == CONN_GUEST && h->conns[i]->fd >= 0)
 			return h->conns[i];
 	return NULL;
+}
+
+/*
+ * The guest's connection is closed: the device resets for the next guest.
+ * @release: the guest closed it (its process ended, or it left): its RAM
+ *	is punched. Otherwise the host dropped a guest that may still be
+ *	running on that RAM: nothing is punched until the next HELLO.
+ */
+static void guest_reset(struct balloon_host *h, bool release)
+{
+	if (release) {
+		host_log(h, "the guest disconnected (%lu pages were inflated); its RAM is released",
+			 h->nr_inflated);
+		punch(h, 0, h->nr_pages);
+	} else {
+		host_log(h, "dropped the guest's connection (%lu pages were inflated); its RAM is "
+			 "left as it is, as the guest may still be running", h->nr_inflated);
+	}
+	h->ram_in_use = !release;
+	bitmap_zero(h->inflated, h->nr_pages);
+	h->nr_inflated = 0;
+	h->driver_live = false;
+	h->driver_features = 0;
+	h->actual = 0;
+}
+
+/* Close @c; @peer_gone: it was the peer that closed or reset it. */
+static void conn_close(struct balloon_host *h, struct host_conn *c, bool peer_gone)
+{
+	if (c->fd < 0)
+		return;
+	if (c->kind == CONN_GUEST)
+		guest_reset(h, peer_gone);
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* A peer that cannot take what the host sends: one line, and it is closed. */
+static void conn_drop(struct balloon_host *h, struct host_conn *c, int err)
+{
+	host_log(h, "the %s does not take its replies (%s); closing it",
+		 conn_kind_names[c->kind], strerror(-err));
+	conn_close(h, c, false);
 }
 
 /* Send, or drop a peer that cannot take it. Context: host->lock held. */
 static void conn_reply(struct balloon_host *h, struct host_conn *c, uint16_t request,
 		       int status, const void *payload, uint32_t len, int pass_fd)
 {
+	int err;
+
 	if (c->fd < 0)
 		return;
-	if (balloon_msg_send_reply(c->fd, request, status, payload, len, pass_fd)) {
-		host_log(h, "the %s does not take its replies; closing it",
-			 conn_kind_names[c->kind]);
-		shutdown(c->fd, SHUT_RDWR);
+	err = balloon_msg_send_reply(c->fd, request, status, payload, len, pass_fd);
+	if (err)
+		conn_drop(h, c, err);
+}
+
+/*
+ * Send the guest's pending interrupts its socket has room for, without
+ * waiting: a guest that reads its socket only now and then (a paused or
+ * deterministic one) finds them when it does. Context: host->lock held.
+ */
+static void flush_irqs(struct balloon_host *h, struct host_conn *g)
+{
+	for (unsigned int t = BALLOON_MSG_IRQ_CONFIG; t <= BALLOON_MSG_IRQ_STATS; t++) {
+		unsigned int bit = BIT(t - BALLOON_MSG_IRQ_CONFIG);
+		int err;
+
+		if (!(g->pending_irqs & bit))
+			continue;
+		err = balloon_msg_try_send(g->fd, t);
+		if (err == -EAGAIN)
+			return;
+		if (err) {
+			conn_drop(h, g, err);
+			return;
+		}
+		g->pending_irqs &= ~bit;
 	}
 }
 
+/*
+ * Raise an interrupt in the guest. Interrupts of one type coalesce while
+ * the guest's socket is full, as a virtio interrupt does: the guest reads
+ * the config or sends stats once for all of them.
+ */
 static void send_irq(struct balloon_host *h, uint16_t type)
 {
 	struct host_conn *g = guest_conn(h);
 
-	if (g && h->driver_live && balloon_msg_send(g->fd, type, NULL, 0, -1))
-		shutdown(g->fd, SHUT_RDWR);
+	if (!g || !h->driver_live)
+		return;
+	g->pending_irqs |= BIT(type - BALLOON_MSG_IRQ_CONFIG);
+	flush_irqs(h, g);
 }
 
 static void reject(struct balloon_host *h, struct host_conn *c, uint16_t type, int err,
@@ -236,48 +326,6 @@ static void reject(struct balloon_host *h, struct host_conn *c, uint16_t type, i
 	if (type != BALLOON_MSG_REPLY && type != BALLOON_MSG_IRQ_CONFIG &&
 	    type != BALLOON_MSG_IRQ_STATS)
 		conn_reply(h, c, type, err, NULL, 0, -1);
-}
-
-/* The guest went away: its RAM is given back and the device reset. */
-static void guest_gone(struct balloon_host *h)
-{
-	host_log(h, "the guest disconnected (%lu pages were inflated); its RAM is released",
-		 h->nr_inflated);
-	punch(h, 0, h->nr_pages);
-	bitmap_zero(h->inflated, h->nr_pages);
-	h->nr_inflated = 0;
-	h->driver_live = false;
-	h->driver_features = 0;
-	h->actual = 0;
-}
-
-static void conn_close(struct balloon_host *h, struct host_conn *c)
-{
-	if (c->kind == CONN_GUEST)
-		guest_gone(h);
-	close(c->fd);
-	c->fd = -1;
-}
-
-static int conn_add(struct balloon_host *h, int fd)
-{
-	struct timeval tv = { 0, HOST_SEND_TIMEOUT_MS * 1000 };
-	struct host_conn *c;
-
-	if (h->nr_conns == HOST_MAX_CONNS) {
-		host_log(h, "refused a connection: %d are open already", HOST_MAX_CONNS);
-		close(fd);
-		return -EMFILE;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(fd);
-		return -ENOMEM;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	c->fd = fd;
-	h->conns[h->nr_conns++] = c;
-	return 0;
 }
 
 /* Free the closed connections. Context: host->lock held. */
@@ -292,6 +340,76 @@ static void conns_reap(struct balloon_host *h)
 			free(h->conns[i]);
 	}
 	h->nr_conns = n;
+}
+
+static unsigned int nr_conns_of(struct balloon_host *h, enum host_conn_kind kind)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < h->nr_conns; i++)
+		n += h->conns[i]->kind == kind && h->conns[i]->fd >= 0;
+	return n;
+}
+
+/*
+ * The table is full: close the oldest connection that has not said who it
+ * is yet, so that idle connections never lock the guest or an operator
+ * out. Return: false if every connection is the guest or a control client.
+ */
+static bool evict_newcomer(struct balloon_host *h)
+{
+	for (unsigned int i = 0; i < h->nr_conns; i++) {
+		struct host_conn *c = h->conns[i];
+
+		if (c->kind != CONN_NEW || c->fd < 0)
+			continue;
+		host_log(h, "closed a new connection that had not said who it is, to make "
+			 "room for another (%d are open)", HOST_MAX_CONNS);
+		conn_close(h, c, false);
+		conns_reap(h);
+		return true;
+	}
+	return false;
+}
+
+/* Context: host->lock held; no caller holds a pointer to a closed connection. */
+static int conn_add(struct balloon_host *h, int fd)
+{
+	struct timeval tv = { .tv_sec = h->send_timeout_ms / 1000,
+			      .tv_usec = h->send_timeout_ms % 1000 * 1000 };
+	struct host_conn *c;
+	int err;
+
+	conns_reap(h);
+	if (h->nr_conns == HOST_MAX_CONNS && !evict_newcomer(h)) {
+		host_log(h, "refused a connection: %d are open already", HOST_MAX_CONNS);
+		close(fd);
+		return -EMFILE;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv))) {
+		err = -errno;
+		host_log(h, "refused a connection: cannot bound its send time: %s", strerror(-err));
+		close(fd);
+		return err;
+	}
+	c = kzalloc(sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->fd = fd;
+	c->id = ++h->last_conn_id;
+	c->hello_deadline_ms = now_ms() + h->handshake_timeout_ms;
+	h->conns[h->nr_conns++] = c;
+	return 0;
+}
+
+static struct host_conn *conn_by_id(struct balloon_host *h, uint64_t id)
+{
+	for (unsigned int i = 0; i < h->nr_conns; i++)
+		if (h->conns[i]->id == id)
+			return h->conns[i]->fd >= 0 ? h->conns[i] : NULL;
+	return NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -309,6 +427,11 @@ static void handle_hello(struct balloon_host *h, struct host_conn *c,
 		return reject(h, c, m->type, -EPROTONOSUPPORT, "unsupported protocol version");
 	if (guest_conn(h))
 		return reject(h, c, m->type, -EBUSY, "a guest is connected already");
+	if (h->ram_in_use) {
+		host_log(h, "a new guest takes the RAM of the guest that was dropped: released");
+		punch(h, 0, h->nr_pages);
+		h->ram_in_use = false;
+	}
 	c->kind = CONN_GUEST;
 	put_le32(reply, BALLOON_PROTOCOL_VERSION);
 	put_le32(reply + 4, 0);
@@ -520,6 +643,10 @@ static void handle_control(struct balloon_host *h, struct host_conn *c,
 
 	if (c->kind == CONN_GUEST)
 		return reject(h, c, m->type, -EPERM, "control request on the guest's connection");
+	if (c->kind == CONN_NEW && nr_conns_of(h, CONN_CONTROL) >= HOST_MAX_CONTROL) {
+		reject(h, c, m->type, -EBUSY, "too many control clients");
+		return conn_close(h, c, false);
+	}
 	c->kind = CONN_CONTROL;
 	switch (m->type) {
 	case BALLOON_MSG_CTL_SET_TARGET:
@@ -565,14 +692,20 @@ static void conn_receive(struct balloon_host *h, struct host_conn *c)
 		if (c->have >= BALLOON_MSG_HDR_SIZE)
 			want += get_le32(c->buf + 4);
 		if (c->have < want) {
-			n = recv(c->fd, c->buf + c->have, want - c->have, MSG_DONTWAIT);
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			n = balloon_recv_nowait(c->fd, c->buf + c->have, want - c->have);
+			if (n == -EAGAIN)
 				return;
+			if (n < 0 && n != -ECONNRESET) {
+				host_log(h, "cannot read from the %s: %s; closing it",
+					 conn_kind_names[c->kind], strerror(-n));
+				conn_close(h, c, false);
+				return;
+			}
 			if (n <= 0) {
 				if (c->have)
 					host_log(h, "the %s went away in the middle of a message",
 						 conn_kind_names[c->kind]);
-				conn_close(h, c);
+				conn_close(h, c, true);
 				return;
 			}
 			c->have += n;
@@ -582,7 +715,7 @@ static void conn_receive(struct balloon_host *h, struct host_conn *c)
 				h->rejected++;
 				host_log(h, "rejected a message from the %s: %s; closing the connection",
 					 conn_kind_names[c->kind], why);
-				conn_close(h, c);
+				conn_close(h, c, false);
 				return;
 			}
 			continue;
@@ -612,8 +745,22 @@ static void accept_conn(struct balloon_host *h)
 		conn_add(h, fd);
 }
 
-/* Answer the CTL_STATS whose guest did not send fresh stats in time. */
-static int expire_stats_waiters(struct balloon_host *h)
+/* The sooner of @timeout (-1: none) and @deadline, as a poll() timeout. */
+static int sooner(int timeout, uint64_t deadline, uint64_t now)
+{
+	uint64_t left = deadline > now ? deadline - now : 0;
+
+	if (timeout < 0 || left < (uint64_t)timeout)
+		return left;
+	return timeout;
+}
+
+/*
+ * Answer the CTL_STATS whose guest did not send fresh stats in time, and
+ * close the connections that did not say who they are in time.
+ * Return: the poll() timeout until the next deadline, or -1.
+ */
+static int expire_deadlines(struct balloon_host *h)
 {
 	uint64_t now = now_ms();
 	int timeout = -1;
@@ -621,12 +768,22 @@ static int expire_stats_waiters(struct balloon_host *h)
 	for (unsigned int i = 0; i < h->nr_conns; i++) {
 		struct host_conn *c = h->conns[i];
 
-		if (!c->awaiting_stats || c->fd < 0)
+		if (c->fd < 0)
+			continue;
+		if (c->kind == CONN_NEW && now >= c->hello_deadline_ms) {
+			host_log(h, "closed a new connection: it did not say HELLO or send a "
+				 "control request within %u ms", h->handshake_timeout_ms);
+			conn_close(h, c, false);
+			continue;
+		}
+		if (c->kind == CONN_NEW)
+			timeout = sooner(timeout, c->hello_deadline_ms, now);
+		if (!c->awaiting_stats)
 			continue;
 		if (now >= c->stats_deadline_ms)
 			stats_reply(h, c);
-		else if (timeout < 0 || c->stats_deadline_ms - now < (uint64_t)timeout)
-			timeout = c->stats_deadline_ms - now;
+		else
+			timeout = sooner(timeout, c->stats_deadline_ms, now);
 	}
 	return timeout;
 }
@@ -641,20 +798,22 @@ int balloon_host_serve(struct balloon_host *h)
 {
 	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
 		struct pollfd fds[HOST_MAX_CONNS + 2];
-		struct host_conn *polled[HOST_MAX_CONNS];
+		uint64_t polled[HOST_MAX_CONNS];
 		unsigned int n = 0, nr_polled;
 		int timeout;
 
 		pthread_mutex_lock(&h->lock);
-		timeout = expire_stats_waiters(h);
+		timeout = expire_deadlines(h);
 		conns_reap(h);
 		fds[n++] = (struct pollfd){ h->wake_fd, POLLIN, 0 };
 		if (h->listen_fd >= 0)
 			fds[n++] = (struct pollfd){ h->listen_fd, POLLIN, 0 };
 		nr_polled = h->nr_conns;
 		for (unsigned int i = 0; i < nr_polled; i++) {
-			polled[i] = h->conns[i];
-			fds[n++] = (struct pollfd){ polled[i]->fd, POLLIN, 0 };
+			struct host_conn *c = h->conns[i];
+
+			polled[i] = c->id;
+			fds[n++] = (struct pollfd){ c->fd, c->pending_irqs ? POLLIN | POLLOUT : POLLIN };
 		}
 		pthread_mutex_unlock(&h->lock);
 
@@ -672,9 +831,15 @@ int balloon_host_serve(struct balloon_host *h)
 		}
 		if (h->listen_fd >= 0 && fds[1].revents)
 			accept_conn(h);
-		for (unsigned int i = 0; i < nr_polled; i++)
-			if (fds[n - nr_polled + i].revents && polled[i]->fd >= 0)
-				conn_receive(h, polled[i]);
+		for (unsigned int i = 0; i < nr_polled; i++) {
+			short revents = fds[n - nr_polled + i].revents;
+			struct host_conn *c = conn_by_id(h, polled[i]);
+
+			if (c && (revents & POLLOUT))
+				flush_irqs(h, c);
+			if (c && c->fd >= 0 && (revents & ~POLLOUT))
+				conn_receive(h, c);
+		}
 		pthread_mutex_unlock(&h->lock);
 	}
 	return 0;
@@ -781,7 +946,7 @@ static int listen_on(struct balloon_host *h, const char *path)
 		close(fd);
 		return err;
 	}
-	h->socket_path = strdup(path);
+	h->socket_path = kstrdup(path);
 	if (!h->socket_path) {
 		close(fd);
 		unlink(path);
@@ -809,7 +974,7 @@ int balloon_host_create(const struct balloon_host_config *cfg, struct balloon_ho
 	    cfg->memory_bytes >> PAGE_SHIFT > UINT32_MAX ||
 	    (cfg->features & ~(uint64_t)BALLOON_FEATURES_SUPPORTED))
 		return -EINVAL;
-	h = calloc(1, sizeof(*h));
+	h = kzalloc(sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
@@ -817,6 +982,9 @@ int balloon_host_create(const struct balloon_host_config *cfg, struct balloon_ho
 	h->memory_bytes = cfg->memory_bytes;
 	h->nr_pages = cfg->memory_bytes >> PAGE_SHIFT;
 	h->features = cfg->features;
+	h->send_timeout_ms = cfg->send_timeout_ms ? cfg->send_timeout_ms : HOST_SEND_TIMEOUT_MS;
+	h->handshake_timeout_ms = cfg->handshake_timeout_ms ? cfg->handshake_timeout_ms :
+				  HOST_HANDSHAKE_TIMEOUT_MS;
 	h->inflated = bitmap_zalloc(h->nr_pages);
 	if (!h->inflated)
 		goto fail;

@@ -23,12 +23,23 @@ struct balloon_host;
  * @features: VIRTIO_BALLOON_F_* bits offered to the driver.
  * @socket_path: listen on this Unix socket path for guests and control
  *	clients; NULL: connections are only added with balloon_host_add_conn().
+ * @send_timeout_ms: a peer that takes no byte of a reply for this long is
+ *	dropped; 0: HOST_SEND_TIMEOUT_MS.
+ * @handshake_timeout_ms: a connection that has not said HELLO or sent a
+ *	control request this long after it came is closed; 0:
+ *	HOST_HANDSHAKE_TIMEOUT_MS.
  */
 struct balloon_host_config {
 	uint64_t memory_bytes;
 	uint64_t features;
 	const char *socket_path;
+	unsigned int send_timeout_ms;
+	unsigned int handshake_timeout_ms;
 };
+
+#define HOST_MAX_CONNS			16	/* guest, control clients, newcomers */
+#define HOST_SEND_TIMEOUT_MS		1000
+#define HOST_HANDSHAKE_TIMEOUT_MS	5000
 
 int balloon_host_create(const struct balloon_host_config *cfg, struct balloon_host **out);
 int balloon_host_add_conn(struct balloon_host *h, int fd);

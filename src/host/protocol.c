@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "core/fault_inject.h"
 #include "host/protocol.h"
 
 const char *const virtio_balloon_stat_names[VIRTIO_BALLOON_S_NR] = {
@@ -170,10 +171,37 @@ int balloon_msg_check_pfns(const struct balloon_msg *msg, unsigned long nr_pages
 	return 0;
 }
 
+/*
+ * No block of a REPORT may overlap another (the same block twice, or one
+ * inside another): the host would count its bytes twice.
+ */
+static int check_report_overlap(const struct balloon_msg *msg, uint32_t nr, char *why,
+				size_t why_len)
+{
+	for (uint32_t i = 0; i < nr; i++) {
+		uint64_t a = get_le32(msg->payload + 4 + 8 * i);
+		uint64_t a_end = a + (1ULL << get_le32(msg->payload + 8 + 8 * i));
+
+		for (uint32_t j = i + 1; j < nr; j++) {
+			uint64_t b = get_le32(msg->payload + 4 + 8 * j);
+			uint64_t b_end = b + (1ULL << get_le32(msg->payload + 8 + 8 * j));
+
+			if (a < b_end && b < a_end) {
+				snprintf(why, why_len, "REPORT range pfn %#llx order %u overlaps "
+					 "range pfn %#llx order %u of the same report",
+					 (unsigned long long)b, get_le32(msg->payload + 8 + 8 * j),
+					 (unsigned long long)a, get_le32(msg->payload + 8 + 8 * i));
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
 /**
  * balloon_msg_check_report() - check the shape of a REPORT: 1..
  * BALLOON_REPORT_MAX_RANGES ranges, each an order of at most 20 aligned to
- * its size and inside the @nr_pages of memory.
+ * its size and inside the @nr_pages of memory, no two overlapping.
  * Context: any. Return: 0, or -EINVAL / -E2BIG / -ERANGE with @why set.
  */
 int balloon_msg_check_report(const struct balloon_msg *msg, unsigned long nr_pages,
@@ -200,7 +228,7 @@ int balloon_msg_check_report(const struct balloon_msg *msg, unsigned long nr_pag
 			return -ERANGE;
 		}
 	}
-	return 0;
+	return check_report_overlap(msg, nr, why, why_len);
 }
 
 /**
@@ -274,7 +302,8 @@ static int io_error(ssize_t n)
  *
  * Context: may block until the peer reads (the host bounds that with a
  * send timeout); never raises SIGPIPE.
- * Return: 0; -ENOTCONN if the peer has gone; another negative errno.
+ * Return: 0; -ENOTCONN if the peer has gone; -EIO when fail-nth injects a
+ * failure (core/fault_inject.h); another negative errno.
  */
 int balloon_msg_send(int fd, uint16_t type, const void *payload, uint32_t len, int pass_fd)
 {
@@ -289,6 +318,8 @@ int balloon_msg_send(int fd, uint16_t type, const void *payload, uint32_t len, i
 
 	if (len > BALLOON_MSG_MAX_PAYLOAD)
 		return -EMSGSIZE;
+	if (should_fail_nth(__func__))
+		return -EIO;
 	put_le16(hdr, type);
 	put_le16(hdr + 2, 0);
 	put_le32(hdr + 4, len);
@@ -328,6 +359,62 @@ int balloon_msg_send(int fd, uint16_t type, const void *payload, uint32_t len, i
 }
 
 /**
+ * balloon_msg_try_send() - send a message without payload (an interrupt)
+ * if the socket has room for it now.
+ * @fd: a connected Unix stream socket.
+ * @type: the message type.
+ *
+ * A header is one write of 8 bytes, which a stream socket takes whole or
+ * not at all.
+ * Context: never blocks; never raises SIGPIPE.
+ * Return: 0; -EAGAIN if the socket is full (nothing was sent); -ENOTCONN
+ * if the peer has gone; another negative errno.
+ */
+int balloon_msg_try_send(int fd, uint16_t type)
+{
+	unsigned char hdr[BALLOON_MSG_HDR_SIZE];
+	ssize_t n;
+
+	if (should_fail_nth(__func__))
+		return -EIO;
+	put_le16(hdr, type);
+	put_le16(hdr + 2, 0);
+	put_le32(hdr + 4, 0);
+	do
+		n = send(fd, hdr, sizeof(hdr), MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -EAGAIN;
+	if (n == sizeof(hdr))
+		return 0;
+	return n < 0 ? io_error(n) : -EPROTO;	/* a torn header: the stream is lost */
+}
+
+/**
+ * balloon_recv_nowait() - read what has arrived, up to @len bytes.
+ * @fd: a connected Unix stream socket.
+ * @buf: receives the bytes.
+ *
+ * Context: never blocks.
+ * Return: the number of bytes read (> 0); 0 at end of file; -EAGAIN if
+ * nothing is there; another negative errno (-ECONNRESET: the peer has
+ * gone; -EIO: fail-nth injected a failure, the bytes read are lost).
+ */
+ssize_t balloon_recv_nowait(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, buf, len, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (n > 0 && should_fail_nth(__func__))
+		return -EIO;	/* counted only when bytes came, so that polls do not count */
+	return n;
+}
+
+/**
  * balloon_msg_send_reply() - answer a request: status, the request's type,
  * then @len bytes of @payload.
  * Context: see balloon_msg_send(). Return: as balloon_msg_send().
@@ -349,6 +436,8 @@ int balloon_msg_send_reply(int fd, uint16_t request, int status, const void *pay
 /* Read exactly @len bytes; keep the first file descriptor passed with them. */
 static int recv_exact(int fd, void *buf, size_t len, int *recv_fd)
 {
+	if (should_fail_nth(__func__))
+		return -EIO;
 	while (len) {
 		union {
 			struct cmsghdr align;

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "core/compiler.h"
 
 #define BALLOON_PROTOCOL_VERSION	1
@@ -164,6 +165,8 @@ int balloon_msg_check_stats(const struct balloon_msg *msg, char *why, size_t why
 struct sockaddr_un;
 int balloon_socket_addr(struct sockaddr_un *addr, const char *path, char *why, size_t why_len);
 int balloon_msg_send(int fd, uint16_t type, const void *payload, uint32_t len, int pass_fd);
+int balloon_msg_try_send(int fd, uint16_t type);
+ssize_t balloon_recv_nowait(int fd, void *buf, size_t len);
 int balloon_msg_send_reply(int fd, uint16_t request, int status, const void *payload,
 			   uint32_t len, int pass_fd);
 int balloon_msg_recv(int fd, struct balloon_msg *msg, int *recv_fd);

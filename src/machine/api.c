@@ -185,7 +185,7 @@ static struct pagelab_process *process_wrap(struct mm_struct *mm)
 
 	if (!mm)
 		return NULL;
-	p = malloc(sizeof(*p));
+	p = kmalloc(sizeof(*p));
 	if (!p) {
 		mmput(mm);
 		return NULL;
@@ -291,4 +291,20 @@ int pagelab_balloon_info(struct pagelab_machine *m, struct pagelab_balloon_info 
 	*info = (struct pagelab_balloon_info){ st.target_pages, st.actual_pages,
 					       st.host_released_bytes, st.host_gone };
 	return 0;
+}
+
+int pagelab_fault_set(struct pagelab_machine *m, const char *point, const char *attr,
+		      long value)
+{
+	if (!handle_ok(m) || !point || !attr)
+		return -EINVAL;
+	return machine_fault_set(point, attr, value);
+}
+
+int pagelab_fault_get(struct pagelab_machine *m, const char *point, const char *attr,
+		      long *value)
+{
+	if (!handle_ok(m) || !point || !attr || !value)
+		return -EINVAL;
+	return machine_fault_get(point, attr, value);
 }

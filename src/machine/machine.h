@@ -26,6 +26,12 @@ unsigned int machine_boot_steps(void);
 const char *machine_boot_step_name(unsigned int i);
 void machine_boot_fail_at(int step);		/* test-only */
 
+/* machine/fault.c */
+bool machine_fault_known(const char *point);
+int machine_fault_attr_range(const char *point, const char *attr, long *min, long *max);
+int machine_fault_set(const char *point, const char *attr, long value);
+int machine_fault_get(const char *point, const char *attr, long *value);
+
 /* machine/invariants.c */
 int check_invariants(char *msg, size_t len);
 

@@ -68,7 +68,7 @@ static void mark_not_migrated(struct list_head *pagelist, struct page **pages,
 		nr_failed++;
 	if (!nr_failed)
 		return;
-	failed = malloc(nr_failed * sizeof(*failed));
+	failed = kcalloc(nr_failed, sizeof(*failed));
 	BUG_ON(!failed);
 	list_for_each_entry(page, pagelist, lru)
 		failed[n++] = page;
@@ -91,7 +91,7 @@ static void mark_not_migrated(struct list_head *pagelist, struct page **pages,
 long move_pages_range(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 		      int *status)
 {
-	struct page **pages = calloc(nr_pages, sizeof(*pages));
+	struct page **pages = kcalloc(nr_pages, sizeof(*pages));
 	unsigned int succeeded = 0;
 	LIST_HEAD(pagelist);
 	int rc;

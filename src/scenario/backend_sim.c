@@ -273,6 +273,19 @@ static void sim_balloon_wait(struct scn_run *run, const struct scn_cmd *cmd)
 		scn_record_failure(run, cmd, "balloon wait failed: %s", strerror(-err));
 }
 
+/* fault POINT ATTR=VALUE ...: the parser checked every name and range. */
+static int sim_fault(const struct scn_cmd *cmd)
+{
+	for (unsigned int i = 0; i < cmd->fault.n; i++) {
+		int err = machine_fault_set(cmd->fault.point, cmd->fault.attrs[i].name,
+					    cmd->fault.attrs[i].value);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int sim_exec(struct scn_run *run, const struct scn_cmd *cmd)
 {
 	switch (cmd->verb) {
@@ -296,6 +309,8 @@ static int sim_exec(struct scn_run *run, const struct scn_cmd *cmd)
 		return 0;
 	case SCN_PROCESS ... SCN_EXIT:
 		return sim_proc_exec(run, state(run)->procs, cmd);
+	case SCN_FAULT:
+		return sim_fault(cmd);
 	default:
 		BUG();
 	}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pagelab/scenario.h"
+#include "core/utf8.h"
 #include "scenario/parser_internal.h"
 
 /**
@@ -42,12 +43,34 @@ static int line_push(struct scn_line *l, char *tok)
 	return 0;
 }
 
+/*
+ * Record the line's first lexical error: a control character (a CR only
+ * ends a line, before its LF), or bytes that are not UTF-8. Return: how
+ * many bytes to step over (a whole UTF-8 character).
+ */
+static size_t check_char(struct scn_line *l, const unsigned char *p, size_t left)
+{
+	size_t len;
+
+	if (*p < 0x20 || *p == 0x7f) {
+		if (l->bad_char < 0 && l->bad_utf8 < 0)
+			l->bad_char = *p;
+		return 1;
+	}
+	len = utf8_char_len(p, left);
+	if (len)
+		return len;
+	if (l->bad_char < 0 && l->bad_utf8 < 0)
+		l->bad_utf8 = *p;
+	return 1;
+}
+
 /* Copy one line into l->buf, cut at the comment, and split it into tokens. */
 static int line_split(struct scn_line *l, const char *start, size_t n)
 {
 	char *buf = realloc(l->buf, n + 1), *p;
 	bool in_token = false;
-	size_t i;
+	size_t i, step;
 
 	if (!buf)
 		return -ENOMEM;
@@ -55,19 +78,19 @@ static int line_split(struct scn_line *l, const char *start, size_t n)
 	memcpy(buf, start, n);
 	buf[n] = '\0';
 	l->ntok = 0;
-	l->bad_char = -1;
-	for (i = 0, p = buf; i < n; i++, p++) {
+	l->bad_char = l->bad_utf8 = -1;
+	for (i = 0, p = buf; i < n; i += step, p += step) {
 		unsigned char c = *p;
 
+		step = 1;
 		if (c == '#')
 			break;
-		if (c == ' ' || c == '\t' || c == '\r') {
+		if (c == ' ' || c == '\t' || (c == '\r' && i == n - 1)) {
 			*p = '\0';
 			in_token = false;
 			continue;
 		}
-		if ((c < 0x20 || c == 0x7f) && l->bad_char < 0)
-			l->bad_char = c;
+		step = check_char(l, (const unsigned char *)p, n - i);
 		if (!in_token && line_push(l, p))
 			return -ENOMEM;
 		in_token = true;
@@ -82,7 +105,9 @@ static int line_split(struct scn_line *l, const char *start, size_t n)
  * @out: the line, valid until the next call.
  *
  * Blank and comment-only lines are skipped. A line with a control
- * character is returned with ->bad_char set, even if it has no tokens.
+ * character (a CR anywhere but right before the line's end included) is
+ * returned with ->bad_char set, one with bytes that are not UTF-8 with
+ * ->bad_utf8 set, even if it has no tokens.
  *
  * Context: any.
  * Return: 1 and *@out; 0 at the end of the text; -ENOMEM.
@@ -98,7 +123,7 @@ int scn_lexer_next(struct scn_lexer *lx, struct scn_line **out)
 		lx->lineno++;
 		if (line_split(&lx->line, start, n))
 			return -ENOMEM;
-		if (lx->line.ntok || lx->line.bad_char >= 0) {
+		if (lx->line.ntok || lx->line.bad_char >= 0 || lx->line.bad_utf8 >= 0) {
 			lx->line.lineno = lx->lineno;
 			*out = &lx->line;
 			return 1;

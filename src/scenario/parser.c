@@ -29,6 +29,7 @@ static const char *const verb_names[SCN_NR_VERBS] = {
 	[SCN_BALLOON_TARGET] = "balloon", [SCN_BALLOON_WAIT] = "balloon wait",
 	[SCN_SLEEP] = "sleep", [SCN_WAIT] = "wait", [SCN_REPORT] = "report",
 	[SCN_EXPECT] = "expect", [SCN_THP_SET] = "thp", [SCN_KSM_MERGE] = "ksm merge",
+	[SCN_FAULT] = "fault",
 };
 
 /**
@@ -111,7 +112,7 @@ char *scn_strdup(struct scn_script *s, const char *str)
 static const char *const reserved[] = {
 	"machine", "sysctl", "ksm", "process", "kalloc", "kfree", "kcheck", "compact",
 	"balloon", "sleep", "wait", "report", "expect", "vmstat", "buddy", "extfrag",
-	"unusable", "compaction", "thp", NULL,
+	"unusable", "compaction", "thp", "fault", NULL,
 };
 
 /**
@@ -356,6 +357,16 @@ static int num_error(struct parser *p, int err, const char *key, const char *val
 	return scn_perr(p, "bad number '%s' for '%s'", val, key);
 }
 
+/* A size that scn_parse_size() refused with @err; @what: " for 'KEY'" or "". */
+static int size_error(struct parser *p, int err, const char *val, const char *what)
+{
+	if (err == -ERANGE)
+		return scn_perr(p, "size '%s'%s is out of range (at most %" PRIu64 " bytes)", val,
+				what, UINT64_MAX);
+	return scn_perr(p, "bad size '%s'%s (expected an integer with an optional K, M, G or p)",
+			val, what);
+}
+
 /* An optional numeric option in lo..hi; *@out keeps its default if absent. */
 static int opt_u64(struct parser *p, const char *key, uint64_t lo, uint64_t hi,
 		   uint64_t *out)
@@ -484,6 +495,7 @@ static int parse_machine(struct parser *p, struct scn_cmd *c)
 	struct scn_machine *m = &c->machine;
 	const char *mem;
 	char msg[256];
+	int err;
 
 	if (p->lines || p->bg)
 		return scn_perr(p, "'machine' must be the first command");
@@ -492,9 +504,9 @@ static int parse_machine(struct parser *p, struct scn_cmd *c)
 		return -1;
 	*m = SCN_DEFAULT_MACHINE;
 	mem = get_opt(p, "memory");
-	if (scn_parse_size(mem, &m->memory_bytes))
-		return scn_perr(p, "bad size '%s' for 'memory' (expected an integer with an "
-				"optional K, M, G or p)", mem);
+	err = scn_parse_size(mem, &m->memory_bytes);
+	if (err)
+		return size_error(p, err, mem, " for 'memory'");
 	if (opt_uint(p, "cpus", 0, UINT_MAX, &m->cpus) ||
 	    opt_uint(p, "max_order", 0, UINT_MAX, &m->max_order))
 		return -1;
@@ -818,6 +830,7 @@ static int parse_balloon(struct parser *p, struct scn_cmd *c)
 	static const char *const wait_opts[] = { "timeout", NULL };
 	struct scn_line *l = p->line;
 	const char *target;
+	int err;
 
 	if (l->ntok > p->first + 1 && !strcmp(l->tok[p->first + 1], "wait")) {
 		c->verb = SCN_BALLOON_WAIT;
@@ -831,9 +844,9 @@ static int parse_balloon(struct parser *p, struct scn_cmd *c)
 	    want_pos(p, "balloon", 0, NULL) || need_opt(p, "target", "balloon"))
 		return -1;
 	target = get_opt(p, "target");
-	if (scn_parse_size(target, &c->balloon.bytes))
-		return scn_perr(p, "bad size '%s' for 'target' (expected an integer with an "
-				"optional K, M, G or p)", target);
+	err = scn_parse_size(target, &c->balloon.bytes);
+	if (err)
+		return size_error(p, err, target, " for 'target'");
 	if (c->balloon.bytes % PAGE_SIZE)
 		return scn_perr(p, "balloon target %s is not a multiple of the page size (%lu)",
 				target, PAGE_SIZE);
@@ -912,6 +925,80 @@ const char *scn_op_name(enum scn_op op)
 }
 
 /* ------------------------------------------------------------------ */
+/* Fault injection                                                     */
+
+/* The attributes of `fault fail_page_alloc`, for messages. */
+static const char *const fault_attrs[] = {
+	"probability", "interval", "times", "space", "min_order", "ignore_gfp_wait",
+	"ignore_gfp_highmem", "verbose", NULL,
+};
+
+/* ATTR=VALUE of `fault POINT`: a number in the attribute's range; Y/N for a boolean. */
+static int fault_attr_value(struct parser *p, const char *point, struct scn_knob *k,
+			    const char *val)
+{
+	static const char *const yes[] = { "Y", "y", "1", NULL };
+	static const char *const no[] = { "N", "n", "0", NULL };
+	long lo, hi;
+	int err;
+
+	if (machine_fault_attr_range(point, k->name, &lo, &hi)) {
+		char verb[64];
+
+		snprintf(verb, sizeof(verb), "fault %s", point);
+		return scn_unknown_option(p, k->name, verb, fault_attrs);
+	}
+	if (lo == 0 && hi == 1) {
+		if (!scn_in_list(val, yes) && !scn_in_list(val, no))
+			return scn_perr(p, "bad value '%s' for '%s' (expected Y, N, 1 or 0)", val,
+					k->name);
+		k->value = scn_in_list(val, yes);
+		return 0;
+	}
+	err = scn_parse_long(val, &k->value);
+	if (!err && (k->value < lo || k->value > hi))
+		err = -ERANGE;
+	if (err == -ERANGE)
+		return scn_perr(p, "%s=%s is out of range (%ld..%ld)", k->name, val, lo, hi);
+	if (err)
+		return scn_perr(p, "bad number '%s' for '%s'", val, k->name);
+	return 0;
+}
+
+static int parse_fault(struct parser *p, struct scn_cmd *c)
+{
+	struct scn_line *l = p->line;
+	const char *point;
+
+	if (l->ntok == p->first + 1)
+		return scn_perr(p, "missing fault name for 'fault' (expected fail_page_alloc)");
+	point = l->tok[p->first + 1];
+	if (!machine_fault_known(point))
+		return scn_perr(p, "unknown fault '%s' (expected fail_page_alloc)", point);
+	if (l->ntok == p->first + 2)
+		return scn_perr(p, "missing ATTR=VALUE for 'fault %s'", point);
+	c->fault.point = scn_strdup(p->s, point);
+	c->fault.attrs = scn_alloc(p->s, l->ntok * sizeof(*c->fault.attrs));
+	for (unsigned int i = p->first + 2; i < l->ntok; i++) {
+		char *key = l->tok[i], *eq = strchr(key, '=');
+		struct scn_knob *k = &c->fault.attrs[c->fault.n];
+
+		if (!eq)
+			return scn_perr(p, "unexpected argument '%s' for 'fault' (expected ATTR=VALUE)",
+					key);
+		*eq = '\0';
+		for (unsigned int j = 0; j < c->fault.n; j++)
+			if (!strcmp(c->fault.attrs[j].name, key))
+				return scn_perr(p, "duplicate option '%s' for 'fault'", key);
+		k->name = scn_strdup(p->s, key);
+		if (fault_attr_value(p, point, k, eq + 1))
+			return -1;
+		c->fault.n++;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Processes                                                           */
 
 static int parse_process(struct parser *p, struct scn_cmd *c)
@@ -971,6 +1058,7 @@ static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 	static const char *const pos[] = { "region name", "size", "private or shared", NULL };
 	const char *size;
 	uint64_t bytes;
+	int err;
 
 	if (split_args(p, p->first + 2, "mmap", NULL) || want_pos(p, "mmap", 2, pos) ||
 	    check_name(p, p->pos[0], "region name"))
@@ -979,9 +1067,9 @@ static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 		return scn_perr(p, "region '%s' already exists in process '%s'", p->pos[0],
 				proc->name);
 	size = p->pos[1];
-	if (scn_parse_size(size, &bytes))
-		return scn_perr(p, "bad size '%s' (expected an integer with an optional K, M, G "
-				"or p)", size);
+	err = scn_parse_size(size, &bytes);
+	if (err)
+		return size_error(p, err, size, "");
 	if (!bytes || bytes % PAGE_SIZE)
 		return scn_perr(p, "region size %s is not a positive multiple of the page size "
 				"(%lu)", size, PAGE_SIZE);
@@ -1177,6 +1265,7 @@ static const struct top_cmd {
 	{ "wait", SCN_WAIT, parse_noargs },
 	{ "report", SCN_REPORT, parse_report },
 	{ "expect", SCN_EXPECT, parse_expect },
+	{ "fault", SCN_FAULT, parse_fault },
 };
 
 static int parse_command(struct parser *p, struct scn_cmd *c)
@@ -1256,6 +1345,11 @@ static void parse_line(struct parser *p)
 
 	if (p->line->bad_char >= 0) {
 		scn_perr(p, "invalid character 0x%02x", p->line->bad_char);
+		return;
+	}
+	if (p->line->bad_utf8 >= 0) {
+		scn_perr(p, "invalid UTF-8 byte 0x%02x (a scenario is UTF-8 text)",
+			 p->line->bad_utf8);
 		return;
 	}
 	if (background(p))

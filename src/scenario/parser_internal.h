@@ -21,6 +21,7 @@ struct scn_line {
 	char **tok;
 	unsigned int ntok, cap;
 	int bad_char;		/* first control character found, or -1 */
+	int bad_utf8;		/* first byte that starts no UTF-8 character, or -1 */
 };
 
 struct scn_lexer {

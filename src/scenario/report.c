@@ -19,6 +19,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "core/utf8.h"
 #include "scenario/runner_internal.h"
 
 /* The name of each status of a `P migrate`, as the reports spell it. */
@@ -225,16 +226,31 @@ void scn_report_text(const struct scn_results *res, FILE *out)
 /**
  * scn_json_string() - print @s as a JSON string, quotes included.
  * @out: where to print.
- * @s: UTF-8 or plain bytes; control characters and quotes are escaped.
+ * @s: UTF-8 text; control characters and quotes are escaped. A scenario's
+ *	text is UTF-8 (the lexer refuses anything else); a byte that starts no
+ *	UTF-8 character (from a file name, say) is written as U+FFFD, so the
+ *	report is always valid UTF-8.
  *
  * Context: any.
  */
 void scn_json_string(FILE *out, const char *s)
 {
+	size_t left = strlen(s), len;
+
 	fputc('"', out);
-	for (; *s; s++) {
+	for (; *s; s += len, left -= len) {
 		unsigned char c = *s;
 
+		len = utf8_char_len((const unsigned char *)s, left);
+		if (!len) {
+			fputs("\\ufffd", out);	/* a byte that is not UTF-8 */
+			len = 1;
+			continue;
+		}
+		if (len > 1) {
+			fwrite(s, 1, len, out);
+			continue;
+		}
 		if (c == '"' || c == '\\')
 			fprintf(out, "\\%c", c);
 		else if (c == '\n')

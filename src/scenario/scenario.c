@@ -7,21 +7,28 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "scenario/runner_internal.h"
 #include "drivers/channel.h"
 
 #define SCENARIO_MAX_BYTES (64UL << 20)
 
-/* Read all of @path; NULL with errno set on failure. */
+/* Read all of @path; NULL with errno set on failure (EISDIR for a directory). */
 static char *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	size_t n = 0, cap = 0, got;
 	char *buf = NULL, *b;
+	struct stat st;
 	int err = 0;
 
 	if (!f)
 		return NULL;
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
 	do {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 4096;
@@ -32,11 +39,12 @@ static char *read_file(const char *path, size_t *len)
 			}
 			buf = b;
 		}
+		errno = 0;
 		got = fread(buf + n, 1, cap - n, f);
 		n += got;
 	} while (got);
 	if (!err && ferror(f))
-		err = EIO;
+		err = errno ? errno : EIO;
 	fclose(f);
 	if (err) {
 		free(buf);

@@ -71,6 +71,7 @@ enum scn_verb {
 	SCN_EXPECT,
 	SCN_THP_SET,		/* thp NAME=VALUE ... */
 	SCN_KSM_MERGE,		/* P ksm merge=on|off */
+	SCN_FAULT,		/* fault NAME ATTR=VALUE ... (1.1) */
 	SCN_NR_VERBS
 };
 
@@ -189,6 +190,11 @@ struct scn_cmd {
 			enum scn_op op;
 			long value;
 		} expect;
+		struct {
+			const char *point;	/* "fail_page_alloc" */
+			struct scn_knob *attrs;	/* in range; booleans as 0 or 1 */
+			unsigned int n;
+		} fault;
 	};
 };
 

@@ -33,7 +33,7 @@ static pthread_mutex_t mm_list_lock = PTHREAD_MUTEX_INITIALIZER;
  */
 struct mm_struct *mm_alloc(void)
 {
-	struct mm_struct *mm = calloc(1, sizeof(*mm));
+	struct mm_struct *mm = kzalloc(sizeof(*mm));
 
 	if (!mm)
 		return NULL;
@@ -78,7 +78,7 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 static struct vm_area_struct *vma_alloc(struct mm_struct *mm, unsigned long start,
 					unsigned long len, unsigned long flags)
 {
-	struct vm_area_struct *vma = calloc(1, sizeof(*vma));
+	struct vm_area_struct *vma = kzalloc(sizeof(*vma));
 
 	if (!vma)
 		return NULL;

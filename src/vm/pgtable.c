@@ -55,7 +55,7 @@ static struct page *pgtable_alloc(struct mm_struct *mm)
 
 	if (!page)
 		return NULL;
-	ptl = malloc(sizeof(*ptl));
+	ptl = kmalloc(sizeof(*ptl));
 	if (!ptl) {
 		__free_pages(page, 0);
 		return NULL;

@@ -22,7 +22,7 @@
 
 static struct anon_vma *anon_vma_alloc(struct anon_vma *root)
 {
-	struct anon_vma *anon_vma = calloc(1, sizeof(*anon_vma));
+	struct anon_vma *anon_vma = kzalloc(sizeof(*anon_vma));
 
 	if (!anon_vma)
 		return NULL;
@@ -88,7 +88,7 @@ static void anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma_chai
 
 static int anon_vma_link_new_chain(struct vm_area_struct *vma, struct anon_vma *anon_vma)
 {
-	struct anon_vma_chain *avc = malloc(sizeof(*avc));
+	struct anon_vma_chain *avc = kmalloc(sizeof(*avc));
 
 	if (!avc)
 		return -ENOMEM;
@@ -113,7 +113,7 @@ int anon_vma_prepare(struct vm_area_struct *vma)
 
 	if (likely(READ_ONCE(vma->anon_vma)))
 		return 0;
-	avc = malloc(sizeof(*avc));
+	avc = kmalloc(sizeof(*avc));
 	anon_vma = anon_vma_alloc(NULL);
 	if (!avc || !anon_vma) {
 		free(avc);

@@ -18,11 +18,11 @@
  */
 struct address_space *shmem_create(unsigned long nr_pages)
 {
-	struct address_space *mapping = calloc(1, sizeof(*mapping));
+	struct address_space *mapping = kzalloc(sizeof(*mapping));
 
 	if (!mapping)
 		return NULL;
-	mapping->pages = calloc(nr_pages, sizeof(*mapping->pages));
+	mapping->pages = kcalloc(nr_pages, sizeof(*mapping->pages));
 	if (!mapping->pages) {
 		free(mapping);
 		return NULL;

@@ -38,6 +38,8 @@ static pthread_mutex_t mmu_cpus_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t mmu_cpu_key;
 static pthread_once_t mmu_cpu_key_once = PTHREAD_ONCE_INIT;
 static __thread struct mmu_cpu *this_mmu_cpu;
+/* The thread's own counter: per-CPU state, which nothing can fail to allocate. */
+static __thread struct mmu_cpu mmu_cpu_storage;
 
 static void mmu_cpu_unregister(void *arg)
 {
@@ -46,7 +48,6 @@ static void mmu_cpu_unregister(void *arg)
 	pthread_mutex_lock(&mmu_cpus_lock);
 	list_del(&cpu->node);
 	pthread_mutex_unlock(&mmu_cpus_lock);
-	free(cpu);
 }
 
 static void mmu_cpu_key_create(void)
@@ -56,9 +57,8 @@ static void mmu_cpu_key_create(void)
 
 static struct mmu_cpu *mmu_cpu_register(void)
 {
-	struct mmu_cpu *cpu = calloc(1, sizeof(*cpu));
+	struct mmu_cpu *cpu = &mmu_cpu_storage;
 
-	BUG_ON(!cpu);
 	pthread_once(&mmu_cpu_key_once, mmu_cpu_key_create);
 	pthread_setspecific(mmu_cpu_key, cpu);
 	pthread_mutex_lock(&mmu_cpus_lock);
