@@ -312,11 +312,18 @@ static void test_kcompactd_stop_races_wakeup(void **state)
 		while (__atomic_load_n(&w.wakeups, __ATOMIC_RELAXED) < seen + 2)
 			sched_yield();
 	}
+	/*
+	 * Each restart may stop the daemon before it got to run, so let the
+	 * last one run until it has woken at least once (a slow sanitized
+	 * machine can take a while; the bound only turns a hang into a failure).
+	 */
+	for (int i = 0; i < 3000 && !event("compact_daemon_wake"); i++)
+		usleep(10000);
+	assert_true(event("compact_daemon_wake") > 0);
 	__atomic_store_n(&w.stop, true, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);
 	kcompactd_stop(NODE_DATA(0));
 	assert_int_equal(kcompactd_run(NODE_DATA(0), false), 0);
-	assert_true(event("compact_daemon_wake") > 0);
 	for (int i = 0; i < n; i++)
 		if (page_to_pfn(pages[i]) & 1)
 			__free_pages(pages[i], 0);
