@@ -38,6 +38,7 @@ pagelab_test(test_config tests/unit/test_config.c LABELS unit sanitize)
 
 # --- address spaces ---
 pagelab_test(test_vm tests/unit/test_vm.c LABELS unit sanitize)
+pagelab_test(test_hugetlb tests/unit/test_hugetlb.c LABELS unit sanitize)
 pagelab_test(test_stress_vm tests/stress/stress_vm.c LABELS stress sanitize)
 
 # --- migration ---

@@ -467,6 +467,19 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 				low_pfn += (1UL << order) - 1;
 			continue;
 		}
+		/*
+		 * A compound page (a hugetlb folio, free in the pool or in use)
+		 * is skipped whole: pagelab migrates no large folio yet (Linux's
+		 * compaction skips hugetlb folios too, outside alloc_contig).
+		 */
+		if (PageCompound(page)) {
+			struct page *head = compound_head(page);
+			unsigned int order = folio_order(head);
+
+			if (order <= MAX_PAGE_ORDER && page_to_pfn(head) + (1UL << order) > low_pfn)
+				low_pfn = page_to_pfn(head) + (1UL << order) - 1;
+			continue;
+		}
 		if (!PageLRU(page)) {
 			if (page_has_movable_ops(page) && !PageMovableOpsIsolated(page) &&
 			    isolate_movable_ops_page(page, mode))

@@ -174,6 +174,7 @@ enum node_stat_item {
 	NR_FILE_PAGES,
 	NR_SHMEM,
 	NR_PAGETABLE,		/* "nr_page_table_pages" */
+	NR_HUGETLB,		/* base pages of hugetlb folios in use */
 	NR_BALLOON_PAGES,
 	NR_VM_NODE_STAT_ITEMS
 };

@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hugetlb.c - the hugetlb pool and its mappings (kernel: mm/hugetlb.c).
+ *
+ * DOC: Overview
+ * One hstate, the PMD size (2 MiB, order 9). `sysctl vm.nr_hugepages=N`
+ * (sysctl_nr_hugepages_set()) grows the pool by allocating order-9
+ * compound pages from the buddy allocator with htlb_alloc_mask()
+ * (GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOWARN) plus __GFP_THISNODE |
+ * __GFP_RETRY_MAYFAIL, so the allocator's slow path compacts at rising
+ * priority before it gives up; the first allocation that fails ends the
+ * growth, and the write still succeeds: the caller reads the pool's size
+ * back. Each attempt counts htlb_buddy_alloc_success or _fail. Shrinking
+ * returns free pool pages to the buddy; pages in use beyond the new size
+ * become surplus and go back to the buddy when their last user frees them.
+ *
+ * A pool folio carries the page type PGTY_hugetlb on its head. A free one
+ * has no references ("frozen", as in Linux), HPG_FREED in its private
+ * word, and sits on hstate.hugepage_freelist; one in use has its users'
+ * references and sits on hstate.hugepage_activelist. Both lists, the
+ * counters and every VMA's hugetlb_resv are under hugetlb_lock.
+ *
+ * Mappings: a VM_HUGETLB VMA (do_mmap_hugetlb()) is private, 2 MiB
+ * aligned and reserves its pages at mmap time (HugePages_Rsvd), failing
+ * with -ENOMEM when the pool cannot cover it. A fault takes a free pool
+ * page (consuming a reservation), zeroes it and maps it with 512 PTEs in
+ * the one PTE table that covers the aligned 2 MiB (deviation: Linux maps
+ * it with one PMD entry, so its mapcount is the entire mapcount; here
+ * each PTE is a mapping: every page's _mapcount goes to 0, the folio's
+ * large mapcount to 511 and its nr_pages_mapped to 512, and the folio
+ * holds one reference per PTE, as a PTE-mapped THP does). The folio is
+ * anonymous: its head's mapping is the VMA's anon_vma, its index the
+ * linear page index of its first page, so rmap_walk() finds it. Unmapping
+ * (munmap, exit, an aligned MADV_DONTNEED) drops the PTEs and their
+ * references; the last one brings the folio back to the pool
+ * (free_huge_folio()). Faults on one huge page are serialised by
+ * hugetlb_fault_mutex (Linux hashes a table of them).
+ *
+ * fork copies a hugetlb mapping at once into a fresh pool page for the
+ * child (deviation: Linux shares it copy-on-write); the child has no
+ * reservation, so the copy needs an unreserved free page, else fork fails
+ * with -ENOMEM. Not built: surplus pages from nr_overcommit_hugepages,
+ * shared hugetlb mappings, hugetlbfs, per-node pools, 1 GiB pages,
+ * demotion, migration of hugetlb folios (compaction skips them whole, as
+ * Linux's does outside alloc_contig_range(); move_pages reports -EBUSY).
+ */
+#include <string.h>
+#include "vm/hugetlb.h"
+#include "vm/mm.h"
+
+struct hstate {
+	struct mutex resize_lock;	/* one resize at a time */
+	unsigned int order;
+	unsigned long max_huge_pages;	/* the persistent target */
+	unsigned long nr_huge_pages;	/* every pool page, surplus included */
+	unsigned long free_huge_pages;
+	unsigned long resv_huge_pages;
+	unsigned long surplus_huge_pages;
+	struct list_head hugepage_freelist;
+	struct list_head hugepage_activelist;
+};
+
+static struct hstate default_hstate;
+static spinlock_t hugetlb_lock;
+static struct mutex hugetlb_fault_mutex;
+
+static unsigned long persistent_huge_pages(const struct hstate *h)
+{
+	return h->nr_huge_pages - h->surplus_huge_pages;
+}
+
+/* The pool's allocation mask: 2 MiB pages are movable allocations. */
+static gfp_t htlb_alloc_mask(void)
+{
+	return GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOWARN;
+}
+
+/**
+ * hugetlb_init() - an empty pool.
+ * Context: machine boot, single-threaded. Return: 0.
+ */
+int hugetlb_init(void)
+{
+	struct hstate *h = &default_hstate;
+
+	memset(h, 0, sizeof(*h));
+	mutex_init(&h->resize_lock, LOCK_CLASS_HUGETLB_RESIZE);
+	h->order = HUGETLB_PAGE_ORDER;
+	INIT_LIST_HEAD(&h->hugepage_freelist);
+	INIT_LIST_HEAD(&h->hugepage_activelist);
+	spin_lock_init(&hugetlb_lock, LOCK_CLASS_HUGETLB);
+	mutex_init(&hugetlb_fault_mutex, LOCK_CLASS_HUGETLB_FAULT);
+	return 0;
+}
+
+/**
+ * hugetlb_exit() - give every pool page back to the buddy. Pages still in
+ * use would be a leak of their users: warned about and left.
+ * Context: machine teardown, after every process exited.
+ */
+void hugetlb_exit(void)
+{
+	struct hstate *h = &default_hstate;
+
+	sysctl_nr_hugepages_set(0);
+	WARN_ON_ONCE(h->nr_huge_pages || h->resv_huge_pages);
+	mutex_destroy(&hugetlb_fault_mutex);
+	spin_lock_destroy(&hugetlb_lock);
+	mutex_destroy(&h->resize_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* The pool                                                            */
+
+/* A fresh pool folio from the buddy, frozen (no references), or NULL. */
+static struct page *alloc_fresh_hugetlb_folio(struct hstate *h, gfp_t gfp)
+{
+	struct page *folio = alloc_pages(gfp, h->order);
+
+	if (!folio) {
+		count_vm_event(HTLB_BUDDY_PGALLOC_FAIL);
+		return NULL;
+	}
+	count_vm_event(HTLB_BUDDY_PGALLOC);
+	__SetPageHugetlb(folio);
+	folio->private = 0;
+	if (!page_ref_freeze(folio, 1))
+		BUG();
+	return folio;
+}
+
+static void enqueue_hugetlb_folio(struct hstate *h, struct page *folio)
+{
+	lockdep_assert_held(&hugetlb_lock);
+	VM_BUG_ON_PAGE(page_ref_count(folio), folio);
+	folio->private |= HPG_FREED;
+	list_add(&folio->lru, &h->hugepage_freelist);
+	h->free_huge_pages++;
+}
+
+/* A free pool folio with one reference, moved to the active list, or NULL. */
+static struct page *dequeue_hugetlb_folio(struct hstate *h)
+{
+	struct page *folio;
+
+	lockdep_assert_held(&hugetlb_lock);
+	folio = list_first_entry_or_null(&h->hugepage_freelist, struct page, lru);
+	if (!folio)
+		return NULL;
+	list_move(&folio->lru, &h->hugepage_activelist);
+	folio->private &= ~HPG_FREED;
+	h->free_huge_pages--;
+	page_ref_unfreeze(folio, 1);
+	return folio;
+}
+
+/* Return a folio that left the pool (off both lists, frozen) to the buddy. */
+static void update_and_free_hugetlb_folio(struct page *folio)
+{
+	VM_BUG_ON_PAGE(page_ref_count(folio) || READ_ONCE(folio->mapping), folio);
+	__ClearPageHugetlb(folio);
+	folio->private = 0;
+	INIT_LIST_HEAD(&folio->lru);
+	free_unref_page(folio, folio_order(folio));
+}
+
+/*
+ * Grow the pool towards @count persistent pages: surplus pages become
+ * persistent first, then fresh folios come from the buddy until one
+ * cannot be had. Context: resize_lock held; takes hugetlb_lock.
+ */
+static void grow_pool(struct hstate *h, unsigned long count)
+{
+	gfp_t gfp = htlb_alloc_mask() | __GFP_THISNODE | __GFP_RETRY_MAYFAIL;
+
+	spin_lock(&hugetlb_lock);
+	while (h->surplus_huge_pages && count > persistent_huge_pages(h))
+		h->surplus_huge_pages--;
+	while (count > persistent_huge_pages(h)) {
+		struct page *folio;
+
+		spin_unlock(&hugetlb_lock);
+		folio = alloc_fresh_hugetlb_folio(h, gfp);
+		spin_lock(&hugetlb_lock);
+		if (!folio)
+			break;
+		h->nr_huge_pages++;
+		enqueue_hugetlb_folio(h, folio);
+	}
+	spin_unlock(&hugetlb_lock);
+}
+
+/*
+ * Shrink the pool towards @count persistent pages, never below the pages
+ * in use or reserved: free pages go back to the buddy, and pages in use
+ * beyond the target become surplus. Context: resize_lock held; takes
+ * hugetlb_lock, then (after dropping it) the allocator's locks.
+ */
+static void shrink_pool(struct hstate *h, unsigned long count)
+{
+	LIST_HEAD(victims);
+	struct page *folio, *next;
+	unsigned long min_count;
+
+	spin_lock(&hugetlb_lock);
+	min_count = max(count, h->resv_huge_pages + h->nr_huge_pages - h->free_huge_pages);
+	while (min_count < persistent_huge_pages(h)) {
+		folio = list_first_entry_or_null(&h->hugepage_freelist, struct page, lru);
+		if (!folio)
+			break;
+		list_move(&folio->lru, &victims);
+		folio->private &= ~HPG_FREED;
+		h->free_huge_pages--;
+		h->nr_huge_pages--;
+	}
+	while (count < persistent_huge_pages(h))
+		h->surplus_huge_pages++;
+	spin_unlock(&hugetlb_lock);
+	list_for_each_entry_safe(folio, next, &victims, lru)
+		update_and_free_hugetlb_folio(folio);
+}
+
+/**
+ * sysctl_nr_hugepages_set() - `vm.nr_hugepages = @value`: grow or shrink
+ * the pool (set_max_huge_pages()). As in Linux the write succeeds even
+ * when fewer pages could be allocated; read the size back
+ * (hugetlb_nr_hugepages(), HugePages_Total).
+ * Context: takes resize_lock and hugetlb_lock; may sleep in direct
+ * compaction.
+ * Return: 0, or -EINVAL for a negative @value.
+ */
+int sysctl_nr_hugepages_set(long value)
+{
+	struct hstate *h = &default_hstate;
+
+	if (value < 0)
+		return -EINVAL;
+	mutex_lock(&h->resize_lock);
+	if ((unsigned long)value > persistent_huge_pages(h))
+		grow_pool(h, value);
+	else
+		shrink_pool(h, value);
+	spin_lock(&hugetlb_lock);
+	h->max_huge_pages = persistent_huge_pages(h);
+	spin_unlock(&hugetlb_lock);
+	mutex_unlock(&h->resize_lock);
+	return 0;
+}
+
+/**
+ * hugetlb_nr_hugepages() - what reading vm.nr_hugepages shows: the
+ * persistent pool pages. Context: takes hugetlb_lock. Return: the count.
+ */
+unsigned long hugetlb_nr_hugepages(void)
+{
+	unsigned long n;
+
+	spin_lock(&hugetlb_lock);
+	n = persistent_huge_pages(&default_hstate);
+	spin_unlock(&hugetlb_lock);
+	return n;
+}
+
+/**
+ * hugetlb_report_meminfo() - the HugePages_* lines of /proc/meminfo.
+ * @m: filled in.
+ * Context: takes hugetlb_lock.
+ */
+void hugetlb_report_meminfo(struct hugetlb_meminfo *m)
+{
+	struct hstate *h = &default_hstate;
+	unsigned long size_kb = (PAGE_SIZE << h->order) / 1024;
+
+	spin_lock(&hugetlb_lock);
+	m->total = h->nr_huge_pages;
+	m->free = h->free_huge_pages;
+	m->rsvd = h->resv_huge_pages;
+	m->surp = h->surplus_huge_pages;
+	spin_unlock(&hugetlb_lock);
+	m->hugepagesize_kb = size_kb;
+	m->hugetlb_kb = m->total * size_kb;
+}
+
+/**
+ * hugetlb_meminfo_value() - one hugetlb line of /proc/meminfo by name
+ * (HugePages_Total, HugePages_Free, HugePages_Rsvd, HugePages_Surp,
+ * Hugepagesize, Hugetlb; the last two in kB).
+ * Context: takes hugetlb_lock.
+ * Return: 0 with *@value set, or -ENOENT for another name.
+ */
+int hugetlb_meminfo_value(const char *name, long *value)
+{
+	struct hugetlb_meminfo m;
+
+	hugetlb_report_meminfo(&m);
+	const struct { const char *name; unsigned long value; } lines[] = {
+		{ "HugePages_Total", m.total }, { "HugePages_Free", m.free },
+		{ "HugePages_Rsvd", m.rsvd }, { "HugePages_Surp", m.surp },
+		{ "Hugepagesize", m.hugepagesize_kb }, { "Hugetlb", m.hugetlb_kb },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+		if (!strcmp(name, lines[i].name)) {
+			*value = (long)lines[i].value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/**
+ * hugetlb_total_pages() - base pages held by the pool, in use or not.
+ * Context: takes hugetlb_lock. Return: the count.
+ */
+unsigned long hugetlb_total_pages(void)
+{
+	unsigned long n;
+
+	spin_lock(&hugetlb_lock);
+	n = default_hstate.nr_huge_pages << default_hstate.order;
+	spin_unlock(&hugetlb_lock);
+	return n;
+}
+
+/**
+ * free_huge_folio() - the last reference to a hugetlb folio is gone: its
+ * anon_vma is released and it goes back to the free list, or to the
+ * buddy if the pool has surplus pages.
+ * @folio: the head, with no references left.
+ * Context: any thread holding no allocator lock; takes hugetlb_lock, and
+ * the allocator's locks after dropping it.
+ */
+void free_huge_folio(struct page *folio)
+{
+	struct hstate *h = &default_hstate;
+	bool to_buddy = false;
+
+	VM_BUG_ON_PAGE(page_ref_count(folio) || folio_mapcount(folio), folio);
+	folio_release_mapping(folio);
+	mod_node_page_state(page_zone(folio)->zone_pgdat, NR_HUGETLB, -(long)folio_nr_pages(folio));
+	spin_lock(&hugetlb_lock);
+	if (h->surplus_huge_pages) {
+		list_del(&folio->lru);
+		h->surplus_huge_pages--;
+		h->nr_huge_pages--;
+		to_buddy = true;
+	} else {
+		list_del(&folio->lru);
+		enqueue_hugetlb_folio(h, folio);
+	}
+	spin_unlock(&hugetlb_lock);
+	if (to_buddy)
+		update_and_free_hugetlb_folio(folio);
+}
+
+/**
+ * hugetlb_pool_valid() - do the pool's lists agree with its counters?
+ * Every free folio is a frozen hugetlb folio marked HPG_FREED, every
+ * active one is referenced and unmarked, the free list holds
+ * free_huge_pages, both lists nr_huge_pages, and the reservations and
+ * surplus fit.
+ * @msg: receives the reason; @len: its size.
+ * Context: takes hugetlb_lock. Return: true if valid.
+ */
+bool hugetlb_pool_valid(char *msg, size_t len)
+{
+	struct hstate *h = &default_hstate;
+	unsigned long nfree = 0, nactive = 0;
+	struct page *folio;
+	bool ok = true;
+
+	spin_lock(&hugetlb_lock);
+	list_for_each_entry(folio, &h->hugepage_freelist, lru) {
+		if (ok && (!folio_test_hugetlb(folio) || page_ref_count(folio) ||
+			   !(folio->private & HPG_FREED) || folio_order(folio) != h->order))
+			ok = validation_failed(msg, len, "free hugetlb folio %#lx: refcount %d "
+					       "private %#lx order %u", page_to_pfn(folio),
+					       page_ref_count(folio), folio->private,
+					       folio_order(folio));
+		nfree++;
+	}
+	list_for_each_entry(folio, &h->hugepage_activelist, lru) {
+		if (ok && (!folio_test_hugetlb(folio) || page_ref_count(folio) <= 0 ||
+			   (folio->private & HPG_FREED)))
+			ok = validation_failed(msg, len, "hugetlb folio %#lx in use: refcount %d "
+					       "private %#lx", page_to_pfn(folio),
+					       page_ref_count(folio), folio->private);
+		nactive++;
+	}
+	if (ok && (nfree != h->free_huge_pages || nfree + nactive != h->nr_huge_pages ||
+		   h->resv_huge_pages > h->free_huge_pages ||
+		   h->surplus_huge_pages > h->nr_huge_pages))
+		ok = validation_failed(msg, len, "hugetlb pool: %lu free and %lu active folios "
+				       "listed, counters total %lu free %lu rsvd %lu surp %lu",
+				       nfree, nactive, h->nr_huge_pages, h->free_huge_pages,
+				       h->resv_huge_pages, h->surplus_huge_pages);
+	spin_unlock(&hugetlb_lock);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reservations and faults                                             */
+
+/**
+ * hugetlb_reserve_pages() - reserve the pool pages a new VM_HUGETLB
+ * VMA will fault in (HugePages_Rsvd).
+ * @vma: the VMA, not yet visible.
+ * Context: mmap_lock held for write; takes hugetlb_lock.
+ * Return: 0, or -ENOMEM if the free pages not yet reserved cannot cover it.
+ */
+int hugetlb_reserve_pages(struct vm_area_struct *vma)
+{
+	struct hstate *h = &default_hstate;
+	unsigned long nr = (vma->vm_end - vma->vm_start) >> (PAGE_SHIFT + h->order);
+	int err = 0;
+
+	spin_lock(&hugetlb_lock);
+	if (h->free_huge_pages - h->resv_huge_pages < nr) {
+		err = -ENOMEM;
+	} else {
+		h->resv_huge_pages += nr;
+		vma->hugetlb_resv = nr;
+	}
+	spin_unlock(&hugetlb_lock);
+	return err;
+}
+
+/**
+ * hugetlb_vma_close() - a VM_HUGETLB VMA goes: return the reservations
+ * it never used.
+ * Context: mmap_lock held for write; takes hugetlb_lock.
+ */
+void hugetlb_vma_close(struct vm_area_struct *vma)
+{
+	spin_lock(&hugetlb_lock);
+	default_hstate.resv_huge_pages -= vma->hugetlb_resv;
+	vma->hugetlb_resv = 0;
+	spin_unlock(&hugetlb_lock);
+}
+
+/*
+ * A pool page for @vma, with one reference (alloc_hugetlb_folio()): the
+ * VMA's reservation if it has one left, else an unreserved free page.
+ * Counted in NR_HUGETLB. Context: takes hugetlb_lock. Return: the folio or
+ * NULL.
+ */
+static struct page *alloc_hugetlb_folio(struct vm_area_struct *vma)
+{
+	struct hstate *h = &default_hstate;
+	struct page *folio = NULL;
+
+	spin_lock(&hugetlb_lock);
+	if (vma->hugetlb_resv) {
+		folio = dequeue_hugetlb_folio(h);
+		VM_BUG_ON(!folio);
+		vma->hugetlb_resv--;
+		h->resv_huge_pages--;
+	} else if (h->free_huge_pages > h->resv_huge_pages) {
+		folio = dequeue_hugetlb_folio(h);
+	}
+	spin_unlock(&hugetlb_lock);
+	if (folio)
+		mod_node_page_state(page_zone(folio)->zone_pgdat, NR_HUGETLB,
+				    folio_nr_pages(folio));
+	return folio;
+}
+
+/*
+ * Map @folio at the 2 MiB-aligned @haddr of @vma with one writable PTE per
+ * page; the folio's one reference becomes one per PTE.
+ * Context: the PTE lock of @ptep's table held; the folio is new to rmap.
+ */
+static void hugetlb_map_folio(struct vm_area_struct *vma, unsigned long haddr, pte_t *ptep,
+			      struct page *folio)
+{
+	unsigned long nr = folio_nr_pages(folio);
+	struct anon_vma *anon_vma = vma->anon_vma;
+
+	VM_BUG_ON_PAGE(folio_mapcount(folio) || READ_ONCE(folio->mapping), folio);
+	get_anon_vma(anon_vma);
+	folio->index = linear_page_index(vma, haddr);
+	WRITE_ONCE(folio->mapping, (unsigned long)anon_vma | FOLIO_MAPPING_ANON);
+	for (unsigned long i = 0; i < nr; i++) {
+		__atomic_store_n(&folio[i]._mapcount, 0, __ATOMIC_RELAXED);
+		set_pte(ptep + i, pte_mkdirty(pte_mkyoung(pfn_pte(page_to_pfn(folio + i), true))));
+	}
+	__atomic_store_n(&folio[1]._large_mapcount, nr - 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&folio[1]._nr_pages_mapped, nr, __ATOMIC_RELAXED);
+	page_ref_add(folio, nr - 1);
+}
+
+/* Are all the PTEs of the huge page at @ptep empty? */
+static bool huge_range_none(pte_t *ptep, unsigned long nr)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		if (!pte_none(ptep_get(ptep + i)))
+			return false;
+	return true;
+}
+
+/*
+ * Fault in the huge page at @haddr with a new pool page filled from
+ * @copy_from (NULL: zeroed). Context: hugetlb_fault_mutex held.
+ */
+static int hugetlb_no_page(struct vm_area_struct *vma, unsigned long haddr,
+			   const struct page *copy_from)
+{
+	unsigned long nr = 1UL << default_hstate.order;
+	struct page *folio;
+	spinlock_t *ptl;
+	pte_t *ptep;
+
+	if (anon_vma_prepare(vma))
+		return -ENOMEM;
+	folio = alloc_hugetlb_folio(vma);
+	if (!folio)
+		return -ENOMEM;		/* Linux: SIGBUS */
+	if (copy_from)
+		memcpy(page_address(folio), page_address(copy_from), nr << PAGE_SHIFT);
+	else
+		memset(page_address(folio), 0, nr << PAGE_SHIFT);
+	SetPageUptodate(folio);
+	ptep = pte_alloc_map_lock(vma->vm_mm, haddr, &ptl);
+	if (!ptep) {
+		put_page(folio);
+		return -ENOMEM;
+	}
+	VM_BUG_ON(!huge_range_none(ptep, nr));
+	hugetlb_map_folio(vma, haddr, ptep, folio);
+	spin_unlock(ptl);
+	return 0;
+}
+
+/**
+ * hugetlb_fault() - resolve a fault at @addr of the VM_HUGETLB @vma: map
+ * the huge page around it from the pool if it is not mapped yet.
+ * @flags: FAULT_FLAG_* (every hugetlb mapping is writable and private:
+ *	there is nothing to copy on write).
+ * Context: mmap_lock held; takes hugetlb_fault_mutex, hugetlb_lock, the
+ * anon_vma lock and the PTE lock.
+ * Return: 0 (retry the access), or -ENOMEM when the pool has no page for
+ * it (Linux sends SIGBUS).
+ */
+int hugetlb_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int flags)
+{
+	unsigned long haddr = addr & HPAGE_MASK;
+	spinlock_t *ptl;
+	pte_t *ptep;
+	bool none;
+	int err = 0;
+
+	mutex_lock(&hugetlb_fault_mutex);
+	ptep = pte_alloc_map_lock(vma->vm_mm, haddr, &ptl);
+	if (!ptep) {
+		mutex_unlock(&hugetlb_fault_mutex);
+		return -ENOMEM;
+	}
+	none = huge_range_none(ptep, 1UL << default_hstate.order);
+	spin_unlock(ptl);
+	if (none)
+		err = hugetlb_no_page(vma, haddr, NULL);
+	mutex_unlock(&hugetlb_fault_mutex);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Unmapping and fork                                                  */
+
+/* Drop the PTE at @ptep of a hugetlb mapping; its reference goes to @arg's gather. */
+static void zap_huge_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, void *arg)
+{
+	struct page *page, *folio;
+	pte_t pte;
+
+	if (pte_none(ptep_get(ptep)))
+		return;
+	pte = ptep_get_and_clear(ptep);
+	page = pfn_to_page(pte_pfn(pte));
+	folio = page_folio(page);
+	VM_BUG_ON_PAGE(!folio_test_hugetlb(folio), page);
+	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+		__atomic_fetch_sub(&folio[1]._nr_pages_mapped, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	tlb_remove_page(arg, page);
+}
+
+/**
+ * unmap_hugepage_range() - unmap [start, end) of a VM_HUGETLB @vma, both
+ * 2 MiB aligned; the folios' references go once no CPU can reach them.
+ * Context: mmap_lock held; takes the PTE locks; may free to the pool.
+ */
+void unmap_hugepage_range(struct vm_area_struct *vma, unsigned long start, unsigned long end)
+{
+	struct mmu_gather tlb;
+
+	VM_BUG_ON((start | end) & ~HPAGE_MASK);
+	tlb_gather_mmu(&tlb);
+	walk_pte_range_locked(vma->vm_mm, start, end, zap_huge_pte, &tlb);
+	tlb_finish_mmu(&tlb);
+}
+
+/* The folio mapped at the huge page @haddr of @mm, referenced, or NULL. */
+static struct page *hugetlb_folio_at(struct mm_struct *mm, unsigned long haddr)
+{
+	struct page *folio = NULL;
+	spinlock_t *ptl;
+	pte_t *ptep = pte_offset_map_lock(mm, haddr, &ptl);
+	pte_t pte;
+
+	if (!ptep)
+		return NULL;
+	pte = ptep_get(ptep);
+	if (pte_present(pte)) {
+		folio = page_folio(pfn_to_page(pte_pfn(pte)));
+		get_page(folio);
+	}
+	spin_unlock(ptl);
+	return folio;
+}
+
+/**
+ * copy_hugetlb_page_range() - fork of a VM_HUGETLB VMA: every huge page
+ * the parent has mapped is copied into a fresh pool page mapped in the
+ * child (deviation: Linux shares it copy-on-write).
+ * @dst_vma: the child's VMA; @src_vma: the parent's.
+ * Context: both mmap_locks held for write; takes hugetlb_fault_mutex, the
+ * PTE locks, hugetlb_lock.
+ * Return: 0, or -ENOMEM when the pool has no unreserved free page.
+ */
+int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
+{
+	int err = 0;
+
+	for (unsigned long addr = src_vma->vm_start; addr < src_vma->vm_end && !err;
+	     addr += HPAGE_SIZE) {
+		struct page *folio = hugetlb_folio_at(src_vma->vm_mm, addr);
+
+		if (!folio)
+			continue;
+		mutex_lock(&hugetlb_fault_mutex);
+		err = hugetlb_no_page(dst_vma, addr, folio);
+		mutex_unlock(&hugetlb_fault_mutex);
+		put_page(folio);
+	}
+	return err;
+}
