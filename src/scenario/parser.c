@@ -1055,7 +1055,9 @@ static int range_opt(struct parser *p, struct proc_sym *proc, struct region_sym 
 
 static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c)
 {
-	static const char *const pos[] = { "region name", "size", "private or shared", NULL };
+	static const char *const pos[] = { "region name", "size", "private, shared or hugetlb",
+					   NULL };
+	static const char *const kinds[] = { "private", "shared", "hugetlb", NULL };
 	const char *size;
 	uint64_t bytes;
 	int err;
@@ -1073,12 +1075,16 @@ static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 	if (!bytes || bytes % PAGE_SIZE)
 		return scn_perr(p, "region size %s is not a positive multiple of the page size "
 				"(%lu)", size, PAGE_SIZE);
-	if (p->npos == 3 && strcmp(p->pos[2], "private") && strcmp(p->pos[2], "shared"))
-		return scn_perr(p, "unexpected argument '%s' for 'mmap' (expected private or "
-				"shared)", p->pos[2]);
+	if (p->npos == 3 && !scn_in_list(p->pos[2], kinds))
+		return scn_perr(p, "unexpected argument '%s' for 'mmap' (expected private, "
+				"shared or hugetlb)", p->pos[2]);
 	c->mm.region = scn_strdup(p->s, p->pos[0]);
 	c->mm.pages = bytes / PAGE_SIZE;
 	c->mm.shared = p->npos == 3 && !strcmp(p->pos[2], "shared");
+	c->mm.hugetlb = p->npos == 3 && !strcmp(p->pos[2], "hugetlb");
+	if (c->mm.hugetlb && bytes % SCN_HPAGE_SIZE)
+		return scn_perr(p, "hugetlb region size %s is not a multiple of the huge page "
+				"size (%d)", size, SCN_HPAGE_SIZE);
 	add_region(proc, c->mm.region, c->mm.pages);
 	return 0;
 }

@@ -23,6 +23,7 @@
 
 /* The language's page: the `p` size suffix, page ranges and patterns. */
 #define SCN_PAGE_SIZE		4096
+#define SCN_HPAGE_SIZE		(2 << 20)	/* the hugetlb page size: one PMD */
 
 /*
  * Make room for element @n of a growable array (*@array, *@cap elements):
@@ -118,6 +119,7 @@ enum scn_family {
 	SCN_NAME_UNUSABLE,	/* unusable.ZONE.orderN: a = ZONE, n = N */
 	SCN_NAME_COMPACTION,	/* compaction.X: a = X */
 	SCN_NAME_KSM_PROC,	/* ksm.P.X: a = P, b = X, n = P's instance id */
+	SCN_NAME_MEMINFO,	/* meminfo.X: a = X, a /proc/meminfo line */
 };
 
 struct scn_name {
@@ -146,6 +148,7 @@ struct scn_cmd {
 			unsigned int child_id;
 			uint64_t pages;		/* mmap: region size in pages */
 			bool shared;
+			bool hugetlb;		/* mmap: from the hugetlb pool */
 			struct scn_range range;
 			struct pattern pattern;
 			uint64_t seed;

@@ -498,13 +498,16 @@ static void region_mmap(struct scn_run *run, struct sim_proc *proc, const struct
 	struct sim_mem *mem = mem_create(cmd->mm.pages, cmd->mm.shared);
 	int err = -ENOMEM;
 
-	if (r && mem)
+	if (r && mem && cmd->mm.hugetlb)
+		err = do_mmap_hugetlb(proc->mm, cmd->mm.pages << PAGE_SHIFT, &r->addr);
+	else if (r && mem)
 		err = do_mmap(proc->mm, cmd->mm.pages << PAGE_SHIFT, cmd->mm.shared, &r->addr);
 	if (err) {
 		free(r);
 		mem_put(mem);
-		cmd_fail(run, cmd, "%s", err == -EINVAL ?
-			 "larger than the address space" : err_text(err));
+		cmd_fail(run, cmd, "%s", err == -EINVAL ? "larger than the address space" :
+			 err == -ENOMEM && cmd->mm.hugetlb ? "not enough free unreserved huge pages" :
+			 err_text(err));
 		return;
 	}
 	r->name = cmd->mm.region;

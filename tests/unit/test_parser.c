@@ -163,7 +163,8 @@ static const struct error_case error_cases[] = {
 	{ "region_bad_size", false, "process P\nP mmap R big\n",
 	  "t.scn:2: bad size 'big' (expected an integer with an optional K, M, G or p)" },
 	{ "mmap_bad_kind", false, "process P\nP mmap R 4K public\n",
-	  "t.scn:2: unexpected argument 'public' for 'mmap' (expected private or shared)" },
+	  "t.scn:2: unexpected argument 'public' for 'mmap' (expected private, shared or "
+	  "hugetlb)" },
 	{ "bad_range", false, P_R "P read R pages=3..x\n",
 	  "t.scn:3: bad page range '3..x' (expected A..B or A)" },
 	{ "reversed_range", false, P_R "P read R pages=5..2\n",
