@@ -269,7 +269,8 @@ static void child_mmap(struct cstate *cs, const struct scn_cmd *cmd, struct krep
 {
 	size_t bytes = cmd->mm.pages * PAGE;
 	struct cregion *r = calloc(1, sizeof(*r));
-	int flags = (cmd->mm.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS;
+	int flags = (cmd->mm.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
+		    (cmd->mm.hugetlb ? MAP_HUGETLB : 0);
 
 	if (r) {
 		r->pages = cmd->mm.pages;
@@ -283,7 +284,9 @@ static void child_mmap(struct cstate *cs, const struct scn_cmd *cmd, struct krep
 	}
 	r->addr = mmap(NULL, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (r->addr == MAP_FAILED) {
-		cfail(rep, cmd, "%s", strerror(errno));
+		/* The sim backend's words for a pool that cannot reserve the region. */
+		cfail(rep, cmd, "%s", cmd->mm.hugetlb && errno == ENOMEM ?
+		      "not enough free unreserved huge pages" : strerror(errno));
 		cregion_free(r);
 		return;
 	}

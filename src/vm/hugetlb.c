@@ -36,10 +36,14 @@
  * (free_huge_folio()). Faults on one huge page are serialised by
  * hugetlb_fault_mutex (Linux hashes a table of them).
  *
- * fork copies a hugetlb mapping at once into a fresh pool page for the
- * child (deviation: Linux shares it copy-on-write); the child has no
- * reservation, so the copy needs an unreserved free page, else fork fails
- * with -ENOMEM. Not built: surplus pages from nr_overcommit_hugepages,
+ * fork shares every mapped huge page with the child, write-protected on
+ * both sides; the first write copies it into an unreserved free pool page
+ * (-ENOMEM without one: Linux sends SIGBUS, or unmaps the page from the
+ * children when the writer owns the reservations), or reuses it when no
+ * one else maps it any more. Reservations are counted per VMA, not per
+ * index (deviation: Linux's reserve map knows which indexes were
+ * faulted, so a page faulted again after MADV_DONTNEED uses none). Not
+ * built: surplus pages from nr_overcommit_hugepages,
  * shared hugetlb mappings, hugetlbfs, per-node pools, 1 GiB pages,
  * demotion, migration of hugetlb folios (compaction skips them whole, as
  * Linux's does outside alloc_contig_range(); move_pages reports -EBUSY).
@@ -439,18 +443,19 @@ void hugetlb_vma_close(struct vm_area_struct *vma)
 }
 
 /*
- * A pool page for @vma, with one reference (alloc_hugetlb_folio()): the
- * VMA's reservation if it has one left, else an unreserved free page.
+ * A pool page for @vma, with one reference (alloc_hugetlb_folio()): with
+ * @use_resv the VMA's reservation if it has one left, else an unreserved
+ * free page.
  * Counted in NR_HUGETLB. Context: takes hugetlb_lock. Return: the folio or
  * NULL.
  */
-static struct page *alloc_hugetlb_folio(struct vm_area_struct *vma)
+static struct page *alloc_hugetlb_folio(struct vm_area_struct *vma, bool use_resv)
 {
 	struct hstate *h = &default_hstate;
 	struct page *folio = NULL;
 
 	spin_lock(&hugetlb_lock);
-	if (vma->hugetlb_resv) {
+	if (use_resv && vma->hugetlb_resv) {
 		folio = dequeue_hugetlb_folio(h);
 		VM_BUG_ON(!folio);
 		vma->hugetlb_resv--;
@@ -499,11 +504,10 @@ static bool huge_range_none(pte_t *ptep, unsigned long nr)
 }
 
 /*
- * Fault in the huge page at @haddr with a new pool page filled from
- * @copy_from (NULL: zeroed). Context: hugetlb_fault_mutex held.
+ * Fault in the huge page at @haddr with a new, zeroed pool page.
+ * Context: hugetlb_fault_mutex held.
  */
-static int hugetlb_no_page(struct vm_area_struct *vma, unsigned long haddr,
-			   const struct page *copy_from)
+static int hugetlb_no_page(struct vm_area_struct *vma, unsigned long haddr)
 {
 	unsigned long nr = 1UL << default_hstate.order;
 	struct page *folio;
@@ -512,13 +516,10 @@ static int hugetlb_no_page(struct vm_area_struct *vma, unsigned long haddr,
 
 	if (anon_vma_prepare(vma))
 		return -ENOMEM;
-	folio = alloc_hugetlb_folio(vma);
+	folio = alloc_hugetlb_folio(vma, true);
 	if (!folio)
 		return -ENOMEM;		/* Linux: SIGBUS */
-	if (copy_from)
-		memcpy(page_address(folio), page_address(copy_from), nr << PAGE_SHIFT);
-	else
-		memset(page_address(folio), 0, nr << PAGE_SHIFT);
+	memset(page_address(folio), 0, nr << PAGE_SHIFT);
 	SetPageUptodate(folio);
 	ptep = pte_alloc_map_lock(vma->vm_mm, haddr, &ptl);
 	if (!ptep) {
@@ -531,11 +532,86 @@ static int hugetlb_no_page(struct vm_area_struct *vma, unsigned long haddr,
 	return 0;
 }
 
+/* Drop the PTE at @ptep of a hugetlb mapping and its rmap; the reference
+ * goes to @tlb. Context: its PTE lock held. */
+static void hugetlb_remove_pte(pte_t *ptep, struct mmu_gather *tlb)
+{
+	pte_t pte = ptep_get_and_clear(ptep);
+	struct page *page = pfn_to_page(pte_pfn(pte)), *folio = page_folio(page);
+
+	VM_BUG_ON_PAGE(!folio_test_hugetlb(folio), page);
+	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+		__atomic_fetch_sub(&folio[1]._nr_pages_mapped, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	tlb_remove_page(tlb, page);
+}
+
+/*
+ * Copy the huge page @old, mapped read-only at @haddr, into a new pool page
+ * and map that instead (no reservation is used: the page was faulted in
+ * before). Context: hugetlb_fault_mutex held; a reference on @old held.
+ */
+static int hugetlb_wp_copy(struct vm_area_struct *vma, unsigned long haddr, struct page *old)
+{
+	unsigned long nr = folio_nr_pages(old);
+	struct mmu_gather tlb;
+	struct page *new;
+	spinlock_t *ptl;
+	pte_t *ptep;
+
+	new = alloc_hugetlb_folio(vma, false);
+	if (!new)
+		return -ENOMEM;		/* Linux: SIGBUS, or the owner takes it back */
+	memcpy(page_address(new), page_address(old), nr << PAGE_SHIFT);
+	SetPageUptodate(new);
+	ptep = pte_offset_map_lock(vma->vm_mm, haddr, &ptl);
+	if (!ptep || !pte_present(ptep_get(ptep)) || pte_write(ptep_get(ptep)) ||
+	    pte_pfn(ptep_get(ptep)) != page_to_pfn(old)) {
+		if (ptep)
+			spin_unlock(ptl);
+		put_page(new);		/* unmapped meanwhile: nothing to copy */
+		return 0;
+	}
+	tlb_gather_mmu(&tlb);
+	for (unsigned long i = 0; i < nr; i++)
+		hugetlb_remove_pte(ptep + i, &tlb);
+	hugetlb_map_folio(vma, haddr, ptep, new);
+	spin_unlock(ptl);
+	tlb_finish_mmu(&tlb);
+	return 0;
+}
+
+/*
+ * A write to the read-only huge page at @ptep (shared with a fork): reuse
+ * it if no one else maps or holds it, else copy it (hugetlb_wp()).
+ * Context: hugetlb_fault_mutex and the PTE lock held; drops the lock.
+ */
+static int hugetlb_wp(struct vm_area_struct *vma, unsigned long haddr, pte_t *ptep,
+		      spinlock_t *ptl)
+{
+	struct page *old = page_folio(pfn_to_page(pte_pfn(ptep_get(ptep))));
+	unsigned long nr = folio_nr_pages(old);
+	int err;
+
+	if (folio_mapcount(old) == (int)nr &&
+	    __atomic_load_n(&old->_refcount, __ATOMIC_ACQUIRE) == (int)nr) {
+		for (unsigned long i = 0; i < nr; i++)
+			set_pte(ptep + i, pte_mkdirty(pte_mkyoung(pte_mkwrite(ptep_get(ptep + i)))));
+		spin_unlock(ptl);
+		return 0;
+	}
+	get_page(old);
+	spin_unlock(ptl);
+	err = anon_vma_prepare(vma) ?: hugetlb_wp_copy(vma, haddr, old);
+	put_page(old);
+	return err;
+}
+
 /**
  * hugetlb_fault() - resolve a fault at @addr of the VM_HUGETLB @vma: map
- * the huge page around it from the pool if it is not mapped yet.
- * @flags: FAULT_FLAG_* (every hugetlb mapping is writable and private:
- *	there is nothing to copy on write).
+ * the huge page around it from the pool if it is not mapped yet; for a
+ * write to one a fork left read-only, reuse it or copy it.
+ * @flags: FAULT_FLAG_WRITE for a write.
  * Context: mmap_lock held; takes hugetlb_fault_mutex, hugetlb_lock, the
  * anon_vma lock and the PTE lock.
  * Return: 0 (retry the access), or -ENOMEM when the pool has no page for
@@ -545,8 +621,7 @@ int hugetlb_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int f
 {
 	unsigned long haddr = addr & HPAGE_MASK;
 	spinlock_t *ptl;
-	pte_t *ptep;
-	bool none;
+	pte_t *ptep, entry;
 	int err = 0;
 
 	mutex_lock(&hugetlb_fault_mutex);
@@ -555,10 +630,15 @@ int hugetlb_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int f
 		mutex_unlock(&hugetlb_fault_mutex);
 		return -ENOMEM;
 	}
-	none = huge_range_none(ptep, 1UL << default_hstate.order);
-	spin_unlock(ptl);
-	if (none)
-		err = hugetlb_no_page(vma, haddr, NULL);
+	entry = ptep_get(ptep);
+	if (pte_none(entry)) {
+		spin_unlock(ptl);
+		err = hugetlb_no_page(vma, haddr);
+	} else if ((flags & FAULT_FLAG_WRITE) && !pte_write(entry)) {
+		err = hugetlb_wp(vma, haddr, ptep, ptl);
+	} else {
+		spin_unlock(ptl);
+	}
 	mutex_unlock(&hugetlb_fault_mutex);
 	return err;
 }
@@ -566,22 +646,11 @@ int hugetlb_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int f
 /* ------------------------------------------------------------------ */
 /* Unmapping and fork                                                  */
 
-/* Drop the PTE at @ptep of a hugetlb mapping; its reference goes to @arg's gather. */
+/* Drop the PTE at @ptep, if any, of a hugetlb mapping into @arg's gather. */
 static void zap_huge_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, void *arg)
 {
-	struct page *page, *folio;
-	pte_t pte;
-
-	if (pte_none(ptep_get(ptep)))
-		return;
-	pte = ptep_get_and_clear(ptep);
-	page = pfn_to_page(pte_pfn(pte));
-	folio = page_folio(page);
-	VM_BUG_ON_PAGE(!folio_test_hugetlb(folio), page);
-	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
-		__atomic_fetch_sub(&folio[1]._nr_pages_mapped, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_sub(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
-	tlb_remove_page(arg, page);
+	if (!pte_none(ptep_get(ptep)))
+		hugetlb_remove_pte(ptep, arg);
 }
 
 /**
@@ -599,48 +668,54 @@ void unmap_hugepage_range(struct vm_area_struct *vma, unsigned long start, unsig
 	tlb_finish_mmu(&tlb);
 }
 
-/* The folio mapped at the huge page @haddr of @mm, referenced, or NULL. */
-static struct page *hugetlb_folio_at(struct mm_struct *mm, unsigned long haddr)
+/* Share the huge page at @src (present) with the child's @dst, both read-only. */
+static void copy_huge_ptes(pte_t *dst, pte_t *src)
 {
-	struct page *folio = NULL;
-	spinlock_t *ptl;
-	pte_t *ptep = pte_offset_map_lock(mm, haddr, &ptl);
-	pte_t pte;
+	struct page *folio = page_folio(pfn_to_page(pte_pfn(ptep_get(src))));
+	unsigned long nr = folio_nr_pages(folio);
 
-	if (!ptep)
-		return NULL;
-	pte = ptep_get(ptep);
-	if (pte_present(pte)) {
-		folio = page_folio(pfn_to_page(pte_pfn(pte)));
-		get_page(folio);
+	for (unsigned long i = 0; i < nr; i++) {
+		pte_t pte = ptep_get(src + i);
+
+		if (pte_write(pte)) {
+			__atomic_fetch_and(&src[i].pte, ~_PAGE_RW, __ATOMIC_SEQ_CST);
+			pte = pte_wrprotect(pte);
+		}
+		__atomic_fetch_add(&folio[i]._mapcount, 1, __ATOMIC_RELAXED);
+		set_pte(dst + i, pte_mkold(pte));
 	}
-	spin_unlock(ptl);
-	return folio;
+	__atomic_fetch_add(&folio[1]._large_mapcount, nr, __ATOMIC_RELAXED);
+	page_ref_add(folio, nr);
 }
 
 /**
  * copy_hugetlb_page_range() - fork of a VM_HUGETLB VMA: every huge page
- * the parent has mapped is copied into a fresh pool page mapped in the
- * child (deviation: Linux shares it copy-on-write).
- * @dst_vma: the child's VMA; @src_vma: the parent's.
- * Context: both mmap_locks held for write; takes hugetlb_fault_mutex, the
- * PTE locks, hugetlb_lock.
- * Return: 0, or -ENOMEM when the pool has no unreserved free page.
+ * the parent has mapped is shared with the child, write-protected on both
+ * sides (the first write copies it: hugetlb_wp()). The child has no
+ * reservation of its own, as in Linux.
+ * @dst_vma: the child's VMA (linked to the parent's anon_vma);
+ * @src_vma: the parent's.
+ * Context: both mmap_locks held for write; takes the child's PTE locks and
+ * the parent's nested, as copy_page_range() does. The caller flushes the
+ * parent's TLB. Return: 0, or -ENOMEM for a page table.
  */
 int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
 {
-	int err = 0;
+	for (unsigned long addr = src_vma->vm_start; addr < src_vma->vm_end; addr += HPAGE_SIZE) {
+		pte_t *src = pte_offset_lockless(src_vma->vm_mm, addr), *dst;
+		spinlock_t *src_ptl, *dst_ptl;
 
-	for (unsigned long addr = src_vma->vm_start; addr < src_vma->vm_end && !err;
-	     addr += HPAGE_SIZE) {
-		struct page *folio = hugetlb_folio_at(src_vma->vm_mm, addr);
-
-		if (!folio)
+		if (!src)
 			continue;
-		mutex_lock(&hugetlb_fault_mutex);
-		err = hugetlb_no_page(dst_vma, addr, folio);
-		mutex_unlock(&hugetlb_fault_mutex);
-		put_page(folio);
+		dst = pte_alloc_map_lock(dst_vma->vm_mm, addr, &dst_ptl);
+		if (!dst)
+			return -ENOMEM;
+		src_ptl = pte_lockptr(src);
+		spin_lock_nested(src_ptl);
+		if (pte_present(ptep_get(src)))
+			copy_huge_ptes(dst, src);
+		spin_unlock(src_ptl);
+		spin_unlock(dst_ptl);
 	}
-	return err;
+	return 0;
 }

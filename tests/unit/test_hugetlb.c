@@ -3,8 +3,8 @@
  * test_hugetlb.c - compound pages (head and tails, the folio fields,
  * references through tails, freeing the whole block, the validator) and
  * the hugetlb pool: growing and shrinking it through vm.nr_hugepages, its
- * meminfo lines and counters, reservations, faults, unmapping, fork, and
- * compaction leaving pool pages alone.
+ * meminfo lines and counters, reservations, faults, unmapping, fork and
+ * copy-on-write, and compaction leaving pool pages alone.
  */
 #include "lib/machine_fixture.h"
 #include <string.h>
@@ -203,24 +203,40 @@ static void test_map_fault_unmap(void **state)
 	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
 }
 
-static void test_fork_copies(void **state)
+static void test_fork_shares_then_copies_on_write(void **state)
 {
 	struct mm_struct *mm = mm_alloc(), *child;
 	unsigned long addr;
+	struct page *folio;
 	int err = 0;
 
 	assert_int_equal(sysctl_nr_hugepages_set(3), 0);
 	assert_int_equal(do_mmap_hugetlb(mm, HPAGE_SIZE, &addr), 0);
 	write_word(mm, addr + 64, 42);
+	folio = folio_at(mm, addr);
 	child = dup_mm(mm, &err);
 	assert_non_null(child);
-	assert_ptr_not_equal(folio_at(child, addr), folio_at(mm, addr));
+	/* Shared, read-only on both sides: 1024 PTEs, 1024 references. */
+	assert_ptr_equal(folio_at(child, addr), folio);
+	assert_int_equal(folio_mapcount(folio), 1024);
+	assert_int_equal(page_ref_count(folio), 1024);
+	assert_int_equal(meminfo("HugePages_Free"), 2);
 	assert_int_equal(read_word(child, addr + 64), 42);
-	write_word(child, addr + 64, 43);
-	assert_int_equal(read_word(mm, addr + 64), 42);
-	assert_int_equal(meminfo("HugePages_Free"), 1);
 	assert_invariants();
+	/* The child's write copies the whole huge page. */
+	write_word(child, addr + 64, 43);
+	assert_ptr_not_equal(folio_at(child, addr), folio);
+	assert_int_equal(read_word(mm, addr + 64), 42);
+	assert_int_equal(read_word(child, addr + 64), 43);
+	assert_int_equal(meminfo("HugePages_Free"), 1);
+	assert_int_equal(folio_mapcount(folio), 512);
+	assert_invariants();
+	/* Now the parent's alone: its write reuses the page. */
+	write_word(mm, addr + 64, 44);
+	assert_ptr_equal(folio_at(mm, addr), folio);
+	assert_int_equal(meminfo("HugePages_Free"), 1);
 	mmput(child);
+	assert_int_equal(read_word(mm, addr + 64), 44);
 	mmput(mm);
 	assert_int_equal(meminfo("HugePages_Free"), 3);
 	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
@@ -276,7 +292,7 @@ int main(void)
 		machine_test(test_pool_grow_and_shrink),
 		machine_test(test_pool_growth_stops_at_first_failure),
 		machine_test(test_map_fault_unmap),
-		machine_test(test_fork_copies),
+		machine_test(test_fork_shares_then_copies_on_write),
 		machine_test(test_shrink_below_use_makes_surplus),
 		machine_test(test_compaction_skips_pool_pages),
 	};
