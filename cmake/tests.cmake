@@ -93,6 +93,7 @@ pagelab_scenario(fault_page_alloc tests/scenarios/fault_page_alloc.scn LABELS sa
 pagelab_scenario(deterministic tests/scenarios/deterministic.scn ARGS --deterministic --seed 9)
 pagelab_scenario(hugetlb_compaction tests/scenarios/hugetlb_compaction.scn ARGS --deterministic)
 pagelab_scenario(hugetlb_mmap tests/scenarios/hugetlb_mmap.scn LABELS sanitize)
+pagelab_scenario(hugetlb_concurrent tests/scenarios/hugetlb_concurrent.scn LABELS sanitize)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
 add_test(NAME scn_deterministic_repeat

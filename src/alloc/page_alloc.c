@@ -360,6 +360,7 @@ void prep_compound_page(struct page *page, unsigned int order)
 		WRITE_ONCE(tail->mapping, TAIL_MAPPING);
 		tail->private = 0;
 		WRITE_ONCE(tail->compound_head, (unsigned long)page + 1);
+		__set_bit(PG_tail, &tail->flags);
 	}
 	prep_compound_head(page, order);
 }
@@ -373,7 +374,8 @@ static void free_tail_page_prepare(struct page *head, struct page *page)
 	    (head[1]._large_mapcount != -1 || head[1]._entire_mapcount != -1 ||
 	     head[1]._nr_pages_mapped || head[1]._pincount))
 		reason = "folio map counts not back to their initial values";
-	else if (compound_head(page) != head)
+	else if (!PageTail(page) ||
+		 READ_ONCE(page->compound_head) != (unsigned long)head + 1)
 		reason = "tail does not point at its head";
 	else if (READ_ONCE(page->mapping) != TAIL_MAPPING)
 		reason = "corrupted mapping in tail page";
@@ -385,6 +387,7 @@ static void free_tail_page_prepare(struct page *head, struct page *page)
 	}
 	if (page == head + 1)
 		WRITE_ONCE(page->flags, READ_ONCE(page->flags) & ~FOLIO_ORDER_MASK);
+	__clear_bit(PG_tail, &page->flags);
 	WRITE_ONCE(page->mapping, 0);
 	page->index = 0;
 	INIT_LIST_HEAD(&page->lru);

@@ -471,13 +471,16 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		 * A compound page (a hugetlb folio, free in the pool or in use)
 		 * is skipped whole: pagelab migrates no large folio yet (Linux's
 		 * compaction skips hugetlb folios too, outside alloc_contig).
+		 * Only the head is recognised, from its flags: a tail's
+		 * compound_head word is a list pointer's, written without
+		 * atomics. A scan that starts on a tail meets it as a page that
+		 * is neither LRU nor movable_ops, and passes by.
 		 */
-		if (PageCompound(page)) {
-			struct page *head = compound_head(page);
-			unsigned int order = folio_order(head);
+		if (PageHead(page)) {
+			unsigned int order = folio_order(page);
 
-			if (order <= MAX_PAGE_ORDER && page_to_pfn(head) + (1UL << order) > low_pfn)
-				low_pfn = page_to_pfn(head) + (1UL << order) - 1;
+			if (order <= MAX_PAGE_ORDER)
+				low_pfn += (1UL << order) - 1;
 			continue;
 		}
 		if (!PageLRU(page)) {

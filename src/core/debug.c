@@ -60,6 +60,7 @@ static const char *const pageflag_names[__NR_PAGEFLAGS] = {
 	[PG_private] = "private",	[PG_private_2] = "private_2",
 	[PG_reclaim] = "reclaim",	[PG_swapbacked] = "swapbacked",
 	[PG_unevictable] = "unevictable", [PG_mlocked] = "mlocked",
+	[PG_tail] = "tail",
 };
 
 static const char *const pagetype_names[] = {

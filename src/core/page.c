@@ -86,7 +86,8 @@ bool compound_page_valid(const struct page *head, unsigned int order, char *msg,
 	for (unsigned long i = 1; i < nr; i++) {
 		const struct page *tail = head + i;
 
-		if (compound_head(tail) != head || READ_ONCE(tail->mapping) != TAIL_MAPPING ||
+		if (compound_head(tail) != head || !(READ_ONCE(tail->compound_head) & 1) ||
+		    READ_ONCE(tail->mapping) != TAIL_MAPPING ||
 		    page_ref_count(tail) || page_has_type(tail) || PageHead(tail) ||
 		    PageLRU(tail))
 			return validation_failed(msg, len, "folio %#lx: bad tail %#lx (head %#lx "

@@ -26,7 +26,8 @@
  * Compound pages (__GFP_COMP allocations of order > 0; docs/huge-pages.md):
  * the first page is the head (PG_head), every other page a tail whose
  * compound_head word (the word of lru.next) holds the head's address plus
- * one; bit 0 set means "tail", which no list pointer ever has. The first
+ * one; bit 0 set means "tail", which no list pointer ever has (pagelab
+ * also sets PG_tail on tails: see PageTail()). The first
  * tail keeps the order in the low byte of its flags and the folio's map
  * counts in the words of lru.prev and index; every tail has mapping ==
  * TAIL_MAPPING and no references of its own: the folio's references are
@@ -98,6 +99,7 @@ enum pageflags {
 	PG_swapbacked,
 	PG_unevictable,
 	PG_mlocked,
+	PG_tail,		/* pagelab: a tail page (see compound_head()) */
 	__NR_PAGEFLAGS,
 
 	/* Aliases, as in today's kernel. */
@@ -359,9 +361,17 @@ static inline bool PageHead(const struct page *page)
 	return test_bit(PG_head, &page->flags);
 }
 
+/*
+ * A tail page. Deviation: Linux reads bit 0 of compound_head alone; pagelab
+ * also marks tails with PG_tail (as Linux did before 4.5) and reads the
+ * flags first, so that a lockless look at a page that is not a tail never
+ * reads its lru.next, which list operations write without atomics (a race
+ * ThreadSanitizer would report). Both are set and cleared together, while
+ * the block has no references.
+ */
 static inline bool PageTail(const struct page *page)
 {
-	return READ_ONCE(page->compound_head) & 1;
+	return test_bit(PG_tail, &page->flags);
 }
 
 static inline bool PageCompound(const struct page *page)
@@ -373,8 +383,11 @@ static inline bool PageCompound(const struct page *page)
  * without a reference on the compound page. */
 static inline struct page *compound_head(const struct page *page)
 {
-	unsigned long head = READ_ONCE(page->compound_head);
+	unsigned long head;
 
+	if (!PageTail(page))
+		return (struct page *)page;
+	head = READ_ONCE(page->compound_head);
 	if (head & 1)
 		return (struct page *)(head - 1);
 	return (struct page *)page;

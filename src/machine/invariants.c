@@ -175,9 +175,14 @@ static void check_tails(struct checker *c)
 		struct page *page = pfn_to_page(pfn), *head;
 		unsigned long head_pfn;
 
-		if (!PageTail(page))
+		if (!PageTail(page) && !(READ_ONCE(page->compound_head) & 1))
 			continue;
 		head = compound_head(page);
+		if (!PageTail(page) || !(READ_ONCE(page->compound_head) & 1)) {
+			fail(c, "pfn %#lx: PG_tail %d but compound_head %#lx", pfn, PageTail(page),
+			     READ_ONCE(page->compound_head));
+			break;
+		}
 		head_pfn = page_to_pfn(head);
 		if (head_pfn >= pfn || !PageHead(head) || page_owner_order(head) < 0 ||
 		    pfn - head_pfn >= folio_nr_pages(head))
