@@ -168,6 +168,8 @@ endfunction()
 set(PAGELAB_KDIR ${CMAKE_SOURCE_DIR}/tests/kernel)
 pagelab_kernel_test(proc sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR} proc.scn)
 pagelab_kernel_test(ksm sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR} ksm.scn)
+pagelab_kernel_test(hugetlb sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR}
+                    hugetlb.scn)
 pagelab_kernel_test(knobs sh ${PAGELAB_KDIR}/knobs.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(nonroot sh ${PAGELAB_KDIR}/nonroot.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
