@@ -8,6 +8,7 @@
  */
 #include "lib/machine_fixture.h"
 #include <string.h>
+#include <unistd.h>
 #include "compact/compaction.h"
 #include "vm/hugetlb.h"
 
@@ -59,6 +60,43 @@ static void test_compound_layout(void **state)
 	assert_int_equal(free_pages_now(), before);
 	for (int i = 0; i < 8; i++)
 		assert_false(PageCompound(head + i));
+}
+
+/* What dump_page() prints about @page, captured from stderr. */
+static void dump_to(const struct page *page, char *buf, size_t len)
+{
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	assert_non_null(f);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	dump_page(page, "test");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static void test_dump_page_shows_head_and_order(void **state)
+{
+	struct page *head = alloc_pages(GFP_KERNEL | __GFP_COMP, 3);
+	char out[2048], want[64];
+
+	dump_to(head + 5, out, sizeof(out));
+	snprintf(want, sizeof(want), "head: pfn:%#lx order:3 refcount:1", page_to_pfn(head));
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "(tail|zone="));
+	dump_to(head, out, sizeof(out));
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "head"));
+	__free_pages(head, 3);
+	dump_to(head + 5, out, sizeof(out));
+	assert_null(strstr(out, "head: "));
 }
 
 static void test_non_compound_block(void **state)
@@ -287,6 +325,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		machine_test(test_compound_layout),
+		machine_test(test_dump_page_shows_head_and_order),
 		machine_test(test_non_compound_block),
 		machine_test(test_compound_validator_catches_bad_tail),
 		machine_test(test_pool_grow_and_shrink),
