@@ -304,8 +304,11 @@ static int build_machine(struct replay *r)
 	cfg.cpus = min(r->max_cpu + 1, VM_EVENT_CPUS_CAP);
 	cfg.cpus = max(cfg.cpus, 1U);
 	if (machine_validate_config(&cfg, msg, sizeof(msg))) {
-		fprintf(stderr, "pagelab replay: %s: %s%s\n", r->opts->trace_path, msg,
-			r->opts->memory_bytes ? "" : " (the trace's highest pfn; try --memory)");
+		if (r->opts->memory_bytes)
+			fprintf(stderr, "pagelab replay: bad --memory: %s\n", msg);
+		else
+			fprintf(stderr, "pagelab replay: %s: the machine of the trace's highest pfn "
+				"cannot be built: %s (try --memory)\n", r->opts->trace_path, msg);
 		return -EINVAL;
 	}
 	err = machine_init(&cfg);
