@@ -298,9 +298,13 @@ static int build_machine(struct replay *r)
 	int err;
 
 	cfg.memory_bytes = r->opts->memory_bytes;
-	if (!cfg.memory_bytes)
-		cfg.memory_bytes = (uint64_t)max((r->max_end_pfn + block - 1) / block, 1UL) *
-				   block * PAGE_SIZE;
+	if (!cfg.memory_bytes) {
+		/* A pfn of up to 2^52 must not wrap: the check below refuses it. */
+		unsigned long pages = min(r->max_end_pfn, 1UL << 40);
+
+		cfg.memory_bytes = (uint64_t)max((pages + block - 1) / block, 1UL) * block *
+				   PAGE_SIZE;
+	}
 	cfg.cpus = min(r->max_cpu + 1, VM_EVENT_CPUS_CAP);
 	cfg.cpus = max(cfg.cpus, 1U);
 	if (machine_validate_config(&cfg, msg, sizeof(msg))) {
@@ -441,7 +445,7 @@ static void replay_free_batched(struct replay *r, const struct kmem_event *ev)
 	block_release(r, holder);
 }
 
-static int replay_event(struct replay *r, const struct kmem_event *ev)
+static int replay_one(struct replay *r, const struct kmem_event *ev)
 {
 	cpu_bind_current(ev->cpu < 0 ? 0 : ev->cpu % r->cpus);
 	r->c.events[ev->type]++;
@@ -617,7 +621,7 @@ static int run_events(struct replay *r)
 		}
 		advance_daemons(r, t);
 		last = t;
-		err = replay_event(r, ev);
+		err = replay_one(r, ev);
 	}
 	if (err) {
 		fprintf(stderr, "pagelab replay: out of memory for the block table\n");
