@@ -207,3 +207,13 @@ add_test(NAME model_balloon_old_lockless_read
                  ${CMAKE_SOURCE_DIR}/tests/model/balloon.pml violation OLD_LOCKLESS_READ)
 set_tests_properties(model_balloon model_balloon_old_lockless_read PROPERTIES
                      LABELS model TIMEOUT 900)
+
+# --- the soak: every subsystem at once (tests/stress/soak.c), the balloon's
+# host a separate `pagelab host`. `make soak SOAK_MINUTES=N` runs it for
+# longer under TSan; here a short run in each build keeps it honest.
+add_executable(soak tests/stress/soak.c)
+target_include_directories(soak PRIVATE src tests)
+target_link_libraries(soak PRIVATE pagelab_static)
+add_test(NAME soak COMMAND soak 8)
+set_tests_properties(soak PROPERTIES LABELS "stress;sanitize" TIMEOUT 600
+                     ENVIRONMENT "PAGELAB_BIN=$<TARGET_FILE:pagelab>")
