@@ -31,6 +31,7 @@ pagelab_test(test_bitmap tests/unit/test_bitmap.c LABELS unit sanitize)
 pagelab_test(test_page_lock tests/unit/test_page_lock.c LABELS unit sanitize)
 pagelab_test(test_lockdep tests/unit/test_lockdep.c LABELS unit)
 pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)
+pagelab_test(test_api tests/unit/test_api.c LABELS unit sanitize)
 pagelab_test(test_validators tests/unit/test_validators.c LABELS unit sanitize)
 
 # --- the public API without a machine (config checks, size parsing) ---
