@@ -32,6 +32,7 @@ pagelab_test(test_bitmap tests/unit/test_bitmap.c LABELS unit sanitize)
 pagelab_test(test_page_lock tests/unit/test_page_lock.c LABELS unit sanitize)
 pagelab_test(test_lockdep tests/unit/test_lockdep.c LABELS unit)
 pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)
+pagelab_test(test_api tests/unit/test_api.c LABELS unit sanitize)
 pagelab_test(test_validators tests/unit/test_validators.c LABELS unit sanitize)
 
 # --- the public API without a machine (config checks, size parsing) ---
@@ -232,3 +233,13 @@ add_test(NAME replay_usage
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/replay/check_usage.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/replay/ftrace_hex.trace)
 set_tests_properties(replay_usage PROPERTIES LABELS "replay;sanitize" TIMEOUT 120)
+
+# --- the soak: every subsystem at once (tests/stress/soak.c), the balloon's
+# host a separate `pagelab host`. `make soak SOAK_MINUTES=N` runs it for
+# longer under TSan; here a short run in each build keeps it honest.
+add_executable(soak tests/stress/soak.c)
+target_include_directories(soak PRIVATE src tests)
+target_link_libraries(soak PRIVATE pagelab_static)
+add_test(NAME soak COMMAND soak 8)
+set_tests_properties(soak PROPERTIES LABELS "stress;sanitize" TIMEOUT 600
+                     ENVIRONMENT "PAGELAB_BIN=$<TARGET_FILE:pagelab>")
