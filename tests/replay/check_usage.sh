@@ -1,6 +1,7 @@
 #!/bin/sh
 # check_usage.sh PAGELAB TRACE - `pagelab replay` refuses bad command lines
-# with exit 2 and a message naming what is wrong, before reading anything.
+# with exit 2 and a message naming what is wrong, before reading anything;
+# and reads TRACE (tests/replay/ftrace_hex.trace) from standard input.
 set -u
 pagelab=$1
 trace=$2
@@ -32,4 +33,10 @@ expect "pagelab replay: bad --memory: memory=3145728 bytes is not a multiple of 
 	"$trace" --memory 3M
 expect "pagelab replay: --json needs a value" "$trace" --json
 expect "pagelab replay: cannot open /nonexistent/trace: No such file or directory" /nonexistent/trace
+# The trace from standard input, as `-`.
+if ! "$pagelab" replay - --memory 8M <"$trace" 2>"$err" | grep -Fqx "pagelab: replay of -: 19 events of 45 lines"; then
+	echo "pagelab replay - < $trace: not replayed from standard input"
+	cat "$err"
+	fail=1
+fi
 exit "$fail"
