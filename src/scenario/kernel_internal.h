@@ -30,6 +30,7 @@
 #define KERNEL_THP_DIR		"/sys/kernel/mm/transparent_hugepage"
 #define KERNEL_COMPACT_MEMORY	KERNEL_SYSCTL_DIR "/compact_memory"
 #define KERNEL_NR_HUGEPAGES	KERNEL_SYSCTL_DIR "/nr_hugepages"
+#define KERNEL_FAIL_PAGE_ALLOC	"/sys/kernel/debug/fail_page_alloc"
 
 /* ------------------------------------------------------------------ */
 /* backend_kernel_knobs.c                                              */

@@ -65,6 +65,8 @@ struct hstate {
 };
 
 static struct hstate default_hstate;
+/* What reading vm.nr_hugepages shows: the persistent pages after the last resize. */
+int sysctl_nr_hugepages;
 static spinlock_t hugetlb_lock;
 static struct mutex hugetlb_fault_mutex;
 
@@ -88,6 +90,7 @@ int hugetlb_init(void)
 	struct hstate *h = &default_hstate;
 
 	memset(h, 0, sizeof(*h));
+	sysctl_nr_hugepages = 0;
 	mutex_init(&h->resize_lock, LOCK_CLASS_HUGETLB_RESIZE);
 	h->order = HUGETLB_PAGE_ORDER;
 	INIT_LIST_HEAD(&h->hugepage_freelist);
@@ -246,6 +249,7 @@ int sysctl_nr_hugepages_set(long value)
 		shrink_pool(h, value);
 	spin_lock(&hugetlb_lock);
 	h->max_huge_pages = persistent_huge_pages(h);
+	WRITE_ONCE(sysctl_nr_hugepages, h->max_huge_pages);
 	spin_unlock(&hugetlb_lock);
 	mutex_unlock(&h->resize_lock);
 	return 0;

@@ -40,6 +40,7 @@ static inline bool hugetlb_folio_free(const struct page *page)
 /* pool */
 int hugetlb_init(void);
 void hugetlb_exit(void);
+extern int sysctl_nr_hugepages;
 int sysctl_nr_hugepages_set(long value);
 unsigned long hugetlb_nr_hugepages(void);
 void hugetlb_report_meminfo(struct hugetlb_meminfo *m);
