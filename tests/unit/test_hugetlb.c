@@ -133,7 +133,7 @@ static void test_compound_validator_catches_bad_tail(void **state)
 
 static void test_pool_grow_and_shrink(void **state)
 {
-	long before = free_pages_now(), ok = vm_event_sum(HTLB_BUDDY_PGALLOC);
+	long before = free_pages_now(), ok = vm_event_sum(HTLB_BUDDY_PGALLOC), v = 0;
 
 	assert_int_equal(sysctl_nr_hugepages_set(4), 0);
 	assert_int_equal(hugetlb_nr_hugepages(), 4);
@@ -147,7 +147,12 @@ static void test_pool_grow_and_shrink(void **state)
 	assert_int_equal(free_pages_now(), before - 4 * 512);
 	assert_int_equal(node_page_state(&contig_page_data, NR_HUGETLB), 0);
 	assert_invariants();
-	assert_int_equal(sysctl_nr_hugepages_set(1), 0);
+	/* The /proc/sys/vm table reads the pool's size back. */
+	assert_int_equal(machine_sysctl_get("vm.nr_hugepages", &v), 0);
+	assert_int_equal(v, 4);
+	assert_int_equal(machine_sysctl_set("vm.nr_hugepages", 1), 0);
+	assert_int_equal(machine_sysctl_get("vm.nr_hugepages", &v), 0);
+	assert_int_equal(v, 1);
 	assert_int_equal(meminfo("HugePages_Total"), 1);
 	assert_int_equal(free_pages_now(), before - 512);
 	assert_int_equal(sysctl_nr_hugepages_set(-1), -EINVAL);
