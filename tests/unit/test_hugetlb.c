@@ -266,18 +266,20 @@ static void test_fork_shares_then_copies_on_write(void **state)
 	assert_int_equal(meminfo("HugePages_Free"), 2);
 	assert_int_equal(read_word(child, addr + 64), 42);
 	assert_invariants();
-	/* The child's write copies the whole huge page. */
-	write_word(child, addr + 64, 43);
-	assert_ptr_not_equal(folio_at(child, addr), folio);
+	/* The parent's write copies the whole huge page... */
+	write_word(mm, addr + 128, 7);
+	assert_ptr_not_equal(folio_at(mm, addr), folio);
 	assert_int_equal(read_word(mm, addr + 64), 42);
-	assert_int_equal(read_word(child, addr + 64), 43);
+	assert_int_equal(read_word(child, addr + 128), 0);
 	assert_int_equal(meminfo("HugePages_Free"), 1);
 	assert_int_equal(folio_mapcount(folio), 512);
 	assert_invariants();
-	/* Now the parent's alone: its write reuses the page. */
-	write_word(mm, addr + 64, 44);
-	assert_ptr_equal(folio_at(mm, addr), folio);
+	/* ...and the child, now alone on the old one, writes it in place. */
+	write_word(child, addr + 64, 43);
+	assert_ptr_equal(folio_at(child, addr), folio);
+	assert_int_equal(read_word(mm, addr + 64), 42);
 	assert_int_equal(meminfo("HugePages_Free"), 1);
+	write_word(mm, addr + 64, 44);
 	mmput(child);
 	assert_int_equal(read_word(mm, addr + 64), 44);
 	mmput(mm);
