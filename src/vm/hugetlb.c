@@ -33,8 +33,9 @@
  * linear page index of its first page, so rmap_walk() finds it. Unmapping
  * (munmap, exit, an aligned MADV_DONTNEED) drops the PTEs and their
  * references; the last one brings the folio back to the pool
- * (free_huge_folio()). Faults on one huge page are serialised by
- * hugetlb_fault_mutex (Linux hashes a table of them).
+ * (free_huge_folio()). Faults, copy-on-write included, are serialised by
+ * hugetlb_fault_mutex (Linux hashes a table of them); fork needs no more
+ * than the parent's mmap_lock held for write.
  *
  * fork shares every mapped huge page with the child, write-protected on
  * both sides; the first write copies it into an unreserved free pool page
@@ -42,11 +43,12 @@
  * children when the writer owns the reservations), or reuses it when no
  * one else maps it any more. Reservations are counted per VMA, not per
  * index (deviation: Linux's reserve map knows which indexes were
- * faulted, so a page faulted again after MADV_DONTNEED uses none). Not
- * built: surplus pages from nr_overcommit_hugepages,
- * shared hugetlb mappings, hugetlbfs, per-node pools, 1 GiB pages,
- * demotion, migration of hugetlb folios (compaction skips them whole, as
- * Linux's does outside alloc_contig_range(); move_pages reports -EBUSY).
+ * faulted, so a page faulted again after MADV_DONTNEED uses none).
+ *
+ * Not built: surplus pages from nr_overcommit_hugepages, shared hugetlb
+ * mappings, hugetlbfs, per-node pools, 1 GiB pages, demotion, migration
+ * of hugetlb folios (compaction skips them whole, as Linux's does outside
+ * alloc_contig_range(); move_pages reports -EBUSY).
  */
 #include <string.h>
 #include "vm/hugetlb.h"
