@@ -1183,9 +1183,7 @@ static struct page *__alloc_pages_may_oom(gfp_t gfp, unsigned int order,
  * The kernel's slow path minus reclaim: wake kcompactd (where Linux wakes
  * kswapd), retry at the min watermark with the reserves the gfp flags
  * grant, then (for callers that may block) direct compaction at rising
- * priorities, with one drain of the per-cpu lists after the first failed
- * attempt for __GFP_RETRY_MAYFAIL callers (the drain that ends the
- * kernel's direct reclaim), and the OOM hook, then fail. No stall is counted: without reclaim
+ * priorities and the OOM hook, then fail. No stall is counted: without reclaim
  * there is no stall. A failing __GFP_NOFAIL request warns: the kernel would
  * loop, but here nothing could ever free memory for it.
  */
@@ -1211,35 +1209,14 @@ static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 	if (gfpflags_allow_blocking(gfp) && !(current_flags & PF_MEMALLOC)) {
 		enum compact_priority prio = INIT_COMPACT_PRIORITY;
 		enum compact_result result = COMPACT_SKIPPED;
-		bool drained = !(gfp & __GFP_RETRY_MAYFAIL);
 		int retries = 0;
 
-		for (;;) {
+		do {
 			page = __alloc_pages_direct_compact(gfp, order, alloc_flags, ac, prio,
 							    &result);
 			if (page)
 				return page;
-			if (!drained) {
-				/*
-				 * What is left of direct reclaim: pages on the
-				 * per-cpu lists do not count as free; drain them
-				 * once and retry (and compact again if it was
-				 * skipped for want of free pages). Deviation:
-				 * Linux drains for every caller that reclaims;
-				 * pagelab only for __GFP_RETRY_MAYFAIL ones (the
-				 * hugetlb pool), whom Linux keeps reclaiming for.
-				 */
-				drained = true;
-				drain_all_pages(ac->preferred_zone);
-				page = get_page_from_freelist(gfp, order, alloc_flags, ac);
-				if (page)
-					return page;
-				if (result == COMPACT_SKIPPED)
-					continue;
-			}
-			if (!should_compact_retry(order, result, &prio, &retries))
-				break;
-		}
+		} while (should_compact_retry(order, result, &prio, &retries));
 		page = __alloc_pages_may_oom(gfp, order, alloc_flags, ac);
 		if (page)
 			return page;
