@@ -201,8 +201,8 @@ static void grow_pool(struct hstate *h, unsigned long count)
 
 /*
  * Shrink the pool towards @count persistent pages, never below the pages
- * in use or reserved: free pages go back to the buddy, and pages in use
- * beyond the target become surplus. Context: resize_lock held; takes
+ * in use or reserved: free pages go back to the buddy, and the pages in
+ * use or reserved beyond the target become surplus, freed when released. Context: resize_lock held; takes
  * hugetlb_lock, then (after dropping it) the allocator's locks.
  */
 static void shrink_pool(struct hstate *h, unsigned long count)
@@ -437,15 +437,36 @@ int hugetlb_reserve_pages(struct vm_area_struct *vma)
 
 /**
  * hugetlb_vma_close() - a VM_HUGETLB VMA goes: return the reservations
- * it never used.
- * Context: mmap_lock held for write; takes hugetlb_lock.
+ * it never used, and give back to the buddy as many free surplus pages
+ * (return_unused_surplus_pages(): a shrink left reserved pages above the
+ * pool's size as surplus).
+ * Context: mmap_lock held for write; takes hugetlb_lock, then the
+ * allocator's locks.
  */
 void hugetlb_vma_close(struct vm_area_struct *vma)
 {
+	struct hstate *h = &default_hstate;
+	struct page *folio, *next;
+	unsigned long unused;
+	LIST_HEAD(victims);
+
 	spin_lock(&hugetlb_lock);
-	default_hstate.resv_huge_pages -= vma->hugetlb_resv;
+	h->resv_huge_pages -= vma->hugetlb_resv;
+	unused = min(vma->hugetlb_resv, h->surplus_huge_pages);
 	vma->hugetlb_resv = 0;
+	while (unused--) {
+		folio = list_first_entry_or_null(&h->hugepage_freelist, struct page, lru);
+		if (!folio)
+			break;
+		list_move(&folio->lru, &victims);
+		folio->private &= ~HPG_FREED;
+		h->free_huge_pages--;
+		h->nr_huge_pages--;
+		h->surplus_huge_pages--;
+	}
 	spin_unlock(&hugetlb_lock);
+	list_for_each_entry_safe(folio, next, &victims, lru)
+		update_and_free_hugetlb_folio(folio);
 }
 
 /*

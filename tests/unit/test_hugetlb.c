@@ -308,6 +308,30 @@ static void test_shrink_below_use_makes_surplus(void **state)
 	assert_true(free_pages_now() >= before);
 }
 
+/* Reserved pages are never freed by a shrink: they become surplus until unreserved. */
+static void test_shrink_keeps_reserved_pages(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	long before = free_pages_now();
+	unsigned long addr;
+
+	assert_int_equal(sysctl_nr_hugepages_set(3), 0);
+	assert_int_equal(do_mmap_hugetlb(mm, 2 * HPAGE_SIZE, &addr), 0);
+	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
+	assert_int_equal(meminfo("HugePages_Total"), 2);
+	assert_int_equal(meminfo("HugePages_Free"), 2);
+	assert_int_equal(meminfo("HugePages_Rsvd"), 2);
+	assert_int_equal(meminfo("HugePages_Surp"), 2);
+	assert_int_equal(hugetlb_nr_hugepages(), 0);
+	write_word(mm, addr, 1);		/* the reservation holds */
+	assert_invariants();
+	assert_int_equal(do_munmap(mm, addr, 2 * HPAGE_SIZE), 0);
+	assert_int_equal(meminfo("HugePages_Total"), 0);
+	assert_int_equal(meminfo("HugePages_Surp"), 0);
+	assert_int_equal(free_pages_now(), before);
+	mmput(mm);
+}
+
 /* Compaction neither moves nor breaks pool pages, free or in use. */
 static void test_compaction_skips_pool_pages(void **state)
 {
@@ -340,6 +364,7 @@ int main(void)
 		machine_test(test_map_fault_unmap),
 		machine_test(test_fork_shares_then_copies_on_write),
 		machine_test(test_shrink_below_use_makes_surplus),
+		machine_test(test_shrink_keeps_reserved_pages),
 		machine_test(test_compaction_skips_pool_pages),
 	};
 
