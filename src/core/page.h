@@ -149,7 +149,8 @@ static inline bool TestClearPage##uname(struct page *page)		\
 /*
  * Only the accessors something uses are generated (the kernel generates
  * whole families); a flag's line grows when a new user needs one more.
- * PG_writeback, PG_head, PG_private and PG_mlocked have none yet; the
+ * PG_writeback, PG_private and PG_mlocked have none yet (PG_head and
+ * PG_tail have theirs with the compound page helpers below); the
  * bits stay for dump_page() and the allocator's free-time check
  * (PAGE_FLAGS_CHECK_AT_FREE).
  */
