@@ -41,6 +41,8 @@ static const struct vm_sysctl vm_sysctls[] = {
 	  &sysctl_compact_unevictable_allowed },
 	{ "vm.compact_memory", compact_memory_set, NULL },
 	{ "vm.nr_hugepages", sysctl_nr_hugepages_set, &sysctl_nr_hugepages },
+	{ "vm.nr_overcommit_hugepages", sysctl_nr_overcommit_hugepages_set,
+	  &sysctl_nr_overcommit_hugepages },
 };
 
 static const struct vm_sysctl *sysctl_find(const char *name)

@@ -1332,7 +1332,7 @@ static int background(struct parser *p)
 /* Offer a parsed command to the backend: it refuses what it cannot run. */
 static int backend_check(struct parser *p, const struct scn_cmd *c)
 {
-	char msg[256];
+	char msg[400];	/* the sim's list of sysctls is long */
 
 	if (!p->be)
 		return 0;

@@ -45,8 +45,12 @@
  * index (deviation: Linux's reserve map knows which indexes were
  * faulted, so a page faulted again after MADV_DONTNEED uses none).
  *
- * Not built: surplus pages from nr_overcommit_hugepages, shared hugetlb
- * mappings, hugetlbfs, per-node pools, 1 GiB pages, demotion, migration
+ * vm.nr_overcommit_hugepages lets reservations (gather_surplus_pages())
+ * and faults without one (alloc_surplus_hugetlb_folio()) grow the pool by
+ * surplus pages, allocated with __GFP_RETRY_MAYFAIL on any node; they go
+ * back to the buddy when freed or when their reservation goes unused.
+ *
+ * Not built: shared hugetlb mappings, hugetlbfs, per-node pools, 1 GiB pages, demotion, migration
  * of hugetlb folios (compaction skips them whole, as Linux's does outside
  * alloc_contig_range(); move_pages reports -EBUSY).
  */
@@ -69,6 +73,8 @@ struct hstate {
 static struct hstate default_hstate;
 /* What reading vm.nr_hugepages shows: the persistent pages after the last resize. */
 int sysctl_nr_hugepages;
+/* vm.nr_overcommit_hugepages: the surplus pages the pool may grow by on demand. */
+int sysctl_nr_overcommit_hugepages;
 static spinlock_t hugetlb_lock;
 static struct mutex hugetlb_fault_mutex;
 
@@ -93,6 +99,7 @@ int hugetlb_init(void)
 
 	memset(h, 0, sizeof(*h));
 	sysctl_nr_hugepages = 0;
+	sysctl_nr_overcommit_hugepages = 0;
 	mutex_init(&h->resize_lock, LOCK_CLASS_HUGETLB_RESIZE);
 	h->order = HUGETLB_PAGE_ORDER;
 	INIT_LIST_HEAD(&h->hugepage_freelist);
@@ -411,12 +418,100 @@ bool hugetlb_pool_valid(char *msg, size_t len)
 /* ------------------------------------------------------------------ */
 /* Reservations and faults                                             */
 
+/* The mask of surplus pages: any node, retrying hard (no __GFP_THISNODE). */
+static gfp_t htlb_surplus_mask(void)
+{
+	return htlb_alloc_mask() | __GFP_RETRY_MAYFAIL;
+}
+
+/*
+ * A fresh surplus folio, counted in the pool (nr_huge_pages and
+ * surplus_huge_pages), if nr_overcommit_hugepages allows one more
+ * (alloc_surplus_hugetlb_folio()). Frozen, on neither list.
+ * Context: hugetlb_lock held; dropped around the allocation.
+ */
+static struct page *alloc_surplus_hugetlb_folio(struct hstate *h)
+{
+	struct page *folio;
+
+	if (h->surplus_huge_pages >= (unsigned long)READ_ONCE(sysctl_nr_overcommit_hugepages))
+		return NULL;
+	spin_unlock(&hugetlb_lock);
+	folio = alloc_fresh_hugetlb_folio(h, htlb_surplus_mask());
+	spin_lock(&hugetlb_lock);
+	if (!folio)
+		return NULL;
+	if (h->surplus_huge_pages >= (unsigned long)READ_ONCE(sysctl_nr_overcommit_hugepages)) {
+		spin_unlock(&hugetlb_lock);	/* lost a race for the last one */
+		update_and_free_hugetlb_folio(folio);
+		spin_lock(&hugetlb_lock);
+		return NULL;
+	}
+	h->nr_huge_pages++;
+	h->surplus_huge_pages++;
+	return folio;
+}
+
+/*
+ * Give back to the buddy up to @unused free surplus pages
+ * (return_unused_surplus_pages()): reservations that held them went.
+ * Context: hugetlb_lock held; dropped to free the pages, retaken.
+ */
+static void return_unused_surplus_pages(struct hstate *h, unsigned long unused)
+{
+	struct page *folio, *next;
+	LIST_HEAD(victims);
+
+	unused = min(unused, h->surplus_huge_pages);
+	while (unused--) {
+		folio = list_first_entry_or_null(&h->hugepage_freelist, struct page, lru);
+		if (!folio)
+			break;
+		list_move(&folio->lru, &victims);
+		folio->private &= ~HPG_FREED;
+		h->free_huge_pages--;
+		h->nr_huge_pages--;
+		h->surplus_huge_pages--;
+	}
+	if (list_empty(&victims))
+		return;
+	spin_unlock(&hugetlb_lock);
+	list_for_each_entry_safe(folio, next, &victims, lru)
+		update_and_free_hugetlb_folio(folio);
+	spin_lock(&hugetlb_lock);
+}
+
+/*
+ * Make the pool's unreserved free pages cover @nr more reservations,
+ * growing it with surplus pages as nr_overcommit_hugepages allows
+ * (gather_surplus_pages()). Context: hugetlb_lock held; dropped around
+ * allocations. Return: true if they do now.
+ */
+static bool gather_surplus_pages(struct hstate *h, unsigned long nr)
+{
+	unsigned long added = 0;
+
+	while (h->free_huge_pages - h->resv_huge_pages < nr) {
+		struct page *folio = alloc_surplus_hugetlb_folio(h);
+
+		if (!folio) {
+			return_unused_surplus_pages(h, added);
+			return false;
+		}
+		enqueue_hugetlb_folio(h, folio);
+		added++;
+	}
+	return true;
+}
+
 /**
  * hugetlb_reserve_pages() - reserve the pool pages a new VM_HUGETLB
- * VMA will fault in (HugePages_Rsvd).
+ * VMA will fault in (HugePages_Rsvd), growing the pool with surplus pages
+ * if vm.nr_overcommit_hugepages allows.
  * @vma: the VMA, not yet visible.
- * Context: mmap_lock held for write; takes hugetlb_lock.
- * Return: 0, or -ENOMEM if the free pages not yet reserved cannot cover it.
+ * Context: mmap_lock held for write; takes hugetlb_lock; may allocate
+ * (and compact).
+ * Return: 0, or -ENOMEM if the pool cannot cover it.
  */
 int hugetlb_reserve_pages(struct vm_area_struct *vma)
 {
@@ -425,7 +520,7 @@ int hugetlb_reserve_pages(struct vm_area_struct *vma)
 	int err = 0;
 
 	spin_lock(&hugetlb_lock);
-	if (h->free_huge_pages - h->resv_huge_pages < nr) {
+	if (!gather_surplus_pages(h, nr)) {
 		err = -ENOMEM;
 	} else {
 		h->resv_huge_pages += nr;
@@ -438,41 +533,41 @@ int hugetlb_reserve_pages(struct vm_area_struct *vma)
 /**
  * hugetlb_vma_close() - a VM_HUGETLB VMA goes: return the reservations
  * it never used, and give back to the buddy as many free surplus pages
- * (return_unused_surplus_pages(): a shrink left reserved pages above the
- * pool's size as surplus).
+ * (surplus pages that were gathered for it, or reserved pages a shrink
+ * turned surplus).
  * Context: mmap_lock held for write; takes hugetlb_lock, then the
  * allocator's locks.
  */
 void hugetlb_vma_close(struct vm_area_struct *vma)
 {
 	struct hstate *h = &default_hstate;
-	struct page *folio, *next;
-	unsigned long unused;
-	LIST_HEAD(victims);
 
 	spin_lock(&hugetlb_lock);
 	h->resv_huge_pages -= vma->hugetlb_resv;
-	unused = min(vma->hugetlb_resv, h->surplus_huge_pages);
+	return_unused_surplus_pages(h, vma->hugetlb_resv);
 	vma->hugetlb_resv = 0;
-	while (unused--) {
-		folio = list_first_entry_or_null(&h->hugepage_freelist, struct page, lru);
-		if (!folio)
-			break;
-		list_move(&folio->lru, &victims);
-		folio->private &= ~HPG_FREED;
-		h->free_huge_pages--;
-		h->nr_huge_pages--;
-		h->surplus_huge_pages--;
-	}
 	spin_unlock(&hugetlb_lock);
-	list_for_each_entry_safe(folio, next, &victims, lru)
-		update_and_free_hugetlb_folio(folio);
+}
+
+/**
+ * sysctl_nr_overcommit_hugepages_set() - vm.nr_overcommit_hugepages: how
+ * many surplus pages reservations and faults may add to the pool.
+ * Context: takes hugetlb_lock. Return: 0, or -EINVAL out of 0..INT_MAX.
+ */
+int sysctl_nr_overcommit_hugepages_set(long value)
+{
+	if (value < 0 || value > INT_MAX)
+		return -EINVAL;
+	spin_lock(&hugetlb_lock);
+	WRITE_ONCE(sysctl_nr_overcommit_hugepages, value);
+	spin_unlock(&hugetlb_lock);
+	return 0;
 }
 
 /*
  * A pool page for @vma, with one reference (alloc_hugetlb_folio()): with
  * @use_resv the VMA's reservation if it has one left, else an unreserved
- * free page.
+ * free page, else a fresh surplus page if overcommit allows.
  * Counted in NR_HUGETLB. Context: takes hugetlb_lock. Return: the folio or
  * NULL.
  */
@@ -489,6 +584,12 @@ static struct page *alloc_hugetlb_folio(struct vm_area_struct *vma, bool use_res
 		h->resv_huge_pages--;
 	} else if (h->free_huge_pages > h->resv_huge_pages) {
 		folio = dequeue_hugetlb_folio(h);
+	} else {
+		folio = alloc_surplus_hugetlb_folio(h);
+		if (folio) {
+			list_add(&folio->lru, &h->hugepage_activelist);
+			page_ref_unfreeze(folio, 1);
+		}
 	}
 	spin_unlock(&hugetlb_lock);
 	if (folio)

@@ -41,7 +41,9 @@ static inline bool hugetlb_folio_free(const struct page *page)
 int hugetlb_init(void);
 void hugetlb_exit(void);
 extern int sysctl_nr_hugepages;
+extern int sysctl_nr_overcommit_hugepages;
 int sysctl_nr_hugepages_set(long value);
+int sysctl_nr_overcommit_hugepages_set(long value);
 unsigned long hugetlb_nr_hugepages(void);
 void hugetlb_report_meminfo(struct hugetlb_meminfo *m);
 int hugetlb_meminfo_value(const char *name, long *value);

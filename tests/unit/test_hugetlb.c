@@ -332,6 +332,41 @@ static void test_shrink_keeps_reserved_pages(void **state)
 	mmput(mm);
 }
 
+/* vm.nr_overcommit_hugepages: surplus pages for reservations and copies on demand. */
+static void test_overcommit_surplus(void **state)
+{
+	long before = free_pages_now();
+	struct mm_struct *mm = mm_alloc(), *child;
+	unsigned long addr, bad;
+	int err = 0;
+
+	assert_int_equal(machine_sysctl_set("vm.nr_overcommit_hugepages", 2), 0);
+	assert_int_equal(machine_sysctl_set("vm.nr_overcommit_hugepages", -1), -EINVAL);
+	assert_int_equal(do_mmap_hugetlb(mm, 3 * HPAGE_SIZE, &bad), -ENOMEM);
+	assert_int_equal(meminfo("HugePages_Total"), 0);	/* what it gathered went back */
+	assert_int_equal(do_mmap_hugetlb(mm, HPAGE_SIZE, &addr), 0);
+	assert_int_equal(meminfo("HugePages_Total"), 1);
+	assert_int_equal(meminfo("HugePages_Surp"), 1);
+	assert_int_equal(meminfo("HugePages_Rsvd"), 1);
+	assert_int_equal(hugetlb_nr_hugepages(), 0);
+	write_word(mm, addr, 5);
+	/* The child's copy-on-write takes the last surplus page on demand. */
+	child = dup_mm(mm, &err);
+	assert_non_null(child);
+	write_word(child, addr, 6);
+	assert_int_equal(meminfo("HugePages_Total"), 2);
+	assert_int_equal(meminfo("HugePages_Surp"), 2);
+	assert_int_equal(meminfo("HugePages_Free"), 0);
+	assert_invariants();
+	mmput(child);
+	assert_int_equal(meminfo("HugePages_Surp"), 1);	/* freed to the buddy */
+	mmput(mm);
+	assert_int_equal(meminfo("HugePages_Total"), 0);
+	assert_int_equal(meminfo("HugePages_Surp"), 0);
+	assert_int_equal(free_pages_now(), before);
+	assert_int_equal(machine_sysctl_set("vm.nr_overcommit_hugepages", 0), 0);
+}
+
 /* Compaction neither moves nor breaks pool pages, free or in use. */
 static void test_compaction_skips_pool_pages(void **state)
 {
@@ -365,6 +400,7 @@ int main(void)
 		machine_test(test_fork_shares_then_copies_on_write),
 		machine_test(test_shrink_below_use_makes_surplus),
 		machine_test(test_shrink_keeps_reserved_pages),
+		machine_test(test_overcommit_surplus),
 		machine_test(test_compaction_skips_pool_pages),
 	};
 
