@@ -165,7 +165,7 @@ static const struct error_case error_cases[] = {
 	{ "mmap_bad_kind", false, "process P\nP mmap R 4K public\n",
 	  "t.scn:2: unexpected argument 'public' for 'mmap' (expected private or shared)" },
 	{ "bad_range", false, P_R "P read R pages=3..x\n",
-	  "t.scn:3: bad page range '3..x' (expected A..B or A)" },
+	  "t.scn:3: bad page range '3..x' (expected A..B, A..B:STEP or A)" },
 	{ "reversed_range", false, P_R "P read R pages=5..2\n",
 	  "t.scn:3: bad page range '5..2' (first page after last)" },
 	{ "range_outside", false, P_R "P migrate R pages=0..512\n",
@@ -857,7 +857,7 @@ static void test_lexical(void **state)
 
 static void test_sizes_and_numbers(void **state)
 {
-	uint64_t v, a, b;
+	uint64_t v, a, b, st;
 	long l;
 
 	assert_int_equal(scn_parse_size("4K", &v), 0);
@@ -881,13 +881,21 @@ static void test_sizes_and_numbers(void **state)
 	assert_int_equal(scn_parse_duration("2", &v), -EINVAL);
 	assert_int_equal(scn_parse_duration("2m", &v), -EINVAL);
 	assert_int_equal(scn_parse_duration("18446744073709551615s", &v), -ERANGE);
-	assert_int_equal(scn_parse_range("3..9", &a, &b), 0);
-	assert_true(a == 3 && b == 9);
-	assert_int_equal(scn_parse_range("7", &a, &b), 0);
-	assert_true(a == 7 && b == 7);
-	assert_int_equal(scn_parse_range("3..", &a, &b), -EINVAL);
-	assert_int_equal(scn_parse_range("3.9", &a, &b), -EINVAL);
-	assert_int_equal(scn_parse_range("..9", &a, &b), -EINVAL);
+	assert_int_equal(scn_parse_range("3..9", &a, &b, &st), 0);
+	assert_true(a == 3 && b == 9 && st == 1);
+	assert_int_equal(scn_parse_range("7", &a, &b, &st), 0);
+	assert_true(a == 7 && b == 7 && st == 1);
+	assert_int_equal(scn_parse_range("3..", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("3.9", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("..9", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("3..9:2", &a, &b, &st), 0);
+	assert_true(a == 3 && b == 9 && st == 2);
+	assert_int_equal(scn_parse_range("3..9:0", &a, &b, &st), 0);
+	assert_true(st == 0);	/* the caller refuses it in its own words */
+	assert_int_equal(scn_parse_range("3..9:", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("3:2", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("3..9:2x", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("0..9:18446744073709551616", &a, &b, &st), -ERANGE);
 	assert_int_equal(scn_parse_long("-9223372036854775808", &l), 0);
 	assert_true(l == LONG_MIN);
 	assert_int_equal(scn_parse_long("9223372036854775808", &l), -ERANGE);
