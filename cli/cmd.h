@@ -8,4 +8,8 @@
 int cmd_host(int argc, char **argv);		/* cmd_host.c: `pagelab host` */
 int cmd_balloon(int argc, char **argv);		/* cmd_balloon.c: `pagelab balloon` */
 
+/* Their usage, which main.c prints for `pagelab help host` and `host --help`. */
+extern const char host_usage[];
+extern const char balloon_usage[];
+
 #endif /* PAGELAB_CLI_CMD_H */

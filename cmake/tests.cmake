@@ -138,6 +138,14 @@ add_test(NAME scn_trace_migrate
 set_tests_properties(scn_trace_compaction scn_trace_migrate PROPERTIES LABELS "scenario;sanitize"
                      TIMEOUT 300)
 
+# The command line's help: every command's usage, and the list an unknown
+# command gets (tests/cli/check_help.sh; a new command joins this list).
+add_test(NAME cli_help
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/cli/check_help.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/man/pagelab.1
+                 run compare restore report host balloon version help)
+set_tests_properties(cli_help PROPERTIES LABELS "scenario" TIMEOUT 120)
+
 # Scenarios that must not pass: errors/ exit 2 before anything runs, failures/
 # run to the end and exit 1; their first line gives the expected stderr line.
 file(GLOB PAGELAB_BAD_SCENARIOS CONFIGURE_DEPENDS
