@@ -103,6 +103,7 @@ pagelab_scenario(proc_fork tests/scenarios/proc_fork.scn LABELS sanitize)
 pagelab_scenario(proc_dontneed tests/scenarios/proc_dontneed.scn)
 pagelab_scenario(proc_exit tests/scenarios/proc_exit.scn LABELS sanitize)
 pagelab_scenario(proc_concurrent tests/scenarios/proc_concurrent.scn LABELS sanitize)
+pagelab_scenario(loop_stride tests/scenarios/loop_stride.scn LABELS sanitize)
 pagelab_scenario(proc_outputs tests/scenarios/proc_concurrent.scn LABELS sanitize
                  ARGS --seed 5 --json ${CMAKE_BINARY_DIR}/scn_proc_outputs.json
                       --svg ${CMAKE_BINARY_DIR}/scn_proc_outputs.svg)

@@ -11,7 +11,9 @@
  * backend (->check_cmd, and ->check_name for an expect), which refuses what
  * it cannot run. The symbols a refused or half-bad command defines (a
  * process, a set) are still defined, so one mistake is reported once.
- * Expect names are parsed in expect_name.c.
+ * Expect names are parsed in expect_name.c; loops (for ... end) are
+ * expanded in loop.c, which hands this file one command line at a time;
+ * names are looked up through symtab.c's hash index.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -1474,9 +1476,9 @@ static void sort_errors(struct scn_script *s)
  *	error on a machine line that says otherwise.
  *
  * Context: one thread; touches no machine and no connection.
- * Return: the script, with ->nerrors messages in ->errors (a script with
- * errors must not run). Free it with scn_script_free(). Aborts if memory
- * runs out.
+ * Return: the script, with ->nerrors messages in ->errors, in line order
+ * (a script with errors must not run). Free it with scn_script_free().
+ * Aborts if memory runs out.
  */
 struct scn_script *scn_parse(const char *file, const char *text, size_t len,
 			     const struct scn_backend *be, uint64_t host_memory_bytes)
