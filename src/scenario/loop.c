@@ -18,7 +18,8 @@
  *
  * Bounds keep a script's expansion sane: loops may produce at most
  * SCN_MAX_LOOP_COMMANDS commands and run SCN_MAX_LOOP_ITERATIONS
- * iterations in all, and nest SCN_MAX_LOOP_DEPTH deep. A loop that is
+ * iterations in all (scn_limits, which the fuzz target lowers), and nest
+ * SCN_MAX_LOOP_DEPTH deep. A loop that is
  * certain to cross a bound is refused before it expands (its count is
  * known whenever the bounds of the loops inside it do not depend on its
  * own variable); one that crosses it while expanding is stopped there.
@@ -31,6 +32,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "scenario/parser_internal.h"
+
+struct scn_limits scn_limits = {
+	.loop_commands = SCN_MAX_LOOP_COMMANDS,
+	.loop_iterations = SCN_MAX_LOOP_ITERATIONS,
+	.region_syms = SCN_MAX_REGION_SYMS,
+};
 
 enum src_kind { SRC_CMD, SRC_FOR, SRC_END };
 
@@ -330,11 +337,11 @@ static void emit(struct expander *x, unsigned int i)
 {
 	struct parser *p = x->p;
 
-	if (x->depth && ++x->commands > SCN_MAX_LOOP_COMMANDS) {
+	if (x->depth && ++x->commands > scn_limits.loop_commands) {
 		update_iter(x);
 		at_line(x, i);
 		too_big(x, "loops expand past %" PRIu64 " commands; loops may produce at most %u "
-			"in all", SCN_MAX_LOOP_COMMANDS, SCN_MAX_LOOP_COMMANDS);
+			"in all", scn_limits.loop_commands, scn_limits.loop_commands);
 		return;
 	}
 	update_iter(x);
@@ -460,15 +467,15 @@ static bool loop_too_big(struct expander *x, unsigned int i, const struct loop_r
 {
 	uint64_t least;
 
-	if (add_sat(x->iterations, r->count) > SCN_MAX_LOOP_ITERATIONS) {
+	if (add_sat(x->iterations, r->count) > scn_limits.loop_iterations) {
 		too_big(x, "loop would run %" PRIu64 " iterations; loops may run at most %u "
-			"in all", r->count, SCN_MAX_LOOP_ITERATIONS);
+			"in all", r->count, scn_limits.loop_iterations);
 		return true;
 	}
 	least = mul_sat(r->count, least_commands(x, i + 1, x->lines[i].end));
-	if (add_sat(x->commands, least) > SCN_MAX_LOOP_COMMANDS) {
+	if (add_sat(x->commands, least) > scn_limits.loop_commands) {
 		too_big(x, "loop would expand to %" PRIu64 " commands; loops may produce at "
-			"most %u in all", least, SCN_MAX_LOOP_COMMANDS);
+			"most %u in all", least, scn_limits.loop_commands);
 		return true;
 	}
 	return false;

@@ -259,13 +259,42 @@ static struct proc_sym *new_proc(struct parser *p, const char *name)
 	return proc;
 }
 
+/*
+ * Whether @n more regions fit the script's bound. Each region is a symbol
+ * that a fork copies, so without a bound a loop of forks of a process
+ * with many regions would make the parse itself explode.
+ */
+static int region_room(struct parser *p, unsigned int n)
+{
+	if (n > scn_limits.region_syms - p->nregion_syms)
+		return scn_perr(p, "too many regions: a script may map at most %u in all (a fork "
+				"maps again every region of its parent)", scn_limits.region_syms);
+	p->nregion_syms += n;
+	return 0;
+}
+
 static void add_region(struct proc_sym *proc, const char *name, uint64_t pages)
 {
 	BUG_ON(scn_grow((void **)&proc->regions, &proc->regions_cap, proc->nregions,
 		    sizeof(*proc->regions)));
-	proc->regions[proc->nregions] = (struct region_sym){ .name = name,
-							     .pages = pages, .alive = true };
+	BUG_ON(scn_grow((void **)&proc->live, &proc->live_cap, proc->nlive,
+		    sizeof(*proc->live)));
+	proc->regions[proc->nregions] = (struct region_sym){ .name = name, .pages = pages,
+							     .alive = true,
+							     .live_pos = proc->nlive };
+	proc->live[proc->nlive++] = proc->nregions;
 	scn_symtab_set(&proc->region_names, name, proc->nregions++);
+}
+
+/* munmap: @r is no longer alive (its symbol stays, for messages). */
+static void remove_region(struct proc_sym *proc, struct region_sym *r, unsigned int line)
+{
+	unsigned int last = proc->live[--proc->nlive];
+
+	proc->live[r->live_pos] = last;
+	proc->regions[last].live_pos = r->live_pos;
+	r->alive = false;
+	r->unmap_line = line;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1083,6 +1112,8 @@ static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 	if (scn_find_region(proc, p->pos[0]))
 		return scn_perr(p, "region '%s' already exists in process '%s'", p->pos[0],
 				proc->name);
+	if (region_room(p, 1))
+		return -1;
 	size = p->pos[1];
 	err = scn_parse_size(size, &bytes);
 	if (err)
@@ -1148,9 +1179,13 @@ static int parse_fork(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 	if (!child)
 		return -1;
 	proc = &p->procs[parent];	/* new_proc() may have moved the table */
-	for (i = 0; i < proc->nregions; i++)
-		if (proc->regions[i].alive)
-			add_region(child, proc->regions[i].name, proc->regions[i].pages);
+	if (region_room(p, proc->nlive))
+		return -1;
+	for (i = 0; i < proc->nlive; i++) {
+		const struct region_sym *r = &proc->regions[proc->live[i]];
+
+		add_region(child, r->name, r->pages);
+	}
 	c->mm.child = child->name;
 	c->mm.child_id = child->id;
 	return 0;
@@ -1193,10 +1228,8 @@ static int parse_region_cmd(struct parser *p, struct proc_sym *proc,
 		return madvise_arg(p, c);
 	if (c->verb == SCN_TOUCH)
 		return touch_opts(p, c);
-	if (c->verb == SCN_MUNMAP) {
-		r->alive = false;
-		r->unmap_line = p->lineno;
-	}
+	if (c->verb == SCN_MUNMAP)
+		remove_region(proc, r, p->lineno);
 	return 0;
 }
 
@@ -1403,6 +1436,7 @@ static void parser_free(struct parser *p)
 
 	for (i = 0; i < p->nprocs; i++) {
 		free(p->procs[i].regions);
+		free(p->procs[i].live);
 		scn_symtab_free(&p->procs[i].region_names);
 	}
 	scn_symtab_free(&p->proc_names);

@@ -68,6 +68,7 @@ struct region_sym {
 	uint64_t pages;
 	bool alive;		/* false after munmap */
 	unsigned int unmap_line;	/* of its munmap */
+	unsigned int live_pos;	/* while alive: its place in the process's live[] */
 };
 
 /* A process instance: `process P` or `Q fork P`. */
@@ -79,6 +80,8 @@ struct proc_sym {
 	struct region_sym *regions;
 	unsigned int nregions, regions_cap;
 	struct scn_symtab region_names;
+	unsigned int *live;	/* indexes of the alive regions, in no order */
+	unsigned int nlive, live_cap;
 };
 
 struct opt {
@@ -104,6 +107,7 @@ struct parser {
 	struct proc_sym *procs;
 	unsigned int nprocs, procs_cap;
 	struct scn_symtab proc_names, set_names;
+	unsigned int nregion_syms;	/* regions of every process: mmap and fork copies */
 };
 
 int scn_perr(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -127,6 +131,16 @@ int scn_line_chars(struct parser *p);
 #define SCN_MAX_LOOP_COMMANDS	1000000U	/* commands loops may produce */
 #define SCN_MAX_LOOP_ITERATIONS	10000000U	/* iterations of all loops */
 #define SCN_MAX_LOOP_DEPTH	8U		/* loops inside loops */
+#define SCN_MAX_REGION_SYMS	1000000U	/* regions mapped or copied by fork */
+
+/*
+ * The bounds a parse enforces: the values above, which the fuzz target
+ * lowers so that no input takes long (tests/fuzz/fuzz_scenario.c).
+ */
+struct scn_limits {
+	unsigned int loop_commands, loop_iterations, region_syms;
+};
+extern struct scn_limits scn_limits;
 
 void scn_expand(struct parser *p, struct scn_lexer *lx, void (*parse)(struct parser *p));
 

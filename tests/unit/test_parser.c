@@ -1068,6 +1068,16 @@ static void test_loop_errors(void **state)
 	assert_int_equal(s->nerrors, 1);
 	scn_script_free(s);
 
+	/* Forks of a process with many regions are bounded too. */
+	scn_limits.region_syms = 11;
+	s = parse("process P\nfor i in 0..5\nP mmap r$i 4K\nend\nP munmap r0\n"
+		  "for i in 0..1\nP fork c$i\nend\n", NULL);
+	scn_limits.region_syms = SCN_MAX_REGION_SYMS;
+	assert_int_equal(s->nerrors, 1);
+	assert_string_equal(s->errors[0], "t.scn:7 (i=1): too many regions: a script may map "
+			    "at most 11 in all (a fork maps again every region of its parent)");
+	scn_script_free(s);
+
 	/* A bad loop's body is skipped, not parsed. */
 	s = parse("for i in 9..0\nfoo\nend\nbar\n", NULL);
 	assert_int_equal(s->nerrors, 2);
