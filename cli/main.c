@@ -151,11 +151,17 @@ static void print_overview(FILE *f)
 	      "3 the simulator's invariant check failed\n", f);
 }
 
+/* The command being run, for the hint after a usage error; NULL before. */
+static const struct command *running;
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fputs("pagelab: ", stderr);
 	fprintf(stderr, fmt, arg);
-	fputs("\nTry 'pagelab --help'.\n", stderr);
+	if (running)
+		fprintf(stderr, "\nTry 'pagelab %s --help'.\n", running->name);
+	else
+		fputs("\nTry 'pagelab --help'.\n", stderr);
 	return PAGELAB_RUN_ERROR;
 }
 
@@ -359,5 +365,6 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
+	running = c;
 	return c->run(argc, argv);
 }

@@ -53,7 +53,7 @@ for args in "bogus" "help bogus"; do
 	run 2 $args
 	grep -q "unknown command 'bogus'" "$err" || bad "pagelab $args: no 'unknown command' on stderr"
 	for cmd in "$@"; do
-		grep -q "[ (]$cmd[,) ]" "$err" || bad "pagelab $args does not name '$cmd': $(cat "$err")"
+		grep -q "[ (]${cmd}[,) ]" "$err" || bad "pagelab $args does not name '$cmd': $(cat "$err")"
 	done
 	[ -s "$out" ] && bad "pagelab $args wrote on stdout"
 done
