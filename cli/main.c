@@ -6,7 +6,8 @@
  * a killed kernel-backend run (pagelab_kernel_restore()), `pagelab report`
  * boots a machine and prints one of its /proc files in the kernel's format,
  * `pagelab host` and `pagelab balloon` (cmd_host.c, cmd_balloon.c) serve
- * and drive a balloon, `pagelab version`, `pagelab help [COMMAND]`,
+ * and drive a balloon, `pagelab replay` (cmd_replay.c) replays a kernel
+ * trace of page allocations, `pagelab version`, `pagelab help [COMMAND]`,
  * `pagelab --help` and `pagelab COMMAND --help` say what this is. One table
  * of commands (commands[]) drives dispatch, help and the list an unknown
  * command is answered with. Exit statuses: 0 pass, 1 a failed expect or
@@ -115,6 +116,8 @@ static const struct command commands[] = {
 	  host_usage, cmd_host },
 	{ "balloon", "set or show a host's balloon, as QEMU's monitor does",
 	  balloon_usage, cmd_balloon },
+	{ "replay", "replay a kernel trace of kmem page events (docs/replay.md)",
+	  replay_usage, cmd_replay },
 	{ "version", "print the version", version_usage, cmd_version },
 	{ "help", "print a command's usage, or this list", help_usage, cmd_help },
 };
