@@ -7,7 +7,12 @@
  * Each frame must be in exactly one state:
  *   free       inside a block on a buddy free list;
  *   pcp        inside a block on a per-cpu free list;
+ *   reserved   PG_reserved and in no allocation;
  *   allocated  inside a live allocation recorded by page_owner.
+ * This walk (check_frames()) is also the frame census: it counts the
+ * frames of each state, an allocation's frames by what census.c says it
+ * is used for, and check_invariants() checks the census against the
+ * counters.
  * The free lists are checked by zone_free_lists_valid() and
  * zone_pageblocks_valid(); the visitor of the first marks the free frames
  * and sees that no page inside a free block is PageBuddy. Each per-cpu
@@ -39,17 +44,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "balloon/page_reporting.h"
 #include "drivers/virtio_balloon.h"
 #include "ksm/ksm.h"
 #include "machine/machine.h"
 
-enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_ALLOCATED };
+enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_RESERVED, FRAME_ALLOCATED };
 static const char *const frame_state_names[] = { "unseen", "free", "on a pcp list",
-						 "allocated" };
+						 "reserved", "allocated" };
 
 struct checker {
 	unsigned char *state;	/* enum frame_state per pfn */
+	struct frame_census *census;
+	bool dump;		/* dump_page() a frame not accounted for */
 	char *msg;
 	size_t len;
 	int err;
@@ -98,6 +106,7 @@ static bool mark_free_block(struct page *page, unsigned int order, void *arg)
 		if (PageBuddy(pfn_to_page(i)))
 			return fail(arg, "pfn %#lx inside free block %#lx order %u is PageBuddy", i,
 				    pfn, order);
+	((struct checker *)arg)->census->nr[CENSUS_FREE] += 1UL << order;
 	return mark(arg, pfn, order, FRAME_FREE);
 }
 
@@ -135,6 +144,7 @@ static void check_pcp(struct checker *c, struct per_cpu_pages *pcp, int cpu)
 				     page_ref_count(page));
 			mark(c, page_to_pfn(page), order, FRAME_PCP);
 			pages += 1L << order;
+			c->census->nr[CENSUS_PCP] += 1UL << order;
 		}
 	}
 	if (!c->err && pages != pcp->count)
@@ -153,8 +163,21 @@ static void check_allocations(struct checker *c)
 		if (PageBuddy(page) || page_ref_count(page) <= 0)
 			fail(c, "allocated pfn %#lx (order %d) has buddy=%d refcount=%d",
 			     pfn, order, PageBuddy(page), page_ref_count(page));
-		else
-			mark(c, pfn, order, FRAME_ALLOCATED);
+		else if (mark(c, pfn, order, FRAME_ALLOCATED))
+			c->census->nr[census_alloc_state(page)] += 1UL << order;
+	}
+}
+
+/* Reserved frames: PG_reserved, in no allocation, never given to the buddy. */
+static void check_reserved(struct checker *c)
+{
+	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (!PageReserved(page) || page_owner_order(page) >= 0)
+			continue;
+		if (mark(c, pfn, 0, FRAME_RESERVED))
+			c->census->nr[CENSUS_RESERVED]++;
 	}
 }
 
@@ -162,9 +185,10 @@ static void check_all_accounted(struct checker *c)
 {
 	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
 		if (c->state[pfn] == FRAME_UNSEEN) {
-			dump_page(pfn_to_page(pfn), "frame not accounted for");
-			fail(c, "pfn %#lx is not accounted for (not free, not on a pcp list, not allocated)",
-			     pfn);
+			if (c->dump)
+				dump_page(pfn_to_page(pfn), "frame not accounted for");
+			fail(c, "pfn %#lx is not accounted for (not free, not on a pcp list, "
+			     "not reserved, not allocated)", pfn);
 		}
 	}
 }
@@ -247,6 +271,64 @@ static void check_mappings(struct checker *c)
 	free(census.ptes);
 }
 
+/* Find every frame exactly once, counting the census; c->state is filled. */
+static void walk_frames(struct checker *c)
+{
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		for (unsigned int cpu = 0; cpu < nr_cpu_ids && !c->err; cpu++)
+			check_pcp(c, &zone->per_cpu_pageset[cpu], cpu);
+		if (!c->err)
+			check_zone_free_lists(c, zone);
+	}
+	if (!c->err)
+		check_reserved(c);
+	if (!c->err)
+		check_allocations(c);
+	if (!c->err)
+		check_all_accounted(c);
+}
+
+static int checker_init(struct checker *c, struct frame_census *census, char *msg, size_t len)
+{
+	*c = (struct checker){ .msg = msg, .len = len, .census = census };
+	memset(census, 0, sizeof(*census));
+	msg[0] = '\0';
+	c->state = calloc(machine.max_pfn, 1);
+	return c->state ? 0 : -ENOMEM;
+}
+
+/**
+ * check_frames() - account for every frame, and count the frame census.
+ * @census: receives the frames of each state (zeroed first).
+ * @msg: receives the first problem found.
+ * @len: its size.
+ *
+ * The first part of check_invariants(): the free lists, per-cpu lists and
+ * pageblocks validated, every frame found exactly once. A frame moving
+ * while the walk runs can be seen twice or not at all: on a machine that
+ * other threads change, an error may be a race, not a bug, and the
+ * caller may try again.
+ *
+ * Context: takes page_reporting_mutex (may sleep), then each pcp->lock and
+ * zone->lock in turn.
+ * Return: 0 with @census adding up to every frame of the machine,
+ * -EUCLEAN with @msg set, or -ENOMEM.
+ */
+int check_frames(struct frame_census *census, char *msg, size_t len)
+{
+	struct checker c;
+
+	if (checker_init(&c, census, msg, len))
+		return -ENOMEM;
+	page_reporting_lock();
+	walk_frames(&c);
+	page_reporting_unlock();
+	free(c.state);
+	return c.err;
+}
+
 /**
  * check_invariants() - account for every frame, run every structure's
  * validator, and check what crosses structures.
@@ -260,24 +342,16 @@ static void check_mappings(struct checker *c)
  */
 int check_invariants(char *msg, size_t len)
 {
-	struct checker c = { .msg = msg, .len = len };
-	struct zone *zone;
+	struct frame_census census;
+	struct checker c;
 
-	c.state = calloc(machine.max_pfn, 1);
-	if (!c.state)
+	if (checker_init(&c, &census, msg, len))
 		return -ENOMEM;
-	msg[0] = '\0';
+	c.dump = true;
 	page_reporting_lock();
-	for_each_populated_zone(zone) {
-		for (unsigned int cpu = 0; cpu < nr_cpu_ids && !c.err; cpu++)
-			check_pcp(&c, &zone->per_cpu_pageset[cpu], cpu);
-		if (!c.err)
-			check_zone_free_lists(&c, zone);
-	}
+	walk_frames(&c);
 	if (!c.err)
-		check_allocations(&c);
-	if (!c.err)
-		check_all_accounted(&c);
+		c.err = census_check_counters(&census, msg, len);
 	if (!c.err)
 		check_lru(&c, &contig_page_data.__lruvec);
 	if (!c.err)

@@ -112,7 +112,7 @@ char *scn_strdup(struct scn_script *s, const char *str)
 static const char *const reserved[] = {
 	"machine", "sysctl", "ksm", "process", "kalloc", "kfree", "kcheck", "compact",
 	"balloon", "sleep", "wait", "report", "expect", "vmstat", "buddy", "extfrag",
-	"unusable", "compaction", "thp", "fault", NULL,
+	"unusable", "compaction", "thp", "fault", "meminfo", "zoneinfo", "frames", NULL,
 };
 
 /**
