@@ -52,6 +52,17 @@ static int unknown(char *msg, size_t len, const char *what, const char *name)
 	return -ENOENT;
 }
 
+static int unknown_state(char *msg, size_t len, const char *name)
+{
+	size_t n = snprintf(msg, len, "unknown frame census state '%s' (expected", name);
+
+	for (int i = 0; i < NR_CENSUS_STATES; i++)
+		n += snprintf(msg + min(n, len), len - min(n, len), "%s %s", i ? "," : "",
+			      census_state_names[i]);
+	snprintf(msg + min(n, len), len - min(n, len), ")");
+	return -ENOENT;
+}
+
 /**
  * sim_check_proc_name() - can the sim backend read this meminfo.X,
  * zoneinfo.ZONE.X, zoneinfo.ZONE.cpuN.X or frames.STATE?
@@ -70,8 +81,7 @@ int sim_check_proc_name(const struct scn_script *s, const struct scn_name *name,
 	case SCN_NAME_MEMINFO:
 		return meminfo_name_known(name->a) ? 0 : unknown(msg, len, "meminfo line", name->a);
 	case SCN_NAME_FRAMES:
-		return census_state_find(name->a) >= 0 ? 0
-			: unknown(msg, len, "frame census state", name->a);
+		return census_state_find(name->a) >= 0 ? 0 : unknown_state(msg, len, name->a);
 	default:
 		break;
 	}
