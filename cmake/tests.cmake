@@ -32,6 +32,7 @@ pagelab_test(test_page_lock tests/unit/test_page_lock.c LABELS unit sanitize)
 pagelab_test(test_lockdep tests/unit/test_lockdep.c LABELS unit)
 pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)
 pagelab_test(test_validators tests/unit/test_validators.c LABELS unit sanitize)
+pagelab_test(test_census tests/unit/test_census.c LABELS unit sanitize)
 
 # --- the public API without a machine (config checks, size parsing) ---
 pagelab_test(test_config tests/unit/test_config.c LABELS unit sanitize)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "pagelab/census.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -125,9 +126,16 @@ enum pagelab_report {
 	PAGELAB_PROC_VMSTAT,		/* /proc/vmstat */
 	PAGELAB_PROC_BUDDYINFO,		/* /proc/buddyinfo */
 	PAGELAB_PROC_PAGETYPEINFO,	/* /proc/pagetypeinfo */
+	PAGELAB_PROC_ZONEINFO,		/* /proc/zoneinfo, the lines pagelab models */
+	PAGELAB_PROC_MEMINFO,		/* /proc/meminfo, the lines pagelab models */
+	PAGELAB_FRAME_CENSUS,		/* "STATE FRAMES" lines, then "total FRAMES" */
 };
 
-/** pagelab_report() - print @which to @out. Return: 0 or -EINVAL. */
+/**
+ * pagelab_report() - print @which to @out.
+ * Return: 0, -EINVAL, or for PAGELAB_FRAME_CENSUS pagelab_frame_census()'s
+ * error (nothing printed).
+ */
 int pagelab_report(struct pagelab_machine *m, enum pagelab_report which, FILE *out);
 
 /**
