@@ -121,6 +121,8 @@ pagelab_scenario(compact_unmovable tests/scenarios/compact_unmovable.scn ARGS --
 pagelab_scenario(compact_driver tests/scenarios/compact_driver.scn LABELS sanitize ARGS --deterministic)
 pagelab_scenario(compact_direct tests/scenarios/compact_direct.scn LABELS sanitize ARGS --deterministic)
 pagelab_scenario(compact_proactive tests/scenarios/compact_proactive.scn ARGS --deterministic)
+# The frame census, meminfo and zoneinfo, exact (src/machine/census.c).
+pagelab_scenario(census tests/scenarios/census.scn LABELS sanitize ARGS --deterministic)
 add_test(NAME scn_migrate_deterministic_repeat
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/migrate_concurrent.scn)
