@@ -6,18 +6,22 @@
  *
  * The frame census is the invariant checker's frame walk (check_frames()).
  * A walk that runs while background commands or daemons change the
- * machine can see a frame twice or not at all; such a walk is taken again
- * (up to CENSUS_TRIES times, a millisecond apart), and one that still
- * fails, or a census that does not add up to the zone's present pages
- * (machine.zone_pages), fails the run: so every scenario checks the
- * census at each of its reports.
+ * machine can see a frame twice or not at all (one that an allocation
+ * has taken off a free list and not yet recorded, or a free has forgotten
+ * and not yet put on one): such a walk is taken again, a millisecond
+ * later, until one sees every frame exactly once. A busy machine has such
+ * moments often (each command's allocations come in bursts); if none
+ * comes within CENSUS_TIMEOUT_MS, or a census does not add up to the
+ * zone's present pages (machine.zone_pages), the run fails: so every
+ * scenario checks the census at each of its reports.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "scenario/sim_internal.h"
 
-#define CENSUS_TRIES	200
+#define CENSUS_TIMEOUT_MS	10000
 
 /* The values of a zoneinfo zone besides its pagesets (procfs.c names them). */
 static bool zoneinfo_value_known(const char *name)
@@ -98,14 +102,26 @@ int sim_check_proc_name(const struct scn_script *s, const struct scn_name *name,
 		: unknown(msg, len, "zoneinfo value", name->b);
 }
 
-/* check_frames(), again while it meets a race; deterministic runs have none. */
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * check_frames(), again while it meets a race, until CENSUS_TIMEOUT_MS
+ * have passed; a deterministic run has no race, so one walk decides.
+ */
 static int census_take(bool deterministic, struct frame_census *census, char *msg, size_t len)
 {
-	int tries = deterministic ? 1 : CENSUS_TRIES, err;
+	uint64_t deadline = now_ms() + CENSUS_TIMEOUT_MS;
+	int err;
 
-	for (int i = 1;; i++) {
+	for (;;) {
 		err = check_frames(census, msg, len);
-		if (err != -EUCLEAN || i == tries)
+		if (err != -EUCLEAN || deterministic || now_ms() >= deadline)
 			return err;
 		usleep(1000);
 	}
