@@ -27,7 +27,8 @@ static const char usage[] =
 	"                   [--trace FILE] [--seed N] [--deterministic] [--connect PATH]\n"
 	"       pagelab compare FILE [--json FILE] [--seed N] [--deterministic]\n"
 	"       pagelab restore\n"
-	"       pagelab report vmstat|buddyinfo|pagetypeinfo [--memory SIZE]\n"
+	"       pagelab report vmstat|buddyinfo|pagetypeinfo|zoneinfo|meminfo|frames\n"
+	"                      [--memory SIZE]\n"
 	"       pagelab host --memory SIZE --socket PATH [--free-page-reporting]\n"
 	"       pagelab balloon --connect PATH set SIZE | info | stats\n"
 	"       pagelab version\n"
@@ -50,7 +51,8 @@ static const char usage[] =
 	"          counter side by side (--json FILE: both reports and the comparison)\n"
 	"restore   give back the knobs a killed kernel-backend run left changed\n"
 	"report    boot the default machine (or one of SIZE memory) and print\n"
-	"          /proc/vmstat, /proc/buddyinfo or /proc/pagetypeinfo as Linux does\n"
+	"          /proc/vmstat, /proc/buddyinfo, /proc/pagetypeinfo, /proc/zoneinfo or\n"
+	"          /proc/meminfo as Linux does, or the frame census (frames)\n"
 	"host      hold a guest's memory and run its balloon device (docs/balloon.md)\n"
 	"balloon   as QEMU's balloon, info balloon and guest stats, against a host\n"
 	"version   print the version\n"
@@ -133,15 +135,17 @@ static int cmd_run(int argc, char **argv, bool compare)
 /* The report @name asks for, or -1 after saying that there is none. */
 static int report_which(const char *name)
 {
-	static const char *const names[] = { "vmstat", "buddyinfo", "pagetypeinfo" };
+	static const char *const names[] = { "vmstat", "buddyinfo", "pagetypeinfo", "zoneinfo",
+					     "meminfo", "frames" };
 	static const enum pagelab_report reports[] = {
 		PAGELAB_PROC_VMSTAT, PAGELAB_PROC_BUDDYINFO, PAGELAB_PROC_PAGETYPEINFO,
+		PAGELAB_PROC_ZONEINFO, PAGELAB_PROC_MEMINFO, PAGELAB_FRAME_CENSUS,
 	};
 
 	for (size_t k = 0; k < ARRAY_SIZE(names); k++)
 		if (!strcmp(name, names[k]))
 			return reports[k];
-	usage_error("unknown report '%s' (expected vmstat, buddyinfo or pagetypeinfo)", name);
+	usage_error("unknown report '%s' (expected vmstat, buddyinfo, pagetypeinfo, zoneinfo, meminfo or frames)", name);
 	return -1;
 }
 
@@ -155,7 +159,7 @@ static int cmd_report(int argc, char **argv)
 	int which, err;
 
 	if (argc < 3)
-		return usage_error("%s", "missing report (expected vmstat, buddyinfo or pagetypeinfo)");
+		return usage_error("%s", "missing report (expected vmstat, buddyinfo, pagetypeinfo, zoneinfo, meminfo or frames)");
 	which = report_which(argv[2]);
 	if (which < 0)
 		return PAGELAB_RUN_ERROR;
