@@ -38,8 +38,11 @@
  * KSM frame belongs to a node of the stable tree.
  *
  * The checker must run while no other thread changes the machine (tests
- * and the runner call it at quiescent points); it takes each pcp->lock and
- * zone->lock in turn, so it is also safe, if not exact, when called racily.
+ * and the runner call it at quiescent points); it takes the locks of what
+ * it reads, so it is also safe, if not exact, when called racily. The
+ * frame walk holds every pcp->lock and zone->lock at once, so that only a
+ * block in flight at that moment can be missed (check_frames() callers on
+ * a busy machine, the scenario reports, try again).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,13 +113,12 @@ static bool mark_free_block(struct page *page, unsigned int order, void *arg)
 	return mark(arg, pfn, order, FRAME_FREE);
 }
 
+/* Caller holds zone->lock. */
 static void check_zone_free_lists(struct checker *c, struct zone *zone)
 {
-	spin_lock(&zone->lock);
 	if (!__zone_free_lists_valid(zone, mark_free_block, c, c->msg, c->len) ||
 	    !zone_pageblocks_valid(zone, c->msg, c->len))
 		fail_validator(c);
-	spin_unlock(&zone->lock);
 }
 
 static unsigned int pcp_list_order(int pindex)
@@ -126,11 +128,11 @@ static unsigned int pcp_list_order(int pindex)
 	return pageblock_order;
 }
 
+/* Caller holds pcp->lock. */
 static void check_pcp(struct checker *c, struct per_cpu_pages *pcp, int cpu)
 {
 	long pages = 0;
 
-	spin_lock(&pcp->lock);
 	for (int pindex = 0; pindex < NR_PCP_LISTS && !c->err; pindex++) {
 		unsigned int order = pcp_list_order(pindex);
 		struct page *page;
@@ -149,7 +151,6 @@ static void check_pcp(struct checker *c, struct per_cpu_pages *pcp, int cpu)
 	}
 	if (!c->err && pages != pcp->count)
 		fail(c, "cpu %d: pcp count is %d but its lists hold %ld pages", cpu, pcp->count, pages);
-	spin_unlock(&pcp->lock);
 }
 
 static void check_allocations(struct checker *c)
@@ -271,21 +272,60 @@ static void check_mappings(struct checker *c)
 	free(census.ptes);
 }
 
-/* Find every frame exactly once, counting the census; c->state is filled. */
+/*
+ * Every pcp->lock of every zone, in cpu order, then its zone->lock: while
+ * they are held no block enters or leaves a free list, so the walk sees
+ * each one once. Other paths hold one pcp->lock at a time, and take
+ * zone->lock inside it (docs/locking.md).
+ */
+static void lock_free_lists(void)
+{
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+			if (cpu)
+				spin_lock_nested(&zone->per_cpu_pageset[cpu].lock);
+			else
+				spin_lock(&zone->per_cpu_pageset[cpu].lock);
+		}
+		spin_lock(&zone->lock);
+	}
+}
+
+static void unlock_free_lists(void)
+{
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		spin_unlock(&zone->lock);
+		for (unsigned int cpu = nr_cpu_ids; cpu-- > 0;)
+			spin_unlock(&zone->per_cpu_pageset[cpu].lock);
+	}
+}
+
+/*
+ * Find every frame exactly once, counting the census; c->state is filled.
+ * With the free lists locked, the allocations are read first: a block
+ * freed meanwhile waits for the locks, so it is seen once, as allocated.
+ * Only a block in flight when the locks were taken (off the lists and not
+ * yet recorded, or no longer recorded and not yet on a list) is missed.
+ */
 static void walk_frames(struct checker *c)
 {
 	struct zone *zone;
 
+	lock_free_lists();
+	check_allocations(c);
+	if (!c->err)
+		check_reserved(c);
 	for_each_populated_zone(zone) {
 		for (unsigned int cpu = 0; cpu < nr_cpu_ids && !c->err; cpu++)
 			check_pcp(c, &zone->per_cpu_pageset[cpu], cpu);
 		if (!c->err)
 			check_zone_free_lists(c, zone);
 	}
-	if (!c->err)
-		check_reserved(c);
-	if (!c->err)
-		check_allocations(c);
+	unlock_free_lists();
 	if (!c->err)
 		check_all_accounted(c);
 }
@@ -311,8 +351,8 @@ static int checker_init(struct checker *c, struct frame_census *census, char *ms
  * other threads change, an error may be a race, not a bug, and the
  * caller may try again.
  *
- * Context: takes page_reporting_mutex (may sleep), then each pcp->lock and
- * zone->lock in turn.
+ * Context: takes page_reporting_mutex (may sleep), then every pcp->lock and
+ * zone->lock at once for the walk (allocations and frees wait meanwhile).
  * Return: 0 with @census adding up to every frame of the machine,
  * -EUCLEAN with @msg set, or -ENOMEM.
  */
@@ -334,8 +374,8 @@ int check_frames(struct frame_census *census, char *msg, size_t len)
  * validator, and check what crosses structures.
  * @msg: receives the first problem found.
  *
- * Context: takes page_reporting_mutex for the whole check, then each
- * pcp->lock, zone->lock and lru_lock in turn, the mm list lock, and the
+ * Context: takes page_reporting_mutex for the whole check, then every
+ * pcp->lock and zone->lock at once, then lru_lock, the mm list lock, and the
  * balloon's and KSM's locks; the result is exact only while no other
  * thread changes the machine.
  * Return: 0, -EUCLEAN with @msg set, or -ENOMEM.

@@ -140,11 +140,11 @@ static void zoneinfo_fill(struct zoneinfo_row *row, struct zone *zone)
 	zoneinfo_add(row, "start_pfn", zone->zone_start_pfn);
 	row->nr_cpus = min(nr_cpu_ids, (unsigned int)VM_EVENT_CPUS_CAP);
 	for (unsigned int cpu = 0; cpu < row->nr_cpus; cpu++) {
-		const struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+		struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
 
-		row->pcp[cpu] = (struct zoneinfo_pageset){ READ_ONCE(pcp->count),
-							   READ_ONCE(pcp->high),
-							   READ_ONCE(pcp->batch) };
+		spin_lock(&pcp->lock);
+		row->pcp[cpu] = (struct zoneinfo_pageset){ pcp->count, pcp->high, pcp->batch };
+		spin_unlock(&pcp->lock);
 	}
 }
 
@@ -154,7 +154,8 @@ static void zoneinfo_fill(struct zoneinfo_row *row, struct zone *zone)
  * @rows: receives one row per zone.
  * @max: room in @rows.
  *
- * Context: any; takes no lock (each value is read once, atomically).
+ * Context: takes each pcp->lock in turn (the counters are atomics, read
+ * without a lock).
  * Return: rows written.
  */
 int zoneinfo_snapshot(struct zoneinfo_row *rows, int max)
@@ -209,7 +210,7 @@ static void zoneinfo_show_zone(FILE *out, const struct zoneinfo_row *row, bool f
 	fprintf(out, "\n  start_pfn:           %ld\n", zoneinfo_value(row, "start_pfn"));
 }
 
-/** zoneinfo_show() - print /proc/zoneinfo. Context: takes no lock. */
+/** zoneinfo_show() - print /proc/zoneinfo. Context: takes each pcp->lock in turn. */
 void zoneinfo_show(FILE *out)
 {
 	struct zoneinfo_row *rows = malloc(MAX_NR_ZONES * sizeof(*rows));
@@ -240,7 +241,7 @@ static long mem_available(void)
 	struct zone *zone;
 
 	for_each_populated_zone(zone)
-		available -= min(zone->_watermark[WMARK_HIGH],
+		available -= min(READ_ONCE(zone->_watermark[WMARK_HIGH]),
 				 (unsigned long)zone_managed_pages(zone));
 	return max(available, 0L);
 }
