@@ -47,11 +47,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
 #include "balloon/page_reporting.h"
 #include "drivers/virtio_balloon.h"
 #include "ksm/ksm.h"
 #include "machine/machine.h"
+
+/* Times the walk looks again for blocks an allocation has not recorded yet. */
+#define SETTLE_TRIES	100
 
 enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_RESERVED, FRAME_ALLOCATED };
 static const char *const frame_state_names[] = { "unseen", "free", "on a pcp list",
@@ -153,12 +157,16 @@ static void check_pcp(struct checker *c, struct per_cpu_pages *pcp, int cpu)
 		fail(c, "cpu %d: pcp count is %d but its lists hold %ld pages", cpu, pcp->count, pages);
 }
 
-static void check_allocations(struct checker *c)
+/* The frames of live allocations; @unseen: only those the walk has not seen yet. */
+static void check_allocations(struct checker *c, bool unseen)
 {
 	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
 		struct page *page = pfn_to_page(pfn);
-		int order = page_owner_order(page);
+		int order;
 
+		if (unseen && c->state[pfn] != FRAME_UNSEEN)
+			continue;
+		order = page_owner_order(page);
 		if (order < 0)
 			continue;
 		if (PageBuddy(page) || page_ref_count(page) <= 0)
@@ -272,6 +280,12 @@ static void check_mappings(struct checker *c)
 	free(census.ptes);
 }
 
+/* Does the walk miss a frame yet? */
+static bool frames_unseen(const struct checker *c)
+{
+	return memchr(c->state, FRAME_UNSEEN, machine.max_pfn) != NULL;
+}
+
 /*
  * Every pcp->lock of every zone, in cpu order, then its zone->lock: while
  * they are held no block enters or leaves a free list, so the walk sees
@@ -308,15 +322,19 @@ static void unlock_free_lists(void)
  * Find every frame exactly once, counting the census; c->state is filled.
  * With the free lists locked, the allocations are read first: a block
  * freed meanwhile waits for the locks, so it is seen once, as allocated.
- * Only a block in flight when the locks were taken (off the lists and not
- * yet recorded, or no longer recorded and not yet on a list) is missed.
+ * A block allocated just before the locks were taken is recorded by
+ * page_owner only after post_alloc_hook() has checked (and maybe zeroed)
+ * it, which needs none of these locks: the frames not seen yet are read
+ * again, yielding the CPU in between, up to SETTLE_TRIES times. Only a
+ * block freed just before (no longer recorded, and waiting for the locks
+ * to go on a list) or a free page a compactor holds is missed.
  */
 static void walk_frames(struct checker *c)
 {
 	struct zone *zone;
 
 	lock_free_lists();
-	check_allocations(c);
+	check_allocations(c, false);
 	if (!c->err)
 		check_reserved(c);
 	for_each_populated_zone(zone) {
@@ -324,6 +342,10 @@ static void walk_frames(struct checker *c)
 			check_pcp(c, &zone->per_cpu_pageset[cpu], cpu);
 		if (!c->err)
 			check_zone_free_lists(c, zone);
+	}
+	for (int i = 0; i < SETTLE_TRIES && !c->err && frames_unseen(c); i++) {
+		sched_yield();
+		check_allocations(c, true);
 	}
 	unlock_free_lists();
 	if (!c->err)
