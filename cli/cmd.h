@@ -7,5 +7,6 @@
 
 int cmd_host(int argc, char **argv);		/* cmd_host.c: `pagelab host` */
 int cmd_balloon(int argc, char **argv);		/* cmd_balloon.c: `pagelab balloon` */
+int cmd_replay(int argc, char **argv);		/* cmd_replay.c: `pagelab replay` */
 
 #endif /* PAGELAB_CLI_CMD_H */

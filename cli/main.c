@@ -31,6 +31,7 @@ static const char usage[] =
 	"                      [--memory SIZE]\n"
 	"       pagelab host --memory SIZE --socket PATH [--free-page-reporting]\n"
 	"       pagelab balloon --connect PATH set SIZE | info | stats\n"
+	"       pagelab replay TRACE [--memory SIZE] [--json FILE] [--interval DUR]\n"
 	"       pagelab version\n"
 	"       pagelab --help\n"
 	"\n"
@@ -55,6 +56,8 @@ static const char usage[] =
 	"          /proc/meminfo as Linux does, or the frame census (frames)\n"
 	"host      hold a guest's memory and run its balloon device (docs/balloon.md)\n"
 	"balloon   as QEMU's balloon, info balloon and guest stats, against a host\n"
+	"replay    replay a kernel trace of kmem page events into the simulated\n"
+	"          allocator and report fragmentation over trace time (docs/replay.md)\n"
 	"version   print the version\n"
 	"\n"
 	"exit status: 0 pass, 1 an expect or check failed, 2 bad usage or scenario,\n"
@@ -212,6 +215,8 @@ int main(int argc, char **argv)
 		return cmd_host(argc, argv);
 	if (!strcmp(argv[1], "balloon"))
 		return cmd_balloon(argc, argv);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc, argv);
 	return usage_error("unknown command '%s' (expected run, compare, restore, report, host, "
 			   "balloon or version)", argv[1]);
 }

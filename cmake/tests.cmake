@@ -5,6 +5,7 @@
 #   sanitize  the subset `make check` also runs in the ASan+UBSan and TSan builds
 #   layers    the layer order of docs/design.md, read from includes and symbols
 #   model     Promela models (tests/model/) checked exhaustively with spin
+#   replay    tests/replay/*.trace through `pagelab replay`, with expected counts
 
 function(pagelab_test name src)
   cmake_parse_arguments(T "" "" "LABELS" ${ARGN})
@@ -31,6 +32,7 @@ pagelab_test(test_bitmap tests/unit/test_bitmap.c LABELS unit sanitize)
 pagelab_test(test_page_lock tests/unit/test_page_lock.c LABELS unit sanitize)
 pagelab_test(test_lockdep tests/unit/test_lockdep.c LABELS unit)
 pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)
+pagelab_test(test_api tests/unit/test_api.c LABELS unit sanitize)
 pagelab_test(test_validators tests/unit/test_validators.c LABELS unit sanitize)
 pagelab_test(test_census tests/unit/test_census.c LABELS unit sanitize)
 
@@ -210,6 +212,30 @@ add_test(NAME model_balloon_old_lockless_read
                  ${CMAKE_SOURCE_DIR}/tests/model/balloon.pml violation OLD_LOCKLESS_READ)
 set_tests_properties(model_balloon model_balloon_old_lockless_read PROPERTIES
                      LABELS model TIMEOUT 900)
+
+# --- trace replay (pagelab replay; docs/replay.md) ---
+# Each tests/replay/*.trace runs with the expectations its comment lines (or
+# TRACE.expect) announce: exact counts for the hand-made ones, the trace's
+# own event counts for the one recorded on the lab host; errors/*.trace are
+# malformed and must fail with their FILE:LINE: message.
+pagelab_test(test_kmem_trace tests/unit/test_kmem_trace.c LABELS unit sanitize)
+file(GLOB PAGELAB_REPLAY_TRACES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/replay/*.trace
+     ${CMAKE_SOURCE_DIR}/tests/replay/errors/*.trace)
+foreach(file ${PAGELAB_REPLAY_TRACES})
+  get_filename_component(name ${file} NAME_WE)
+  get_filename_component(kind ${file} DIRECTORY)
+  get_filename_component(kind ${kind} NAME)
+  if(kind STREQUAL "errors")
+    set(name error_${name})
+  endif()
+  add_test(NAME replay_${name}
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/replay/check_replay.sh $<TARGET_FILE:pagelab> ${file})
+  set_tests_properties(replay_${name} PROPERTIES LABELS "replay;sanitize" TIMEOUT 300)
+endforeach()
+add_test(NAME replay_usage
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/replay/check_usage.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/replay/ftrace_hex.trace)
+set_tests_properties(replay_usage PROPERTIES LABELS "replay;sanitize" TIMEOUT 120)
 
 # --- the soak: every subsystem at once (tests/stress/soak.c), the balloon's
 # host a separate `pagelab host`. `make soak SOAK_MINUTES=N` runs it for

@@ -630,6 +630,28 @@ static struct page *try_to_claim_block(struct zone *zone, struct page *page,
 	return __rmqueue_smallest(zone, order, start_type);
 }
 
+/*
+ * The mm_page_alloc_extfrag tracepoint: @page, of @alloc_order for
+ * @alloc_mt, came from a free block of @fallback_order on @fallback_mt's
+ * list. Counted in the zone, and written to the trace in the kernel's
+ * format (include/trace/events/kmem.h).
+ */
+static void trace_mm_page_alloc_extfrag(struct zone *zone, struct page *page,
+					unsigned int alloc_order, unsigned int fallback_order,
+					int alloc_mt, int fallback_mt)
+{
+	bool fragmenting = fallback_order < pageblock_order;
+
+	__atomic_fetch_add(&zone->nr_alloc_extfrag, 1, __ATOMIC_RELAXED);
+	if (fragmenting)
+		__atomic_fetch_add(&zone->nr_alloc_extfrag_fragmenting, 1, __ATOMIC_RELAXED);
+	trace_event("mm_page_alloc_extfrag", "page=%p pfn=0x%lx alloc_order=%u fallback_order=%u "
+		    "pageblock_order=%u alloc_migratetype=%d fallback_migratetype=%d "
+		    "fragmenting=%d change_ownership=%d", (void *)page, page_to_pfn(page),
+		    alloc_order, fallback_order, pageblock_order, alloc_mt, fallback_mt,
+		    fragmenting, alloc_mt == get_pageblock_migratetype(page));
+}
+
 /* Claim a pageblock of a fallback type, largest free blocks first. */
 static struct page *__rmqueue_claim(struct zone *zone, unsigned int order, int start_mt,
 				    unsigned int alloc_flags)
@@ -649,8 +671,11 @@ static struct page *__rmqueue_claim(struct zone *zone, unsigned int order, int s
 			break;
 		page = get_page_from_free_area(area, fallback_mt);
 		page = try_to_claim_block(zone, page, current_order, order, start_mt, fallback_mt);
-		if (page)
+		if (page) {
+			trace_mm_page_alloc_extfrag(zone, page, order, current_order, start_mt,
+						    fallback_mt);
 			return page;
+		}
 	}
 	return NULL;
 }
@@ -667,6 +692,7 @@ static struct page *__rmqueue_steal(struct zone *zone, unsigned int order, int s
 			continue;
 		page = get_page_from_free_area(area, fallback_mt);
 		page_del_and_expand(zone, page, order, current_order, fallback_mt);
+		trace_mm_page_alloc_extfrag(zone, page, order, current_order, start_mt, fallback_mt);
 		return page;
 	}
 	return NULL;

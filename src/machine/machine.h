@@ -68,6 +68,11 @@ int census_state_find(const char *name);
 int census_check_counters(const struct frame_census *census, char *msg, size_t len);
 int frame_census_show(FILE *out);	/* the census, one "state frames" line each */
 
+/* machine/sysctl.c */
+const char *machine_sysctl_name(unsigned int i);
+int machine_sysctl_set(const char *name, long value);
+int machine_sysctl_get(const char *name, long *value);
+
 /* machine/invariants.c */
 int check_invariants(char *msg, size_t len);
 int check_frames(struct frame_census *census, char *msg, size_t len);
