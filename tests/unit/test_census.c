@@ -11,6 +11,7 @@
  */
 #include "unit/alloc_test.h"
 #include <string.h>
+#include "ksm/ksm.h"
 #include "lru/lru.h"
 #include "pagelab/census.h"
 
@@ -112,6 +113,25 @@ static void test_isolated_page(void **state)
 	census = census_now();
 	assert_only(&census, CENSUS_ANON, 4);
 	assert_only(&census, CENSUS_ISOLATED, 0);
+	mmput(mm);
+}
+
+/* Ten equal pages merged by KSM: one KSM frame, no anonymous one. */
+static void test_ksm_page(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map_and_touch(mm, 10, false);
+	struct frame_census census;
+
+	assert_int_equal(ksm_knob_write("sleep_millisecs", "0"), 0);
+	assert_int_equal(ksm_knob_write("pages_to_scan", "1000"), 0);
+	assert_int_equal(ksm_madvise_range(mm, addr, 10 * PAGE_SIZE, MADV_MERGEABLE), 0);
+	assert_int_equal(ksm_knob_write("run", "1"), 0);
+	assert_int_equal(ksm_wait_full_scans(2, 0), 0);
+	census = census_now();
+	assert_only(&census, CENSUS_KSM, 1);
+	assert_only(&census, CENSUS_ANON, 0);
+	assert_invariants();
 	mmput(mm);
 }
 
@@ -232,6 +252,7 @@ int main(void)
 		machine_test(test_kernel_allocations_by_migratetype),
 		machine_test(test_process_pages),
 		machine_test(test_isolated_page),
+		machine_test(test_ksm_page),
 		machine_test(test_reserved_frame),
 		machine_test(test_unaccounted_frame_fails),
 		machine_test(test_counter_disagrees),
