@@ -148,7 +148,8 @@ static int report_which(const char *name)
 	for (size_t k = 0; k < ARRAY_SIZE(names); k++)
 		if (!strcmp(name, names[k]))
 			return reports[k];
-	usage_error("unknown report '%s' (expected vmstat, buddyinfo, pagetypeinfo, zoneinfo, meminfo or frames)", name);
+	usage_error("unknown report '%s' (expected vmstat, buddyinfo, pagetypeinfo, zoneinfo, "
+		    "meminfo or frames)", name);
 	return -1;
 }
 
@@ -162,7 +163,8 @@ static int cmd_report(int argc, char **argv)
 	int which, err;
 
 	if (argc < 3)
-		return usage_error("%s", "missing report (expected vmstat, buddyinfo, pagetypeinfo, zoneinfo, meminfo or frames)");
+		return usage_error("%s", "missing report (expected vmstat, buddyinfo, pagetypeinfo, "
+				   "zoneinfo, meminfo or frames)");
 	which = report_which(argv[2]);
 	if (which < 0)
 		return PAGELAB_RUN_ERROR;

@@ -268,7 +268,7 @@ static long total_managed(void)
 int meminfo_snapshot(struct meminfo_entry *out, int max)
 {
 	const struct pglist_data *pgdat = &contig_page_data;
-	const struct meminfo_entry pages[] = {
+	const struct meminfo_entry pages[] = {	/* .kb holds pages here: converted below */
 		{ "MemTotal", total_managed() },
 		{ "MemFree", global_zone_page_state(NR_FREE_PAGES) },
 		{ "MemAvailable", mem_available() },
@@ -292,11 +292,15 @@ int meminfo_snapshot(struct meminfo_entry *out, int max)
 
 	BUILD_BUG_ON(ARRAY_SIZE(pages) > MEMINFO_MAX);
 	for (size_t i = 0; i < ARRAY_SIZE(pages) && n < max; i++, n++)
-		out[n] = (struct meminfo_entry){ pages[i].name, pages[i].kb * (long)(PAGE_SIZE >> 10) };
+		out[n] = (struct meminfo_entry){ pages[i].name,
+						 pages[i].kb * (long)(PAGE_SIZE >> 10) };
 	return n;
 }
 
-/** meminfo_show() - print /proc/meminfo ("Name:" in 16 columns, 8 for kB). */
+/**
+ * meminfo_show() - print /proc/meminfo ("Name:" in 16 columns, 8 for kB).
+ * Context: any; takes no lock.
+ */
 void meminfo_show(FILE *out)
 {
 	struct meminfo_entry e[MEMINFO_MAX];

@@ -3,8 +3,9 @@
  * backend_kernel_stats.c - what the kernel backend reports, read from the
  * kernel's own files: /proc/vmstat, /proc/buddyinfo (zones merged over
  * nodes), /proc/meminfo and /proc/zoneinfo (meminfo.X, zoneinfo.ZONE.X and
- * the machine values), /proc/pagetypeinfo (the machine values), the read-only files of /sys/kernel/mm/ksm, /proc/PID/ksm_stat
- * and /sys/devices/system/node/online. Values are raw: the runner makes
+ * the machine values), /proc/pagetypeinfo (the machine values), the
+ * read-only files of /sys/kernel/mm/ksm, /proc/PID/ksm_stat and
+ * /sys/devices/system/node/online. Values are raw: the runner makes
  * event counters increments since the run started (the counting rule).
  * Every function reads its file afresh; nothing is cached, and nothing here
  * takes a lock.

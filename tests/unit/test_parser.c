@@ -235,7 +235,8 @@ static const struct error_case error_cases[] = {
 	{ "expect_empty_part", false, "expect vmstat..x == 1\n",
 	  "t.scn:1: unknown name 'vmstat..x' (expected vmstat.X, ksm.X, balloon.X, "
 	  "buddy.ZONE.orderN, buddy.free_blocks_orderN, extfrag.ZONE.orderN, "
-	  "unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X, P.R.X, ksm.P.X, meminfo.X, zoneinfo.ZONE.X or frames.STATE)" },
+	  "unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X, P.R.X, ksm.P.X, "
+	  "meminfo.X, zoneinfo.ZONE.X or frames.STATE)" },
 	{ "expect_zoneinfo_name", false, "expect zoneinfo.Normal == 1\n",
 	  "t.scn:1: bad name 'zoneinfo.Normal' (expected zoneinfo.ZONE.X or zoneinfo.ZONE.cpuN.X)" },
 	{ "expect_zoneinfo_cpu", false, "expect zoneinfo.Normal.cpux.count == 1\n",
