@@ -14,6 +14,7 @@
 #include "ksm/ksm.h"
 #include "lru/lru.h"
 #include "pagelab/census.h"
+#include "scenario/sim_internal.h"
 
 static struct frame_census census_now(void)
 {
@@ -189,6 +190,46 @@ static void test_counter_disagrees(void **state)
 	mod_node_page_state(&contig_page_data, NR_PAGETABLE, -1);
 }
 
+/*
+ * A scenario report's meminfo, zoneinfo and frames (the sim backend's
+ * sim_snapshot_proc()); a census that fails leaves frames empty and says
+ * why, which the backend turns into a failed run.
+ */
+static void test_scenario_snapshot(void **state)
+{
+	struct scn_snapshot *snap = calloc(1, sizeof(*snap));
+	struct page *page = alloc_pages(GFP_KERNEL, 0);
+	struct scn_name name = { .family = SCN_NAME_FRAMES, .a = "kernel_unmovable" };
+	long total = 0, value;
+	char msg[256];
+
+	assert_non_null(snap);
+	assert_non_null(page);
+	assert_int_equal(sim_snapshot_proc(true, snap, msg, sizeof(msg)), 0);
+	assert_int_equal(snap->nframes, NR_CENSUS_STATES);
+	for (unsigned int i = 0; i < snap->nframes; i++)
+		total += snap->frames[i].value;
+	assert_int_equal(total, TEST_PAGES);
+	assert_int_equal(snap->nzoneinfo, 1);
+	assert_string_equal(snap->zoneinfo[0].zone, "Normal");
+	assert_int_equal(snap->zoneinfo[0].ncpus, 2);
+	assert_string_equal(snap->meminfo[0].name, "MemTotal");
+	assert_int_equal(snap->meminfo[0].value, TEST_PAGES * 4);
+	assert_int_equal(sim_proc_value(true, &name, &value), 0);
+	assert_int_equal(value, 1);
+
+	reset_page_owner(page, 0);
+	memset(snap, 0, sizeof(*snap));
+	assert_int_equal(sim_snapshot_proc(true, snap, msg, sizeof(msg)), -EUCLEAN);
+	assert_non_null(strstr(msg, "is not accounted for"));
+	assert_int_equal(snap->nframes, 0);
+	assert_int_equal(snap->nzoneinfo, 1);
+	assert_int_equal(sim_proc_value(true, &name, &value), -EUCLEAN);
+	set_page_owner(page, 0, GFP_KERNEL);
+	__free_pages(page, 0);
+	free(snap);
+}
+
 static void test_state_names(void **state)
 {
 	assert_string_equal(census_state_names[CENSUS_PCP], "pcp");
@@ -256,6 +297,7 @@ int main(void)
 		machine_test(test_reserved_frame),
 		machine_test(test_unaccounted_frame_fails),
 		machine_test(test_counter_disagrees),
+		machine_test(test_scenario_snapshot),
 		machine_test(test_state_names),
 		machine_test(test_reports),
 	};
