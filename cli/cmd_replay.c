@@ -12,7 +12,7 @@
 #include "scenario/replay.h"
 #include "cmd.h"
 
-static const char replay_usage[] =
+const char replay_usage[] =
 	"usage: pagelab replay TRACE [--memory SIZE] [--json FILE] [--interval DUR]\n"
 	"\n"
 	"Replay the kmem:mm_page_alloc, mm_page_free and mm_page_free_batched events\n"
@@ -85,10 +85,6 @@ int cmd_replay(int argc, char **argv)
 	struct scn_replay_options o = { 0 };
 
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(replay_usage, stdout);
-			return PAGELAB_RUN_PASS;
-		}
 		if (argv[i][0] == '-' && argv[i][1]) {
 			if (replay_parse_option(argc, argv, &i, &o))
 				return PAGELAB_RUN_ERROR;

@@ -106,6 +106,7 @@ pagelab_scenario(proc_fork tests/scenarios/proc_fork.scn LABELS sanitize)
 pagelab_scenario(proc_dontneed tests/scenarios/proc_dontneed.scn)
 pagelab_scenario(proc_exit tests/scenarios/proc_exit.scn LABELS sanitize)
 pagelab_scenario(proc_concurrent tests/scenarios/proc_concurrent.scn LABELS sanitize)
+pagelab_scenario(loop_stride tests/scenarios/loop_stride.scn LABELS sanitize)
 pagelab_scenario(proc_outputs tests/scenarios/proc_concurrent.scn LABELS sanitize
                  ARGS --seed 5 --json ${CMAKE_BINARY_DIR}/scn_proc_outputs.json
                       --svg ${CMAKE_BINARY_DIR}/scn_proc_outputs.svg)
@@ -142,6 +143,14 @@ add_test(NAME scn_trace_migrate
                  "mm_migrate_pages: nr_succeeded=256 nr_failed=0 .* reason=syscall_or_cpuset$")
 set_tests_properties(scn_trace_compaction scn_trace_migrate PROPERTIES LABELS "scenario;sanitize"
                      TIMEOUT 300)
+
+# The command line's help: every command's usage, and the list an unknown
+# command gets (tests/cli/check_help.sh; a new command joins this list).
+add_test(NAME cli_help
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/cli/check_help.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/man/pagelab.1
+                 run compare restore report host balloon replay version help)
+set_tests_properties(cli_help PROPERTIES LABELS "scenario" TIMEOUT 120)
 
 # Scenarios that must not pass: errors/ exit 2 before anything runs, failures/
 # run to the end and exit 1; their first line gives the expected stderr line.

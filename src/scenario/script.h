@@ -96,6 +96,8 @@ struct scn_knob {
 
 struct scn_range {
 	uint64_t first, last;	/* inclusive page numbers in the region */
+	uint64_t step;		/* pages=A..B:STEP: every STEP-th page (last is
+				   first + k * STEP); 0 or 1: every page */
 	bool given;		/* false: the whole region */
 };
 
@@ -136,7 +138,9 @@ struct scn_cmd {
 	enum scn_verb verb;
 	unsigned int line;
 	bool background;	/* issued with & */
-	const char *text;	/* the command as written, without & and comment */
+	const char *text;	/* the command as written, without & and comment,
+				   and in a loop with its variables replaced */
+	const char *iter;	/* in a loop: its variables, "i=7, j=3"; else NULL */
 	union {
 		struct scn_machine machine;
 		struct {
