@@ -40,7 +40,8 @@ struct command {
 
 static const char run_usage[] =
 	"usage: pagelab run [FILE] [--backend sim|kernel] [--json FILE] [--svg FILE]\n"
-	"                   [--trace FILE] [--seed N] [--deterministic] [--connect PATH]\n"
+	"                   [--html FILE] [--trace FILE] [--seed N] [--deterministic]\n"
+	"                   [--connect PATH]\n"
 	"\n"
 	"Run a scenario (docs/scenario.md, pagelab-scenario(5)); with no FILE, the\n"
 	"built-in one. A readable report goes to stdout.\n"
@@ -49,6 +50,9 @@ static const char run_usage[] =
 	"  --json FILE           write the JSON report to FILE (- for stdout: then the\n"
 	"                        text summary is not printed)\n"
 	"  --svg FILE            write a chart of free memory by order to FILE\n"
+	"  --html FILE           write a self-contained page of charts to FILE: free\n"
+	"                        memory by order, a map of physical memory at each\n"
+	"                        report, the balloon, KSM, migration and compaction\n"
 	"  --trace FILE          write ftrace-style migration and compaction events to\n"
 	"                        FILE (- for stdout)\n"
 	"  --seed N              mixed into every random choice and content (default 0)\n"
@@ -187,10 +191,10 @@ static const char *option_value(int argc, char **argv, int *i, const char *opt)
 
 static int run_option(int argc, char **argv, int *i, struct pagelab_run_options *o)
 {
-	static const char *const opts[] = { "--backend", "--json", "--svg", "--trace",
+	static const char *const opts[] = { "--backend", "--json", "--svg", "--html", "--trace",
 					    "--connect", "--seed" };
-	const char **dest[] = { &o->backend, &o->json_path, &o->svg_path, &o->trace_path,
-				&o->balloon_connect, NULL };
+	const char **dest[] = { &o->backend, &o->json_path, &o->svg_path, &o->html_path,
+				&o->trace_path, &o->balloon_connect, NULL };
 	const char *val;
 
 	if (!strcmp(argv[*i], "--deterministic")) {

@@ -35,6 +35,9 @@ enum pagelab_run_status {
  * @json_path: write the JSON report there; "-" is stdout, and then the text
  *	summary is not printed. NULL: no JSON.
  * @svg_path: write the SVG chart there; NULL: no chart.
+ * @html_path: write the HTML page of charts there (free memory by order,
+ *	a map of physical memory at each report, balloon, KSM, migration and
+ *	compaction); NULL: no page.
  * @trace_path: write ftrace-style event lines (mm_migrate_pages,
  *	mm_compaction_*) there while the run lasts; "-" is stdout. NULL: no
  *	trace.
@@ -56,6 +59,7 @@ struct pagelab_run_options {
 	bool deterministic;
 	const char *balloon_connect;
 	const char *text;
+	const char *html_path;
 };
 
 /**
@@ -76,7 +80,7 @@ int pagelab_scenario_run(const struct pagelab_run_options *opts);
  * and every counter of every report (sim, kernel, difference).
  * @opts: @file (required), @json_path (both reports and the comparison),
  *	@seed and @deterministic (the sim run's). @backend, @svg_path,
- *	@trace_path and @balloon_connect must be NULL.
+ *	@html_path, @trace_path and @balloon_connect must be NULL.
  *
  * Context: as pagelab_scenario_run(), twice; the kernel run needs what
  * --backend kernel needs (docs/kernel-backend.md).

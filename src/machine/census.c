@@ -26,9 +26,13 @@
  *              pool or mapped: HugePages_Total's pages, whoever holds them;
  * Transparent huge pages get their state here when they land.
  *
+ * census_pageblocks() counts the same walk per pageblock, for the map of
+ * physical memory in `pagelab run --html`.
+ *
  * census_check_counters() then checks the census against the counters
  * that say the same thing another way (NR_FREE_PAGES, NR_PAGETABLE, ...).
  */
+#include <stdlib.h>
 #include <string.h>
 #include "machine/machine.h"
 
@@ -187,4 +191,47 @@ int frame_census_show(FILE *out)
 		fprintf(out, "%-20s %lu\n", census_state_names[i], census.nr[i]);
 	fprintf(out, "%-20s %lu\n", "total", frame_census_total(&census));
 	return 0;
+}
+
+/**
+ * census_nr_pageblocks() - the pageblocks census_pageblocks() fills.
+ * Context: a machine exists. Return: machine.max_pfn in pageblocks, rounded up.
+ */
+unsigned long census_nr_pageblocks(void)
+{
+	return DIV_ROUND_UP(machine.max_pfn, pageblock_nr_pages);
+}
+
+/**
+ * census_pageblocks() - take the census, and count it per pageblock too.
+ * @census: receives the frames of each state, as check_frames() counts them.
+ * @blocks: census_nr_pageblocks() entries; receive each pageblock's frames
+ *	of each state (from the same walk, so they add up to @census) and its
+ *	migratetype as the pageblock bitmap has it.
+ * @msg: receives the first problem found.
+ * @len: its size.
+ *
+ * Context: as check_frames_map(); the migratetypes are read after the walk.
+ * Return: 0, or check_frames_map()'s error (@blocks then undefined), or -ENOMEM.
+ */
+int census_pageblocks(struct frame_census *census, struct pageblock_census *blocks,
+		      char *msg, size_t len)
+{
+	unsigned char *map = malloc(machine.max_pfn);
+	unsigned long nr = census_nr_pageblocks();
+	int err;
+
+	if (!map)
+		return -ENOMEM;
+	err = check_frames_map(census, map, msg, len);
+	if (!err) {
+		memset(blocks, 0, nr * sizeof(*blocks));
+		for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++)
+			blocks[pfn >> pageblock_order].nr[map[pfn]]++;
+		for (unsigned long b = 0; b < nr; b++)
+			blocks[b].migratetype =
+				get_pageblock_migratetype(pfn_to_page(b << pageblock_order));
+	}
+	free(map);
+	return err;
 }

@@ -72,6 +72,7 @@ static const char *const frame_state_names[] = { "unseen", "free", "on a pcp lis
 struct checker {
 	unsigned char *state;	/* enum frame_state per pfn */
 	struct frame_census *census;
+	unsigned char *map;	/* enum census_state per pfn, or NULL */
 	bool dump;		/* dump_page() a frame not accounted for */
 	char *msg;
 	size_t len;
@@ -112,6 +113,15 @@ static bool mark(struct checker *c, unsigned long pfn, unsigned int order,
 	return true;
 }
 
+/* Count @order frames from @pfn, already marked, in @state (and in c->map). */
+static void count(struct checker *c, unsigned long pfn, unsigned int order,
+		  enum census_state state)
+{
+	c->census->nr[state] += 1UL << order;
+	if (c->map)
+		memset(c->map + pfn, state, 1UL << order);
+}
+
 /* A free block's frames: the validator saw its first page; none inside is PageBuddy. */
 static bool mark_free_block(struct page *page, unsigned int order, void *arg)
 {
@@ -121,8 +131,10 @@ static bool mark_free_block(struct page *page, unsigned int order, void *arg)
 		if (PageBuddy(pfn_to_page(i)))
 			return fail(arg, "pfn %#lx inside free block %#lx order %u is PageBuddy", i,
 				    pfn, order);
-	((struct checker *)arg)->census->nr[CENSUS_FREE] += 1UL << order;
-	return mark(arg, pfn, order, FRAME_FREE);
+	if (!mark(arg, pfn, order, FRAME_FREE))
+		return false;
+	count(arg, pfn, order, CENSUS_FREE);
+	return true;
 }
 
 /* Caller holds zone->lock. */
@@ -156,9 +168,9 @@ static void check_pcp(struct checker *c, struct per_cpu_pages *pcp, int cpu)
 				fail(c, "cpu %d pcp list %d holds pfn %#lx with buddy=%d refcount=%d",
 				     cpu, pindex, page_to_pfn(page), PageBuddy(page),
 				     page_ref_count(page));
-			mark(c, page_to_pfn(page), order, FRAME_PCP);
+			if (mark(c, page_to_pfn(page), order, FRAME_PCP))
+				count(c, page_to_pfn(page), order, CENSUS_PCP);
 			pages += 1L << order;
-			c->census->nr[CENSUS_PCP] += 1UL << order;
 		}
 	}
 	if (!c->err && pages != pcp->count)
@@ -183,7 +195,7 @@ static void check_allocations(struct checker *c, bool unseen)
 		else if (PageHead(page) && !compound_page_valid(page, order, c->msg, c->len))
 			fail_validator(c);
 		else if (mark(c, pfn, order, FRAME_ALLOCATED))
-			c->census->nr[census_alloc_state(page)] += 1UL << order;
+			count(c, pfn, order, census_alloc_state(page));
 	}
 }
 
@@ -196,7 +208,7 @@ static void check_reserved(struct checker *c)
 		if (!PageReserved(page) || page_owner_order(page) >= 0)
 			continue;
 		if (mark(c, pfn, 0, FRAME_RESERVED))
-			c->census->nr[CENSUS_RESERVED]++;
+			count(c, pfn, 0, CENSUS_RESERVED);
 	}
 }
 
@@ -397,8 +409,11 @@ static int checker_init(struct checker *c, struct frame_census *census, char *ms
 }
 
 /**
- * check_frames() - account for every frame, and count the frame census.
+ * check_frames_map() - account for every frame, count the frame census,
+ * and say which state each frame is in.
  * @census: receives the frames of each state (zeroed first).
+ * @map: receives each frame's enum census_state, one byte per pfn up to
+ *	machine.max_pfn; NULL: not wanted.
  * @msg: receives the first problem found.
  * @len: its size.
  *
@@ -413,17 +428,33 @@ static int checker_init(struct checker *c, struct frame_census *census, char *ms
  * Return: 0 with @census adding up to every frame of the machine,
  * -EUCLEAN with @msg set, or -ENOMEM.
  */
-int check_frames(struct frame_census *census, char *msg, size_t len)
+int check_frames_map(struct frame_census *census, unsigned char *map, char *msg, size_t len)
 {
 	struct checker c;
 
 	if (checker_init(&c, census, msg, len))
 		return -ENOMEM;
+	c.map = map;
 	page_reporting_lock();
 	walk_frames(&c);
 	page_reporting_unlock();
 	free(c.state);
 	return c.err;
+}
+
+/**
+ * check_frames() - account for every frame, and count the frame census:
+ * check_frames_map() without the map.
+ * @census: receives the frames of each state.
+ * @msg: receives the first problem found.
+ * @len: its size.
+ *
+ * Context: as check_frames_map().
+ * Return: as check_frames_map().
+ */
+int check_frames(struct frame_census *census, char *msg, size_t len)
+{
+	return check_frames_map(census, NULL, msg, len);
 }
 
 /**

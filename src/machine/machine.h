@@ -69,6 +69,15 @@ int census_state_find(const char *name);
 int census_check_counters(const struct frame_census *census, char *msg, size_t len);
 int frame_census_show(FILE *out);	/* the census, one "state frames" line each */
 
+/* One pageblock's frames by census state, and its migratetype. */
+struct pageblock_census {
+	int migratetype;
+	unsigned int nr[NR_CENSUS_STATES];
+};
+unsigned long census_nr_pageblocks(void);
+int census_pageblocks(struct frame_census *census, struct pageblock_census *blocks,
+		      char *msg, size_t len);
+
 /* machine/sysctl.c */
 const char *machine_sysctl_name(unsigned int i);
 int machine_sysctl_set(const char *name, long value);
@@ -77,6 +86,7 @@ int machine_sysctl_get(const char *name, long *value);
 /* machine/invariants.c */
 int check_invariants(char *msg, size_t len);
 int check_frames(struct frame_census *census, char *msg, size_t len);
+int check_frames_map(struct frame_census *census, unsigned char *map, char *msg, size_t len);
 
 /* machine/procfs.c */
 /* One /proc/buddyinfo line: free blocks per order of a populated zone. */

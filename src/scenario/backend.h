@@ -39,6 +39,7 @@
 #define SCN_ZONEINFO_MAX	48	/* values of a /proc/zoneinfo zone */
 #define SCN_CPUS_MAX		64	/* pagesets of a zone */
 #define SCN_FRAMES_MAX		32	/* frame census states */
+#define SCN_MIGRATETYPES_MAX	8
 
 struct scn_counter {
 	char name[SCN_COUNTER_NAME];
@@ -82,6 +83,16 @@ struct scn_zoneinfo {
 };
 
 /*
+ * One pageblock of physical memory at a report: its migratetype (an index
+ * in the snapshot's migratetypes[]) and its frames in each census state
+ * (in the order of the snapshot's frames[]), from the census's own walk.
+ */
+struct scn_pageblock {
+	uint8_t migratetype;
+	uint16_t nr[SCN_FRAMES_MAX];
+};
+
+/*
  * One `report`: every counter the backend has, at one moment. The runner
  * allocates it zeroed and sets label, line and time; ->snapshot fills the
  * rest, leaving empty (count 0) what it does not have.
@@ -108,6 +119,11 @@ struct scn_snapshot {
 	unsigned int nzoneinfo;
 	struct scn_counter frames[SCN_FRAMES_MAX];	/* the frame census, by state */
 	unsigned int nframes;
+	unsigned int step;		/* the runner's: commands completed before it */
+	struct scn_pageblock *pageblocks;	/* malloc()ed by ->snapshot; NULL: no map */
+	unsigned int npageblocks, pageblock_pages;
+	char migratetypes[SCN_MIGRATETYPES_MAX][16];
+	unsigned int nmigratetypes;
 };
 
 /**
@@ -249,6 +265,7 @@ void scn_record_check(struct scn_run *run, const struct scn_cmd *cmd, const char
 void scn_record_migration(struct scn_run *run, const struct scn_cmd *cmd, const char *region,
 			  const unsigned long pages[SCN_NR_MIGRATE_STATUS]);
 uint64_t scn_seed(const struct scn_run *run, uint64_t value);
+void scn_snapshot_free(struct scn_snapshot *snap);
 int scn_buddy_value(const struct scn_buddy_zone *zones, int n, const struct scn_name *name,
 		    long *value);
 int scn_zoneinfo_value(const struct scn_zoneinfo *zones, int n, const struct scn_name *name,

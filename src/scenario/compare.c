@@ -523,7 +523,7 @@ int pagelab_scenario_compare(const struct pagelab_run_options *opts)
 	FILE *json = NULL;
 	int ret = PAGELAB_RUN_ERROR;
 
-	if (!opts->file || opts->backend || opts->svg_path || opts->trace_path ||
+	if (!opts->file || opts->backend || opts->svg_path || opts->html_path || opts->trace_path ||
 	    opts->balloon_connect) {
 		fputs("pagelab: compare takes a scenario file, --json, --seed and "
 		      "--deterministic only\n", stderr);

@@ -414,6 +414,8 @@ static void take_baseline(struct scn_runner *r)
 {
 	r->baseline = calloc(1, sizeof(*r->baseline));
 	BUG_ON(!r->baseline || r->be->snapshot(&r->run, r->baseline));
+	free(r->baseline->pageblocks);	/* only the counters are needed */
+	r->baseline->pageblocks = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -466,6 +468,7 @@ static void take_report(struct scn_runner *r, const char *label, unsigned int li
 	since_start(SCN_NAME_KSM, snap->ksm, snap->nksm, r->baseline->ksm, r->baseline->nksm);
 	pthread_mutex_lock(&r->lock);
 	snap->time_s = run_time(r);
+	snap->step = r->steps;
 	BUG_ON(scn_grow((void **)&res->reports, &res->reports_cap, res->nreports,
 		    sizeof(*res->reports)));
 	res->reports[res->nreports++] = snap;
@@ -720,6 +723,22 @@ int scn_run(const struct scn_script *s, const struct scn_backend *be,
 }
 
 /**
+ * scn_snapshot_free() - free a report the runner took, and what its
+ * backend allocated for it.
+ * @snap: the report, or NULL.
+ *
+ * Context: any.
+ */
+void scn_snapshot_free(struct scn_snapshot *snap)
+{
+	if (!snap)
+		return;
+	free(snap->label);
+	free(snap->pageblocks);
+	free(snap);
+}
+
+/**
  * scn_results_free() - free what scn_run() produced.
  * @res: the results.
  *
@@ -729,10 +748,8 @@ void scn_results_free(struct scn_results *res)
 {
 	unsigned int i;
 
-	for (i = 0; i < res->nreports; i++) {
-		free(res->reports[i]->label);
-		free(res->reports[i]);
-	}
+	for (i = 0; i < res->nreports; i++)
+		scn_snapshot_free(res->reports[i]);
 	for (i = 0; i < res->nchecks; i++)
 		free(res->checks[i].region);
 	for (i = 0; i < res->nmigrations; i++)

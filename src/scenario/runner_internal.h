@@ -2,7 +2,8 @@
 /*
  * runner_internal.h - the runner's side of a run (runner.c): what a run
  * produces (struct scn_results) and its outputs, the text summary and the
- * JSON report (report.c) and the SVG chart (svg.c), for scenario.c to
+ * JSON report (report.c), the SVG chart (svg.c) and the HTML page
+ * (html.c, with the charts of chart.c), for scenario.c to
  * write. Backends see none of it: their view is backend.h.
  */
 #ifndef PAGELAB_SCENARIO_RUNNER_INTERNAL_H
@@ -81,5 +82,17 @@ void scn_report_snapshot_json(FILE *out, const struct scn_snapshot *snap);
 void scn_report_text_proc(const struct scn_snapshot *snap, FILE *out);
 void scn_report_json_proc(FILE *out, const struct scn_snapshot *snap);
 void scn_svg_text(FILE *out, const char *s);
+
+/* chart.c, html.c */
+struct scn_series {
+	const char *name;
+	const double *v;	/* one per report; NAN: none there */
+};
+
+double scn_chart_report_x(const struct scn_results *res, const struct scn_snapshot *snap);
+void scn_chart_free_by_order(const struct scn_results *res, FILE *out, int width);
+void scn_chart_lines(const struct scn_results *res, FILE *out, int width, const char *title,
+		     const char *ylabel, const struct scn_series *series, unsigned int nseries);
+int scn_report_html(const struct scn_results *res, FILE *out);
 
 #endif /* PAGELAB_SCENARIO_RUNNER_INTERNAL_H */

@@ -3,7 +3,7 @@
  * scenario.c - pagelab_scenario_run(), the whole of `pagelab run`: choose
  * the backend, read and check the scenario (printing every error as
  * FILE:LINE: message), open the outputs and the trace, run, and write the
- * text summary, the JSON report and the SVG chart.
+ * text summary, the JSON report, the SVG chart and the HTML page.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +56,7 @@ static char *read_file(const char *path, size_t *len)
 }
 
 struct outputs {
-	FILE *json, *svg;
+	FILE *json, *svg, *html;
 	bool json_stdout;
 };
 
@@ -68,6 +68,16 @@ static FILE *open_output(const char *path, const char *what)
 		fprintf(stderr, "pagelab: cannot write the %s to %s: %s\n", what, path,
 			strerror(errno));
 	return f;
+}
+
+static void close_outputs(struct outputs *o)
+{
+	if (o->json && !o->json_stdout)
+		fclose(o->json);
+	if (o->svg)
+		fclose(o->svg);
+	if (o->html)
+		fclose(o->html);
 }
 
 static int open_outputs(const struct pagelab_run_options *opts, struct outputs *o)
@@ -82,20 +92,18 @@ static int open_outputs(const struct pagelab_run_options *opts, struct outputs *
 	if (opts->svg_path) {
 		o->svg = open_output(opts->svg_path, "SVG chart");
 		if (!o->svg) {
-			if (o->json && !o->json_stdout)
-				fclose(o->json);
+			close_outputs(o);
+			return -1;
+		}
+	}
+	if (opts->html_path) {
+		o->html = open_output(opts->html_path, "HTML page");
+		if (!o->html) {
+			close_outputs(o);
 			return -1;
 		}
 	}
 	return 0;
-}
-
-static void close_outputs(struct outputs *o)
-{
-	if (o->json && !o->json_stdout)
-		fclose(o->json);
-	if (o->svg)
-		fclose(o->svg);
 }
 
 /*
@@ -133,6 +141,10 @@ static int write_outputs(const struct scn_results *res, struct outputs *o)
 	}
 	if (o->svg && scn_report_svg(res, o->svg)) {
 		fprintf(stderr, "pagelab: writing the SVG chart failed\n");
+		err = -EIO;
+	}
+	if (o->html && scn_report_html(res, o->html)) {
+		fprintf(stderr, "pagelab: writing the HTML page failed\n");
 		err = -EIO;
 	}
 	return err;

@@ -111,29 +111,35 @@ static uint64_t now_ms(void)
 }
 
 /*
- * check_frames(), again while it meets a race, until CENSUS_TIMEOUT_MS
- * have passed; a deterministic run has no race, so one walk decides.
+ * check_frames() (census_pageblocks() if @blocks), again while it meets a
+ * race, until CENSUS_TIMEOUT_MS have passed; a deterministic run has no
+ * race, so one walk decides.
  */
-static int census_take(bool deterministic, struct frame_census *census, char *msg, size_t len)
+static int census_take(bool deterministic, struct frame_census *census,
+		       struct pageblock_census *blocks, char *msg, size_t len)
 {
 	uint64_t deadline = now_ms() + CENSUS_TIMEOUT_MS;
 	int err;
 
 	for (;;) {
-		err = check_frames(census, msg, len);
+		err = blocks ? census_pageblocks(census, blocks, msg, len)
+			     : check_frames(census, msg, len);
 		if (err != -EUCLEAN || deterministic || now_ms() >= deadline)
 			return err;
 		usleep(1000);
 	}
 }
 
-/* The census as frames.STATE counters, checked to add up to the zone's pages. */
+/*
+ * The census as frames.STATE counters, checked to add up to the zone's
+ * pages; and per pageblock into @blocks, if not NULL.
+ */
 static int census_counters(bool deterministic, struct scn_counter *c, unsigned int *n,
-			   char *msg, size_t len)
+			   struct pageblock_census *blocks, char *msg, size_t len)
 {
 	const struct zone *zone = &contig_page_data.node_zones[ZONE_NORMAL];
 	struct frame_census census;
-	int err = census_take(deterministic, &census, msg, len);
+	int err = census_take(deterministic, &census, blocks, msg, len);
 
 	if (err)
 		return err;
@@ -210,7 +216,8 @@ int sim_proc_value(bool deterministic, const struct scn_name *name, long *value)
 		snap->nzoneinfo = zoneinfo_zones(snap->zoneinfo);
 		err = scn_zoneinfo_value(snap->zoneinfo, snap->nzoneinfo, name, value);
 	} else {
-		err = census_counters(deterministic, snap->frames, &snap->nframes, msg, sizeof(msg));
+		err = census_counters(deterministic, snap->frames, &snap->nframes, NULL, msg,
+				      sizeof(msg));
 		if (!err)
 			err = scn_counter_value(snap->frames, snap->nframes, name->a, value);
 	}
@@ -218,19 +225,52 @@ int sim_proc_value(bool deterministic, const struct scn_name *name, long *value)
 	return err;
 }
 
+/* The map of physical memory: @blocks as the snapshot's pageblocks. */
+static int pageblock_map(struct scn_snapshot *snap, const struct pageblock_census *blocks,
+			 unsigned long nr)
+{
+	BUILD_BUG_ON(MIGRATE_TYPES > SCN_MIGRATETYPES_MAX);
+	BUILD_BUG_ON(NR_PAGE_ORDERS_CAP > 16);	/* a pageblock's frames fit a uint16_t */
+	snap->pageblocks = calloc(nr, sizeof(*snap->pageblocks));
+	if (!snap->pageblocks)
+		return -ENOMEM;
+	for (unsigned long b = 0; b < nr; b++) {
+		snap->pageblocks[b].migratetype = blocks[b].migratetype;
+		for (int i = 0; i < NR_CENSUS_STATES; i++)
+			snap->pageblocks[b].nr[i] = blocks[b].nr[i];
+	}
+	snap->npageblocks = nr;
+	snap->pageblock_pages = pageblock_nr_pages;
+	for (snap->nmigratetypes = 0; snap->nmigratetypes < MIGRATE_TYPES; snap->nmigratetypes++)
+		snprintf(snap->migratetypes[snap->nmigratetypes], sizeof(snap->migratetypes[0]),
+			 "%s", migratetype_names[snap->nmigratetypes]);
+	return 0;
+}
+
 /**
- * sim_snapshot_proc() - fill a report's meminfo, zoneinfo and frames.
+ * sim_snapshot_proc() - fill a report's meminfo, zoneinfo and frames, and
+ * its map of physical memory (the frames of each pageblock).
  * @deterministic: the run is.
  * @snap: the report.
  * @msg: receives why the census failed.
  *
  * Context: any thread of the run; the census may sleep.
  * Return: 0, or -EUCLEAN (@msg set: the census could not be taken or does
- * not add up; frames is then left empty), or -ENOMEM.
+ * not add up; frames and the map are then left empty), or -ENOMEM.
  */
 int sim_snapshot_proc(bool deterministic, struct scn_snapshot *snap, char *msg, size_t len)
 {
+	unsigned long nr = census_nr_pageblocks();
+	struct pageblock_census *blocks = calloc(nr, sizeof(*blocks));
+	int err;
+
 	meminfo_counters(snap->meminfo, &snap->nmeminfo);
 	snap->nzoneinfo = zoneinfo_zones(snap->zoneinfo);
-	return census_counters(deterministic, snap->frames, &snap->nframes, msg, len);
+	if (!blocks)
+		return -ENOMEM;
+	err = census_counters(deterministic, snap->frames, &snap->nframes, blocks, msg, len);
+	if (!err)
+		err = pageblock_map(snap, blocks, nr);
+	free(blocks);
+	return err;
 }
