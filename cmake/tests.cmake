@@ -99,6 +99,14 @@ pagelab_scenario(hugetlb_mmap tests/scenarios/hugetlb_mmap.scn LABELS sanitize)
 pagelab_scenario(hugetlb_concurrent tests/scenarios/hugetlb_concurrent.scn LABELS sanitize)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
+# The --html page and the --svg chart, checked by an XML parser (xmllint).
+add_test(NAME scn_pictures_default
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>)
+add_test(NAME scn_pictures_compact_selftest
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/compact_selftest.scn --deterministic)
+set_tests_properties(scn_pictures_default scn_pictures_compact_selftest PROPERTIES
+                     LABELS scenario TIMEOUT 300)
 add_test(NAME scn_deterministic_repeat
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/deterministic.scn)

@@ -123,7 +123,7 @@ static void draw_axes(FILE *out, const struct axes *ax, const char *ylabel)
 	fputs("</text>\n", out);
 }
 
-/* A dashed line at each report, its label above the plot (in rows, so that close ones do not overlap). */
+/* A dashed line at each report, its label above the plot (in rows: close ones do not overlap). */
 static void draw_reports(FILE *out, const struct scn_results *res, const struct axes *ax)
 {
 	for (unsigned int i = 0; i < res->nreports; i++) {

@@ -68,6 +68,43 @@ static void test_kernel_allocations_by_migratetype(void **state)
 	assert_invariants();
 }
 
+/*
+ * census_pageblocks(): the same walk per pageblock: the blocks add up to
+ * the census state by state, an allocation is counted in its own block,
+ * and each block has its bitmap's migratetype.
+ */
+static void test_pageblocks(void **state)
+{
+	unsigned long nr = census_nr_pageblocks(), sum[NR_CENSUS_STATES] = { 0 }, pfn;
+	struct pageblock_census *blocks = calloc(nr, sizeof(*blocks));
+	struct page *unmovable = alloc_pages(GFP_KERNEL, 2);
+	struct frame_census census;
+	char msg[256];
+
+	assert_non_null(blocks);
+	assert_non_null(unmovable);
+	assert_int_equal(nr, TEST_PAGES / pageblock_nr_pages);
+	assert_int_equal(census_pageblocks(&census, blocks, msg, sizeof(msg)), 0);
+	for (unsigned long b = 0; b < nr; b++) {
+		unsigned long frames = 0;
+
+		for (int s = 0; s < NR_CENSUS_STATES; s++) {
+			sum[s] += blocks[b].nr[s];
+			frames += blocks[b].nr[s];
+		}
+		assert_int_equal(frames, pageblock_nr_pages);
+		assert_int_equal(blocks[b].migratetype,
+				 get_pageblock_migratetype(pfn_to_page(b * pageblock_nr_pages)));
+	}
+	for (int s = 0; s < NR_CENSUS_STATES; s++)
+		assert_int_equal(sum[s], census.nr[s]);
+	pfn = page_to_pfn(unmovable);
+	assert_true(blocks[pfn / pageblock_nr_pages].nr[CENSUS_KERNEL_UNMOVABLE] >= 4);
+	assert_int_equal(blocks[pfn / pageblock_nr_pages].migratetype, MIGRATE_UNMOVABLE);
+	__free_pages(unmovable, 2);
+	free(blocks);
+}
+
 static unsigned long map_and_touch(struct mm_struct *mm, unsigned long pages, bool shared)
 {
 	unsigned long addr;
@@ -291,6 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		machine_test(test_boot_all_free),
 		machine_test(test_kernel_allocations_by_migratetype),
+		machine_test(test_pageblocks),
 		machine_test(test_process_pages),
 		machine_test(test_isolated_page),
 		machine_test(test_ksm_page),

@@ -1,0 +1,43 @@
+#!/bin/sh
+# check_pictures.sh PAGELAB [FILE [ARGS...]] - run a scenario (the built-in
+# one without FILE) with --html and --svg, and check both with a real XML
+# parser (xmllint): the SVG chart and the HTML page must be well-formed, the
+# page must fetch nothing (no http(s) reference but XML namespace names, no
+# src=, href=, url(, @import, <link or <script), and it must have its five
+# panels, the stacked area of free memory by order, and on the sim backend a
+# map cell for every pageblock of every report.
+set -u
+pagelab=$1
+shift
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() {
+	echo "check_pictures: $*"
+	exit 1
+}
+"$pagelab" run "$@" --html "$dir/p.html" --svg "$dir/p.svg" >"$dir/out.txt" ||
+	fail "the run failed: $(tail -5 "$dir/out.txt")"
+command -v xmllint >/dev/null || fail "xmllint not found (scripts/deps.sh installs libxml2-utils)"
+xmllint --noout "$dir/p.svg" || fail "the SVG chart is not well-formed XML"
+xmllint --noout "$dir/p.html" || fail "the HTML page is not well-formed XHTML"
+sed 's/xmlns="[^"]*"//g' "$dir/p.html" >"$dir/bare.html"
+if grep -n -i -E 'https?:|src=|href=|url\(|@import|<link|<script' "$dir/bare.html" | head -3 |
+	grep .; then
+	fail "the HTML page refers to something outside itself"
+fi
+for panel in "Free memory by order" "Physical memory at each report" "Balloon" "KSM" \
+	"Migration and compaction"; do
+	grep -q "<h2>$panel</h2>" "$dir/p.html" || fail "no panel '$panel'"
+done
+orders=$(grep -c '^<polygon' "$dir/p.svg")
+[ "$orders" -ge 2 ] || fail "the SVG has $orders bands of free memory by order"
+[ "$(grep -c '^<polygon' "$dir/p.html")" -eq "$orders" ] ||
+	fail "the HTML's first chart differs from the SVG's"
+# The map: reports x pageblocks cells (the machine line gives the pageblocks).
+reports=$(grep -c '^<figure>' "$dir/p.html")
+cells=$(grep -c '^<g><title>pageblock ' "$dir/p.html")
+blocks=$(grep -o '[0-9]* pageblocks of' "$dir/p.html" | head -1 | cut -d' ' -f1)
+[ "$reports" -ge 2 ] || fail "$reports maps of physical memory"
+[ "$cells" -eq $((reports * blocks)) ] ||
+	fail "$cells map cells for $reports reports of $blocks pageblocks"
+exit 0
