@@ -16,7 +16,7 @@ JOBS   ?= $(shell nproc)
 CMAKE  ?= cmake
 # scripts/deps.sh runs only when a build dependency is missing.
 HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxhash.h),$(shell command -v cmake),\
-	$(shell command -v spin),$(shell command -v clang),\
+	$(shell command -v spin),$(shell command -v clang),$(shell command -v xmllint),\
 	$(wildcard /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a))
 
 PREFIX ?= /usr/local

@@ -2,7 +2,7 @@
 # Install the Debian packages pagelab needs to build and test.
 # As root it installs them; otherwise it prints the exact command and fails.
 set -eu
-pkgs="cmake make gcc pkg-config libcmocka-dev libxxhash-dev spin clang libclang-rt-14-dev"
+pkgs="cmake make gcc pkg-config libcmocka-dev libxxhash-dev spin clang libclang-rt-14-dev libxml2-utils"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -20,7 +20,7 @@
 #define PLOT_LEFT	80
 #define PLOT_TOP	70	/* room for the report labels above the plot */
 #define PLOT_BOTTOM	(CHART_H - 50)
-#define LEGEND_W	170
+#define LEGEND_W	230
 #define TICKS		5
 #define LABEL_ROWS	3
 
@@ -164,33 +164,53 @@ static void legend_entry(FILE *out, const struct axes *ax, int row, const char *
 	fputs("</text>\n", out);
 }
 
+/* Sample @i's free pages in @orders orders. */
+static unsigned long sample_free(const struct scn_results *res, unsigned int i,
+				 unsigned int orders)
+{
+	unsigned long total = 0;
+
+	for (unsigned int o = 0; o < orders; o++)
+		total += res->samples[i].free_pages[o];
+	return total;
+}
+
+/* @pages of sample @i on the y axis: pages, or percent of @total. */
+static double band_y(const struct axes *ax, bool share, double pages, unsigned long total)
+{
+	return py(ax, share ? (total ? 100.0 * pages / total : 0) : pages);
+}
+
 /* One order's band: the stack below it (@below) to @below plus its pages. */
 static void draw_band(FILE *out, const struct scn_results *res, const struct axes *ax,
-		      const unsigned long *below, unsigned int order)
+		      const unsigned long *below, unsigned int order, unsigned int orders,
+		      bool share)
 {
 	unsigned int i;
 
 	fprintf(out, "<polygon fill=\"%s\" stroke=\"none\" points=\"", order_colors[order]);
 	for (i = 0; i < res->nsamples; i++)
 		fprintf(out, "%.1f,%.1f ", px(ax, sample_x(res, &res->samples[i])),
-			py(ax, below[i] + res->samples[i].free_pages[order]));
+			band_y(ax, share, below[i] + res->samples[i].free_pages[order],
+			       sample_free(res, i, orders)));
 	for (i = res->nsamples; i-- > 0;)
 		fprintf(out, "%.1f,%.1f%s", px(ax, sample_x(res, &res->samples[i])),
-			py(ax, below[i]), i ? " " : "");
+			band_y(ax, share, below[i], sample_free(res, i, orders)), i ? " " : "");
 	fputs("\"/>\n", out);
 }
 
 /**
  * scn_chart_free_by_order() - the chart of free memory by order over the
- * run: a stacked area, in pages, the highest order at the bottom, with the
- * reports marked.
+ * run: a stacked area, the highest order at the bottom, with the reports
+ * marked.
  * @res: the run's results, with its samples.
  * @out: where to write the <svg> element.
  * @width: its width in pixels.
+ * @share: each order's share of free memory, in percent; false: in pages.
  *
  * Context: any; after the run.
  */
-void scn_chart_free_by_order(const struct scn_results *res, FILE *out, int width)
+void scn_chart_free_by_order(const struct scn_results *res, FILE *out, int width, bool share)
 {
 	unsigned int orders = min(res->max_order + 1, (unsigned int)SCN_ORDERS_MAX), o, i;
 	unsigned long *below = calloc(res->nsamples + 1, sizeof(*below));
@@ -198,18 +218,15 @@ void scn_chart_free_by_order(const struct scn_results *res, FILE *out, int width
 
 	axes_init(&ax, res, width);
 	ax.ymax = 0;
-	for (i = 0; i < res->nsamples; i++) {
-		unsigned long total = 0;
-
-		for (o = 0; o < orders; o++)
-			total += res->samples[i].free_pages[o];
-		ax.ymax = max(ax.ymax, (double)total);
-	}
-	ax.ymax = round_up(ax.ymax);
-	svg_open(out, width, "free memory by order", res);
-	draw_axes(out, &ax, "free pages, by the order of the block holding them");
+	for (i = 0; i < res->nsamples; i++)
+		ax.ymax = max(ax.ymax, (double)sample_free(res, i, orders));
+	ax.ymax = share ? 100 : round_up(ax.ymax);
+	svg_open(out, width, share ? "share of free memory by order" : "free memory by order",
+		 res);
+	draw_axes(out, &ax, share ? "% of free pages, by the order of the block holding them"
+		  : "free pages, by the order of the block holding them");
 	for (o = orders; below && res->nsamples && o-- > 0;) {
-		draw_band(out, res, &ax, below, o);
+		draw_band(out, res, &ax, below, o, orders, share);
 		for (i = 0; i < res->nsamples; i++)
 			below[i] += res->samples[i].free_pages[o];
 	}
@@ -228,11 +245,17 @@ void scn_chart_free_by_order(const struct scn_results *res, FILE *out, int width
  * @title: the chart's title.
  * @ylabel: what the values are.
  * @series: @nseries series, each with a value per report (NAN: none there).
+ * @steps: each value holds from the report before (the start, for the
+ *	first) to its own, as a rate between reports; false: a line through
+ *	the values.
+ *
+ * Later series are drawn thinner and dashed, so that equal ones all show.
  *
  * Context: any; after the run.
  */
 void scn_chart_lines(const struct scn_results *res, FILE *out, int width, const char *title,
-		     const char *ylabel, const struct scn_series *series, unsigned int nseries)
+		     const char *ylabel, const struct scn_series *series, unsigned int nseries,
+		     bool steps)
 {
 	static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
 					      "#9467bd", "#8c564b" };
@@ -253,12 +276,17 @@ void scn_chart_lines(const struct scn_results *res, FILE *out, int width, const 
 		const char *color = colors[s % ARRAY_SIZE(colors)];
 		bool first = true;
 
-		fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
-			color);
+		fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"%s "
+			"points=\"", color, max(4.0 - 1.2 * s, 1.0),
+			s ? " stroke-dasharray=\"6 3\"" : "");
 		for (i = 0; i < res->nreports; i++) {
 			if (isnan(series[s].v[i]))
 				continue;
-			fprintf(out, "%s%.1f,%.1f", first ? "" : " ",
+			if (steps)
+				fprintf(out, "%s%.1f,%.1f", first ? "" : " ",
+					px(&ax, i ? scn_chart_report_x(res, res->reports[i - 1]) : 0),
+					py(&ax, series[s].v[i]));
+			fprintf(out, "%s%.1f,%.1f", first && !steps ? "" : " ",
 				px(&ax, scn_chart_report_x(res, res->reports[i])),
 				py(&ax, series[s].v[i]));
 			first = false;

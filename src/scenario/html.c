@@ -233,7 +233,7 @@ static void maps(const struct scn_results *res, FILE *out)
 {
 	bool any = false;
 
-	fputs("<h2>Physical memory at each report</h2>\n<p class=\"note\">One cell per "
+	fputs("<h2 id=\"map\">Physical memory at each report</h2>\n<p class=\"note\">One cell per "
 	      "pageblock, in pfn order, left to right then top to bottom. A cell's outline and "
 	      "pale background are its migratetype's colour; its used frames fill it from the "
 	      "bottom, coloured by what they are (the frame census); the pale part above them is "
@@ -268,11 +268,12 @@ static void maps(const struct scn_results *res, FILE *out)
 /* @n series (@names) from the counters @pick chooses, and a chart if any has a value. */
 static void counters_chart(const struct scn_results *res, FILE *out, const char *title,
 			   const char *ylabel, const char *const *names, unsigned int n,
-			   double (*pick)(const struct scn_results *, unsigned int, const char *), const char *none)
+			   double (*pick)(const struct scn_results *, unsigned int, const char *),
+			   bool steps, const char *none)
 {
 	struct scn_series series[8];
 	double *v = calloc((size_t)n * (res->nreports + 1), sizeof(*v));
-	bool any = false;
+	bool any = false, nonzero = false;
 
 	BUG_ON(n > ARRAY_SIZE(series));
 	for (unsigned int s = 0; v && s < n; s++) {
@@ -280,12 +281,20 @@ static void counters_chart(const struct scn_results *res, FILE *out, const char 
 		for (unsigned int i = 0; i < res->nreports; i++) {
 			v[s * (res->nreports + 1) + i] = pick(res, i, names[s]);
 			any |= !isnan(v[s * (res->nreports + 1) + i]);
+			nonzero |= !isnan(v[s * (res->nreports + 1) + i]) &&
+				   v[s * (res->nreports + 1) + i] != 0;
 		}
 	}
-	if (any)
-		scn_chart_lines(res, out, PAGE_W - 40, title, ylabel, series, n);
-	else
+	if (nonzero) {
+		scn_chart_lines(res, out, PAGE_W - 40, title, ylabel, series, n, steps);
+	} else if (any) {
+		fputs("<p><b>Nothing happened:</b>", out);
+		for (unsigned int s = 0; s < n; s++)
+			fprintf(out, "%s %s", s ? "," : "", names[s]);
+		fprintf(out, " %s 0 at every report.</p>\n", n > 1 ? "are" : "is");
+	} else {
 		fprintf(out, "<p><b>No data:</b> %s</p>\n", none);
+	}
 	free(v);
 }
 
@@ -336,22 +345,22 @@ static void series_panels(const struct scn_results *res, FILE *out)
 	const char *per = res->deterministic ? "since the report before" : "per second";
 	char ylabel[96];
 
-	fputs("<h2>Balloon</h2>\n<p class=\"note\">The balloon's target and actual size, and "
+	fputs("<h2 id=\"balloon\">Balloon</h2>\n<p class=\"note\">The balloon's target and actual size, and "
 	      "the memory the host has released (free page reporting and deflated pages), in "
 	      "pages, at each report.</p>\n", out);
 	counters_chart(res, out, "balloon", "pages", balloon, ARRAY_SIZE(balloon),
-		       balloon_pages, "the reports have no balloon counters.");
-	fputs("<h2>KSM</h2>\n<p class=\"note\">pages_shared: KSM pages in the stable tree; "
+		       balloon_pages, false, "the reports have no balloon counters.");
+	fputs("<h2 id=\"ksm\">KSM</h2>\n<p class=\"note\">pages_shared: KSM pages in the stable tree; "
 	      "pages_sharing: the mappings that share them (the memory saved).</p>\n", out);
-	counters_chart(res, out, "KSM", "pages", ksm, ARRAY_SIZE(ksm), ksm_value,
+	counters_chart(res, out, "KSM", "pages", ksm, ARRAY_SIZE(ksm), ksm_value, false,
 		       "the reports have no KSM counters (pages_shared, pages_sharing).");
-	fprintf(out, "<h2>Migration and compaction</h2>\n<p class=\"note\">Increments of the "
+	fprintf(out, "<h2 id=\"rates\">Migration and compaction</h2>\n<p class=\"note\">Increments of the "
 		"vmstat events %s, at each report.</p>\n", per);
 	snprintf(ylabel, sizeof(ylabel), "pages %s", per);
 	counters_chart(res, out, "migration", ylabel, migrate, ARRAY_SIZE(migrate),
-		       vmstat_rate, "the reports have no migration counters.");
+		       vmstat_rate, true, "the reports have no migration counters.");
 	counters_chart(res, out, "compaction scanners", ylabel, scan, ARRAY_SIZE(scan),
-		       vmstat_rate, "the reports have no compaction counters.");
+		       vmstat_rate, true, "the reports have no compaction counters.");
 }
 
 /**
@@ -365,11 +374,14 @@ static void series_panels(const struct scn_results *res, FILE *out)
 int scn_report_html(const struct scn_results *res, FILE *out)
 {
 	head(res, out);
-	fputs("<h2>Free memory by order</h2>\n<p class=\"note\">Free pages over the run, "
+	fputs("<h2 id=\"free\">Free memory by order</h2>\n<p class=\"note\">Free pages over the run, "
 	      "stacked by the order of the free block that holds them, the highest order at the "
 	      "bottom: fragmentation shows as low orders growing on top while the high orders "
 	      "shrink. The dashed lines are the scenario's reports.</p>\n", out);
-	scn_chart_free_by_order(res, out, PAGE_W - 40);
+	scn_chart_free_by_order(res, out, PAGE_W - 40, false);
+	fputs("<p class=\"note\">The same as shares of free memory: how much of what is free "
+	      "each order holds.</p>\n", out);
+	scn_chart_free_by_order(res, out, PAGE_W - 40, true);
 	maps(res, out);
 	series_panels(res, out);
 	fputs("</body>\n</html>\n", out);

@@ -90,9 +90,10 @@ struct scn_series {
 };
 
 double scn_chart_report_x(const struct scn_results *res, const struct scn_snapshot *snap);
-void scn_chart_free_by_order(const struct scn_results *res, FILE *out, int width);
+void scn_chart_free_by_order(const struct scn_results *res, FILE *out, int width, bool share);
 void scn_chart_lines(const struct scn_results *res, FILE *out, int width, const char *title,
-		     const char *ylabel, const struct scn_series *series, unsigned int nseries);
+		     const char *ylabel, const struct scn_series *series, unsigned int nseries,
+		     bool steps);
 int scn_report_html(const struct scn_results *res, FILE *out);
 
 #endif /* PAGELAB_SCENARIO_RUNNER_INTERNAL_H */

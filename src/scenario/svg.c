@@ -20,7 +20,7 @@
 int scn_report_svg(const struct scn_results *res, FILE *out)
 {
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-	scn_chart_free_by_order(res, out, SVG_W);
+	scn_chart_free_by_order(res, out, SVG_W, false);
 	return fflush(out) || ferror(out) ? -EIO : 0;
 }
 

@@ -27,12 +27,13 @@ if grep -n -i -E 'https?:|src=|href=|url\(|@import|<link|<script' "$dir/bare.htm
 fi
 for panel in "Free memory by order" "Physical memory at each report" "Balloon" "KSM" \
 	"Migration and compaction"; do
-	grep -q "<h2>$panel</h2>" "$dir/p.html" || fail "no panel '$panel'"
+	grep -q "<h2 id=\"[a-z]*\">$panel</h2>" "$dir/p.html" || fail "no panel '$panel'"
 done
 orders=$(grep -c '^<polygon' "$dir/p.svg")
 [ "$orders" -ge 2 ] || fail "the SVG has $orders bands of free memory by order"
-[ "$(grep -c '^<polygon' "$dir/p.html")" -eq "$orders" ] ||
-	fail "the HTML's first chart differs from the SVG's"
+# The HTML page draws it twice: in pages (as the SVG) and in shares.
+[ "$(grep -c '^<polygon' "$dir/p.html")" -eq $((2 * orders)) ] ||
+	fail "the HTML's charts of free memory by order differ from the SVG's"
 # The map: reports x pageblocks cells (the machine line gives the pageblocks).
 reports=$(grep -c '^<figure>' "$dir/p.html")
 cells=$(grep -c '^<g><title>pageblock ' "$dir/p.html")
