@@ -16,7 +16,7 @@
 #include "core/compiler.h"
 #include "scenario/runner_internal.h"
 
-#define CHART_H		420
+#define CHART_H		SCN_CHART_H
 #define PLOT_LEFT	80
 #define PLOT_TOP	70	/* room for the report labels above the plot */
 #define PLOT_BOTTOM	(CHART_H - 50)

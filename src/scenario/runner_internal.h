@@ -84,6 +84,8 @@ void scn_report_json_proc(FILE *out, const struct scn_snapshot *snap);
 void scn_svg_text(FILE *out, const char *s);
 
 /* chart.c, html.c */
+#define SCN_CHART_H	420	/* the height of every chart */
+
 struct scn_series {
 	const char *name;
 	const double *v;	/* one per report; NAN: none there */
