@@ -110,7 +110,7 @@ static void draw_axes(FILE *out, const struct axes *ax, const char *ylabel)
 			px(ax, v), ax->bottom + 16, v);
 	step = tick_step(ax->ymax);
 	for (v = 0; v <= ax->ymax + step / 2; v += step)
-		fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n"
+		fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.10g</text>\n"
 			"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ccc\" "
 			"stroke-width=\"0.5\"/>\n", ax->left - 6, py(ax, v) + 4, v, ax->left,
 			py(ax, v), ax->right, py(ax, v));
