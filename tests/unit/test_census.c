@@ -254,8 +254,21 @@ static void test_scenario_snapshot(void **state)
 	assert_int_equal(snap->meminfo[0].value, TEST_PAGES * 4);
 	assert_int_equal(sim_proc_value(true, &name, &value), 0);
 	assert_int_equal(value, 1);
+	/* The map of physical memory: every pageblock, adding up to the census. */
+	assert_non_null(snap->pageblocks);
+	assert_int_equal(snap->npageblocks, TEST_PAGES / pageblock_nr_pages);
+	assert_int_equal(snap->pageblock_pages, pageblock_nr_pages);
+	assert_string_equal(snap->migratetypes[MIGRATE_MOVABLE], "Movable");
+	for (unsigned int i = 0; i < snap->nframes; i++) {
+		long frames = 0;
+
+		for (unsigned int b = 0; b < snap->npageblocks; b++)
+			frames += snap->pageblocks[b].nr[i];
+		assert_int_equal(frames, snap->frames[i].value);
+	}
 
 	reset_page_owner(page, 0);
+	free(snap->pageblocks);
 	memset(snap, 0, sizeof(*snap));
 	assert_int_equal(sim_snapshot_proc(true, snap, msg, sizeof(msg)), -EUCLEAN);
 	assert_non_null(strstr(msg, "is not accounted for"));
