@@ -23,6 +23,7 @@
 #define LEGEND_W	230
 #define TICKS		5
 #define LABEL_ROWS	3
+#define MARKS_MAX	40	/* more marked commands are not drawn */
 
 /* Order 0 (top of the stack) to order 12 (bottom): light to dark. */
 static const char *const order_colors[SCN_ORDERS_MAX] = {
@@ -138,6 +139,25 @@ static void draw_reports(FILE *out, const struct scn_results *res, const struct 
 	}
 }
 
+/* A dotted line at each marked command, its text at the foot of the plot (outlined in white). */
+static void draw_marks(FILE *out, const struct scn_results *res, const struct axes *ax)
+{
+	for (unsigned int i = 0; i < res->nmarks && res->nmarks <= MARKS_MAX; i++) {
+		const struct scn_mark *m = &res->marks[i];
+		double x = px(ax, ax->steps ? m->step : m->time_s);
+
+		fputs("<g><title>", out);
+		scn_svg_text(out, m->text);
+		fprintf(out, "</title><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+			"stroke=\"#bbb\" stroke-dasharray=\"2 2\"/><text transform=\"translate(%.1f "
+			"%d) rotate(-90)\" font-size=\"10\" fill=\"#000\" stroke=\"#fff\" "
+			"stroke-width=\"3\" paint-order=\"stroke\">", x, ax->top, x,
+			ax->bottom, x - 3, ax->bottom - 4);
+		scn_svg_text(out, m->text);
+		fputs("</text></g>\n", out);
+	}
+}
+
 static void svg_open(FILE *out, int width, const char *title, const struct scn_results *res)
 {
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -202,7 +222,8 @@ static void draw_band(FILE *out, const struct scn_results *res, const struct axe
 /**
  * scn_chart_free_by_order() - the chart of free memory by order over the
  * run: a stacked area, the highest order at the bottom, with the reports
- * marked.
+ * marked, and the commands that change the machine's behaviour (compact,
+ * sysctl, ksm, thp, balloon target, fault) if there are at most MARKS_MAX.
  * @res: the run's results, with its samples.
  * @out: where to write the <svg> element.
  * @width: its width in pixels.
@@ -231,6 +252,7 @@ void scn_chart_free_by_order(const struct scn_results *res, FILE *out, int width
 			below[i] += res->samples[i].free_pages[o];
 	}
 	free(below);
+	draw_marks(out, res, &ax);
 	draw_reports(out, res, &ax);
 	for (o = 0; o < orders; o++)
 		legend_entry(out, &ax, o, order_colors[o], "order %u", o);

@@ -345,17 +345,17 @@ static void series_panels(const struct scn_results *res, FILE *out)
 	const char *per = res->deterministic ? "since the report before" : "per second";
 	char ylabel[96];
 
-	fputs("<h2 id=\"balloon\">Balloon</h2>\n<p class=\"note\">The balloon's target and actual size, and "
-	      "the memory the host has released (free page reporting and deflated pages), in "
-	      "pages, at each report.</p>\n", out);
+	fputs("<h2 id=\"balloon\">Balloon</h2>\n<p class=\"note\">The balloon's target and "
+	      "actual size, and the memory the host has released (free page reporting and "
+	      "deflated pages), in pages, at each report.</p>\n", out);
 	counters_chart(res, out, "balloon", "pages", balloon, ARRAY_SIZE(balloon),
 		       balloon_pages, false, "the reports have no balloon counters.");
-	fputs("<h2 id=\"ksm\">KSM</h2>\n<p class=\"note\">pages_shared: KSM pages in the stable tree; "
-	      "pages_sharing: the mappings that share them (the memory saved).</p>\n", out);
+	fputs("<h2 id=\"ksm\">KSM</h2>\n<p class=\"note\">pages_shared: KSM pages in the "
+	      "stable tree; pages_sharing: the mappings that share them (the memory saved).</p>\n", out);
 	counters_chart(res, out, "KSM", "pages", ksm, ARRAY_SIZE(ksm), ksm_value, false,
 		       "the reports have no KSM counters (pages_shared, pages_sharing).");
-	fprintf(out, "<h2 id=\"rates\">Migration and compaction</h2>\n<p class=\"note\">Increments of the "
-		"vmstat events %s, at each report.</p>\n", per);
+	fprintf(out, "<h2 id=\"rates\">Migration and compaction</h2>\n<p class=\"note\">"
+		"Increments of the vmstat events %s, at each report.</p>\n", per);
 	snprintf(ylabel, sizeof(ylabel), "pages %s", per);
 	counters_chart(res, out, "migration", ylabel, migrate, ARRAY_SIZE(migrate),
 		       vmstat_rate, true, "the reports have no migration counters.");
@@ -374,10 +374,12 @@ static void series_panels(const struct scn_results *res, FILE *out)
 int scn_report_html(const struct scn_results *res, FILE *out)
 {
 	head(res, out);
-	fputs("<h2 id=\"free\">Free memory by order</h2>\n<p class=\"note\">Free pages over the run, "
-	      "stacked by the order of the free block that holds them, the highest order at the "
-	      "bottom: fragmentation shows as low orders growing on top while the high orders "
-	      "shrink. The dashed lines are the scenario's reports.</p>\n", out);
+	fputs("<h2 id=\"free\">Free memory by order</h2>\n<p class=\"note\">Free pages over "
+	      "the run, stacked by the order of the free block that holds them, the highest "
+	      "order at the bottom: fragmentation shows as low orders growing on top while the "
+	      "high orders shrink. The dashed red lines are the scenario's reports; the dotted "
+	      "ones, with their text, its compact, sysctl, ksm, thp, balloon and fault "
+	      "commands.</p>\n", out);
 	scn_chart_free_by_order(res, out, PAGE_W - 40, false);
 	fputs("<p class=\"note\">The same as shares of free memory: how much of what is free "
 	      "each order holds.</p>\n", out);

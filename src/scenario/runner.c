@@ -512,11 +512,30 @@ static void do_expect(struct scn_runner *r, const struct scn_cmd *cmd)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Record where a command that changes the machine's behaviour starts, for the charts. */
+static void mark_cmd(struct scn_runner *r, const struct scn_cmd *cmd)
+{
+	struct scn_results *res = &r->res;
+
+	switch (cmd->verb) {
+	case SCN_COMPACT: case SCN_SYSCTL: case SCN_KSM_SET: case SCN_THP_SET:
+	case SCN_BALLOON_TARGET: case SCN_FAULT:
+		break;
+	default:
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	BUG_ON(scn_grow((void **)&res->marks, &res->marks_cap, res->nmarks, sizeof(*res->marks)));
+	res->marks[res->nmarks++] = (struct scn_mark){ run_time(r), r->steps, cmd->text };
+	pthread_mutex_unlock(&r->lock);
+}
+
 /* Run one command on this thread, then count it and sample the machine. */
 static void exec_cmd(struct scn_runner *r, const struct scn_cmd *cmd)
 {
 	int err = 0;
 
+	mark_cmd(r, cmd);
 	switch (cmd->verb) {
 	case SCN_SLEEP:
 		do_sleep(r, cmd->sleep.ms);
@@ -759,6 +778,7 @@ void scn_results_free(struct scn_results *res)
 	free(res->checks);
 	free(res->migrations);
 	free(res->samples);
+	free(res->marks);
 	free(res->invariant_error);
 	free(res->kernel_release);
 	memset(res, 0, sizeof(*res));

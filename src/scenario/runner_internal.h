@@ -20,6 +20,13 @@ struct scn_sample {
 	unsigned long free_pages[SCN_ORDERS_MAX];
 };
 
+/* A command the charts mark (compact, a knob set, a balloon target): where it started. */
+struct scn_mark {
+	double time_s;
+	unsigned int step;
+	const char *text;	/* the command's, in the script */
+};
+
 struct scn_expect_result {
 	unsigned int line;
 	const char *expr;
@@ -55,6 +62,8 @@ struct scn_results {
 	unsigned int nmigrations, migrations_cap;
 	struct scn_sample *samples;
 	unsigned int nsamples, samples_cap;
+	struct scn_mark *marks;
+	unsigned int nmarks, marks_cap;
 	unsigned int failures;		/* failed expects, checks, commands */
 	char *invariant_error;		/* ->finish's message, or NULL */
 	char *kernel_release;		/* the host's, on the kernel backend; or NULL */
