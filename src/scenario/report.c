@@ -2,7 +2,8 @@
 /*
  * report.c - what a run shows: the readable summary (machine; per report
  * its label, time, buddyinfo, the debugfs extfrag files, the compaction
- * values, the balloon's numbers and the vmstat counters that changed since the previous report;
+ * values, the balloon's numbers, KSM's counters and each process's ksm_stat, and the vmstat
+ * counters that changed since the previous report;
  * expect, check and migrate results; PASS or FAIL) and the JSON report of
  * docs/scenario.md: the spec's keys, and pagelab's additions (marked +):
  *
@@ -118,6 +119,41 @@ static void text_balloon(const struct scn_snapshot *snap, FILE *out)
 	fputc('\n', out);
 }
 
+/*
+ * "  ksm: full_scans 2, general_profit 36160, ..." (wrapped every 4), then
+ * a line per process: "  ksm_stat p: ksm_rmap_items 10, ...", from the
+ * "P.LINE" counters.
+ */
+static void text_ksm(const struct scn_snapshot *snap, FILE *out)
+{
+	const char *proc = NULL;
+	unsigned int i;
+	int plen = 0;
+
+	for (i = 0; i < snap->nksm && !strchr(snap->ksm[i].name, '.'); i++)
+		fprintf(out, "%s %s %ld", !i ? "  ksm:" : i % 4 ? "," : ",\n      ",
+			snap->ksm[i].name, snap->ksm[i].value);
+	if (i)
+		fputc('\n', out);
+	for (; i < snap->nksm; i++) {
+		const struct scn_counter *c = &snap->ksm[i];
+		const char *dot = strchr(c->name, '.');
+
+		if (!dot)
+			continue;
+		if (proc && dot - c->name == plen && !strncmp(c->name, proc, plen)) {
+			fprintf(out, ", %s %ld", dot + 1, c->value);
+			continue;
+		}
+		proc = c->name;
+		plen = dot - c->name;
+		fprintf(out, "%s  ksm_stat %.*s: %s %ld", i && strchr(snap->ksm[i - 1].name, '.') ?
+			"\n" : "", plen, proc, dot + 1, c->value);
+	}
+	if (proc)
+		fputc('\n', out);
+}
+
 static const struct scn_counter *find_counter(const struct scn_snapshot *snap,
 					      const char *name)
 {
@@ -207,6 +243,7 @@ void scn_report_text(const struct scn_results *res, FILE *out)
 		text_buddyinfo(snap, out);
 		text_compaction(snap, out);
 		text_balloon(snap, out);
+		text_ksm(snap, out);
 		text_vmstat(snap, prev, out);
 		prev = snap;
 	}
