@@ -119,39 +119,46 @@ static void text_balloon(const struct scn_snapshot *snap, FILE *out)
 	fputc('\n', out);
 }
 
+/* Whether every value of @c (@n counters) is 0: KSM has not been used. */
+static bool all_zero(const struct scn_counter *c, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (c[i].value)
+			return false;
+	return true;
+}
+
 /*
- * "  ksm: full_scans 2, general_profit 36160, ..." (wrapped every 4), then
- * a line per process: "  ksm_stat p: ksm_rmap_items 10, ...", from the
- * "P.LINE" counters.
+ * "  ksm: pages_scanned 256, pages_shared 1, ..." (wrapped every 4), then a
+ * line per process, from the "P.LINE" counters: "  ksm_stat p:
+ * ksm_rmap_items 10, ...". Nothing while KSM has not been used, and no
+ * line for a process that has nothing to show.
  */
 static void text_ksm(const struct scn_snapshot *snap, FILE *out)
 {
-	const char *proc = NULL;
-	unsigned int i;
-	int plen = 0;
+	unsigned int i, n, k;
 
+	if (all_zero(snap->ksm, snap->nksm))
+		return;
 	for (i = 0; i < snap->nksm && !strchr(snap->ksm[i].name, '.'); i++)
 		fprintf(out, "%s %s %ld", !i ? "  ksm:" : i % 4 ? "," : ",\n      ",
 			snap->ksm[i].name, snap->ksm[i].value);
 	if (i)
 		fputc('\n', out);
-	for (; i < snap->nksm; i++) {
-		const struct scn_counter *c = &snap->ksm[i];
-		const char *dot = strchr(c->name, '.');
+	for (; i < snap->nksm; i += n) {
+		const char *proc = snap->ksm[i].name, *dot = strchr(proc, '.');
+		int plen = dot ? dot - proc : 0;
 
-		if (!dot)
+		for (n = 1; i + n < snap->nksm && !strncmp(snap->ksm[i + n].name, proc, plen + 1);)
+			n++;
+		if (!dot || all_zero(&snap->ksm[i], n))
 			continue;
-		if (proc && dot - c->name == plen && !strncmp(c->name, proc, plen)) {
-			fprintf(out, ", %s %ld", dot + 1, c->value);
-			continue;
-		}
-		proc = c->name;
-		plen = dot - c->name;
-		fprintf(out, "%s  ksm_stat %.*s: %s %ld", i && strchr(snap->ksm[i - 1].name, '.') ?
-			"\n" : "", plen, proc, dot + 1, c->value);
-	}
-	if (proc)
+		fprintf(out, "  ksm_stat %.*s:", plen, proc);
+		for (k = i; k < i + n; k++)
+			fprintf(out, "%s %s %ld", k > i ? "," : "", snap->ksm[k].name + plen + 1,
+				snap->ksm[k].value);
 		fputc('\n', out);
+	}
 }
 
 static const struct scn_counter *find_counter(const struct scn_snapshot *snap,
