@@ -159,7 +159,10 @@ add_test(NAME scn_trace_ksm
                  "ksm_start_scan: seq [0-9]+ rmap size [0-9]+$" "ksm_stop_scan: seq [0-9]+ rmap size "
                  "ksm_merge_with_ksm_page: ksm pfn [0-9]+ rmap_item 0x[0-9a-f]+ mm 0x[0-9a-f]+ error 0$"
                  "ksm_remove_ksm_page: pfn [0-9]+$")
-set_tests_properties(scn_ksm_deterministic_repeat scn_trace_ksm PROPERTIES
+add_test(NAME scn_ksm_report
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/ksm_outputs.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/ksm_prctl.scn)
+set_tests_properties(scn_ksm_deterministic_repeat scn_trace_ksm scn_ksm_report PROPERTIES
                      LABELS "scenario;sanitize" TIMEOUT 300)
 
 # Scenarios that must not pass: errors/ exit 2 before anything runs, failures/
