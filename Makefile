@@ -4,7 +4,8 @@
 #   make check    build and run every test, plain, ASan+UBSan and TSan
 #   make bench    build (optimised) and run the benchmarks (those on the
 #                 host's kernel as root only; skipped otherwise, saying so)
-#   make stress   longer seeded soak tests
+#   make stress   the seeded stress tests, ten times longer
+#   make soak     every subsystem at once under TSan for SOAK_MINUTES (10)
 #   make fuzz     build the libFuzzer targets (clang) and run each for
 #                 FUZZ_SECONDS (default 600); `make check` runs them for
 #                 FUZZ_CHECK_SECONDS (default 20) each
@@ -21,8 +22,9 @@ HAVE_DEPS := $(and $(wildcard /usr/include/cmocka.h),$(wildcard /usr/include/xxh
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 600
 FUZZ_CHECK_SECONDS ?= 20
+SOAK_MINUTES ?= 10
 
-.PHONY: all run check bench stress install mutate clean deps fuzz fuzz-build
+.PHONY: all run check bench stress soak install mutate clean deps fuzz fuzz-build
 
 all: deps
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAGELAB_DEBUG=1 >/dev/null
@@ -61,6 +63,11 @@ bench: deps
 
 stress: all
 	cd build && PAGELAB_STRESS_SCALE=10 ctest --output-on-failure -L stress --timeout 3600
+
+soak: deps
+	$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DPAGELAB_DEBUG=2 -DPAGELAB_SANITIZE=thread >/dev/null
+	$(CMAKE) --build build-tsan -j$(JOBS) --target soak pagelab
+	cd build-tsan && PAGELAB_BIN=$$PWD/pagelab ./soak $$(($(SOAK_MINUTES) * 60))
 
 install: all
 	DESTDIR=$(DESTDIR) $(CMAKE) --install build --prefix $(PREFIX)

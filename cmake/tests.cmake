@@ -31,6 +31,7 @@ pagelab_test(test_bitmap tests/unit/test_bitmap.c LABELS unit sanitize)
 pagelab_test(test_page_lock tests/unit/test_page_lock.c LABELS unit sanitize)
 pagelab_test(test_lockdep tests/unit/test_lockdep.c LABELS unit)
 pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)
+pagelab_test(test_api tests/unit/test_api.c LABELS unit sanitize)
 pagelab_test(test_validators tests/unit/test_validators.c LABELS unit sanitize)
 
 # --- the public API without a machine (config checks, size parsing) ---
@@ -241,3 +242,13 @@ add_test(NAME model_balloon_old_lockless_read
                  ${CMAKE_SOURCE_DIR}/tests/model/balloon.pml violation OLD_LOCKLESS_READ)
 set_tests_properties(model_balloon model_balloon_old_lockless_read PROPERTIES
                      LABELS model TIMEOUT 900)
+
+# --- the soak: every subsystem at once (tests/stress/soak.c), the balloon's
+# host a separate `pagelab host`. `make soak SOAK_MINUTES=N` runs it for
+# longer under TSan; here a short run in each build keeps it honest.
+add_executable(soak tests/stress/soak.c)
+target_include_directories(soak PRIVATE src tests)
+target_link_libraries(soak PRIVATE pagelab_static)
+add_test(NAME soak COMMAND soak 8)
+set_tests_properties(soak PROPERTIES LABELS "stress;sanitize" TIMEOUT 600
+                     ENVIRONMENT "PAGELAB_BIN=$<TARGET_FILE:pagelab>")

@@ -7,10 +7,19 @@
  * build a simulated machine, allocate and free page frames through the
  * buddy allocator, and read the kernel-format counters and reports.
  *
- * Conventions: functions return 0 or a negative errno; nothing here aborts
- * on bad input. One machine exists per process at a time. Every function
- * may be called from any thread; a thread that simulates a particular CPU
- * says so with pagelab_set_cpu() (otherwise it is given one).
+ * Conventions: functions return 0 or a negative errno (pagelab_strerror()
+ * says what it means here); nothing here aborts on bad input. One machine
+ * exists per process at a time.
+ *
+ * Threads: unless its Context: line says otherwise, a function may be
+ * called from any thread, concurrently with any other, and takes the
+ * machine's own locks; a thread that simulates a particular CPU says so
+ * with pagelab_set_cpu() (otherwise it is given one). Two rules are the
+ * caller's: nothing may use a machine or a process while
+ * pagelab_machine_destroy() or (for that process) pagelab_process_exit()
+ * runs. A process handle outlives its machine safely: once the machine is
+ * destroyed every call on it fails with -ESTALE, and pagelab_process_exit()
+ * only frees it.
  */
 #ifndef PAGELAB_PAGELAB_H
 #define PAGELAB_PAGELAB_H
@@ -76,8 +85,10 @@ int pagelab_machine_create(const struct pagelab_config *cfg,
 			   struct pagelab_machine **out);
 
 /**
- * pagelab_machine_destroy() - release the arena and every structure.
- * The caller must have stopped every thread that uses the machine.
+ * pagelab_machine_destroy() - release the arena and every structure. The
+ * processes still alive exit first; their handles stay valid, refused with
+ * -ESTALE, until pagelab_process_exit() frees them.
+ * Context: the caller must have stopped every thread that uses the machine.
  */
 void pagelab_machine_destroy(struct pagelab_machine *m);
 
@@ -125,9 +136,16 @@ enum pagelab_report {
 	PAGELAB_PROC_VMSTAT,		/* /proc/vmstat */
 	PAGELAB_PROC_BUDDYINFO,		/* /proc/buddyinfo */
 	PAGELAB_PROC_PAGETYPEINFO,	/* /proc/pagetypeinfo */
+	PAGELAB_SYS_KSM,		/* every /sys/kernel/mm/ksm file, "name value" */
 };
 
-/** pagelab_report() - print @which to @out. Return: 0 or -EINVAL. */
+/**
+ * pagelab_report() - print @which to @out.
+ * Context: each report is read under the locks of what it shows (the
+ * zone's for buddyinfo), so a report taken while other threads run is
+ * consistent per line, not as a whole.
+ * Return: 0 or -EINVAL.
+ */
 int pagelab_report(struct pagelab_machine *m, enum pagelab_report which, FILE *out);
 
 /**
@@ -137,6 +155,76 @@ int pagelab_report(struct pagelab_machine *m, enum pagelab_report which, FILE *o
  * Return: 0, or -EUCLEAN with the first problem written to @msg.
  */
 int pagelab_check(struct pagelab_machine *m, char *msg, size_t len);
+
+/**
+ * pagelab_strerror() - what a negative errno returned by this library
+ * means here (-ESTALE: "the machine of this handle was destroyed"; the
+ * others as strerror() says).
+ * Context: pure; any thread.
+ * Return: a static string.
+ */
+const char *pagelab_strerror(int err);
+
+/* ------------------------------------------------------------------ */
+/* Knobs, compaction, the memory map                                   */
+
+/**
+ * pagelab_knob_set() - write a knob, as writing its file does in Linux.
+ * @name: "vm.NAME" for /proc/sys/vm/NAME (min_free_kbytes,
+ *	watermark_scale_factor, compaction_proactiveness, extfrag_threshold,
+ *	compact_unevictable_allowed, compact_memory) or "ksm.NAME" for
+ *	/sys/kernel/mm/ksm/NAME (run, pages_to_scan, sleep_millisecs,
+ *	max_page_sharing, use_zero_pages, merge_across_nodes, smart_scan,
+ *	stable_node_chains_prune_millisecs, advisor_*).
+ * @value: the text written, as the kernel parses it ("1", "scan-time").
+ *
+ * Context: may sleep (vm.compact_memory compacts; ksm.run=2 unmerges).
+ * Return: 0; -ENOENT for a knob pagelab does not have; -EACCES for a
+ * read-only file; the kernel's errno for a value it refuses (-EINVAL,
+ * -ERANGE, -EBUSY for ksm.max_page_sharing while pages are shared).
+ */
+int pagelab_knob_set(struct pagelab_machine *m, const char *name, const char *value);
+
+/**
+ * pagelab_knob_get() - read a knob or counter file ("vm.NAME", "ksm.NAME",
+ * where NAME may also be a KSM counter such as pages_sharing).
+ * @buf: receives the file's text without its newline, NUL-terminated.
+ * @len: the size of @buf.
+ *
+ * Return: the length of the text (truncated to fit @len); -ENOENT;
+ * -EACCES for a write-only file (vm.compact_memory); -EINVAL.
+ */
+int pagelab_knob_get(struct pagelab_machine *m, const char *name, char *buf, size_t len);
+
+/**
+ * pagelab_compact() - compact all memory, as writing 1 to
+ * /proc/sys/vm/compact_memory does.
+ * Context: may sleep; runs on the calling thread.
+ * Return: 0 or -EINVAL.
+ */
+int pagelab_compact(struct pagelab_machine *m);
+
+/**
+ * struct pagelab_pageblock - one pageblock of the physical memory map.
+ * @migratetype: its migratetype as /proc/pagetypeinfo names it
+ *	("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate", ...).
+ * @nr_pages: frames in the block (1 << pageblock_order).
+ * @nr_free: of them, free in the buddy allocator (not on per-cpu lists).
+ */
+struct pagelab_pageblock {
+	const char *migratetype;
+	unsigned long nr_pages;
+	unsigned long nr_free;
+};
+
+/**
+ * pagelab_pageblock() - describe pageblock @index (frames
+ * index << pageblock_order and up): what a picture of fragmentation draws.
+ * Context: takes the zone's lock for the block's walk.
+ * Return: 0; -ERANGE past the last block; -EINVAL.
+ */
+int pagelab_pageblock(struct pagelab_machine *m, unsigned long index,
+		      struct pagelab_pageblock *info);
 
 /* ------------------------------------------------------------------ */
 /* Processes and their memory                                          */
@@ -183,6 +271,51 @@ int pagelab_munmap(struct pagelab_process *p, unsigned long addr, size_t len);
  * contents). Return: 0, or -EINVAL for a range not inside one region.
  */
 int pagelab_madvise_dontneed(struct pagelab_process *p, unsigned long addr, size_t len);
+
+#define PAGELAB_MADV_DONTNEED	4	/* as MADV_DONTNEED */
+#define PAGELAB_MADV_MERGEABLE	12	/* as MADV_MERGEABLE: KSM may merge the range */
+#define PAGELAB_MADV_UNMERGEABLE 13	/* as MADV_UNMERGEABLE: break KSM pages back up */
+
+/**
+ * pagelab_madvise() - madvise(2) on [@addr, @addr + @len) with @advice
+ * (PAGELAB_MADV_*). MERGEABLE on a shared region is ignored, as in Linux.
+ * Context: may sleep.
+ * Return: 0; -EINVAL for an unknown advice or a range outside the
+ * regions; -ENOMEM if UNMERGEABLE could not allocate the private copies.
+ */
+int pagelab_madvise(struct pagelab_process *p, unsigned long addr, size_t len, int advice);
+
+/**
+ * pagelab_ksm_merge() - the process-wide KSM switch, as
+ * prctl(PR_SET_MEMORY_MERGE, @on): every present and future region of the
+ * process becomes mergeable (or stops being); inherited by fork.
+ * Return: 0; -EINVAL; -ENOMEM.
+ */
+int pagelab_ksm_merge(struct pagelab_process *p, int on);
+
+/**
+ * pagelab_ksm_stat() - a line of the process's /proc/PID/ksm_stat:
+ * "ksm_rmap_items", "ksm_zero_pages", "ksm_merging_pages",
+ * "ksm_process_profit", "ksm_merge_any", "ksm_mergeable".
+ * Return: 0 and *@value; -ENOENT for an unknown name; -EINVAL.
+ */
+int pagelab_ksm_stat(struct pagelab_process *p, const char *name, long *value);
+
+/**
+ * pagelab_move_pages() - move_pages(2) for the @nr_pages pages at @addr:
+ * each present page goes to another free frame (this machine has one
+ * node, so "another node" is another frame).
+ * @status: receives one entry per page, as move_pages(2) fills it: 0
+ *	(moved; the node it is on now), or a negative errno: -ENOENT
+ *	(nothing mapped there), -EFAULT (outside every region, or the shared
+ *	zero page), -EBUSY (it could not be isolated or migrated).
+ *
+ * Context: may sleep; migrates synchronously on the calling thread.
+ * Return: the number of pages moved; -ENOMEM when no memory was left to
+ * move them to (@status still filled in); -EINVAL.
+ */
+long pagelab_move_pages(struct pagelab_process *p, unsigned long addr,
+			unsigned long nr_pages, int *status);
 
 /**
  * pagelab_read() / pagelab_write() - a simulated CPU's loads and stores:

@@ -27,7 +27,10 @@ enum pagelab_run_status {
 
 /**
  * struct pagelab_run_options - what pagelab_scenario_run() runs and writes.
- * @file: the scenario file; NULL runs the built-in default scenario.
+ * @file: the scenario file; NULL runs the built-in default scenario (or
+ *	@text). With @text, only the name messages give the scenario.
+ * @text: the scenario itself, a NUL-terminated string, instead of a file;
+ *	NULL: read @file.
  * @backend: "sim" (NULL means sim) or "kernel".
  * @json_path: write the JSON report there; "-" is stdout, and then the text
  *	summary is not printed. NULL: no JSON.
@@ -52,6 +55,7 @@ struct pagelab_run_options {
 	uint64_t seed;
 	bool deterministic;
 	const char *balloon_connect;
+	const char *text;
 };
 
 /**

@@ -5,19 +5,43 @@
  * validated here, so a caller's mistake returns an errno instead of
  * reaching an assertion inside the allocator.
  */
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include "compact/compaction.h"
 #include "drivers/channel.h"
 #include "drivers/virtio_balloon.h"
+#include "ksm/ksm.h"
 #include "machine/machine.h"
+#include "migrate/migrate.h"
 #include "pagelab/pagelab.h"
 
 BUILD_BUG_ON(PAGELAB_PAGE_SIZE != PAGE_SIZE);
 
-/* The one machine; the handle exists so the API can grow to several. */
+/*
+ * The one machine; the handle exists so the API can grow to several.
+ * @processes lists the live process handles (under process_list_lock, a
+ * leaf), so that destroying the machine can end them and leave the handles
+ * stale instead of dangling.
+ */
 struct pagelab_machine {
 	bool connected;		/* it opened the balloon_connect connection */
+	struct list_head processes;
 };
-static struct pagelab_machine the_machine;
+static struct pagelab_machine the_machine = {
+	.processes = LIST_HEAD_INIT(the_machine.processes),
+};
+static pthread_mutex_t process_list_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * A process handle. @mm is NULL once the machine it belonged to was
+ * destroyed: the handle is stale, refused with -ESTALE, and only
+ * pagelab_process_exit() still takes it (to free it).
+ */
+struct pagelab_process {
+	struct list_head list;	/* on the_machine.processes while @mm is set */
+	struct mm_struct *mm;
+};
 
 static bool handle_ok(const struct pagelab_machine *m)
 {
@@ -89,10 +113,33 @@ int pagelab_machine_create(const struct pagelab_config *cfg, struct pagelab_mach
 	return 0;
 }
 
+/* Exit every live process of @m, leaving its handle stale. */
+static void processes_end(struct pagelab_machine *m)
+{
+	for (;;) {
+		struct mm_struct *mm = NULL;
+
+		pthread_mutex_lock(&process_list_lock);
+		if (!list_empty(&m->processes)) {
+			struct pagelab_process *p = list_first_entry(&m->processes,
+								     struct pagelab_process, list);
+
+			list_del(&p->list);
+			mm = p->mm;
+			p->mm = NULL;
+		}
+		pthread_mutex_unlock(&process_list_lock);
+		if (!mm)
+			return;
+		mmput(mm);
+	}
+}
+
 void pagelab_machine_destroy(struct pagelab_machine *m)
 {
 	if (!handle_ok(m))
 		return;
+	processes_end(m);
 	machine_exit();
 	if (m->connected)
 		balloon_disconnect();
@@ -150,6 +197,18 @@ int pagelab_vmstat(struct pagelab_machine *m, const char *name, long *value)
 	return vmstat_read(name, value);
 }
 
+/* Every /sys/kernel/mm/ksm file, knobs then counters: "name value". */
+static void ksm_files_show(FILE *out)
+{
+	const char *const *lists[] = { ksm_knob_names, ksm_counter_names };
+	char buf[64];
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (const char *const *name = lists[l]; *name; name++)
+			if (ksm_knob_show(*name, buf, sizeof(buf)) >= 0)
+				fprintf(out, "%s %s\n", *name, buf);
+}
+
 int pagelab_report(struct pagelab_machine *m, enum pagelab_report which, FILE *out)
 {
 	if (!handle_ok(m) || !out)
@@ -164,8 +223,87 @@ int pagelab_report(struct pagelab_machine *m, enum pagelab_report which, FILE *o
 	case PAGELAB_PROC_PAGETYPEINFO:
 		pagetypeinfo_show(out);
 		return 0;
+	case PAGELAB_SYS_KSM:
+		ksm_files_show(out);
+		return 0;
 	}
 	return -EINVAL;
+}
+
+const char *pagelab_strerror(int err)
+{
+	if (err == -ESTALE)
+		return "the machine of this handle was destroyed";
+	return strerror(-err);
+}
+
+int pagelab_knob_set(struct pagelab_machine *m, const char *name, const char *value)
+{
+	char *end;
+	long v;
+
+	if (!handle_ok(m) || !name || !value)
+		return -EINVAL;
+	if (!strncmp(name, "ksm.", 4))
+		return ksm_knob_write(name + 4, value);
+	if (strncmp(name, "vm.", 3))
+		return -ENOENT;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (end == value || *end || errno)
+		return machine_sysctl_get(name, &v) == -ENOENT ? -ENOENT : -EINVAL;
+	return machine_sysctl_set(name, v);
+}
+
+int pagelab_knob_get(struct pagelab_machine *m, const char *name, char *buf, size_t len)
+{
+	long v;
+	int err;
+
+	if (!handle_ok(m) || !name || !buf || !len)
+		return -EINVAL;
+	if (!strncmp(name, "ksm.", 4)) {
+		err = ksm_knob_show(name + 4, buf, len);
+	} else if (!strncmp(name, "vm.", 3)) {
+		err = machine_sysctl_get(name, &v);
+		if (!err)
+			err = snprintf(buf, len, "%ld", v);
+	} else {
+		err = -ENOENT;
+	}
+	return err < 0 ? err : (int)min((size_t)err, len - 1);
+}
+
+int pagelab_compact(struct pagelab_machine *m)
+{
+	return handle_ok(m) ? sysctl_compact_memory() : -EINVAL;
+}
+
+int pagelab_pageblock(struct pagelab_machine *m, unsigned long index,
+		      struct pagelab_pageblock *info)
+{
+	unsigned long start = index << pageblock_order, end = start + pageblock_nr_pages, pfn;
+	struct zone *zone;
+
+	if (!handle_ok(m) || !info)
+		return -EINVAL;
+	if (index >= machine.max_pfn >> pageblock_order)
+		return -ERANGE;
+	zone = page_zone(pfn_to_page(start));
+	*info = (struct pagelab_pageblock){ .nr_pages = pageblock_nr_pages };
+	spin_lock(&zone->lock);
+	info->migratetype = migratetype_names[get_pageblock_migratetype(pfn_to_page(start))];
+	/* A free block larger than a pageblock may start before this one. */
+	for (pfn = ALIGN_DOWN(start, 1UL << MAX_PAGE_ORDER); pfn < end; ) {
+		struct page *page = pfn_to_page(pfn);
+		unsigned long n = PageBuddy(page) ? 1UL << buddy_order(page) : 1;
+
+		if (PageBuddy(page) && pfn + n > start)
+			info->nr_free += min(pfn + n, end) - max(pfn, start);
+		pfn += n;
+	}
+	spin_unlock(&zone->lock);
+	return 0;
 }
 
 int pagelab_check(struct pagelab_machine *m, char *msg, size_t len)
@@ -175,9 +313,12 @@ int pagelab_check(struct pagelab_machine *m, char *msg, size_t len)
 	return check_invariants(msg, len);
 }
 
-struct pagelab_process {
-	struct mm_struct *mm;
-};
+/* @p's mm, or NULL with *@err set: -EINVAL for no handle, -ESTALE. */
+static struct mm_struct *process_mm(const struct pagelab_process *p, int *err)
+{
+	*err = !p ? -EINVAL : !p->mm ? -ESTALE : 0;
+	return *err ? NULL : p->mm;
+}
 
 static struct pagelab_process *process_wrap(struct mm_struct *mm)
 {
@@ -185,12 +326,15 @@ static struct pagelab_process *process_wrap(struct mm_struct *mm)
 
 	if (!mm)
 		return NULL;
-	p = kmalloc(sizeof(*p));
+	p = malloc(sizeof(*p));
 	if (!p) {
 		mmput(mm);
 		return NULL;
 	}
 	p->mm = mm;
+	pthread_mutex_lock(&process_list_lock);
+	list_add(&p->list, &the_machine.processes);
+	pthread_mutex_unlock(&process_list_lock);
 	return p;
 }
 
@@ -204,12 +348,14 @@ int pagelab_process_create(struct pagelab_machine *m, struct pagelab_process **o
 
 int pagelab_process_fork(struct pagelab_process *parent, struct pagelab_process **child)
 {
-	struct mm_struct *mm;
-	int err = 0;
+	int err;
+	struct mm_struct *mm = process_mm(parent, &err);
 
-	if (!parent || !child)
+	if (!mm)
+		return err;
+	if (!child)
 		return -EINVAL;
-	mm = dup_mm(parent->mm, &err);
+	mm = dup_mm(mm, &err);
 	if (!mm)
 		return err;
 	*child = process_wrap(mm);
@@ -218,46 +364,125 @@ int pagelab_process_fork(struct pagelab_process *parent, struct pagelab_process 
 
 void pagelab_process_exit(struct pagelab_process *p)
 {
+	struct mm_struct *mm = NULL;
+
 	if (!p)
 		return;
-	mmput(p->mm);
+	pthread_mutex_lock(&process_list_lock);
+	if (p->mm) {
+		mm = p->mm;
+		list_del(&p->list);
+		p->mm = NULL;
+	}
+	pthread_mutex_unlock(&process_list_lock);
+	if (mm)
+		mmput(mm);
 	free(p);
 }
 
 int pagelab_mmap(struct pagelab_process *p, size_t len, int flags, unsigned long *addr)
 {
-	if (!p || !addr || (flags & ~PAGELAB_MAP_SHARED))
+	int err;
+	struct mm_struct *mm = process_mm(p, &err);
+
+	if (!mm)
+		return err;
+	if (!addr || (flags & ~PAGELAB_MAP_SHARED))
 		return -EINVAL;
-	return do_mmap(p->mm, len, flags & PAGELAB_MAP_SHARED, addr);
+	return do_mmap(mm, len, flags & PAGELAB_MAP_SHARED, addr);
 }
 
 int pagelab_munmap(struct pagelab_process *p, unsigned long addr, size_t len)
 {
-	return p ? do_munmap(p->mm, addr, len) : -EINVAL;
+	int err;
+	struct mm_struct *mm = process_mm(p, &err);
+
+	return mm ? do_munmap(mm, addr, len) : err;
 }
 
 int pagelab_madvise_dontneed(struct pagelab_process *p, unsigned long addr, size_t len)
 {
-	return p ? madvise_dontneed(p->mm, addr, len) : -EINVAL;
+	return pagelab_madvise(p, addr, len, PAGELAB_MADV_DONTNEED);
+}
+
+int pagelab_madvise(struct pagelab_process *p, unsigned long addr, size_t len, int advice)
+{
+	int err;
+	struct mm_struct *mm = process_mm(p, &err);
+
+	if (!mm)
+		return err;
+	switch (advice) {
+	case PAGELAB_MADV_DONTNEED:
+		return madvise_dontneed(mm, addr, len);
+	case PAGELAB_MADV_MERGEABLE:
+		return ksm_madvise_range(mm, addr, len, MADV_MERGEABLE);
+	case PAGELAB_MADV_UNMERGEABLE:
+		return ksm_madvise_range(mm, addr, len, MADV_UNMERGEABLE);
+	default:
+		return -EINVAL;
+	}
+}
+
+int pagelab_ksm_merge(struct pagelab_process *p, int on)
+{
+	int err;
+	struct mm_struct *mm = process_mm(p, &err);
+
+	return mm ? ksm_prctl(mm, PR_SET_MEMORY_MERGE, !!on, 0, 0, 0) : err;
+}
+
+int pagelab_ksm_stat(struct pagelab_process *p, const char *name, long *value)
+{
+	int err;
+	struct mm_struct *mm = process_mm(p, &err);
+
+	if (!mm)
+		return err;
+	return name && value ? ksm_mm_stat_read(mm, name, value) : -EINVAL;
+}
+
+long pagelab_move_pages(struct pagelab_process *p, unsigned long addr,
+			unsigned long nr_pages, int *status)
+{
+	int err;
+	struct mm_struct *mm = process_mm(p, &err);
+
+	if (!mm)
+		return err;
+	if (!status || !nr_pages || addr & ~PAGE_MASK)
+		return -EINVAL;
+	return move_pages_range(mm, addr, nr_pages, status);
 }
 
 int pagelab_read(struct pagelab_process *p, unsigned long addr, void *buf, size_t len)
 {
-	if (!p || (!buf && len))
-		return -EINVAL;
-	return access_mm(p->mm, addr, buf, len, false);
+	int err;
+	struct mm_struct *mm = process_mm(p, &err);
+
+	if (!mm)
+		return err;
+	return buf || !len ? access_mm(mm, addr, buf, len, false) : -EINVAL;
 }
 
 int pagelab_write(struct pagelab_process *p, unsigned long addr, const void *buf, size_t len)
 {
-	if (!p || (!buf && len))
-		return -EINVAL;
-	return access_mm(p->mm, addr, (void *)buf, len, true);
+	int err;
+	struct mm_struct *mm = process_mm(p, &err);
+
+	if (!mm)
+		return err;
+	return buf || !len ? access_mm(mm, addr, (void *)buf, len, true) : -EINVAL;
 }
 
 int pagelab_translate(struct pagelab_process *p, unsigned long addr, unsigned long *pfn)
 {
-	return p && pfn ? follow_pfn(p->mm, addr, pfn) : -EINVAL;
+	int err;
+	struct mm_struct *mm = process_mm(p, &err);
+
+	if (!mm)
+		return err;
+	return pfn ? follow_pfn(mm, addr, pfn) : -EINVAL;
 }
 
 int pagelab_balloon_set_target(struct pagelab_machine *m, uint64_t bytes)

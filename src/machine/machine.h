@@ -32,6 +32,11 @@ int machine_fault_attr_range(const char *point, const char *attr, long *min, lon
 int machine_fault_set(const char *point, const char *attr, long value);
 int machine_fault_get(const char *point, const char *attr, long *value);
 
+/* machine/sysctl.c */
+const char *machine_sysctl_name(unsigned int i);
+int machine_sysctl_set(const char *name, long value);
+int machine_sysctl_get(const char *name, long *value);
+
 /* machine/invariants.c */
 int check_invariants(char *msg, size_t len);
 

@@ -118,6 +118,23 @@ static int check_migrate(char *msg, size_t len)
 		      "move_pages(2) leaves every page where it is", "migrate");
 }
 
+/*
+ * fault: the kernel's fail_page_alloc lives in debugfs, and only with
+ * CONFIG_FAIL_PAGE_ALLOC. Where it exists it fails allocations of every
+ * task on the host unless task-filter confines it, which this backend does
+ * not set up yet: refused either way, saying which.
+ */
+static int check_fault(const struct scn_cmd *cmd, char *msg, size_t len)
+{
+	if (access(KERNEL_FAIL_PAGE_ALLOC, F_OK))
+		return refuse(msg, len, "'fault %s': this kernel has no fault injection for page "
+			      "allocations (no " KERNEL_FAIL_PAGE_ALLOC ": CONFIG_FAIL_PAGE_ALLOC "
+			      "is off or debugfs is not mounted); sim backend only", cmd->fault.point);
+	return refuse(msg, len, "'fault %s' would fail allocations of every task on the host "
+		      "(the kernel backend does not confine it with task-filter yet); sim backend "
+		      "only", cmd->fault.point);
+}
+
 static int kernel_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 			    char *msg, size_t len)
 {
@@ -135,6 +152,8 @@ static int kernel_check_cmd(const struct scn_script *s, const struct scn_cmd *cm
 			      scn_verb_name(cmd->verb));
 	case SCN_MIGRATE:
 		return check_migrate(msg, len);
+	case SCN_FAULT:
+		return check_fault(cmd, msg, len);
 	case SCN_SYSCTL:
 	case SCN_THP_SET:
 		return check_knobs(cmd, msg, len);

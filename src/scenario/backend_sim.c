@@ -54,37 +54,10 @@ struct sim_state {
 /* ------------------------------------------------------------------ */
 /* Parse-time capabilities                                             */
 
-/* vm.compact_memory: writing 1 compacts all memory; it takes no other value. */
-static int compact_memory_set(long value)
-{
-	return value == 1 ? sysctl_compact_memory() : -EINVAL;
-}
-
-static const struct {
-	const char *knob;
-	int (*set)(long value);
-} sim_sysctls[] = {
-	{ "vm.min_free_kbytes", sysctl_min_free_kbytes_set },
-	{ "vm.watermark_scale_factor", sysctl_watermark_scale_factor_set },
-	{ "vm.compaction_proactiveness", sysctl_compaction_proactiveness_set },
-	{ "vm.extfrag_threshold", sysctl_extfrag_threshold_set },
-	{ "vm.compact_unevictable_allowed", sysctl_compact_unevictable_allowed_set },
-	{ "vm.compact_memory", compact_memory_set },
-};
-
 static int refuse(char *msg, size_t len, const char *what, const char *subsystem)
 {
 	snprintf(msg, len, "'%s' needs %s, not in this build yet", what, subsystem);
 	return -EOPNOTSUPP;
-}
-
-/* The sysctl table's index of @knob, or -1. */
-static int sysctl_find(const char *knob)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(sim_sysctls); i++)
-		if (!strcmp(knob, sim_sysctls[i].knob))
-			return i;
-	return -1;
 }
 
 static int sim_check_sysctl(const struct scn_cmd *cmd, char *msg, size_t len)
@@ -93,13 +66,16 @@ static int sim_check_sysctl(const struct scn_cmd *cmd, char *msg, size_t len)
 		const char *knob = cmd->knobs.v[i].name;
 		size_t n;
 
-		if (sysctl_find(knob) >= 0)
+		const char *name;
+		long value;
+
+		if (machine_sysctl_get(knob, &value) != -ENOENT)
 			continue;
 		n = snprintf(msg, len, "sysctl '%s' is not in this build (the sim backend has ",
 			     knob);
-		for (size_t j = 0; j < ARRAY_SIZE(sim_sysctls); j++)
+		for (unsigned int j = 0; (name = machine_sysctl_name(j)); j++)
 			n += snprintf(msg + min(n, len), len - min(n, len), "%s%s", j ? ", " : "",
-				      sim_sysctls[j].knob);
+				      name);
 		snprintf(msg + min(n, len), len - min(n, len), ")");
 		return -EOPNOTSUPP;
 	}
@@ -270,10 +246,8 @@ static int sim_sysctl(struct scn_run *run, const struct scn_cmd *cmd)
 
 	for (i = 0; i < cmd->knobs.n; i++) {
 		const struct scn_knob *k = &cmd->knobs.v[i];
-		int j = sysctl_find(k->name);
 
-		BUG_ON(j < 0);
-		if (sim_sysctls[j].set(k->value))
+		if (machine_sysctl_set(k->name, k->value))
 			scn_record_failure(run, cmd, "sysctl failed: %s=%ld: invalid value",
 					   k->name, k->value);
 	}

@@ -29,6 +29,7 @@
 #define KERNEL_KSM_DIR		"/sys/kernel/mm/ksm"
 #define KERNEL_THP_DIR		"/sys/kernel/mm/transparent_hugepage"
 #define KERNEL_COMPACT_MEMORY	KERNEL_SYSCTL_DIR "/compact_memory"
+#define KERNEL_FAIL_PAGE_ALLOC	"/sys/kernel/debug/fail_page_alloc"
 
 /* ------------------------------------------------------------------ */
 /* backend_kernel_knobs.c                                              */

@@ -138,9 +138,15 @@ static int write_outputs(const struct scn_results *res, struct outputs *o)
 	return err;
 }
 
+/* What messages and reports call the scenario of @opts. */
+static const char *scenario_name(const struct pagelab_run_options *opts)
+{
+	return opts->file ? opts->file : opts->text ? "string" : "default";
+}
+
 /**
  * scn_load() - read and parse the scenario of `pagelab run` or `compare`.
- * @opts: its file (NULL: the built-in scenario).
+ * @opts: its text, or its file (neither: the built-in scenario).
  * @be: the backend to check it for.
  * @host_memory: the --connect host's memory, or 0.
  *
@@ -155,6 +161,9 @@ struct scn_script *scn_load(const struct pagelab_run_options *opts,
 	size_t len;
 	char *text;
 
+	if (opts->text)
+		return scn_parse(scenario_name(opts), opts->text, strlen(opts->text), be,
+				 host_memory);
 	if (!opts->file)
 		return scn_parse("default", scn_default_scenario, strlen(scn_default_scenario), be,
 				 host_memory);
@@ -197,7 +206,7 @@ static int parse_and_run(const struct pagelab_run_options *opts, const struct sc
 	status = scn_run(s, be, opts, &res);
 	if (opts->trace_path && !be->own_trace)
 		trace_close();	/* the machine is gone: nothing traces any more */
-	res.scenario = opts->file ? opts->file : "default";
+	res.scenario = scenario_name(opts);
 	if (status != PAGELAB_RUN_ERROR && write_outputs(&res, &out) && !status)
 		status = PAGELAB_RUN_FAIL;
 	close_outputs(&out);

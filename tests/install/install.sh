@@ -13,7 +13,7 @@ DESTDIR=$dest cmake --install "$build" --prefix "$prefix" >/dev/null
 root=$dest$prefix
 for f in bin/pagelab include/pagelab/pagelab.h include/pagelab/scenario.h \
 	 lib/libpagelab.a lib/pkgconfig/pagelab.pc share/man/man1/pagelab.1 \
-	 share/man/man5/pagelab-scenario.5; do
+	 share/man/man5/pagelab-scenario.5 share/man/man3/libpagelab.3; do
 	[ -e "$root/$f" ] || { echo "install: $f is missing" >&2; exit 1; }
 done
 soname=$(objdump -p "$root/lib/libpagelab.so" | awk '$1 == "SONAME" { print $2 }')
