@@ -50,9 +50,10 @@
  * against ->read) is held only briefly and never across memory work; the
  * one lock taken under it is the mm's mmap_lock, for reading, by
  * ksm_mm_stat() (ksm.P.X and reports), so that the mm cannot exit
- * meanwhile: nothing takes sim_proc.lock under an mmap_lock. The sim_mem.locks[] stripes (one at a time, or all of
- * them in index order for dontneed) nest outside mm->mmap_lock and
- * everything below it; nothing in src/vm takes them.
+ * meanwhile: nothing takes sim_proc.lock under an mmap_lock. The
+ * sim_mem.locks[] stripes (one at a time, or all of them in index order
+ * for dontneed) nest outside mm->mmap_lock and everything below it;
+ * nothing in src/vm takes them.
  */
 #include <inttypes.h>
 #include <stdarg.h>
