@@ -142,7 +142,7 @@ set_tests_properties(scn_trace_compaction scn_trace_migrate PROPERTIES LABELS "s
 # KSM in scenarios (src/scenario/backend_sim.c, sim_process.c): the kernel's
 # KSM selftests with exact counts, each threaded (ksmd a real thread) and
 # deterministic (ksmd stepped on the virtual clock), twice alike, and traced.
-foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork prctl dontneed)
+foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork prctl dontneed concurrent)
   pagelab_scenario(ksm_${ksm_scn} tests/scenarios/ksm_${ksm_scn}.scn LABELS sanitize)
   pagelab_scenario(ksm_${ksm_scn}_deterministic tests/scenarios/ksm_${ksm_scn}.scn
                    ARGS --deterministic)
