@@ -12,7 +12,7 @@
 #include "pagelab/scenario.h"
 #include "cmd.h"
 
-static const char balloon_usage[] =
+const char balloon_usage[] =
 	"usage: pagelab balloon --connect PATH set SIZE\n"
 	"       pagelab balloon --connect PATH info\n"
 	"       pagelab balloon --connect PATH stats\n"
@@ -127,10 +127,7 @@ int cmd_balloon(int argc, char **argv)
 	int fd, ret;
 
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(balloon_usage, stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--connect") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--connect") && i + 1 < argc) {
 			path = argv[++i];
 		} else if (!verb) {
 			verb = argv[i];

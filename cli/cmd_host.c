@@ -16,7 +16,7 @@
 #include "pagelab/scenario.h"
 #include "cmd.h"
 
-static const char host_usage[] =
+const char host_usage[] =
 	"usage: pagelab host --memory SIZE --socket PATH [--free-page-reporting]\n"
 	"                    [--no-deflate-on-oom] [--no-stats]\n"
 	"\n"
@@ -60,10 +60,7 @@ int cmd_host(int argc, char **argv)
 	int err;
 
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(host_usage, stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--free-page-reporting")) {
+		if (!strcmp(argv[i], "--free-page-reporting")) {
 			cfg.features |= BIT(VIRTIO_BALLOON_F_REPORTING);
 		} else if (!strcmp(argv[i], "--no-deflate-on-oom")) {
 			cfg.features &= ~BIT(VIRTIO_BALLOON_F_DEFLATE_ON_OOM);

@@ -5,6 +5,7 @@
 #   sanitize  the subset `make check` also runs in the ASan+UBSan and TSan builds
 #   layers    the layer order of docs/design.md, read from includes and symbols
 #   model     Promela models (tests/model/) checked exhaustively with spin
+#   replay    tests/replay/*.trace through `pagelab replay`, with expected counts
 
 function(pagelab_test name src)
   cmake_parse_arguments(T "" "" "LABELS" ${ARGN})
@@ -39,6 +40,7 @@ pagelab_test(test_config tests/unit/test_config.c LABELS unit sanitize)
 
 # --- address spaces ---
 pagelab_test(test_vm tests/unit/test_vm.c LABELS unit sanitize)
+pagelab_test(test_hugetlb tests/unit/test_hugetlb.c LABELS unit sanitize)
 pagelab_test(test_stress_vm tests/stress/stress_vm.c LABELS stress sanitize)
 
 # --- migration ---
@@ -91,6 +93,9 @@ pagelab_scenario(sysctl tests/scenarios/sysctl.scn)
 pagelab_scenario(counting_rule tests/scenarios/counting_rule.scn LABELS sanitize)
 pagelab_scenario(fault_page_alloc tests/scenarios/fault_page_alloc.scn LABELS sanitize)
 pagelab_scenario(deterministic tests/scenarios/deterministic.scn ARGS --deterministic --seed 9)
+pagelab_scenario(hugetlb_compaction tests/scenarios/hugetlb_compaction.scn ARGS --deterministic)
+pagelab_scenario(hugetlb_mmap tests/scenarios/hugetlb_mmap.scn LABELS sanitize)
+pagelab_scenario(hugetlb_concurrent tests/scenarios/hugetlb_concurrent.scn LABELS sanitize)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
 add_test(NAME scn_deterministic_repeat
@@ -104,6 +109,7 @@ pagelab_scenario(proc_fork tests/scenarios/proc_fork.scn LABELS sanitize)
 pagelab_scenario(proc_dontneed tests/scenarios/proc_dontneed.scn)
 pagelab_scenario(proc_exit tests/scenarios/proc_exit.scn LABELS sanitize)
 pagelab_scenario(proc_concurrent tests/scenarios/proc_concurrent.scn LABELS sanitize)
+pagelab_scenario(loop_stride tests/scenarios/loop_stride.scn LABELS sanitize)
 pagelab_scenario(proc_outputs tests/scenarios/proc_concurrent.scn LABELS sanitize
                  ARGS --seed 5 --json ${CMAKE_BINARY_DIR}/scn_proc_outputs.json
                       --svg ${CMAKE_BINARY_DIR}/scn_proc_outputs.svg)
@@ -169,6 +175,14 @@ add_test(NAME scn_ksm_report
 set_tests_properties(scn_ksm_deterministic_repeat scn_trace_ksm scn_ksm_report PROPERTIES
                      LABELS "scenario;sanitize" TIMEOUT 300)
 
+# The command line's help: every command's usage, and the list an unknown
+# command gets (tests/cli/check_help.sh; a new command joins this list).
+add_test(NAME cli_help
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/cli/check_help.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/man/pagelab.1
+                 run compare restore report host balloon replay version help)
+set_tests_properties(cli_help PROPERTIES LABELS "scenario" TIMEOUT 120)
+
 # Scenarios that must not pass: errors/ exit 2 before anything runs, failures/
 # run to the end and exit 1; their first line gives the expected stderr line.
 file(GLOB PAGELAB_BAD_SCENARIOS CONFIGURE_DEPENDS
@@ -195,6 +209,8 @@ endfunction()
 set(PAGELAB_KDIR ${CMAKE_SOURCE_DIR}/tests/kernel)
 pagelab_kernel_test(proc sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR} proc.scn)
 pagelab_kernel_test(ksm sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR} ksm.scn)
+pagelab_kernel_test(hugetlb sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR}
+                    hugetlb.scn)
 pagelab_kernel_test(knobs sh ${PAGELAB_KDIR}/knobs.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(nonroot sh ${PAGELAB_KDIR}/nonroot.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
@@ -245,6 +261,30 @@ add_test(NAME model_balloon_old_lockless_read
                  ${CMAKE_SOURCE_DIR}/tests/model/balloon.pml violation OLD_LOCKLESS_READ)
 set_tests_properties(model_balloon model_balloon_old_lockless_read PROPERTIES
                      LABELS model TIMEOUT 900)
+
+# --- trace replay (pagelab replay; docs/replay.md) ---
+# Each tests/replay/*.trace runs with the expectations its comment lines (or
+# TRACE.expect) announce: exact counts for the hand-made ones, the trace's
+# own event counts for the one recorded on the lab host; errors/*.trace are
+# malformed and must fail with their FILE:LINE: message.
+pagelab_test(test_kmem_trace tests/unit/test_kmem_trace.c LABELS unit sanitize)
+file(GLOB PAGELAB_REPLAY_TRACES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/replay/*.trace
+     ${CMAKE_SOURCE_DIR}/tests/replay/errors/*.trace)
+foreach(file ${PAGELAB_REPLAY_TRACES})
+  get_filename_component(name ${file} NAME_WE)
+  get_filename_component(kind ${file} DIRECTORY)
+  get_filename_component(kind ${kind} NAME)
+  if(kind STREQUAL "errors")
+    set(name error_${name})
+  endif()
+  add_test(NAME replay_${name}
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/replay/check_replay.sh $<TARGET_FILE:pagelab> ${file})
+  set_tests_properties(replay_${name} PROPERTIES LABELS "replay;sanitize" TIMEOUT 300)
+endforeach()
+add_test(NAME replay_usage
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/replay/check_usage.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/replay/ftrace_hex.trace)
+set_tests_properties(replay_usage PROPERTIES LABELS "replay;sanitize" TIMEOUT 120)
 
 # --- the soak: every subsystem at once (tests/stress/soak.c), the balloon's
 # host a separate `pagelab host`. `make soak SOAK_MINUTES=N` runs it for

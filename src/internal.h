@@ -116,6 +116,7 @@ void free_one_page(struct zone *zone, struct page *page, unsigned long pfn,
 unsigned int __isolate_free_page(struct page *page, unsigned int order);
 void __putback_isolated_page(struct page *page, unsigned int order, int mt);
 void post_alloc_hook(struct page *page, unsigned int order, gfp_t gfp);
+void prep_compound_page(struct page *page, unsigned int order);
 bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 			 int highest_zoneidx, unsigned int alloc_flags, long free_pages);
 

@@ -172,7 +172,10 @@ const char *pagelab_strerror(int err);
  * pagelab_knob_set() - write a knob, as writing its file does in Linux.
  * @name: "vm.NAME" for /proc/sys/vm/NAME (min_free_kbytes,
  *	watermark_scale_factor, compaction_proactiveness, extfrag_threshold,
- *	compact_unevictable_allowed, compact_memory) or "ksm.NAME" for
+ *	compact_unevictable_allowed, compact_memory, nr_hugepages (the write
+ *	succeeds even when fewer huge pages could be had: read it back),
+ *	nr_overcommit_hugepages) or
+ *	"ksm.NAME" for
  *	/sys/kernel/mm/ksm/NAME (run, pages_to_scan, sleep_millisecs,
  *	max_page_sharing, use_zero_pages, merge_across_nodes, smart_scan,
  *	stable_node_chains_prune_millisecs, advisor_*).

@@ -324,6 +324,84 @@ static void check_pages(const struct page *page, unsigned int order, unsigned lo
 		check_page(page + i, flags);
 }
 
+/* ------------------------------------------------------------------ */
+/* Compound pages                                                      */
+
+/* The first tail's folio fields, as a fresh folio has them. */
+static void prep_compound_head(struct page *head, unsigned int order)
+{
+	struct page *first = head + 1;
+
+	WRITE_ONCE(first->flags, (READ_ONCE(first->flags) & ~FOLIO_ORDER_MASK) | order);
+	first->_large_mapcount = -1;
+	first->_entire_mapcount = -1;
+	first->_nr_pages_mapped = 0;
+	first->_pincount = 0;
+}
+
+/**
+ * prep_compound_page() - make the block of @order at @page one compound
+ * page: @page the head (PG_head), every other page a tail pointing at it
+ * (compound_head = head + 1, mapping = TAIL_MAPPING), the order and the
+ * folio's map counts in the first tail.
+ * @page: the first page of a block that nobody else sees yet.
+ * @order: its order, at least 1.
+ * Context: the block is private to the caller.
+ */
+void prep_compound_page(struct page *page, unsigned int order)
+{
+	unsigned long nr = 1UL << order;
+
+	VM_BUG_ON_PAGE(!order, page);
+	__set_bit(PG_head, &page->flags);
+	for (unsigned long i = 1; i < nr; i++) {
+		struct page *tail = page + i;
+
+		WRITE_ONCE(tail->mapping, TAIL_MAPPING);
+		tail->private = 0;
+		WRITE_ONCE(tail->compound_head, (unsigned long)page + 1);
+		__set_bit(PG_tail, &tail->flags);
+	}
+	prep_compound_head(page, order);
+}
+
+/* Check a tail page being freed and make it a plain page again. */
+static void free_tail_page_prepare(struct page *head, struct page *page)
+{
+	const char *reason = NULL;
+
+	if (page == head + 1 &&
+	    (head[1]._large_mapcount != -1 || head[1]._entire_mapcount != -1 ||
+	     head[1]._nr_pages_mapped || head[1]._pincount))
+		reason = "folio map counts not back to their initial values";
+	else if (!PageTail(page) ||
+		 READ_ONCE(page->compound_head) != (unsigned long)head + 1)
+		reason = "tail does not point at its head";
+	else if (READ_ONCE(page->mapping) != TAIL_MAPPING)
+		reason = "corrupted mapping in tail page";
+	else if (page_ref_count(page))
+		reason = "tail page has references";
+	if (unlikely(reason)) {
+		dump_page(page, reason);
+		BUG();
+	}
+	if (page == head + 1)
+		WRITE_ONCE(page->flags, READ_ONCE(page->flags) & ~FOLIO_ORDER_MASK);
+	__clear_bit(PG_tail, &page->flags);
+	WRITE_ONCE(page->mapping, 0);
+	page->index = 0;
+	INIT_LIST_HEAD(&page->lru);
+}
+
+/* Undo prep_compound_page() on a compound page being freed. */
+static void free_compound_prepare(struct page *page, unsigned int order)
+{
+	VM_BUG_ON_PAGE(folio_order(page) != order, page);
+	for (unsigned long i = 1; i < 1UL << order; i++)
+		free_tail_page_prepare(page, page + i);
+	__clear_bit(PG_head, &page->flags);
+}
+
 /*
  * Check a block that is being freed and wipe its flags (PG_movable_ops among
  * them), its movable_ops page type and the anon mapping its last user left,
@@ -333,6 +411,8 @@ static void check_pages(const struct page *page, unsigned int order, unsigned lo
  */
 static void free_pages_prepare(struct page *page, unsigned int order)
 {
+	if (PageHead(page))
+		free_compound_prepare(page, order);
 	if (READ_ONCE(page->mapping) & FOLIO_MAPPING_FLAGS)
 		WRITE_ONCE(page->mapping, 0);
 	/* movable_ops page types stick until the page is freed, as in Linux. */
@@ -357,6 +437,8 @@ void post_alloc_hook(struct page *page, unsigned int order, gfp_t gfp)
 	set_page_refcounted(page);
 	if (gfp & __GFP_ZERO)
 		memset(page_address(page), 0, PAGE_SIZE << order);
+	if (order && (gfp & __GFP_COMP))
+		prep_compound_page(page, order);
 	set_page_owner(page, order, gfp);
 }
 
@@ -630,6 +712,28 @@ static struct page *try_to_claim_block(struct zone *zone, struct page *page,
 	return __rmqueue_smallest(zone, order, start_type);
 }
 
+/*
+ * The mm_page_alloc_extfrag tracepoint: @page, of @alloc_order for
+ * @alloc_mt, came from a free block of @fallback_order on @fallback_mt's
+ * list. Counted in the zone, and written to the trace in the kernel's
+ * format (include/trace/events/kmem.h).
+ */
+static void trace_mm_page_alloc_extfrag(struct zone *zone, struct page *page,
+					unsigned int alloc_order, unsigned int fallback_order,
+					int alloc_mt, int fallback_mt)
+{
+	bool fragmenting = fallback_order < pageblock_order;
+
+	__atomic_fetch_add(&zone->nr_alloc_extfrag, 1, __ATOMIC_RELAXED);
+	if (fragmenting)
+		__atomic_fetch_add(&zone->nr_alloc_extfrag_fragmenting, 1, __ATOMIC_RELAXED);
+	trace_event("mm_page_alloc_extfrag", "page=%p pfn=0x%lx alloc_order=%u fallback_order=%u "
+		    "pageblock_order=%u alloc_migratetype=%d fallback_migratetype=%d "
+		    "fragmenting=%d change_ownership=%d", (void *)page, page_to_pfn(page),
+		    alloc_order, fallback_order, pageblock_order, alloc_mt, fallback_mt,
+		    fragmenting, alloc_mt == get_pageblock_migratetype(page));
+}
+
 /* Claim a pageblock of a fallback type, largest free blocks first. */
 static struct page *__rmqueue_claim(struct zone *zone, unsigned int order, int start_mt,
 				    unsigned int alloc_flags)
@@ -649,8 +753,11 @@ static struct page *__rmqueue_claim(struct zone *zone, unsigned int order, int s
 			break;
 		page = get_page_from_free_area(area, fallback_mt);
 		page = try_to_claim_block(zone, page, current_order, order, start_mt, fallback_mt);
-		if (page)
+		if (page) {
+			trace_mm_page_alloc_extfrag(zone, page, order, current_order, start_mt,
+						    fallback_mt);
 			return page;
+		}
 	}
 	return NULL;
 }
@@ -667,6 +774,7 @@ static struct page *__rmqueue_steal(struct zone *zone, unsigned int order, int s
 			continue;
 		page = get_page_from_free_area(area, fallback_mt);
 		page_del_and_expand(zone, page, order, current_order, fallback_mt);
+		trace_mm_page_alloc_extfrag(zone, page, order, current_order, start_mt, fallback_mt);
 		return page;
 	}
 	return NULL;
@@ -1125,7 +1233,8 @@ static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
  *
  * The fast path must leave the zone above its low watermark; the slow path
  * goes down to the min watermark, or below it as the flags allow.
- * __GFP_COMP is not supported: blocks are never compound.
+ * With __GFP_COMP a block of @order > 0 is a compound page
+ * (prep_compound_page()): one folio whose references are on its head.
  * Context: any thread; takes the pcp lock and zone->lock, so the caller
  * must hold neither. Never waits for memory to be freed.
  * Return: the first page, with one reference and clean flags, or NULL

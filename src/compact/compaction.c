@@ -467,6 +467,22 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 				low_pfn += (1UL << order) - 1;
 			continue;
 		}
+		/*
+		 * A compound page (a hugetlb folio, free in the pool or in use)
+		 * is skipped whole: pagelab migrates no large folio yet (Linux's
+		 * compaction skips hugetlb folios too, outside alloc_contig).
+		 * Only the head is recognised, from its flags: a tail's
+		 * compound_head word is a list pointer's, written without
+		 * atomics. A scan that starts on a tail meets it as a page that
+		 * is neither LRU nor movable_ops, and passes by.
+		 */
+		if (PageHead(page)) {
+			unsigned int order = folio_order(page);
+
+			if (order <= MAX_PAGE_ORDER)
+				low_pfn += (1UL << order) - 1;
+			continue;
+		}
 		if (!PageLRU(page)) {
 			if (page_has_movable_ops(page) && !PageMovableOpsIsolated(page) &&
 			    isolate_movable_ops_page(page, mode))

@@ -55,6 +55,7 @@ static inline void memalloc_noreclaim_restore(unsigned int flags)
 
 /* core/page.c */
 void init_page_struct(struct page *page, enum zone_type zone);
+bool compound_page_valid(const struct page *head, unsigned int order, char *msg, size_t len);
 
 /* core/debug.c */
 char *format_page_flags(unsigned long flags, char *buf, size_t len);

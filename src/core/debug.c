@@ -2,7 +2,8 @@
 /*
  * debug.c - what the assertion tiers of debug.h print: BUG and WARNING
  * reports, and dump_page(), which shows a struct page the way the kernel's
- * dump_page() does (counts, mapping, flags by name, page type).
+ * dump_page() does (counts, mapping, flags by name, page type, and for a
+ * page of a compound page its head, order and folio map counts).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +60,7 @@ static const char *const pageflag_names[__NR_PAGEFLAGS] = {
 	[PG_private] = "private",	[PG_private_2] = "private_2",
 	[PG_reclaim] = "reclaim",	[PG_swapbacked] = "swapbacked",
 	[PG_unevictable] = "unevictable", [PG_mlocked] = "mlocked",
+	[PG_tail] = "tail",
 };
 
 static const char *const pagetype_names[] = {
@@ -102,6 +104,22 @@ static const char *page_type_name(unsigned int page_type)
 	return "unknown";
 }
 
+/* A compound page's head and the folio fields of its first tail. */
+static void dump_compound_head(const struct page *page)
+{
+	const struct page *head = compound_head(page);
+
+	if (!pfn_valid(page_to_pfn(head))) {
+		fprintf(stderr, "head: %p (not a page of this machine)\n", (const void *)head);
+		return;
+	}
+	fprintf(stderr, "head: pfn:%#lx order:%u refcount:%d large_mapcount:%d "
+		"entire_mapcount:%d nr_pages_mapped:%d pincount:%d%s\n", page_to_pfn(head),
+		folio_order(head), page_ref_count(head), folio_large_mapcount(head),
+		folio_entire_mapcount(head), READ_ONCE(head[1]._nr_pages_mapped),
+		READ_ONCE(head[1]._pincount), folio_test_hugetlb(head) ? " hugetlb" : "");
+}
+
 /**
  * dump_page() - print everything a struct page says, and why.
  * @page: the page (racy reads: the page may be changing under us).
@@ -120,6 +138,8 @@ void dump_page(const struct page *page, const char *reason)
 	fprintf(stderr, "flags: %#lx(%s)\n", f, format_page_flags(f, flags, sizeof(flags)));
 	fprintf(stderr, "page_type: %x(%s) private:%#lx\n", READ_ONCE(page->page_type),
 		page_type_name(READ_ONCE(page->page_type)), READ_ONCE(page->private));
+	if (PageCompound(page))
+		dump_compound_head(page);
 	fprintf(stderr, "raw: %016lx %016lx %016lx %016lx\n", raw[0], raw[1], raw[2], raw[3]);
 	fprintf(stderr, "raw: %016lx %016lx %016lx %016lx\n", raw[4], raw[5], raw[6], raw[7]);
 	if (reason)

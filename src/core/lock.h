@@ -22,9 +22,11 @@
 
 /* Ranks, outermost first. Keep in sync with docs/locking.md. */
 enum lock_class {
+	LOCK_CLASS_HUGETLB_RESIZE = 2,	/* hstate->resize_lock */
 	LOCK_CLASS_KSM_THREAD = 5,	/* ksm_thread_mutex */
 	LOCK_CLASS_MMAP = 10,		/* mm->mmap_lock */
 	LOCK_CLASS_KSM_MMLIST = 15,	/* ksm_mmlist_lock */
+	LOCK_CLASS_HUGETLB_FAULT = 17,	/* hugetlb_fault_mutex */
 	LOCK_CLASS_PAGE = 20,		/* PG_locked: lock_page() */
 	LOCK_CLASS_BALLOON = 22,	/* virtio_balloon->balloon_lock */
 	LOCK_CLASS_I_MMAP = 25,		/* address_space->i_mmap_rwsem */
@@ -34,6 +36,7 @@ enum lock_class {
 	LOCK_CLASS_BALLOON_PAGES = 37,	/* balloon_pages_lock */
 	LOCK_CLASS_PTL = 40,		/* page-table locks, mm->page_table_lock */
 	LOCK_CLASS_I_PAGES = 45,	/* address_space->i_pages_lock */
+	LOCK_CLASS_HUGETLB = 47,	/* hugetlb_lock */
 	LOCK_CLASS_LRU = 50,		/* lruvec->lru_lock */
 	LOCK_CLASS_PCP = 60,		/* per_cpu_pages->lock */
 	LOCK_CLASS_ZONE = 70,		/* zone->lock */

@@ -30,9 +30,11 @@
 const char *lock_class_name(enum lock_class class)
 {
 	switch (class) {
+	case LOCK_CLASS_HUGETLB_RESIZE:	return "hstate->resize_lock";
 	case LOCK_CLASS_KSM_THREAD:	return "ksm_thread_mutex";
 	case LOCK_CLASS_MMAP:		return "mmap_lock";
 	case LOCK_CLASS_KSM_MMLIST:	return "ksm_mmlist_lock";
+	case LOCK_CLASS_HUGETLB_FAULT:	return "hugetlb_fault_mutex";
 	case LOCK_CLASS_PAGE:		return "page lock";
 	case LOCK_CLASS_BALLOON:	return "balloon_lock";
 	case LOCK_CLASS_BALLOON_PAGES:	return "balloon_pages_lock";
@@ -42,6 +44,7 @@ const char *lock_class_name(enum lock_class class)
 	case LOCK_CLASS_ZS_PAGES:	return "zs_pages_lock";
 	case LOCK_CLASS_PTL:		return "page-table lock";
 	case LOCK_CLASS_I_PAGES:	return "i_pages lock";
+	case LOCK_CLASS_HUGETLB:	return "hugetlb_lock";
 	case LOCK_CLASS_LRU:		return "lru_lock";
 	case LOCK_CLASS_PCP:		return "pcp->lock";
 	case LOCK_CLASS_ZONE:		return "zone->lock";

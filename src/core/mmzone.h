@@ -122,6 +122,14 @@ struct zone {
 	struct free_area free_area[NR_PAGE_ORDERS_CAP];
 
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS];	/* atomic */
+	/*
+	 * Hits of the mm_page_alloc_extfrag tracepoint (every fallback to
+	 * another migratetype's free list), and those that were fragmenting
+	 * (took less than a pageblock). The kernel has only the tracepoint;
+	 * pagelab counts it, as `perf stat -e kmem:mm_page_alloc_extfrag`
+	 * would. Written under zone->lock, read without it (atomic).
+	 */
+	long nr_alloc_extfrag, nr_alloc_extfrag_fragmenting;
 
 	/*
 	 * Compaction state (compact/compaction.c). Scanner positions are
@@ -174,6 +182,7 @@ enum node_stat_item {
 	NR_FILE_PAGES,
 	NR_SHMEM,
 	NR_PAGETABLE,		/* "nr_page_table_pages" */
+	NR_HUGETLB,		/* base pages of hugetlb folios in use */
 	NR_BALLOON_PAGES,
 	NR_VM_NODE_STAT_ITEMS
 };

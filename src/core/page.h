@@ -22,6 +22,17 @@
  *
  * Deviation: the kernel overlays page_type on _mapcount; pagelab keeps them
  * apart (the struct has room) so dump_page() can show both.
+ *
+ * Compound pages (__GFP_COMP allocations of order > 0; docs/huge-pages.md):
+ * the first page is the head (PG_head), every other page a tail whose
+ * compound_head word (the word of lru.next) holds the head's address plus
+ * one; bit 0 set means "tail", which no list pointer ever has (pagelab
+ * also sets PG_tail on tails: see PageTail()). The first
+ * tail keeps the order in the low byte of its flags and the folio's map
+ * counts in the words of lru.prev and index; every tail has mapping ==
+ * TAIL_MAPPING and no references of its own: the folio's references are
+ * all on the head. pagelab has no struct folio: a folio is named by its
+ * head page (page_folio()), as the rest of pagelab names it by its page.
  */
 #ifndef PAGELAB_PAGE_H
 #define PAGELAB_PAGE_H
@@ -41,9 +52,22 @@ typedef unsigned long pgoff_t;
 
 struct page {
 	unsigned long flags;
-	struct list_head lru;
+	union {
+		struct list_head lru;
+		struct {			/* tail pages of a compound page */
+			unsigned long compound_head;	/* head + 1 */
+			int _large_mapcount;	/* first tail: PTEs + PMDs, minus one */
+			int _entire_mapcount;	/* first tail: PMDs, minus one */
+		};
+	};
 	unsigned long mapping;
-	pgoff_t index;
+	union {
+		pgoff_t index;
+		struct {			/* first tail of a compound page */
+			int _nr_pages_mapped;	/* pages mapped by a PTE */
+			int _pincount;
+		};
+	};
 	unsigned long private;
 	int _mapcount;
 	int _refcount;
@@ -75,6 +99,7 @@ enum pageflags {
 	PG_swapbacked,
 	PG_unevictable,
 	PG_mlocked,
+	PG_tail,		/* pagelab: a tail page (see compound_head()) */
 	__NR_PAGEFLAGS,
 
 	/* Aliases, as in today's kernel. */
@@ -124,7 +149,8 @@ static inline bool TestClearPage##uname(struct page *page)		\
 /*
  * Only the accessors something uses are generated (the kernel generates
  * whole families); a flag's line grows when a new user needs one more.
- * PG_writeback, PG_head, PG_private and PG_mlocked have none yet; the
+ * PG_writeback, PG_private and PG_mlocked have none yet (PG_head and
+ * PG_tail have theirs with the compound page helpers below); the
  * bits stay for dump_page() and the allocator's free-time check
  * (PAGE_FLAGS_CHECK_AT_FREE).
  */
@@ -218,6 +244,7 @@ PAGE_TYPE_OPS(Buddy, buddy)
 TESTPAGETYPE(Offline, offline) __SETPAGETYPE(Offline, offline)	/* kept until freed */
 PAGE_TYPE_OPS(Table, table)
 PAGE_TYPE_OPS(Zsmalloc, zsmalloc)
+PAGE_TYPE_OPS(Hugetlb, hugetlb)	/* on a hugetlb folio's head */
 
 /**
  * page_has_movable_ops() - may this page be migrated through movable_ops?
@@ -312,12 +339,6 @@ static inline void page_ref_unfreeze(struct page *page, int count)
 	__atomic_store_n(&page->_refcount, count, __ATOMIC_RELEASE);
 }
 
-static inline void get_page(struct page *page)
-{
-	VM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
-	page_ref_inc(page);
-}
-
 static inline int page_mapcount(const struct page *page)
 {
 	return __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) + 1;
@@ -326,6 +347,131 @@ static inline int page_mapcount(const struct page *page)
 static inline bool page_mapped(const struct page *page)
 {
 	return page_mapcount(page) > 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Compound pages and folios (see the comment at the top)              */
+
+/* The mapping of a tail page (the kernel's poison value, bit 0 clear). */
+#define TAIL_MAPPING		0x400UL
+/* The order is the low byte of the first tail's flags. */
+#define FOLIO_ORDER_MASK	0xffUL
+
+static inline bool PageHead(const struct page *page)
+{
+	return test_bit(PG_head, &page->flags);
+}
+
+/*
+ * A tail page. Deviation: Linux reads bit 0 of compound_head alone; pagelab
+ * also marks tails with PG_tail (as Linux did before 4.5) and reads the
+ * flags first, so that a lockless look at a page that is not a tail never
+ * reads its lru.next, which list operations write without atomics (a race
+ * ThreadSanitizer would report). Both are set and cleared together, while
+ * the block has no references.
+ */
+static inline bool PageTail(const struct page *page)
+{
+	return test_bit(PG_tail, &page->flags);
+}
+
+static inline bool PageCompound(const struct page *page)
+{
+	return PageHead(page) || PageTail(page);
+}
+
+/* The head of @page's compound page, or @page itself. Context: any; racy
+ * without a reference on the compound page. */
+static inline struct page *compound_head(const struct page *page)
+{
+	unsigned long head;
+
+	if (!PageTail(page))
+		return (struct page *)page;
+	head = READ_ONCE(page->compound_head);
+	if (head & 1)
+		return (struct page *)(head - 1);
+	return (struct page *)page;
+}
+
+/* The folio @page belongs to, named by its head page. */
+static inline struct page *page_folio(const struct page *page)
+{
+	return compound_head(page);
+}
+
+static inline bool folio_test_large(const struct page *folio)
+{
+	return PageHead(folio);
+}
+
+/*
+ * The order of a folio; 0 unless @folio is a head. May be called without
+ * a reference (compaction's scanners): the result may then be nonsense
+ * and must be range-checked.
+ */
+static inline unsigned int folio_order(const struct page *folio)
+{
+	if (!PageHead(folio))
+		return 0;
+	return READ_ONCE(folio[1].flags) & FOLIO_ORDER_MASK;
+}
+
+static inline unsigned int compound_order(const struct page *page)
+{
+	return folio_order(page);
+}
+
+static inline unsigned long folio_nr_pages(const struct page *folio)
+{
+	return 1UL << folio_order(folio);
+}
+
+/* Page @n of a folio. */
+static inline struct page *folio_page(struct page *folio, unsigned long n)
+{
+	return folio + n;
+}
+
+static inline int folio_entire_mapcount(const struct page *folio)
+{
+	return __atomic_load_n(&folio[1]._entire_mapcount, __ATOMIC_RELAXED) + 1;
+}
+
+static inline int folio_large_mapcount(const struct page *folio)
+{
+	return __atomic_load_n(&folio[1]._large_mapcount, __ATOMIC_RELAXED) + 1;
+}
+
+/* Page-table entries mapping any part of the folio, over all processes. */
+static inline int folio_mapcount(const struct page *folio)
+{
+	return folio_test_large(folio) ? folio_large_mapcount(folio) : page_mapcount(folio);
+}
+
+static inline int folio_ref_count(const struct page *folio)
+{
+	return page_ref_count(folio);
+}
+
+/* A reference to any page of a compound page is a reference to its head. */
+static inline void get_page(struct page *page)
+{
+	page = compound_head(page);
+	VM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
+	page_ref_inc(page);
+}
+
+/* hugetlb folios carry PGTY_hugetlb on their head (kernel: a page type). */
+static inline bool folio_test_hugetlb(const struct page *folio)
+{
+	return folio_test_large(folio) && (READ_ONCE(folio->page_type) >> 24) == PGTY_hugetlb;
+}
+
+/* Is @page part of a hugetlb folio? Racy without a reference. */
+static inline bool PageHuge(const struct page *page)
+{
+	return folio_test_hugetlb(compound_head(page));
 }
 
 /* ------------------------------------------------------------------ */

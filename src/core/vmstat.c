@@ -34,6 +34,7 @@ static const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS] = {
 	[NR_FILE_PAGES] = "nr_file_pages",
 	[NR_SHMEM] = "nr_shmem",
 	[NR_PAGETABLE] = "nr_page_table_pages",
+	[NR_HUGETLB] = "nr_hugetlb",
 	[NR_BALLOON_PAGES] = "nr_balloon_pages",
 };
 
@@ -60,6 +61,8 @@ static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[KCOMPACTD_WAKE] = "compact_daemon_wake",
 	[KCOMPACTD_MIGRATE_SCANNED] = "compact_daemon_migrate_scanned",
 	[KCOMPACTD_FREE_SCANNED] = "compact_daemon_free_scanned",
+	[HTLB_BUDDY_PGALLOC] = "htlb_buddy_alloc_success",
+	[HTLB_BUDDY_PGALLOC_FAIL] = "htlb_buddy_alloc_fail",
 	[BALLOON_INFLATE] = "balloon_inflate",
 	[BALLOON_DEFLATE] = "balloon_deflate",
 	[BALLOON_MIGRATE] = "balloon_migrate",

@@ -339,11 +339,11 @@ int unmerge_and_remove_all_rmap_items(void)
 /* ------------------------------------------------------------------ */
 /* madvise and the prctl switch                                        */
 
-/* Can KSM merge in @vma? Only private anonymous memory (VM_SHARED, the
- * kernel's other incompatible flags do not exist in pagelab). */
+/* Can KSM merge in @vma? Only private anonymous memory: not VM_SHARED nor
+ * VM_HUGETLB (the kernel's other incompatible flags do not exist here). */
 static bool vma_ksm_compatible(const struct vm_area_struct *vma)
 {
-	return !(vma->vm_flags & VM_SHARED);
+	return !(vma->vm_flags & (VM_SHARED | VM_HUGETLB));
 }
 
 /*

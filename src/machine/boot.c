@@ -17,7 +17,8 @@
  * the watermarks, then every frame into the buddy allocator
  * (memblock_free_all). The shared zero page is one extra frame after the
  * zone, reserved, as the kernel's lives in reserved memory outside the
- * buddy allocator. The daemons (kcompactd, ksmd) and the balloon driver
+ * buddy allocator. The hugetlb pool starts empty (hugetlb_init); its exit
+ * gives every pool page back to the buddy. The daemons (kcompactd, ksmd) and the balloon driver
  * come last.
  * Nothing is reserved: the mem_map lives outside the arena, so every frame
  * of the arena is usable memory (a documented deviation).
@@ -29,6 +30,7 @@
 #include "drivers/virtio_balloon.h"
 #include "ksm/ksm.h"
 #include "machine/machine.h"
+#include "vm/hugetlb.h"
 
 #define MACHINE_MEMORY_MAX (64ULL << 30)
 
@@ -211,6 +213,11 @@ static int balloon_core_step_init(const struct machine_config *cfg)
 	return balloon_core_init();
 }
 
+static int hugetlb_step_init(const struct machine_config *cfg)
+{
+	return hugetlb_init();
+}
+
 static int kcompactd_init(const struct machine_config *cfg)
 {
 	return kcompactd_run(&contig_page_data, !cfg->deterministic);
@@ -254,6 +261,7 @@ static const struct boot_step boot_steps[] = {
 	{ "knobs",		knobs_init,		NULL },
 	{ "buddy",		buddy_init,		buddy_exit },
 	{ "balloon_core",	balloon_core_step_init,	NULL },
+	{ "hugetlb",		hugetlb_step_init,	hugetlb_exit },
 	{ "kcompactd",		kcompactd_init,		kcompactd_exit },
 	{ "ksm",		ksm_step_init,		ksm_shutdown },
 	{ "virtio_balloon",	virtio_balloon_init,	virtio_balloon_remove },

@@ -27,6 +27,13 @@
  * reporting pass cannot run meanwhile: its blocks are off the free lists
  * while the host discards them.
  *
+ * Free hugetlb pool folios are allocated frames with no references
+ * (frozen, as in Linux); hugetlb_pool_valid() checks the pool's lists
+ * against its counters. A compound page is one allocation: compound_page_valid() checks its
+ * head, its tails and its folio map counts (which must agree with the
+ * per-page ones the PTE census checks), and every tail page anywhere
+ * must point at the head of an allocated compound page covering it.
+ *
  * KSM pages are allocated anonymous frames like any other; KSM's own
  * structures (stable and unstable trees, rmap_items, counters, the zero
  * pages it mapped) are checked by ksm_validate(), which also proves every
@@ -43,6 +50,7 @@
 #include "drivers/virtio_balloon.h"
 #include "ksm/ksm.h"
 #include "machine/machine.h"
+#include "vm/hugetlb.h"
 
 enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_ALLOCATED };
 static const char *const frame_state_names[] = { "unseen", "free", "on a pcp list",
@@ -150,11 +158,36 @@ static void check_allocations(struct checker *c)
 
 		if (order < 0)
 			continue;
-		if (PageBuddy(page) || page_ref_count(page) <= 0)
+		if (PageBuddy(page) || (page_ref_count(page) <= 0 && !hugetlb_folio_free(page)))
 			fail(c, "allocated pfn %#lx (order %d) has buddy=%d refcount=%d",
 			     pfn, order, PageBuddy(page), page_ref_count(page));
+		else if (PageHead(page) && !compound_page_valid(page, order, c->msg, c->len))
+			fail_validator(c);
 		else
 			mark(c, pfn, order, FRAME_ALLOCATED);
+	}
+}
+
+/* Every tail page belongs to an allocated compound page whose order covers it. */
+static void check_tails(struct checker *c)
+{
+	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+		struct page *page = pfn_to_page(pfn), *head;
+		unsigned long head_pfn;
+
+		if (!PageTail(page) && !(READ_ONCE(page->compound_head) & 1))
+			continue;
+		head = compound_head(page);
+		if (!PageTail(page) || !(READ_ONCE(page->compound_head) & 1)) {
+			fail(c, "pfn %#lx: PG_tail %d but compound_head %#lx", pfn, PageTail(page),
+			     READ_ONCE(page->compound_head));
+			break;
+		}
+		head_pfn = page_to_pfn(head);
+		if (head_pfn >= pfn || !PageHead(head) || page_owner_order(head) < 0 ||
+		    pfn - head_pfn >= folio_nr_pages(head))
+			fail(c, "tail pfn %#lx points at pfn %#lx, not a compound page covering it",
+			     pfn, head_pfn);
 	}
 }
 
@@ -237,6 +270,8 @@ static void check_mappings(struct checker *c)
 		if (census.ptes[pfn] != page_mapcount(page))
 			fail(c, "pfn %#lx: mapcount %d but %d PTEs map it", pfn,
 			     page_mapcount(page), census.ptes[pfn]);
+		else if (PageCompound(page))
+			continue;	/* compound_page_valid(): the folio's refs cover them */
 		else if (census.ptes[pfn] > page_ref_count(page))
 			fail(c, "pfn %#lx: %d PTEs map it but it has %d references", pfn,
 			     census.ptes[pfn], page_ref_count(page));
@@ -277,6 +312,8 @@ int check_invariants(char *msg, size_t len)
 	if (!c.err)
 		check_allocations(&c);
 	if (!c.err)
+		check_tails(&c);
+	if (!c.err)
 		check_all_accounted(&c);
 	if (!c.err)
 		check_lru(&c, &contig_page_data.__lruvec);
@@ -286,6 +323,8 @@ int check_invariants(char *msg, size_t len)
 		c.err = virtio_balloon_check(msg, len);
 	if (!c.err)
 		c.err = ksm_validate(msg, len);
+	if (!c.err && !hugetlb_pool_valid(msg, len))
+		c.err = -EUCLEAN;
 	page_reporting_unlock();
 	free(c.state);
 	return c.err;

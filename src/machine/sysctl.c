@@ -14,6 +14,7 @@
 #include <string.h>
 #include "compact/compaction.h"
 #include "machine/machine.h"
+#include "vm/hugetlb.h"
 
 static pthread_mutex_t sysctl_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -39,6 +40,9 @@ static const struct vm_sysctl vm_sysctls[] = {
 	{ "vm.compact_unevictable_allowed", sysctl_compact_unevictable_allowed_set,
 	  &sysctl_compact_unevictable_allowed },
 	{ "vm.compact_memory", compact_memory_set, NULL },
+	{ "vm.nr_hugepages", sysctl_nr_hugepages_set, &sysctl_nr_hugepages },
+	{ "vm.nr_overcommit_hugepages", sysctl_nr_overcommit_hugepages_set,
+	  &sysctl_nr_overcommit_hugepages },
 };
 
 static const struct vm_sysctl *sysctl_find(const char *name)

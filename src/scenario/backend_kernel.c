@@ -152,6 +152,11 @@ static int kernel_check_cmd(const struct scn_script *s, const struct scn_cmd *cm
 			      scn_verb_name(cmd->verb));
 	case SCN_MIGRATE:
 		return check_migrate(msg, len);
+	case SCN_MMAP:
+		if (!cmd->mm.hugetlb || !access(KERNEL_NR_HUGEPAGES, F_OK))
+			return 0;
+		return refuse(msg, len, "'%s' needs hugetlb pages, which this kernel does not have "
+			      "(no " KERNEL_NR_HUGEPAGES ")", "mmap ... hugetlb");
 	case SCN_FAULT:
 		return check_fault(cmd, msg, len);
 	case SCN_SYSCTL:
@@ -247,6 +252,12 @@ static int kernel_check_name(const struct scn_script *s, const struct scn_name *
 			return 0;
 		return refuse(msg, len, "'%s': the host's struct page is not visible from user "
 			      "space", name->text);
+	case SCN_NAME_MEMINFO:
+		if (kstat_meminfo_value(name->a, &v) != -ENOENT)
+			return 0;
+		snprintf(msg, len, "unknown meminfo line '%s' (not in this host's /proc/meminfo)",
+			 name->a);
+		return -ENOENT;
 	default:
 		return 0;
 	}
@@ -451,6 +462,8 @@ static int kernel_read(struct scn_run *run, const struct scn_name *name, long *v
 		return kprocs_region_value(kstate_of(run)->procs, name, value);
 	case SCN_NAME_MACHINE:
 		return kstat_machine(name->a, value);
+	case SCN_NAME_MEMINFO:
+		return kstat_meminfo_value(name->a, value);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -231,6 +231,7 @@ static struct scn_range crange(const struct scn_cmd *cmd, const struct cregion *
 		range.first = 0;
 		range.last = r->pages - 1;
 	}
+	range.step = max(range.step, (uint64_t)1);
 	return range;
 }
 
@@ -269,7 +270,8 @@ static void child_mmap(struct cstate *cs, const struct scn_cmd *cmd, struct krep
 {
 	size_t bytes = cmd->mm.pages * PAGE;
 	struct cregion *r = calloc(1, sizeof(*r));
-	int flags = (cmd->mm.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS;
+	int flags = (cmd->mm.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
+		    (cmd->mm.hugetlb ? MAP_HUGETLB : 0);
 
 	if (r) {
 		r->pages = cmd->mm.pages;
@@ -283,7 +285,9 @@ static void child_mmap(struct cstate *cs, const struct scn_cmd *cmd, struct krep
 	}
 	r->addr = mmap(NULL, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (r->addr == MAP_FAILED) {
-		cfail(rep, cmd, "%s", strerror(errno));
+		/* The sim backend's words for a pool that cannot reserve the region. */
+		cfail(rep, cmd, "%s", cmd->mm.hugetlb && errno == ENOMEM ?
+		      "not enough free unreserved huge pages" : strerror(errno));
 		cregion_free(r);
 		return;
 	}
@@ -300,7 +304,7 @@ static void child_touch(struct cstate *cs, struct cregion *r, const struct scn_c
 
 	scn_touch_content(cs->run, cmd, &c);
 	for (unsigned long n = 0; n < cmd->mm.repeat; n++) {
-		for (uint64_t i = range.first; i <= range.last; i++) {
+		for (uint64_t i = range.first; i <= range.last; i += range.step) {
 			clock_page(r, i);
 			pattern_fill(r->addr + i * PAGE, &c.pat, c.seed, c.key, i);
 			r->desc[i] = desc;
@@ -313,7 +317,7 @@ static void child_read(struct cregion *r, const struct scn_cmd *cmd)
 {
 	struct scn_range range = crange(cmd, r);
 
-	for (uint64_t i = range.first; i <= range.last; i++)
+	for (uint64_t i = range.first; i <= range.last; i += range.step)
 		(void)*(volatile unsigned char *)(r->addr + i * PAGE);
 }
 
@@ -351,14 +355,17 @@ static void child_madvise(struct cregion *r, const struct scn_cmd *cmd, struct k
 				      [SCN_UNMERGEABLE] = MADV_UNMERGEABLE,
 				      [SCN_DONTNEED] = MADV_DONTNEED };
 	struct scn_range range = crange(cmd, r);
-	uint64_t n = range.last - range.first + 1;
+	/* One call for the range, or one per page of a strided range. */
+	uint64_t n = range.step > 1 ? 1 : range.last - range.first + 1;
 
-	if (madvise(r->addr + range.first * PAGE, n * PAGE, advice[cmd->mm.advice])) {
-		cfail(rep, cmd, "%s", strerror(errno));
-		return;
+	for (uint64_t i = range.first; i <= range.last; i += max(range.step, n)) {
+		if (madvise(r->addr + i * PAGE, n * PAGE, advice[cmd->mm.advice])) {
+			cfail(rep, cmd, "%s", strerror(errno));
+			return;
+		}
+		if (cmd->mm.advice == SCN_DONTNEED && !r->sh)	/* a private region's pages are zeros */
+			memset(&r->desc[i], 0, n * sizeof(*r->desc));
 	}
-	if (cmd->mm.advice == SCN_DONTNEED && !r->sh)	/* a private region's pages are zeros */
-		memset(&r->desc[range.first], 0, n * sizeof(*r->desc));
 }
 
 static enum scn_migrate_status cmigrate_status(int status, int target)
@@ -378,11 +385,11 @@ static enum scn_migrate_status cmigrate_status(int status, int target)
 }
 
 /*
- * move_pages(2) on @n pages from @first: each present page to the next
- * online node after its own. Only reached with two nodes or more (the
- * backend refuses migrate on one node at parse time).
+ * move_pages(2) on @n pages from @first, @step apart: each present page to
+ * the next online node after its own. Only reached with two nodes or more
+ * (the backend refuses migrate on one node at parse time).
  */
-static long cmigrate_chunk(struct cregion *r, uint64_t first, unsigned long n,
+static long cmigrate_chunk(struct cregion *r, uint64_t first, uint64_t step, unsigned long n,
 			   const int *ids, int nnodes, uint64_t *pages)
 {
 	int flags = geteuid() ? MPOL_MF_MOVE : MPOL_MF_MOVE_ALL;
@@ -391,7 +398,7 @@ static long cmigrate_chunk(struct cregion *r, uint64_t first, unsigned long n,
 	long ret;
 
 	for (unsigned long i = 0; i < n; i++)
-		addr[i] = r->addr + (first + i) * PAGE;
+		addr[i] = r->addr + (first + i * step) * PAGE;
 	ret = syscall(SYS_move_pages, 0, n, addr, NULL, status, 0);
 	for (unsigned long i = 0; !ret && i < n; i++) {
 		int k = 0;
@@ -414,9 +421,9 @@ static void child_migrate(struct cregion *r, const struct scn_cmd *cmd, struct k
 	struct scn_range range = crange(cmd, r);
 	int ids[NODES_MAX], nnodes = kstat_nodes(ids, NODES_MAX);
 
-	for (uint64_t i = range.first; i <= range.last; i += MIGRATE_CHUNK) {
-		unsigned long n = min((uint64_t)MIGRATE_CHUNK, range.last - i + 1);
-		long err = cmigrate_chunk(r, i, n, ids, nnodes, rep->pages);
+	for (uint64_t i = range.first; i <= range.last; i += MIGRATE_CHUNK * range.step) {
+		unsigned long n = min((uint64_t)MIGRATE_CHUNK, (range.last - i) / range.step + 1);
+		long err = cmigrate_chunk(r, i, range.step, n, ids, nnodes, rep->pages);
 
 		if (err) {
 			cfail(rep, cmd, "%s", strerror(-err));

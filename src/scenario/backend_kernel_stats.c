@@ -434,3 +434,24 @@ int kstat_nodes(int *ids, int max)
 		ids[n++] = 0;
 	return n;
 }
+
+/**
+ * kstat_meminfo_value() - the number on the /proc/meminfo line @name
+ * (in kB for sizes, as the file prints them).
+ * @name: the line's name, without the colon (HugePages_Total, ...).
+ * @value: its value.
+ *
+ * Context: any.
+ * Return: 0, or -ENOENT if the host has no such line, or a read error.
+ */
+int kstat_meminfo_value(const char *name, long *value)
+{
+	char key[80];
+
+	if (snprintf(key, sizeof(key), "\n%s:", name) >= (int)sizeof(key))
+		return -ENOENT;
+	/* The first line has no newline before it. */
+	if (!strcmp(name, "MemTotal"))
+		return file_number("/proc/meminfo", "MemTotal:", 256, value);
+	return file_number("/proc/meminfo", key, PROC_TEXT_MAX, value);
+}

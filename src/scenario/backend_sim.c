@@ -36,6 +36,7 @@
 #include "compact/compaction.h"
 #include "drivers/virtio_balloon.h"
 #include "ksm/ksm.h"
+#include "vm/hugetlb.h"
 
 /* How long `balloon wait` waits on a threaded machine without timeout=. */
 #define BALLOON_WAIT_DEFAULT_MS	10000
@@ -163,6 +164,19 @@ static int check_zone_order(const struct scn_script *s, const struct scn_name *n
 	return check_order(s, name, msg, len);
 }
 
+/* meminfo.X: the lines the sim machine has (hugetlb's, for now). */
+static int check_meminfo(const struct scn_name *name, char *msg, size_t len)
+{
+	long v;
+
+	if (!hugetlb_meminfo_value(name->a, &v))
+		return 0;
+	snprintf(msg, len, "unknown meminfo line '%s' (the sim backend has HugePages_Total, "
+		 "HugePages_Free, HugePages_Rsvd, HugePages_Surp, Hugepagesize, Hugetlb)",
+		 name->a);
+	return -ENOENT;
+}
+
 static int sim_check_name(const struct scn_script *s, const struct scn_name *name,
 			  char *msg, size_t len)
 {
@@ -178,6 +192,8 @@ static int sim_check_name(const struct scn_script *s, const struct scn_name *nam
 		return check_zone_order(s, name, msg, len);
 	case SCN_NAME_BUDDY_FREE:
 		return check_order(s, name, msg, len);
+	case SCN_NAME_MEMINFO:
+		return check_meminfo(name, msg, len);
 	default:
 		return 0;
 	}
@@ -198,11 +214,14 @@ static void state_free(struct sim_state *st)
 	free(st);
 }
 
-/* Pages nobody uses: free, or in the balloon (which machine_exit() deflates). */
+/*
+ * Pages nobody uses: free, in the balloon (which machine_exit() deflates)
+ * or in the hugetlb pool (which machine_exit() empties).
+ */
 static long pages_unused(void)
 {
 	return global_zone_page_state(NR_FREE_PAGES) +
-	       node_page_state(&contig_page_data, NR_BALLOON_PAGES);
+	       node_page_state(&contig_page_data, NR_BALLOON_PAGES) + hugetlb_total_pages();
 }
 
 /* Deterministic mode boots the machine without daemon threads: see ->step. */
@@ -554,6 +573,8 @@ static int sim_read(struct scn_run *run, const struct scn_name *name, long *valu
 	case SCN_NAME_COMPACTION:
 		*value = compaction_value(name->a);
 		return 0;
+	case SCN_NAME_MEMINFO:
+		return hugetlb_meminfo_value(name->a, value);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -190,7 +190,7 @@ static int ksm_proc_name(struct parser *p, const struct parts *parts, struct scn
 	return value_in(p, "ksm_stat line", parts->v[2], ksm_stat_values);
 }
 
-/* vmstat.X, ksm.X, balloon.X, compaction.X, machine.X: a family and one value. */
+/* vmstat.X, ksm.X, balloon.X, compaction.X, machine.X, meminfo.X: a family and one value. */
 static int simple_name(struct parser *p, const struct parts *parts, struct scn_name *name,
 		       const char *text)
 {
@@ -213,6 +213,10 @@ static int simple_name(struct parser *p, const struct parts *parts, struct scn_n
 		name->family = SCN_NAME_BALLOON;
 		return value_in(p, "balloon value", value, balloon_values);
 	}
+	if (!strcmp(family, "meminfo")) {
+		name->family = SCN_NAME_MEMINFO;	/* the backend knows its lines */
+		return 0;
+	}
 	if (!strcmp(family, "compaction")) {
 		name->family = SCN_NAME_COMPACTION;
 		return value_in(p, "compaction value", value, compaction_values);
@@ -233,7 +237,7 @@ static int simple_name(struct parser *p, const struct parts *parts, struct scn_n
 int scn_parse_expect_name(struct parser *p, const char *text, struct scn_name *name)
 {
 	static const char *const simple[] = { "vmstat", "ksm", "balloon", "compaction",
-					      "machine", NULL };
+					      "machine", "meminfo", NULL };
 	static const char *const frag[] = { "extfrag", "unusable", NULL };
 	char *copy = scn_strdup(p->s, text);
 	struct parts parts;

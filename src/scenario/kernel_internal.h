@@ -29,6 +29,7 @@
 #define KERNEL_KSM_DIR		"/sys/kernel/mm/ksm"
 #define KERNEL_THP_DIR		"/sys/kernel/mm/transparent_hugepage"
 #define KERNEL_COMPACT_MEMORY	KERNEL_SYSCTL_DIR "/compact_memory"
+#define KERNEL_NR_HUGEPAGES	KERNEL_SYSCTL_DIR "/nr_hugepages"
 #define KERNEL_FAIL_PAGE_ALLOC	"/sys/kernel/debug/fail_page_alloc"
 
 /* ------------------------------------------------------------------ */
@@ -81,6 +82,7 @@ int kstat_ksm_value(const char *name, long *value);
 int kstat_ksm_stat(pid_t pid, const char *prefix, struct scn_counter *c, unsigned int max);
 int kstat_ksm_stat_value(pid_t pid, const char *line, long *value);
 int kstat_machine(const char *name, long *value);
+int kstat_meminfo_value(const char *name, long *value);
 int kstat_nodes(int *ids, int max);
 
 /* ------------------------------------------------------------------ */

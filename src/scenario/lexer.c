@@ -2,7 +2,7 @@
 /*
  * lexer.c - the scenario language's lexical rules: cut a file into lines
  * and blank-separated tokens (dropping # comments), and read the language's
- * numbers, sizes, durations, page ranges and names. Every reader is strict:
+ * numbers, sizes, durations, ranges and names. Every reader is strict:
  * the whole token must be consumed, and overflow is an error, never a wrap.
  * The command line reads its numbers and sizes the same way, through
  * pagelab_parse_u64() and pagelab_parse_size().
@@ -283,20 +283,24 @@ int scn_parse_duration(const char *s, uint64_t *ms)
 }
 
 /**
- * scn_parse_range() - read a page range: A..B or A.
+ * scn_parse_range() - read a range: A..B, A..B:STEP or A.
  * @s: the text.
  * @first: A.
  * @last: B, or A when there is no "..B".
+ * @step: STEP, or 1 when there is no ":STEP" (**pagelab:** strided page
+ *	ranges and loops, docs/scenario.md).
  *
- * Does not check that A <= B: the caller says so in its own words.
+ * Does not check that A <= B nor that STEP is not 0: the caller says so
+ * in its own words.
  *
  * Context: pure.
  * Return: 0; -EINVAL if @s is not a range; -ERANGE if a number overflows.
  */
-int scn_parse_range(const char *s, uint64_t *first, uint64_t *last)
+int scn_parse_range(const char *s, uint64_t *first, uint64_t *last, uint64_t *step)
 {
 	int ret = read_digits(&s, first);
 
+	*step = 1;
 	if (ret)
 		return ret;
 	if (!*s) {
@@ -305,7 +309,13 @@ int scn_parse_range(const char *s, uint64_t *first, uint64_t *last)
 	}
 	if (strncmp(s, "..", 2))
 		return -EINVAL;
-	return scn_parse_u64(s + 2, last);
+	s += 2;
+	ret = read_digits(&s, last);
+	if (ret || !*s)
+		return ret;
+	if (*s != ':')
+		return -EINVAL;
+	return scn_parse_u64(s + 1, step);
 }
 
 /**

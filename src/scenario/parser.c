@@ -11,7 +11,9 @@
  * backend (->check_cmd, and ->check_name for an expect), which refuses what
  * it cannot run. The symbols a refused or half-bad command defines (a
  * process, a set) are still defined, so one mistake is reported once.
- * Expect names are parsed in expect_name.c.
+ * Expect names are parsed in expect_name.c; loops (for ... end) are
+ * expanded in loop.c, which hands this file one command line at a time;
+ * names are looked up through symtab.c's hash index.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -81,25 +83,35 @@ char *scn_strdup(struct scn_script *s, const char *str)
 
 /**
  * scn_perr() - report the current line's error, unless it already has one.
-	    * @p: the parser.
-	    * @fmt: printf format of the message, without FILE:LINE.
-	    *
-	    * Context: parse time, one thread.
-	    * Return: -1, so that callers can `return scn_perr(...)`.
-	    */
-	    int scn_perr(struct parser *p, const char *fmt, ...)
-	    {
-	    struct scn_script *s = p->s;
+ * @p: the parser.
+ * @fmt: printf format of the message, without FILE:LINE.
+ *
+ * In a loop the message is "FILE:LINE (i=7): message", and a line reports
+ * only the first iteration's error (p->quiet for the later ones).
+ *
+ * Context: parse time, one thread.
+ * Return: -1, so that callers can `return scn_perr(...)`.
+ */
+int scn_perr(struct parser *p, const char *fmt, ...)
+{
+	struct scn_script *s = p->s;
 	char msg[512], *line;
 	va_list ap;
+	int n;
 
 	if (p->failed)
 		return -1;
 	p->failed = true;
+	if (p->quiet)
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	BUG_ON(asprintf(&line, "%s:%u: %s", s->file, p->lineno, msg) < 0);
+	if (p->iter)
+		n = asprintf(&line, "%s:%u (%s): %s", s->file, p->lineno, p->iter, msg);
+	else
+		n = asprintf(&line, "%s:%u: %s", s->file, p->lineno, msg);
+	BUG_ON(n < 0);
 	BUG_ON(scn_grow((void **)&s->errors, &s->errors_cap, s->nerrors, sizeof(char *)));
 	s->errors[s->nerrors++] = line;
 	return -1;
@@ -112,7 +124,7 @@ char *scn_strdup(struct scn_script *s, const char *str)
 static const char *const reserved[] = {
 	"machine", "sysctl", "ksm", "process", "kalloc", "kfree", "kcheck", "compact",
 	"balloon", "sleep", "wait", "report", "expect", "vmstat", "buddy", "extfrag",
-	"unusable", "compaction", "thp", "fault", NULL,
+	"unusable", "compaction", "thp", "fault", "for", "end", NULL,
 };
 
 /**
@@ -141,12 +153,9 @@ bool scn_in_list(const char *word, const char *const *list)
  */
 struct proc_sym *scn_find_proc(struct parser *p, const char *name)
 {
-	unsigned int i;
+	int i = scn_symtab_get(&p->proc_names, name);
 
-	for (i = 0; i < p->nprocs; i++)
-		if (p->procs[i].alive && !strcmp(p->procs[i].name, name))
-			return &p->procs[i];
-	return NULL;
+	return i >= 0 && p->procs[i].alive ? &p->procs[i] : NULL;
 }
 
 /**
@@ -159,12 +168,9 @@ struct proc_sym *scn_find_proc(struct parser *p, const char *name)
  */
 struct region_sym *scn_find_region(struct proc_sym *proc, const char *name)
 {
-	unsigned int i;
+	int i = scn_symtab_get(&proc->region_names, name);
 
-	for (i = 0; i < proc->nregions; i++)
-		if (proc->regions[i].alive && !strcmp(proc->regions[i].name, name))
-			return &proc->regions[i];
-	return NULL;
+	return i >= 0 && proc->regions[i].alive ? &proc->regions[i] : NULL;
 }
 
 /**
@@ -179,11 +185,9 @@ struct region_sym *scn_find_region(struct proc_sym *proc, const char *name)
  */
 int scn_no_proc(struct parser *p, const char *name, const char *in)
 {
-	unsigned int i, line = 0;
+	int i = scn_symtab_get(&p->proc_names, name);
+	unsigned int line = i >= 0 ? p->procs[i].exit_line : 0;
 
-	for (i = 0; i < p->nprocs; i++)
-		if (!strcmp(p->procs[i].name, name))
-			line = p->procs[i].exit_line;
 	if (!line)
 		return in ? scn_perr(p, "unknown process '%s' in '%s'", name, in)
 			  : scn_perr(p, "unknown process '%s'", name);
@@ -203,11 +207,9 @@ int scn_no_proc(struct parser *p, const char *name, const char *in)
  */
 int scn_no_region(struct parser *p, struct proc_sym *proc, const char *name)
 {
-	unsigned int i, line = 0;
+	int i = scn_symtab_get(&proc->region_names, name);
+	unsigned int line = i >= 0 ? proc->regions[i].unmap_line : 0;
 
-	for (i = 0; i < proc->nregions; i++)
-		if (!strcmp(proc->regions[i].name, name))
-			line = proc->regions[i].unmap_line;
 	if (!line)
 		return scn_perr(p, "unknown region '%s' of process '%s'", name, proc->name);
 	return scn_perr(p, "region '%s' of process '%s' was unmapped at line %u", name,
@@ -224,12 +226,7 @@ int scn_no_region(struct parser *p, struct proc_sym *proc, const char *name)
  */
 int scn_find_set(struct parser *p, const char *name)
 {
-	unsigned int i;
-
-	for (i = 0; i < p->s->nsets; i++)
-		if (!strcmp(p->s->sets[i].name, name))
-			return i;
-	return -1;
+	return scn_symtab_get(&p->set_names, name);
 }
 
 static int check_name(struct parser *p, const char *name, const char *what)
@@ -255,18 +252,49 @@ static struct proc_sym *new_proc(struct parser *p, const char *name)
 		return NULL;
 	}
 	BUG_ON(scn_grow((void **)&p->procs, &p->procs_cap, p->nprocs, sizeof(*p->procs)));
-	proc = &p->procs[p->nprocs++];
+	proc = &p->procs[p->nprocs];
 	*proc = (struct proc_sym){ .name = scn_strdup(p->s, name), .alive = true,
 				   .id = p->s->nprocs++ };
+	scn_symtab_set(&p->proc_names, proc->name, p->nprocs++);
 	return proc;
+}
+
+/*
+ * Whether @n more regions fit the script's bound. Each region is a symbol
+ * that a fork copies, so without a bound a loop of forks of a process
+ * with many regions would make the parse itself explode.
+ */
+static int region_room(struct parser *p, unsigned int n)
+{
+	if (n > scn_limits.region_syms - p->nregion_syms)
+		return scn_perr(p, "too many regions: a script may map at most %u in all (a fork "
+				"maps again every region of its parent)", scn_limits.region_syms);
+	p->nregion_syms += n;
+	return 0;
 }
 
 static void add_region(struct proc_sym *proc, const char *name, uint64_t pages)
 {
 	BUG_ON(scn_grow((void **)&proc->regions, &proc->regions_cap, proc->nregions,
 		    sizeof(*proc->regions)));
-	proc->regions[proc->nregions++] = (struct region_sym){ .name = name,
-							       .pages = pages, .alive = true };
+	BUG_ON(scn_grow((void **)&proc->live, &proc->live_cap, proc->nlive,
+		    sizeof(*proc->live)));
+	proc->regions[proc->nregions] = (struct region_sym){ .name = name, .pages = pages,
+							     .alive = true,
+							     .live_pos = proc->nlive };
+	proc->live[proc->nlive++] = proc->nregions;
+	scn_symtab_set(&proc->region_names, name, proc->nregions++);
+}
+
+/* munmap: @r is no longer alive (its symbol stays, for messages). */
+static void remove_region(struct proc_sym *proc, struct region_sym *r, unsigned int line)
+{
+	unsigned int last = proc->live[--proc->nlive];
+
+	proc->live[r->live_pos] = last;
+	proc->regions[last].live_pos = r->live_pos;
+	r->alive = false;
+	r->unmap_line = line;
 }
 
 /* ------------------------------------------------------------------ */
@@ -737,6 +765,7 @@ static int define_set(struct parser *p, const char *name)
 				s->sets[set].line);
 	BUG_ON(scn_grow((void **)&s->sets, &s->sets_cap, s->nsets, sizeof(*s->sets)));
 	s->sets[s->nsets] = (struct scn_set){ .name = scn_strdup(s, name), .line = p->lineno };
+	scn_symtab_set(&p->set_names, s->sets[s->nsets].name, s->nsets);
 	return s->nsets++;
 }
 
@@ -868,7 +897,7 @@ static int parse_sleep(struct parser *p, struct scn_cmd *c)
 static int parse_report(struct parser *p, struct scn_cmd *c)
 {
 	static const char *const pos[] = { "label", NULL };
-	char label[32];
+	char label[128];
 
 	if (split_args(p, p->first + 1, "report", NULL) || want_pos(p, "report", 0, pos))
 		return -1;
@@ -876,7 +905,10 @@ static int parse_report(struct parser *p, struct scn_cmd *c)
 		c->report.label = scn_strdup(p->s, p->pos[0]);
 		return 0;
 	}
-	snprintf(label, sizeof(label), "line %u", p->lineno);
+	if (p->iter)
+		snprintf(label, sizeof(label), "line %u (%s)", p->lineno, p->iter);
+	else
+		snprintf(label, sizeof(label), "line %u", p->lineno);
 	c->report.label = scn_strdup(p->s, label);
 	return 0;
 }
@@ -1038,24 +1070,40 @@ static int range_opt(struct parser *p, struct proc_sym *proc, struct region_sym 
 {
 	struct scn_range *range = &c->mm.range;
 	const char *val = get_opt(p, "pages");
+	int err;
 
 	if (!val)
 		return 0;
-	if (scn_parse_range(val, &range->first, &range->last))
-		return scn_perr(p, "bad page range '%s' (expected A..B or A)", val);
+	err = scn_parse_range(val, &range->first, &range->last, &range->step);
+	if (err == -ERANGE)
+		return scn_perr(p, "page range '%s' is out of range (numbers are at most %" PRIu64
+				")", val, UINT64_MAX);
+	if (err)
+		return scn_perr(p, "bad page range '%s' (expected A..B, A..B:STEP or A)", val);
 	if (range->first > range->last)
 		return scn_perr(p, "bad page range '%s' (first page after last)", val);
+	if (!range->step)
+		return scn_perr(p, "bad page range '%s' (step 0)", val);
 	if (range->last >= r->pages)
 		return scn_perr(p, "pages=%s is outside region '%s' of process '%s' (%" PRIu64
 				" pages: 0..%" PRIu64 ")", val, r->name, proc->name, r->pages,
 				r->pages - 1);
+	/*
+	 * The last page the stride reaches, so that backends stop at it; a
+	 * step that reaches no second page is 1, so that no loop overflows.
+	 */
+	range->last -= (range->last - range->first) % range->step;
+	if (range->last == range->first)
+		range->step = 1;
 	range->given = true;
 	return 0;
 }
 
 static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c)
 {
-	static const char *const pos[] = { "region name", "size", "private or shared", NULL };
+	static const char *const pos[] = { "region name", "size", "private, shared or hugetlb",
+					   NULL };
+	static const char *const kinds[] = { "private", "shared", "hugetlb", NULL };
 	const char *size;
 	uint64_t bytes;
 	int err;
@@ -1066,6 +1114,8 @@ static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 	if (scn_find_region(proc, p->pos[0]))
 		return scn_perr(p, "region '%s' already exists in process '%s'", p->pos[0],
 				proc->name);
+	if (region_room(p, 1))
+		return -1;
 	size = p->pos[1];
 	err = scn_parse_size(size, &bytes);
 	if (err)
@@ -1073,12 +1123,16 @@ static int parse_mmap(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 	if (!bytes || bytes % PAGE_SIZE)
 		return scn_perr(p, "region size %s is not a positive multiple of the page size "
 				"(%lu)", size, PAGE_SIZE);
-	if (p->npos == 3 && strcmp(p->pos[2], "private") && strcmp(p->pos[2], "shared"))
-		return scn_perr(p, "unexpected argument '%s' for 'mmap' (expected private or "
-				"shared)", p->pos[2]);
+	if (p->npos == 3 && !scn_in_list(p->pos[2], kinds))
+		return scn_perr(p, "unexpected argument '%s' for 'mmap' (expected private, "
+				"shared or hugetlb)", p->pos[2]);
 	c->mm.region = scn_strdup(p->s, p->pos[0]);
 	c->mm.pages = bytes / PAGE_SIZE;
 	c->mm.shared = p->npos == 3 && !strcmp(p->pos[2], "shared");
+	c->mm.hugetlb = p->npos == 3 && !strcmp(p->pos[2], "hugetlb");
+	if (c->mm.hugetlb && bytes % SCN_HPAGE_SIZE)
+		return scn_perr(p, "hugetlb region size %s is not a multiple of the huge page "
+				"size (%d)", size, SCN_HPAGE_SIZE);
 	add_region(proc, c->mm.region, c->mm.pages);
 	return 0;
 }
@@ -1131,9 +1185,13 @@ static int parse_fork(struct parser *p, struct proc_sym *proc, struct scn_cmd *c
 	if (!child)
 		return -1;
 	proc = &p->procs[parent];	/* new_proc() may have moved the table */
-	for (i = 0; i < proc->nregions; i++)
-		if (proc->regions[i].alive)
-			add_region(child, proc->regions[i].name, proc->regions[i].pages);
+	if (region_room(p, proc->nlive))
+		return -1;
+	for (i = 0; i < proc->nlive; i++) {
+		const struct region_sym *r = &proc->regions[proc->live[i]];
+
+		add_region(child, r->name, r->pages);
+	}
 	c->mm.child = child->name;
 	c->mm.child_id = child->id;
 	return 0;
@@ -1176,10 +1234,8 @@ static int parse_region_cmd(struct parser *p, struct proc_sym *proc,
 		return madvise_arg(p, c);
 	if (c->verb == SCN_TOUCH)
 		return touch_opts(p, c);
-	if (c->verb == SCN_MUNMAP) {
-		r->alive = false;
-		r->unmap_line = p->lineno;
-	}
+	if (c->verb == SCN_MUNMAP)
+		remove_region(proc, r, p->lineno);
 	return 0;
 }
 
@@ -1318,15 +1374,15 @@ static int background(struct parser *p)
 		return scn_perr(p, "missing command after '&'");
 	if (!strcmp(l->tok[1], "&"))
 		return scn_perr(p, "'&' cannot be repeated");
-	if (!strcmp(l->tok[1], "wait"))
-		return scn_perr(p, "'wait' cannot run in the background");
+	if (!strcmp(l->tok[1], "wait") || !strcmp(l->tok[1], "for") || !strcmp(l->tok[1], "end"))
+		return scn_perr(p, "'%s' cannot run in the background", l->tok[1]);
 	return 0;
 }
 
 /* Offer a parsed command to the backend: it refuses what it cannot run. */
 static int backend_check(struct parser *p, const struct scn_cmd *c)
 {
-	char msg[256];
+	char msg[400];	/* the sim's list of sysctls is long */
 
 	if (!p->be)
 		return 0;
@@ -1338,21 +1394,29 @@ static int backend_check(struct parser *p, const struct scn_cmd *c)
 	return 0;
 }
 
+/**
+ * scn_line_chars() - report the current line's lexical error, if it has one.
+ * @p: the parser.
+ *
+ * Context: parse time.
+ * Return: 0, or -1 for a control character or bytes that are not UTF-8.
+ */
+int scn_line_chars(struct parser *p)
+{
+	if (p->line->bad_char >= 0)
+		return scn_perr(p, "invalid character 0x%02x", p->line->bad_char);
+	if (p->line->bad_utf8 >= 0)
+		return scn_perr(p, "invalid UTF-8 byte 0x%02x (a scenario is UTF-8 text)",
+				p->line->bad_utf8);
+	return 0;
+}
+
 static void parse_line(struct parser *p)
 {
 	struct scn_script *s = p->s;
-	struct scn_cmd c = { .line = p->lineno };
+	struct scn_cmd c = { .line = p->lineno, .iter = p->iter };
 
-	if (p->line->bad_char >= 0) {
-		scn_perr(p, "invalid character 0x%02x", p->line->bad_char);
-		return;
-	}
-	if (p->line->bad_utf8 >= 0) {
-		scn_perr(p, "invalid UTF-8 byte 0x%02x (a scenario is UTF-8 text)",
-			 p->line->bad_utf8);
-		return;
-	}
-	if (background(p))
+	if (scn_line_chars(p) || background(p))
 		return;
 	c.background = p->bg;
 	c.text = command_text(p);
@@ -1376,11 +1440,67 @@ static void parser_free(struct parser *p)
 {
 	unsigned int i;
 
-	for (i = 0; i < p->nprocs; i++)
+	for (i = 0; i < p->nprocs; i++) {
 		free(p->procs[i].regions);
+		free(p->procs[i].live);
+		scn_symtab_free(&p->procs[i].region_names);
+	}
+	scn_symtab_free(&p->proc_names);
+	scn_symtab_free(&p->set_names);
 	free(p->procs);
 	free(p->pos);
 	free(p->opts);
+}
+
+/* One command line, from the file or from a loop's expansion. */
+static void parse_one(struct parser *p)
+{
+	free(p->pos);
+	free(p->opts);
+	p->pos = calloc(p->line->ntok + 1, sizeof(*p->pos));
+	p->opts = calloc(p->line->ntok + 1, sizeof(*p->opts));
+	BUG_ON(!p->pos || !p->opts);
+	parse_line(p);
+	p->lines++;
+}
+
+/* The line number of error @e: "FILE:LINE: ..." or "FILE:LINE (i=7): ...". */
+static unsigned long error_line(const struct scn_script *s, const char *e)
+{
+	return strtoul(e + strlen(s->file) + 1, NULL, 10);
+}
+
+struct error_ref {
+	unsigned long line;
+	unsigned int index;
+	char *text;
+};
+
+static int error_cmp(const void *a, const void *b)
+{
+	const struct error_ref *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Errors in line order: a loop's iterations can report them out of it. */
+static void sort_errors(struct scn_script *s)
+{
+	struct error_ref *refs;
+	unsigned int i;
+
+	if (s->nerrors < 2)
+		return;
+	refs = calloc(s->nerrors, sizeof(*refs));
+	BUG_ON(!refs);
+	for (i = 0; i < s->nerrors; i++)
+		refs[i] = (struct error_ref){ error_line(s, s->errors[i]), i, s->errors[i] };
+	qsort(refs, s->nerrors, sizeof(*refs), error_cmp);
+	for (i = 0; i < s->nerrors; i++)
+		s->errors[i] = refs[i].text;
+	free(refs);
 }
 
 /**
@@ -1396,9 +1516,9 @@ static void parser_free(struct parser *p)
  *	error on a machine line that says otherwise.
  *
  * Context: one thread; touches no machine and no connection.
- * Return: the script, with ->nerrors messages in ->errors (a script with
- * errors must not run). Free it with scn_script_free(). Aborts if memory
- * runs out.
+ * Return: the script, with ->nerrors messages in ->errors, in line order
+ * (a script with errors must not run). Free it with scn_script_free().
+ * Aborts if memory runs out.
  */
 struct scn_script *scn_parse(const char *file, const char *text, size_t len,
 			     const struct scn_backend *be, uint64_t host_memory_bytes)
@@ -1406,7 +1526,6 @@ struct scn_script *scn_parse(const char *file, const char *text, size_t len,
 	struct scn_script *s = calloc(1, sizeof(*s));
 	struct parser p = { .s = s, .be = be, .host_memory = host_memory_bytes };
 	struct scn_lexer lx;
-	int ret;
 
 	BUG_ON(!s);
 	s->file = scn_strdup(s, file);
@@ -1416,20 +1535,10 @@ struct scn_script *scn_parse(const char *file, const char *text, size_t len,
 	if (host_memory_bytes)
 		s->machine.memory_bytes = host_memory_bytes;
 	scn_lexer_init(&lx, text, len);
-	while ((ret = scn_lexer_next(&lx, &p.line)) > 0) {
-		p.lineno = p.line->lineno;
-		p.failed = false;
-		free(p.pos);
-		free(p.opts);
-		p.pos = calloc(p.line->ntok + 1, sizeof(*p.pos));
-		p.opts = calloc(p.line->ntok + 1, sizeof(*p.opts));
-		BUG_ON(!p.pos || !p.opts);
-		parse_line(&p);
-		p.lines++;
-	}
-	BUG_ON(ret < 0);
+	scn_expand(&p, &lx, parse_one);
 	scn_lexer_free(&lx);
 	parser_free(&p);
+	sort_errors(s);
 	return s;
 }
 

@@ -264,6 +264,24 @@ void scn_report_text(const struct scn_results *res, FILE *out)
 		fprintf(out, "PASS\n");
 }
 
+/**
+ * scn_report_snapshot_text() - one report's figures as the summary prints
+ * them: buddyinfo, the debugfs extfrag files, the compaction values and the
+ * vmstat counters that changed since @prev (`pagelab replay` uses it).
+ * @snap: the report.
+ * @prev: the report before it, or NULL.
+ * @out: where to print.
+ *
+ * Context: any.
+ */
+void scn_report_snapshot_text(const struct scn_snapshot *snap, const struct scn_snapshot *prev,
+			      FILE *out)
+{
+	text_buddyinfo(snap, out);
+	text_compaction(snap, out);
+	text_vmstat(snap, prev, out);
+}
+
 /* ------------------------------------------------------------------ */
 /* JSON                                                                */
 
@@ -401,6 +419,24 @@ static void json_report(FILE *out, const struct scn_snapshot *snap, bool last)
 	json_index(out, snap, "unusable", false);
 	json_compaction(out, snap);
 	fprintf(out, "    }%s\n", last ? "" : ",");
+}
+
+/**
+ * scn_report_snapshot_json() - one report's keys as the JSON report writes
+ * them, from "vmstat" to "compaction" (no label, time or braces), six
+ * spaces deep (`pagelab replay` uses it).
+ * @out: where to write.
+ * @snap: the report.
+ *
+ * Context: any.
+ */
+void scn_report_snapshot_json(FILE *out, const struct scn_snapshot *snap)
+{
+	json_counters(out, "vmstat", snap->vmstat, snap->nvmstat, "      ");
+	json_buddyinfo(out, snap);
+	json_index(out, snap, "extfrag", true);
+	json_index(out, snap, "unusable", false);
+	json_compaction(out, snap);
 }
 
 static void json_migrations(FILE *out, const struct scn_results *res)

@@ -122,7 +122,7 @@ uint64_t scn_seed(const struct scn_run *run, uint64_t value)
  * scn_touch_content() - what touch command @cmd writes, the same on every
  * backend, so that `check` means the same everywhere: its pattern, its
  * seed= mixed with --seed, and for unique the key of "P.R" mixed with
- * the command's line.
+ * the command's line (and in a loop with its iteration).
  * @run: the run.
  * @cmd: a touch command of @run's script.
  * @c: the content, but for the page index.
@@ -138,6 +138,8 @@ void scn_touch_content(const struct scn_run *run, const struct scn_cmd *cmd,
 	c->pat = cmd->mm.pattern;
 	c->seed = scn_seed(run, cmd->mm.seed);
 	c->key = pattern_mix(pattern_key(name), cmd->line);
+	if (cmd->iter)		/* each iteration of a loop writes its own */
+		c->key = pattern_mix(c->key, pattern_key(cmd->iter));
 }
 
 /**
@@ -198,7 +200,10 @@ void scn_record_failure(struct scn_run *run, const struct scn_cmd *cmd, const ch
 
 	pthread_mutex_lock(&r->lock);
 	progress_clear(r);
-	fprintf(stderr, "%s:%u: ", r->run.script->file, cmd->line);
+	if (cmd->iter)
+		fprintf(stderr, "%s:%u (%s): ", r->run.script->file, cmd->line, cmd->iter);
+	else
+		fprintf(stderr, "%s:%u: ", r->run.script->file, cmd->line);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -23,6 +23,7 @@
 
 /* The language's page: the `p` size suffix, page ranges and patterns. */
 #define SCN_PAGE_SIZE		4096
+#define SCN_HPAGE_SIZE		(2 << 20)	/* the hugetlb page size: one PMD */
 
 /*
  * Make room for element @n of a growable array (*@array, *@cap elements):
@@ -96,6 +97,8 @@ struct scn_knob {
 
 struct scn_range {
 	uint64_t first, last;	/* inclusive page numbers in the region */
+	uint64_t step;		/* pages=A..B:STEP: every STEP-th page (last is
+				   first + k * STEP); 0 or 1: every page */
 	bool given;		/* false: the whole region */
 };
 
@@ -118,6 +121,7 @@ enum scn_family {
 	SCN_NAME_UNUSABLE,	/* unusable.ZONE.orderN: a = ZONE, n = N */
 	SCN_NAME_COMPACTION,	/* compaction.X: a = X */
 	SCN_NAME_KSM_PROC,	/* ksm.P.X: a = P, b = X, n = P's instance id */
+	SCN_NAME_MEMINFO,	/* meminfo.X: a = X, a /proc/meminfo line */
 };
 
 struct scn_name {
@@ -132,7 +136,9 @@ struct scn_cmd {
 	enum scn_verb verb;
 	unsigned int line;
 	bool background;	/* issued with & */
-	const char *text;	/* the command as written, without & and comment */
+	const char *text;	/* the command as written, without & and comment,
+				   and in a loop with its variables replaced */
+	const char *iter;	/* in a loop: its variables, "i=7, j=3"; else NULL */
 	union {
 		struct scn_machine machine;
 		struct {
@@ -146,6 +152,7 @@ struct scn_cmd {
 			unsigned int child_id;
 			uint64_t pages;		/* mmap: region size in pages */
 			bool shared;
+			bool hugetlb;		/* mmap: from the hugetlb pool */
 			struct scn_range range;
 			struct pattern pattern;
 			uint64_t seed;

@@ -231,6 +231,7 @@ static struct scn_range range_of(const struct scn_cmd *cmd, const struct sim_reg
 		range.first = 0;
 		range.last = r->mem->pages - 1;
 	}
+	range.step = max(range.step, (uint64_t)1);
 	return range;
 }
 
@@ -282,7 +283,7 @@ static int touch_pass(struct sim_proc *proc, struct sim_region *r, const struct 
 {
 	unsigned char buf[PAGE_SIZE];
 
-	for (uint64_t i = range->first; i <= range->last; i++) {
+	for (uint64_t i = range->first; i <= range->last; i += range->step) {
 		int err;
 
 		pattern_fill(buf, &w->pat, w->seed, w->key, i);
@@ -295,9 +296,9 @@ static int touch_pass(struct sim_proc *proc, struct sim_region *r, const struct 
 	return 0;
 }
 
-static void mark_unknown(struct sim_mem *mem, uint64_t first, uint64_t last)
+static void mark_unknown(struct sim_mem *mem, uint64_t first, uint64_t last, uint64_t step)
 {
-	for (uint64_t i = first; i <= last; i++) {
+	for (uint64_t i = first; i <= last; i += step) {
 		pthread_mutex_lock(mem_lock(mem, i));
 		mem->desc[i] = DESC_UNKNOWN;
 		pthread_mutex_unlock(mem_lock(mem, i));
@@ -322,7 +323,7 @@ static void region_touch(struct scn_run *run, struct sim_proc *proc, struct sim_
 		err = touch_pass(proc, r, &range, &w, desc, &failed);
 	if (!err)
 		return;
-	mark_unknown(r->mem, failed, range.last);
+	mark_unknown(r->mem, failed, range.last, range.step);
 	cmd_fail(run, cmd, "%s at page %" PRIu64, err_text(err), failed);
 }
 
@@ -335,7 +336,7 @@ static void region_read(struct scn_run *run, struct sim_proc *proc, struct sim_r
 	struct scn_range range = range_of(cmd, r);
 	unsigned char buf[PAGE_SIZE];
 
-	for (uint64_t i = range.first; i <= range.last; i++) {
+	for (uint64_t i = range.first; i <= range.last; i += range.step) {
 		int err = access_mm(proc->mm, page_addr(r, i), buf, PAGE_SIZE, false);
 
 		if (err) {
@@ -456,17 +457,22 @@ static long migrate_chunk(struct sim_proc *proc, struct sim_region *r, uint64_t 
 	return ret;
 }
 
-/* `P migrate R`: move_pages(2) on the range, a chunk at a time. */
+/*
+ * `P migrate R`: move_pages(2) on the range, a chunk of contiguous pages
+ * at a time; a strided range (pages=A..B:STEP) a page at a time.
+ */
 static void region_migrate(struct scn_run *run, struct sim_proc *proc, struct sim_region *r,
 			   const struct scn_cmd *cmd)
 {
 	struct scn_range range = range_of(cmd, r);
+	uint64_t chunk = range.step > 1 ? 1 : MIGRATE_CHUNK;
+	uint64_t stride = range.step > 1 ? range.step : MIGRATE_CHUNK;
 	unsigned long pages[SCN_NR_MIGRATE_STATUS] = { 0 };
 	long failed = 0, ret = 0;
 	char *label;
 
-	for (uint64_t i = range.first; i <= range.last; i += MIGRATE_CHUNK) {
-		unsigned long n = min((uint64_t)MIGRATE_CHUNK, range.last - i + 1);
+	for (uint64_t i = range.first; i <= range.last; i += stride) {
+		unsigned long n = min(chunk, range.last - i + 1);
 		long err = migrate_chunk(proc, r, i, n, pages);
 
 		if (err < 0)
@@ -507,13 +513,16 @@ static void region_dontneed(struct scn_run *run, struct sim_proc *proc, struct s
 			    const struct scn_cmd *cmd)
 {
 	struct scn_range range = range_of(cmd, r);
-	uint64_t n = range.last - range.first + 1;
-	int err;
+	/* One call for the range, or one per page of a strided range. */
+	uint64_t n = range.step > 1 ? 1 : range.last - range.first + 1;
+	int err = 0;
 
 	mem_lock_all(r->mem);
-	err = madvise_dontneed(proc->mm, page_addr(r, range.first), n << PAGE_SHIFT);
-	if (!err && !r->mem->shared)
-		memset(&r->mem->desc[range.first], 0, n * sizeof(*r->mem->desc)); /* DESC_ZERO */
+	for (uint64_t i = range.first; !err && i <= range.last; i += max(range.step, n)) {
+		err = madvise_dontneed(proc->mm, page_addr(r, i), n << PAGE_SHIFT);
+		if (!err && !r->mem->shared)
+			memset(&r->mem->desc[i], 0, n * sizeof(*r->mem->desc)); /* DESC_ZERO */
+	}
 	mem_unlock_all(r->mem);
 	if (err)
 		cmd_fail(run, cmd, "%s", err_text(err));
@@ -525,13 +534,16 @@ static void region_mmap(struct scn_run *run, struct sim_proc *proc, const struct
 	struct sim_mem *mem = mem_create(cmd->mm.pages, cmd->mm.shared);
 	int err = -ENOMEM;
 
-	if (r && mem)
+	if (r && mem && cmd->mm.hugetlb)
+		err = do_mmap_hugetlb(proc->mm, cmd->mm.pages << PAGE_SHIFT, &r->addr);
+	else if (r && mem)
 		err = do_mmap(proc->mm, cmd->mm.pages << PAGE_SHIFT, cmd->mm.shared, &r->addr);
 	if (err) {
 		free(r);
 		mem_put(mem);
-		cmd_fail(run, cmd, "%s", err == -EINVAL ?
-			 "larger than the address space" : err_text(err));
+		cmd_fail(run, cmd, "%s", err == -EINVAL ? "larger than the address space" :
+			 err == -ENOMEM && cmd->mm.hugetlb ? "not enough free unreserved huge pages" :
+			 err_text(err));
 		return;
 	}
 	r->name = cmd->mm.region;

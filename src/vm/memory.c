@@ -20,6 +20,9 @@
  * read-only, and an entry that is already exclusive is left as it is.
  * Zero-page entries KSM installed (dirty, see ksm_hooks.h) are counted in
  * ksm_zero_pages until a fault or a zap replaces them.
+ * A fault in a VM_HUGETLB VMA, its unmapping and its copy at fork are
+ * hugetlb.c's (hugetlb_fault(), unmap_hugepage_range(),
+ * copy_hugetlb_page_range()).
  * A fault returns 0 when the access should be retried, -ENOMEM when no
  * page could be allocated, -EFAULT for an address no VMA allows.
  *
@@ -27,6 +30,7 @@
  * flush_tlb_wait(), so no CPU can still be using them.
  */
 #include <string.h>
+#include "vm/hugetlb.h"
 #include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
@@ -254,6 +258,8 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int
 	if (write && !(vma->vm_flags & VM_WRITE))
 		return -EFAULT;
 	count_vm_event(PGFAULT);
+	if (is_vm_hugetlb_page(vma))
+		return hugetlb_fault(vma, addr, flags);
 	ptep = pte_alloc_map_lock(vma->vm_mm, addr, &ptl);
 	if (!ptep)
 		return -ENOMEM;
@@ -316,6 +322,10 @@ void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned lo
 {
 	struct mmu_gather tlb;
 
+	if (is_vm_hugetlb_page(vma)) {
+		unmap_hugepage_range(vma, start, end);
+		return;
+	}
 	tlb_gather_mmu(&tlb);
 	walk_pte_range_locked(vma->vm_mm, start, end, zap_one_pte, &tlb);
 	tlb_finish_mmu(&tlb);
@@ -397,6 +407,8 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 {
 	unsigned long addr = src_vma->vm_start;
 
+	if (is_vm_hugetlb_page(src_vma))
+		return copy_hugetlb_page_range(dst_vma, src_vma);
 	while (addr < src_vma->vm_end) {
 		unsigned long next = min((addr & PMD_MASK) + PMD_SIZE, src_vma->vm_end);
 		long done = copy_pte_table(dst_vma, src_vma, addr, next);

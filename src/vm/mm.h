@@ -75,6 +75,7 @@ void mmput(struct mm_struct *mm);
 struct vm_area_struct *vma_dup(struct mm_struct *mm, struct vm_area_struct *src);
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 int do_mmap(struct mm_struct *mm, unsigned long len, bool shared, unsigned long *addrp);
+int do_mmap_hugetlb(struct mm_struct *mm, unsigned long len, unsigned long *addrp);
 int do_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len);
 struct vm_area_struct *find_vma_from(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_next(struct mm_struct *mm, struct vm_area_struct *vma);

@@ -37,6 +37,7 @@
 #define VM_SHARED	0x00000008UL
 #define VM_MAYREAD	0x00000010UL
 #define VM_MAYWRITE	0x00000020UL
+#define VM_HUGETLB	0x00400000UL	/* mapped from the hugetlb pool (vm/hugetlb.c) */
 #define VM_MERGEABLE	0x80000000UL	/* madvise(MADV_MERGEABLE): KSM may scan */
 
 struct anon_vma {
@@ -74,6 +75,7 @@ struct vm_area_struct {
 	struct list_head anon_vma_chain; /* anon_vma_chain.same_vma */
 	struct address_space *vm_mapping; /* shared: the memory object */
 	struct list_head shared;	/* on vm_mapping->i_mmap */
+	unsigned long hugetlb_resv;	/* VM_HUGETLB: pool pages still reserved, under hugetlb_lock */
 };
 
 enum mm_counter { MM_ANONPAGES, MM_SHMEMPAGES, NR_MM_COUNTERS };

@@ -19,6 +19,7 @@
  * checker can visit every page table.
  */
 #include <stdlib.h>
+#include "vm/hugetlb.h"
 #include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
@@ -169,6 +170,50 @@ out:
 	return err;
 }
 
+/**
+ * do_mmap_hugetlb() - map @len bytes (a multiple of HPAGE_SIZE) of private
+ * memory from the hugetlb pool, as mmap(MAP_ANONYMOUS | MAP_PRIVATE |
+ * MAP_HUGETLB) does: the VMA starts 2 MiB aligned and reserves its pool
+ * pages now, so its faults cannot run out of them.
+ * Context: takes mmap_lock for write, then hugetlb_lock.
+ * Return: 0 with the address in *@addrp; -EINVAL for a zero or unaligned
+ * length; -ENOMEM if the address space or the pool's unreserved free
+ * pages cannot hold it.
+ */
+int do_mmap_hugetlb(struct mm_struct *mm, unsigned long len, unsigned long *addrp)
+{
+	unsigned long flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_HUGETLB;
+	struct vm_area_struct *vma;
+	unsigned long start;
+	int err = 0;
+
+	if (!len || len & ~HPAGE_MASK || len > TASK_SIZE - MMAP_BASE)
+		return -EINVAL;
+	mmap_write_lock(mm);
+	start = ALIGN(mm->mmap_base, HPAGE_SIZE);
+	if (start + len > TASK_SIZE) {
+		err = -ENOMEM;
+		goto out;
+	}
+	vma = vma_alloc(mm, start, len, flags);
+	if (!vma) {
+		err = -ENOMEM;
+		goto out;
+	}
+	vma->vm_pgoff = start >> PAGE_SHIFT;
+	err = hugetlb_reserve_pages(vma);
+	if (err) {
+		free(vma);
+		goto out;
+	}
+	vma_link(mm, vma);
+	mm->mmap_base = vma->vm_end + PAGE_SIZE;
+	*addrp = start;
+out:
+	mmap_write_unlock(mm);
+	return err;
+}
+
 /* Unmap @vma completely and free it. Context: mmap_lock held for write. */
 static void remove_vma(struct vm_area_struct *vma)
 {
@@ -179,6 +224,8 @@ static void remove_vma(struct vm_area_struct *vma)
 		list_entry(vma->vm_list.next, struct vm_area_struct, vm_list)->vm_start;
 
 	zap_page_range(vma, vma->vm_start, vma->vm_end);
+	if (is_vm_hugetlb_page(vma))
+		hugetlb_vma_close(vma);
 	unlink_anon_vmas(vma);
 	if (vma->vm_mapping) {
 		down_write(&vma->vm_mapping->i_mmap_rwsem);
@@ -311,7 +358,8 @@ int do_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
  * mappings; private pages read as zero afterwards, shared ones keep their
  * contents in the region.
  * Context: takes mmap_lock for read. Return: 0, or -EINVAL if some page of
- * the range is not mapped (or the range is empty or unaligned).
+ * the range is not mapped (or the range is empty or unaligned, or not
+ * aligned to whole huge pages in a hugetlb mapping).
  */
 int madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
@@ -321,6 +369,9 @@ int madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len
 
 	mmap_read_lock(mm);
 	vma = vma_range_mapped(mm, addr, end);
+	/* A hugetlb range must cover whole huge pages (Linux aligns the end down). */
+	if (vma && is_vm_hugetlb_page(vma) && ((addr | len) & ~HPAGE_MASK))
+		vma = NULL;
 	if (vma) {
 		for (; vma && vma->vm_start < end; vma = vma_next(mm, vma))
 			zap_page_range(vma, max(addr, vma->vm_start), min(end, vma->vm_end));

@@ -376,7 +376,7 @@ static enum mm_counter mm_counter_of(const struct page *page)
 static bool pte_entry_valid(pte_t pte, unsigned long addr, struct pgtable_census *census,
 			    char *msg, size_t len)
 {
-	struct page *page;
+	struct page *page, *folio;
 
 	if (!pte_present(pte)) {
 		if (!softleaf_is_migration(pte))
@@ -399,14 +399,17 @@ static bool pte_entry_valid(pte_t pte, unsigned long addr, struct pgtable_census
 		return validation_failed(msg, len, "address %#lx maps pfn %#lx beyond memory", addr,
 					 pte_pfn(pte));
 	page = pfn_to_page(pte_pfn(pte));
-	if (page_mapcount(page) < 1 || page_ref_count(page) < 1)
+	folio = page_folio(page);
+	if (page_mapcount(page) < 1 || page_ref_count(folio) < 1)
 		return validation_failed(msg, len, "address %#lx maps pfn %#lx with mapcount %d "
 					 "and refcount %d", addr, pte_pfn(pte),
-					 page_mapcount(page), page_ref_count(page));
-	if (!PageAnon(page) && !READ_ONCE(page->mapping))
+					 page_mapcount(page), page_ref_count(folio));
+	if (!PageAnon(folio) && !READ_ONCE(folio->mapping))
 		return validation_failed(msg, len, "pfn %#lx is mapped but has no mapping",
 					 pte_pfn(pte));
-	census->rss[mm_counter_of(page)]++;
+	/* hugetlb pages count in no RSS counter (Linux: the mm's hugetlb_usage). */
+	if (!folio_test_hugetlb(folio))
+		census->rss[mm_counter_of(folio)]++;
 	return !census->fn || census->fn(page, census->arg);
 }
 

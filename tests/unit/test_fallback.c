@@ -4,7 +4,9 @@
  * no free pages: claim a whole range, claim a pageblock when at least half
  * of it is free or compatible, or steal one block and leave the
  * pageblock's type alone; and the rules behind it (should_try_claim_block,
- * find_suitable_fallback, merging across pageblock types).
+ * find_suitable_fallback, merging across pageblock types). Each fallback is
+ * counted (zone->nr_alloc_extfrag, the mm_page_alloc_extfrag tracepoint's
+ * hits), and those below a pageblock as fragmenting.
  *
  * The layouts below are built on the fixture machine (16 order-10 blocks,
  * pageblocks of 512 pages) with min_free_kbytes 0, so the low watermark is
@@ -53,6 +55,9 @@ static void test_unmovable_claims_whole_range(void **state)
 	struct page *page = alloc_pages(GFP_KERNEL, 4);
 
 	assert_int_equal(page_to_pfn(page), 0);
+	/* One mm_page_alloc_extfrag, not fragmenting: the block was 2 pageblocks. */
+	assert_int_equal(test_zone()->nr_alloc_extfrag, 1);
+	assert_int_equal(test_zone()->nr_alloc_extfrag_fragmenting, 0);
 	assert_int_equal(pfn_migratetype(0), MIGRATE_UNMOVABLE);
 	assert_int_equal(pfn_migratetype(512), MIGRATE_UNMOVABLE);
 	assert_int_equal(pfn_migratetype(1024), MIGRATE_MOVABLE);
@@ -134,11 +139,18 @@ static void test_small_movable_steals_below_half(void **state)
 	struct page *held[32];
 	struct page *page;
 
+	long extfrag, fragmenting;
+
 	shape_unmovable_block0(held, false);
+	extfrag = test_zone()->nr_alloc_extfrag;
+	fragmenting = test_zone()->nr_alloc_extfrag_fragmenting;
 
 	assert_int_equal(cpu_bind_current(0), 0);
 	page = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
 	assert_int_equal(page_to_pfn(page), 16);
+	/* Three steals, each an mm_page_alloc_extfrag that fragments pageblock 0. */
+	assert_int_equal(test_zone()->nr_alloc_extfrag - extfrag, 3);
+	assert_int_equal(test_zone()->nr_alloc_extfrag_fragmenting - fragmenting, 3);
 	assert_int_equal(pfn_migratetype(0), MIGRATE_UNMOVABLE);
 	assert_int_equal(nr_free_pages(), 109);
 	assert_int_equal(pcp_count(0), 2);

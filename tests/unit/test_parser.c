@@ -4,8 +4,9 @@
  * message, exactly as printed (one cmocka test per kind, from the table
  * below), the accepted forms of every command of the spec and what they
  * parse to, the symbol tables (fork, munmap, exit, &), the sim backend's
- * refusals, that every bad line of a file is reported, and the machine
- * of a run connected to a balloon host (--connect).
+ * refusals, that every bad line of a file is reported, the machine of a
+ * run connected to a balloon host (--connect), and (pagelab) loops and
+ * strided page ranges: what they expand to and how their errors read.
  *
  * Language-only cases parse with no backend (the whole language must be
  * accepted); "sim" cases parse for the sim backend, which refuses what
@@ -163,9 +164,10 @@ static const struct error_case error_cases[] = {
 	{ "region_bad_size", false, "process P\nP mmap R big\n",
 	  "t.scn:2: bad size 'big' (expected an integer with an optional K, M, G or p)" },
 	{ "mmap_bad_kind", false, "process P\nP mmap R 4K public\n",
-	  "t.scn:2: unexpected argument 'public' for 'mmap' (expected private or shared)" },
+	  "t.scn:2: unexpected argument 'public' for 'mmap' (expected private, shared or "
+	  "hugetlb)" },
 	{ "bad_range", false, P_R "P read R pages=3..x\n",
-	  "t.scn:3: bad page range '3..x' (expected A..B or A)" },
+	  "t.scn:3: bad page range '3..x' (expected A..B, A..B:STEP or A)" },
 	{ "reversed_range", false, P_R "P read R pages=5..2\n",
 	  "t.scn:3: bad page range '5..2' (first page after last)" },
 	{ "range_outside", false, P_R "P migrate R pages=0..512\n",
@@ -309,7 +311,8 @@ static const struct error_case error_cases[] = {
 	{ "sim_sysctl_other", true, "sysctl vm.min_free_kbytes=1 vm.swappiness=10\n",
 	  "t.scn:1: sysctl 'vm.swappiness' is not in this build (the sim backend has "
 	  "vm.min_free_kbytes, vm.watermark_scale_factor, vm.compaction_proactiveness, "
-	  "vm.extfrag_threshold, vm.compact_unevictable_allowed, vm.compact_memory)" },
+	  "vm.extfrag_threshold, vm.compact_unevictable_allowed, vm.compact_memory, "
+	  "vm.nr_hugepages, vm.nr_overcommit_hugepages)" },
 	{ "sim_expect_vmstat", true, "expect vmstat.no_such_counter == 0\n",
 	  "t.scn:1: unknown vmstat counter 'no_such_counter' (not in this build)" },
 	{ "sim_expect_zone", true, "expect buddy.DMA32.order0 == 0\n",
@@ -323,6 +326,77 @@ static const struct error_case error_cases[] = {
 	{ "sim_expect_unusable_order", true,
 	  "machine memory=64M max_order=8\nexpect unusable.Normal.order9 == 0\n",
 	  "t.scn:2: 'unusable.Normal.order9': order 9 is above the machine's max_order 8" },
+	/* pagelab: strided page ranges */
+	{ "range_step_zero", false, P_R "P touch R pages=0..9:0\n",
+	  "t.scn:3: bad page range '0..9:0' (step 0)" },
+	{ "range_step_bad", false, P_R "P read R pages=0..9:x\n",
+	  "t.scn:3: bad page range '0..9:x' (expected A..B, A..B:STEP or A)" },
+	{ "range_step_alone", false, P_R "P read R pages=3:2\n",
+	  "t.scn:3: bad page range '3:2' (expected A..B, A..B:STEP or A)" },
+	{ "range_overflow", false, P_R "P madvise R dontneed pages=0..1:99999999999999999999\n",
+	  "t.scn:3: page range '0..1:99999999999999999999' is out of range (numbers are at most "
+	  "18446744073709551615)" },
+	{ "range_step_outside", false, P_R "P migrate R pages=0..600:100\n",
+	  "t.scn:3: pages=0..600:100 is outside region 'R' of process 'P' (512 pages: 0..511)" },
+	/* pagelab: loops */
+	{ "loop_no_end", false, "report\nfor i in 0..3\nreport\n",
+	  "t.scn:2: 'for' without 'end' (a loop ends with a line 'end')" },
+	{ "loop_end_without_for", false, "report\nend\n", "t.scn:2: 'end' without 'for'" },
+	{ "loop_end_argument", false, "for i in 0..1\nend i\n",
+	  "t.scn:2: unexpected argument 'i' for 'end'" },
+	{ "loop_bad_form", false, "for i 0..3\nend\n",
+	  "t.scn:1: bad loop (expected for VAR in A..B or for VAR in A..B:STEP)" },
+	{ "loop_extra", false, "for i in 0..3 by\nend\n",
+	  "t.scn:1: unexpected argument 'by' for 'for'" },
+	{ "loop_bad_variable", false, "for 9 in 0..3\nend\n",
+	  "t.scn:1: bad loop variable '9' (names are [A-Za-z_][A-Za-z0-9_]*)" },
+	{ "loop_bad_range", false, "for i in 0..x\nend\n",
+	  "t.scn:1: bad range '0..x' for 'for' (expected A..B or A..B:STEP)" },
+	{ "loop_single_value", false, "for i in 3\nend\n",
+	  "t.scn:1: bad range '3' for 'for' (expected A..B or A..B:STEP)" },
+	{ "loop_reversed", false, "for i in 5..2\nend\n",
+	  "t.scn:1: bad range '5..2' for 'for' (first after last)" },
+	{ "loop_step_zero", false, "for i in 0..9:0\nend\n",
+	  "t.scn:1: bad range '0..9:0' for 'for' (step 0)" },
+	{ "loop_range_overflow", false, "for i in 0..99999999999999999999\nend\n",
+	  "t.scn:1: bad range '0..99999999999999999999' for 'for' (numbers are at most "
+	  "18446744073709551615)" },
+	{ "loop_shadow", false, "for i in 0..1\nfor i in 0..1\nend\nend\n",
+	  "t.scn:2 (i=0): loop variable 'i' is already the variable of the loop at line 1" },
+	{ "loop_unknown_variable", false, "for i in 0..1\nreport $j\nend\n",
+	  "t.scn:2 (i=0): unknown loop variable 'j' in '$j'" },
+	{ "loop_unknown_in_bound", false, "for i in 0..$n\nend\n",
+	  "t.scn:1: unknown loop variable 'n' in '0..$n'" },
+	{ "loop_bad_reference", false, "for i in 0..1\nreport ${i\nend\n",
+	  "t.scn:2 (i=0): bad variable reference in '${i' (expected $NAME or ${NAME})" },
+	{ "loop_background", false, "& for i in 0..1\nreport\nend\n",
+	  "t.scn:1: 'for' cannot run in the background" },
+	{ "loop_end_background", false, "for i in 0..1\n& end\n",
+	  "t.scn:2: 'end' cannot run in the background" },
+	{ "loop_machine", false, "for i in 0..0\nmachine memory=1G\nend\n",
+	  "t.scn:2 (i=0): 'machine' must be the first command" },
+	{ "loop_reserved_name", false, "process end\n",
+	  "t.scn:1: 'end' is a command name and cannot name a process" },
+	{ "loop_error_iteration", false, P_R "for i in 0..600:100\nP touch R pages=$i\nend\n",
+	  "t.scn:4 (i=600): pages=600 is outside region 'R' of process 'P' (512 pages: 0..511)" },
+	{ "loop_nested_iteration", false,
+	  "for i in 1..2\nfor j in 0..$i\nkalloc s$j count=1\nend\nend\n",
+	  "t.scn:3 (i=2, j=0): kalloc set 's0' already exists (line 3)" },
+	{ "loop_too_deep", false,
+	  "for a in 0..1\nfor b in 0..1\nfor c in 0..1\nfor d in 0..1\nfor e in 0..1\n"
+	  "for f in 0..1\nfor g in 0..1\nfor h in 0..1\nfor k in 0..1\n"
+	  "end\nend\nend\nend\nend\nend\nend\nend\nend\n",
+	  "t.scn:9: loops nested more than 8 deep" },
+	{ "loop_too_many_commands", false,
+	  "report\nfor i in 0..999\nfor j in 0..999\nfor k in 0..1\nreport\nend\nend\nend\n",
+	  "t.scn:2: loop would expand to 2000000 commands; loops may produce at most 1000000 "
+	  "in all" },
+	{ "loop_too_many_later", false,
+	  "for i in 0..0\nreport\nend\nfor i in 0..499999\nreport\nreport\nend\n",
+	  "t.scn:4: loop would expand to 1000000 commands; loops may produce at most 1000000 "
+	  "in all" },
+	{ "loop_too_many_iterations", false, "for i in 0..99999999\nend\n",
+	  "t.scn:1: loop would run 100000000 iterations; loops may run at most 10000000 in all" },
 };
 
 static void test_error(void **state)
@@ -858,7 +932,7 @@ static void test_lexical(void **state)
 
 static void test_sizes_and_numbers(void **state)
 {
-	uint64_t v, a, b;
+	uint64_t v, a, b, st;
 	long l;
 
 	assert_int_equal(scn_parse_size("4K", &v), 0);
@@ -882,13 +956,21 @@ static void test_sizes_and_numbers(void **state)
 	assert_int_equal(scn_parse_duration("2", &v), -EINVAL);
 	assert_int_equal(scn_parse_duration("2m", &v), -EINVAL);
 	assert_int_equal(scn_parse_duration("18446744073709551615s", &v), -ERANGE);
-	assert_int_equal(scn_parse_range("3..9", &a, &b), 0);
-	assert_true(a == 3 && b == 9);
-	assert_int_equal(scn_parse_range("7", &a, &b), 0);
-	assert_true(a == 7 && b == 7);
-	assert_int_equal(scn_parse_range("3..", &a, &b), -EINVAL);
-	assert_int_equal(scn_parse_range("3.9", &a, &b), -EINVAL);
-	assert_int_equal(scn_parse_range("..9", &a, &b), -EINVAL);
+	assert_int_equal(scn_parse_range("3..9", &a, &b, &st), 0);
+	assert_true(a == 3 && b == 9 && st == 1);
+	assert_int_equal(scn_parse_range("7", &a, &b, &st), 0);
+	assert_true(a == 7 && b == 7 && st == 1);
+	assert_int_equal(scn_parse_range("3..", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("3.9", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("..9", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("3..9:2", &a, &b, &st), 0);
+	assert_true(a == 3 && b == 9 && st == 2);
+	assert_int_equal(scn_parse_range("3..9:0", &a, &b, &st), 0);
+	assert_true(st == 0);	/* the caller refuses it in its own words */
+	assert_int_equal(scn_parse_range("3..9:", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("3:2", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("3..9:2x", &a, &b, &st), -EINVAL);
+	assert_int_equal(scn_parse_range("0..9:18446744073709551616", &a, &b, &st), -ERANGE);
 	assert_int_equal(scn_parse_long("-9223372036854775808", &l), 0);
 	assert_true(l == LONG_MIN);
 	assert_int_equal(scn_parse_long("9223372036854775808", &l), -ERANGE);
@@ -900,6 +982,111 @@ static void test_sizes_and_numbers(void **state)
 	assert_false(scn_is_name(""));
 }
 
+
+/* ------------------------------------------------------------------ */
+/* pagelab: loops and strided page ranges                              */
+
+static const char loops[] =
+	"process p\n"				/* 1 */
+	"for i in 1..5:2\n"			/* 2: i = 1, 3, 5 */
+	"  p mmap c$i ${i}p\n"			/* 3 */
+	"  for j in 0..$i:2\n"			/* 4: j = 0, 2, ... <= i */
+	"    p touch c$i pages=$j seed=$i$j\n"	/* 5 */
+	"  end\n"
+	"end\n"
+	"report cost$x\n"			/* 8: outside loops, $ is text */
+	"p touch c5 pages=0..4:3\n"		/* 9: 0, 3 */
+	"p migrate c5 pages=4..4:9\n"		/* 10: one page */
+	"p read c5 pages=1..4:2\n";		/* 11: 1, 3 */
+
+static void test_loops(void **state)
+{
+	struct scn_script *s = parse_ok(loops, &scn_backend_sim);
+	const struct scn_cmd *c = s->cmds;
+
+	assert_int_equal(s->ncmds, 14);
+	assert_string_equal(c[1].text, "p mmap c1 1p");
+	assert_string_equal(c[1].iter, "i=1");
+	assert_int_equal(c[1].line, 3);
+	assert_int_equal(c[1].mm.pages, 1);
+	assert_string_equal(c[2].text, "p touch c1 pages=0 seed=10");
+	assert_string_equal(c[2].iter, "i=1, j=0");
+	assert_int_equal(c[2].line, 5);
+	assert_int_equal(c[2].mm.seed, 10);
+	assert_string_equal(c[3].text, "p mmap c3 3p");
+	assert_string_equal(c[5].text, "p touch c3 pages=2 seed=32");
+	assert_string_equal(c[5].iter, "i=3, j=2");
+	assert_string_equal(c[6].text, "p mmap c5 5p");
+	assert_string_equal(c[9].text, "p touch c5 pages=4 seed=54");
+	assert_true(c[9].mm.range.given && c[9].mm.range.first == 4 && c[9].mm.range.last == 4);
+	assert_int_equal(c[10].verb, SCN_REPORT);
+	assert_string_equal(c[10].report.label, "cost$x");
+	assert_null(c[10].iter);
+	/* A stride stops at the last page it reaches; one page has step 1. */
+	assert_true(c[11].mm.range.first == 0 && c[11].mm.range.last == 3 &&
+		    c[11].mm.range.step == 3);
+	assert_true(c[12].mm.range.first == 4 && c[12].mm.range.last == 4 &&
+		    c[12].mm.range.step == 1);
+	assert_true(c[13].mm.range.first == 1 && c[13].mm.range.last == 3 &&
+		    c[13].mm.range.step == 2);
+	scn_script_free(s);
+
+	/* A report without a label names its iteration. */
+	s = parse_ok("for i in 7..8\nreport\nend\n", NULL);
+	assert_int_equal(s->ncmds, 2);
+	assert_string_equal(s->cmds[1].report.label, "line 2 (i=8)");
+	scn_script_free(s);
+
+	/* An empty body, a step past the end, and the largest numbers. */
+	s = parse_ok("for i in 0..5:100\nfor j in 18446744073709551615..18446744073709551615\n"
+		     "kalloc a$i$j count=1\nend\nend\nfor k in 0..9999\nend\n", NULL);
+	assert_int_equal(s->ncmds, 1);
+	assert_string_equal(s->cmds[0].text, "kalloc a018446744073709551615 count=1");
+	scn_script_free(s);
+}
+
+static void test_loop_errors(void **state)
+{
+	/* A line reports its first iteration's error only. */
+	struct scn_script *s = parse(P_R "for i in 0..9\nP touch R pages=$i..x\nend\n", NULL);
+
+	assert_int_equal(s->nerrors, 1);
+	assert_string_equal(s->errors[0],
+			    "t.scn:4 (i=0): bad page range '0..x' (expected A..B, A..B:STEP or A)");
+	scn_script_free(s);
+
+	/* Errors come in line order, whatever iteration found them. */
+	s = parse("process P\nP mmap R 4p\nfor i in 0..4:4\nP read R pages=$i\n"
+		  "P touch R pages=${i}x\nend\nfoo\n", NULL);
+	assert_int_equal(s->nerrors, 3);
+	assert_string_equal(s->errors[0], "t.scn:4 (i=4): pages=4 is outside region 'R' of "
+			    "process 'P' (4 pages: 0..3)");
+	assert_string_equal(s->errors[1], "t.scn:5 (i=0): bad page range '0x' (expected A..B, "
+			    "A..B:STEP or A)");
+	assert_string_equal(s->errors[2], "t.scn:7: unknown command 'foo'");
+	scn_script_free(s);
+
+	/* A loop that is refused stops the parse: the line after says nothing. */
+	s = parse("for i in 0..99999999\nend\nfoo\n", NULL);
+	assert_int_equal(s->nerrors, 1);
+	scn_script_free(s);
+
+	/* Forks of a process with many regions are bounded too. */
+	scn_limits.region_syms = 11;
+	s = parse("process P\nfor i in 0..5\nP mmap r$i 4K\nend\nP munmap r0\n"
+		  "for i in 0..1\nP fork c$i\nend\n", NULL);
+	scn_limits.region_syms = SCN_MAX_REGION_SYMS;
+	assert_int_equal(s->nerrors, 1);
+	assert_string_equal(s->errors[0], "t.scn:7 (i=1): too many regions: a script may map "
+			    "at most 11 in all (a fork maps again every region of its parent)");
+	scn_script_free(s);
+
+	/* A bad loop's body is skipped, not parsed. */
+	s = parse("for i in 9..0\nfoo\nend\nbar\n", NULL);
+	assert_int_equal(s->nerrors, 2);
+	assert_string_equal(s->errors[1], "t.scn:4: unknown command 'bar'");
+	scn_script_free(s);
+}
 
 /* ------------------------------------------------------------------ */
 /* Fuzz: random, truncated and spliced lines never crash or hang       */
@@ -918,6 +1105,8 @@ static const char *const fuzz_words[] = {
 	"a.b.c.d.e", "9", "", "=x", "x=", "==5", "extfrag.Normal.order9", "unusable.x.order99",
 	"extfrag.Normal", "compaction.max_free_blocks", "compaction.", "p.r.migrated",
 	"vm.compaction_proactiveness=101", "vm.compact_memory=1", "type=reclaimable",
+	"for", "in", "end", "i", "0..3", "0..3:2", "1..0", "0..9:0", "$i", "c$i", "${i}p",
+	"pages=$i..3", "pages=0..7:3", "seed=$i", "${", "$", "$j",
 };
 
 static uint64_t fuzz_rng = 1;
@@ -964,7 +1153,9 @@ static void fuzz_check(const char *text, size_t len, const struct scn_backend *b
 {
 	struct scn_script *s = scn_parse("t.scn", text, len, be, 0);
 
-	assert_true(s->nerrors + s->ncmds <= s->nlines);
+	/* A line reports one error, however many times a loop parses it. */
+	assert_true(s->nerrors <= s->nlines);
+	assert_true(s->ncmds <= s->nlines + SCN_MAX_LOOP_COMMANDS);
 	for (unsigned int i = 0; i < s->nerrors; i++)
 		assert_int_equal(strncmp(s->errors[i], "t.scn:", 6), 0);
 	scn_script_free(s);
@@ -1012,6 +1203,8 @@ int main(void)
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_lexical),
 		cmocka_unit_test(test_sizes_and_numbers),
+		cmocka_unit_test(test_loops),
+		cmocka_unit_test(test_loop_errors),
 		cmocka_unit_test(test_fuzz),
 	};
 	size_t nerr = ARRAY_SIZE(error_cases), n = nerr + ARRAY_SIZE(fixed), i;

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hugetlb.h - the hugetlb pool and hugetlb mappings (see hugetlb.c and
+ * docs/huge-pages.md).
+ */
+#ifndef PAGELAB_HUGETLB_H
+#define PAGELAB_HUGETLB_H
+
+#include "vm/mm_types.h"
+
+/* The one huge page size: what one PMD maps (2 MiB with 4 KiB pages). */
+#define HUGETLB_PAGE_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#define HPAGE_SIZE		PMD_SIZE
+#define HPAGE_MASK		PMD_MASK
+
+/* /proc/meminfo's hugetlb lines (hugetlb_report_meminfo()). */
+struct hugetlb_meminfo {
+	unsigned long total;		/* HugePages_Total: pool pages, surplus included */
+	unsigned long free;		/* HugePages_Free */
+	unsigned long rsvd;		/* HugePages_Rsvd */
+	unsigned long surp;		/* HugePages_Surp */
+	unsigned long hugepagesize_kb;	/* Hugepagesize, kB */
+	unsigned long hugetlb_kb;	/* Hugetlb: all pool pages, kB */
+};
+
+static inline bool is_vm_hugetlb_page(const struct vm_area_struct *vma)
+{
+	return vma->vm_flags & VM_HUGETLB;
+}
+
+/* hugetlb-private state in a hugetlb folio's private word (kernel: HPG_*). */
+#define HPG_FREED	BIT(0)		/* on the pool's free list */
+
+/* Is @page the head of a free pool folio? Racy unless quiescent. */
+static inline bool hugetlb_folio_free(const struct page *page)
+{
+	return folio_test_hugetlb(page) && (READ_ONCE(page->private) & HPG_FREED);
+}
+
+/* pool */
+int hugetlb_init(void);
+void hugetlb_exit(void);
+extern int sysctl_nr_hugepages;
+extern int sysctl_nr_overcommit_hugepages;
+int sysctl_nr_hugepages_set(long value);
+int sysctl_nr_overcommit_hugepages_set(long value);
+unsigned long hugetlb_nr_hugepages(void);
+void hugetlb_report_meminfo(struct hugetlb_meminfo *m);
+int hugetlb_meminfo_value(const char *name, long *value);
+unsigned long hugetlb_total_pages(void);
+void free_huge_folio(struct page *folio);
+bool hugetlb_pool_valid(char *msg, size_t len);
+
+/* mappings */
+int hugetlb_reserve_pages(struct vm_area_struct *vma);
+void hugetlb_vma_close(struct vm_area_struct *vma);
+int hugetlb_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int flags);
+void unmap_hugepage_range(struct vm_area_struct *vma, unsigned long start, unsigned long end);
+int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma);
+
+#endif /* PAGELAB_HUGETLB_H */
