@@ -2,8 +2,8 @@
 /*
  * report.c - what a run shows: the readable summary (machine; per report
  * its label, time, buddyinfo, the debugfs extfrag files, the compaction
- * values, the balloon's numbers, KSM's counters and each process's ksm_stat, and the vmstat
- * counters that changed since the previous report;
+ * values, the balloon's numbers, KSM's counters and each process's
+ * ksm_stat, and the vmstat counters that changed since the previous report;
  * expect, check and migrate results; PASS or FAIL) and the JSON report of
  * docs/scenario.md: the spec's keys, and pagelab's additions (marked +):
  *
