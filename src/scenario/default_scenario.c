@@ -146,6 +146,7 @@ const char scn_default_scenario[] =
 	"expect ksm.pages_sharing == 1020\n"
 	"expect ksm.vm.ksm_merging_pages == 1024\n"
 	"# fork keeps the KSM pages shared; a write copies a KSM page (cow_ksm).\n"
+	"ksm run=0                               # ksmd stops; the merged pages stay\n"
 	"vm fork clone\n"
 	"vm touch guest pages=0..9 seed=7\n"
 	"expect vmstat.cow_ksm == 10\n"
