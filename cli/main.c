@@ -79,10 +79,13 @@ static const char restore_usage[] =
 	"its journal, as the next kernel-backend run would (as root).\n";
 
 static const char report_usage[] =
-	"usage: pagelab report vmstat|buddyinfo|pagetypeinfo [--memory SIZE]\n"
+	"usage: pagelab report vmstat|buddyinfo|pagetypeinfo|zoneinfo|meminfo|frames\n"
+	"                      [--memory SIZE]\n"
 	"\n"
 	"Boot the default machine (or one of SIZE memory, with K, M, G or p) and print\n"
-	"its /proc/vmstat, /proc/buddyinfo or /proc/pagetypeinfo as Linux does.\n";
+	"its /proc/vmstat, /proc/buddyinfo, /proc/pagetypeinfo, /proc/zoneinfo or\n"
+	"/proc/meminfo as Linux does (the lines pagelab models), or its frame census\n"
+	"(frames: every frame in exactly one state, then the total).\n";
 
 static const char version_usage[] =
 	"usage: pagelab version\n"
@@ -110,7 +113,7 @@ static const struct command commands[] = {
 	  compare_usage, cmd_compare },
 	{ "restore", "give back the knobs a killed kernel-backend run left changed",
 	  restore_usage, cmd_restore },
-	{ "report", "print a fresh machine's /proc/vmstat, buddyinfo or pagetypeinfo",
+	{ "report", "print a fresh machine's /proc files (vmstat, zoneinfo, ...) or census",
 	  report_usage, cmd_report },
 	{ "host", "hold a guest's memory and run its balloon device (docs/balloon.md)",
 	  host_usage, cmd_host },
@@ -235,15 +238,18 @@ static int run_or_compare(int argc, char **argv, bool compare)
 /* The report @name asks for, or -1 after saying that there is none. */
 static int report_which(const char *name)
 {
-	static const char *const names[] = { "vmstat", "buddyinfo", "pagetypeinfo" };
+	static const char *const names[] = { "vmstat", "buddyinfo", "pagetypeinfo", "zoneinfo",
+					     "meminfo", "frames" };
 	static const enum pagelab_report reports[] = {
 		PAGELAB_PROC_VMSTAT, PAGELAB_PROC_BUDDYINFO, PAGELAB_PROC_PAGETYPEINFO,
+		PAGELAB_PROC_ZONEINFO, PAGELAB_PROC_MEMINFO, PAGELAB_FRAME_CENSUS,
 	};
 
 	for (size_t k = 0; k < ARRAY_SIZE(names); k++)
 		if (!strcmp(name, names[k]))
 			return reports[k];
-	usage_error("unknown report '%s' (expected vmstat, buddyinfo or pagetypeinfo)", name);
+	usage_error("unknown report '%s' (expected vmstat, buddyinfo, pagetypeinfo, zoneinfo, "
+		    "meminfo or frames)", name);
 	return -1;
 }
 
@@ -257,7 +263,8 @@ static int cmd_report(int argc, char **argv)
 	int which, err;
 
 	if (argc < 3)
-		return usage_error("%s", "missing report (expected vmstat, buddyinfo or pagetypeinfo)");
+		return usage_error("%s", "missing report (expected vmstat, buddyinfo, pagetypeinfo, "
+				   "zoneinfo, meminfo or frames)");
 	which = report_which(argv[2]);
 	if (which < 0)
 		return PAGELAB_RUN_ERROR;

@@ -34,6 +34,7 @@ pagelab_test(test_lockdep tests/unit/test_lockdep.c LABELS unit)
 pagelab_test(test_reports tests/unit/test_reports.c LABELS unit sanitize)
 pagelab_test(test_api tests/unit/test_api.c LABELS unit sanitize)
 pagelab_test(test_validators tests/unit/test_validators.c LABELS unit sanitize)
+pagelab_test(test_census tests/unit/test_census.c LABELS unit sanitize)
 
 # --- the public API without a machine (config checks, size parsing) ---
 pagelab_test(test_config tests/unit/test_config.c LABELS unit sanitize)
@@ -127,6 +128,8 @@ pagelab_scenario(compact_unmovable tests/scenarios/compact_unmovable.scn ARGS --
 pagelab_scenario(compact_driver tests/scenarios/compact_driver.scn LABELS sanitize ARGS --deterministic)
 pagelab_scenario(compact_direct tests/scenarios/compact_direct.scn LABELS sanitize ARGS --deterministic)
 pagelab_scenario(compact_proactive tests/scenarios/compact_proactive.scn ARGS --deterministic)
+# The frame census, meminfo and zoneinfo, exact (src/machine/census.c).
+pagelab_scenario(census tests/scenarios/census.scn LABELS sanitize ARGS --deterministic)
 add_test(NAME scn_migrate_deterministic_repeat
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/migrate_concurrent.scn)

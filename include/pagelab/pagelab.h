@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "pagelab/census.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -137,14 +138,19 @@ enum pagelab_report {
 	PAGELAB_PROC_BUDDYINFO,		/* /proc/buddyinfo */
 	PAGELAB_PROC_PAGETYPEINFO,	/* /proc/pagetypeinfo */
 	PAGELAB_SYS_KSM,		/* every /sys/kernel/mm/ksm file, "name value" */
+	PAGELAB_PROC_ZONEINFO,		/* /proc/zoneinfo, the lines pagelab models */
+	PAGELAB_PROC_MEMINFO,		/* /proc/meminfo, the lines pagelab models */
+	PAGELAB_FRAME_CENSUS,		/* "STATE FRAMES" lines, then "total FRAMES" */
 };
 
 /**
  * pagelab_report() - print @which to @out.
  * Context: each report is read under the locks of what it shows (the
  * zone's for buddyinfo), so a report taken while other threads run is
- * consistent per line, not as a whole.
- * Return: 0 or -EINVAL.
+ * consistent per line, not as a whole; PAGELAB_FRAME_CENSUS is exact only
+ * while no other thread changes the machine.
+ * Return: 0, -EINVAL, or for PAGELAB_FRAME_CENSUS pagelab_frame_census()'s
+ * error (nothing printed).
  */
 int pagelab_report(struct pagelab_machine *m, enum pagelab_report which, FILE *out);
 

@@ -66,6 +66,7 @@ void page_owner_exit(void);
 void set_page_owner(struct page *page, unsigned int order, gfp_t gfp);
 void reset_page_owner(struct page *page, unsigned int order);
 int page_owner_order(const struct page *page);
+int page_owner_migratetype(const struct page *page);
 
 /* core/page_lock.c */
 void lock_page(struct page *page);

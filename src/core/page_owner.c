@@ -74,3 +74,16 @@ int page_owner_order(const struct page *page)
 {
 	return (int)READ_ONCE(page_owners[page_to_pfn(page)].order_plus1) - 1;
 }
+
+/**
+ * page_owner_migratetype() - the migratetype the live allocation starting
+ * at @page was asked for.
+ * Context: as page_owner_order(). Return: the migratetype, or -1 if no
+ * allocation starts at @page.
+ */
+int page_owner_migratetype(const struct page *page)
+{
+	const struct page_owner *po = &page_owners[page_to_pfn(page)];
+
+	return READ_ONCE(po->order_plus1) ? READ_ONCE(po->migratetype) : -1;
+}

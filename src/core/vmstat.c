@@ -70,6 +70,18 @@ static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[COW_KSM] = "cow_ksm",
 };
 
+/** zone_stat_name() - @item's /proc/vmstat name. Context: any. */
+const char *zone_stat_name(enum zone_stat_item item)
+{
+	return zone_stat_names[item];
+}
+
+/** node_stat_name() - @item's /proc/vmstat name. Context: any. */
+const char *node_stat_name(enum node_stat_item item)
+{
+	return node_stat_names[item];
+}
+
 /**
  * global_zone_page_state() - a zone statistic summed over all zones.
  * Context: any; lockless (each zone's value is read atomically).

@@ -90,6 +90,8 @@ static inline long node_page_state(const struct pglist_data *pgdat, enum node_st
 }
 
 long global_zone_page_state(enum zone_stat_item item);
+const char *zone_stat_name(enum zone_stat_item item);
+const char *node_stat_name(enum node_stat_item item);
 long vm_event_sum(enum vm_event_item item);
 void vm_events_reset(void);
 

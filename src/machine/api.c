@@ -223,6 +223,14 @@ int pagelab_report(struct pagelab_machine *m, enum pagelab_report which, FILE *o
 	case PAGELAB_PROC_PAGETYPEINFO:
 		pagetypeinfo_show(out);
 		return 0;
+	case PAGELAB_PROC_ZONEINFO:
+		zoneinfo_show(out);
+		return 0;
+	case PAGELAB_PROC_MEMINFO:
+		meminfo_show(out);
+		return 0;
+	case PAGELAB_FRAME_CENSUS:
+		return frame_census_show(out);
 	case PAGELAB_SYS_KSM:
 		ksm_files_show(out);
 		return 0;
@@ -311,6 +319,34 @@ int pagelab_check(struct pagelab_machine *m, char *msg, size_t len)
 	if (!handle_ok(m) || !msg || !len)
 		return -EINVAL;
 	return check_invariants(msg, len);
+}
+
+/* The public states are the census's, in its order (machine.h). */
+BUILD_BUG_ON((int)PAGELAB_NR_FRAME_STATES != (int)NR_CENSUS_STATES);
+BUILD_BUG_ON(PAGELAB_FRAME_STATES_CAP != CENSUS_STATES_CAP);
+BUILD_BUG_ON((int)PAGELAB_FRAMES_RESERVED != (int)CENSUS_RESERVED);
+
+int pagelab_frame_census(struct pagelab_machine *m, struct pagelab_frame_census *census,
+			 char *msg, size_t len)
+{
+	struct frame_census fc;
+	int err;
+
+	if (!handle_ok(m) || !census || !msg || !len)
+		return -EINVAL;
+	err = check_frames(&fc, msg, len);
+	if (err)
+		return err;
+	memset(census, 0, sizeof(*census));
+	for (int i = 0; i < NR_CENSUS_STATES; i++)
+		census->frames[i] = fc.nr[i];
+	census->total = frame_census_total(&fc);
+	return 0;
+}
+
+const char *pagelab_frame_state_name(enum pagelab_frame_state state)
+{
+	return (unsigned int)state < NR_CENSUS_STATES ? census_state_names[state] : NULL;
 }
 
 /* @p's mm, or NULL with *@err set: -EINVAL for no handle, -ESTALE. */

@@ -7,7 +7,12 @@
  * Each frame must be in exactly one state:
  *   free       inside a block on a buddy free list;
  *   pcp        inside a block on a per-cpu free list;
+ *   reserved   PG_reserved and in no allocation;
  *   allocated  inside a live allocation recorded by page_owner.
+ * This walk (check_frames()) is also the frame census: it counts the
+ * frames of each state, an allocation's frames by what census.c says it
+ * is used for, and check_invariants() checks the census against the
+ * counters.
  * The free lists are checked by zone_free_lists_valid() and
  * zone_pageblocks_valid(); the visitor of the first marks the free frames
  * and sees that no page inside a free block is PageBuddy. Each per-cpu
@@ -40,24 +45,34 @@
  * KSM frame belongs to a node of the stable tree.
  *
  * The checker must run while no other thread changes the machine (tests
- * and the runner call it at quiescent points); it takes each pcp->lock and
- * zone->lock in turn, so it is also safe, if not exact, when called racily.
+ * and the runner call it at quiescent points); it takes the locks of what
+ * it reads, so it is also safe, if not exact, when called racily. The
+ * frame walk holds every pcp->lock and zone->lock at once, so that only a
+ * block in flight at that moment can be missed (check_frames() callers on
+ * a busy machine, the scenario reports, try again).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <string.h>
 #include "balloon/page_reporting.h"
 #include "drivers/virtio_balloon.h"
 #include "ksm/ksm.h"
 #include "machine/machine.h"
 #include "vm/hugetlb.h"
 
-enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_ALLOCATED };
+/* Times the walk looks again for blocks an allocation has not recorded yet. */
+#define SETTLE_TRIES	100
+
+enum frame_state { FRAME_UNSEEN, FRAME_FREE, FRAME_PCP, FRAME_RESERVED, FRAME_ALLOCATED };
 static const char *const frame_state_names[] = { "unseen", "free", "on a pcp list",
-						 "allocated" };
+						 "reserved", "allocated" };
 
 struct checker {
 	unsigned char *state;	/* enum frame_state per pfn */
+	struct frame_census *census;
+	bool dump;		/* dump_page() a frame not accounted for */
 	char *msg;
 	size_t len;
 	int err;
@@ -106,16 +121,16 @@ static bool mark_free_block(struct page *page, unsigned int order, void *arg)
 		if (PageBuddy(pfn_to_page(i)))
 			return fail(arg, "pfn %#lx inside free block %#lx order %u is PageBuddy", i,
 				    pfn, order);
+	((struct checker *)arg)->census->nr[CENSUS_FREE] += 1UL << order;
 	return mark(arg, pfn, order, FRAME_FREE);
 }
 
+/* Caller holds zone->lock. */
 static void check_zone_free_lists(struct checker *c, struct zone *zone)
 {
-	spin_lock(&zone->lock);
 	if (!__zone_free_lists_valid(zone, mark_free_block, c, c->msg, c->len) ||
 	    !zone_pageblocks_valid(zone, c->msg, c->len))
 		fail_validator(c);
-	spin_unlock(&zone->lock);
 }
 
 static unsigned int pcp_list_order(int pindex)
@@ -125,11 +140,11 @@ static unsigned int pcp_list_order(int pindex)
 	return pageblock_order;
 }
 
+/* Caller holds pcp->lock. */
 static void check_pcp(struct checker *c, struct per_cpu_pages *pcp, int cpu)
 {
 	long pages = 0;
 
-	spin_lock(&pcp->lock);
 	for (int pindex = 0; pindex < NR_PCP_LISTS && !c->err; pindex++) {
 		unsigned int order = pcp_list_order(pindex);
 		struct page *page;
@@ -143,19 +158,23 @@ static void check_pcp(struct checker *c, struct per_cpu_pages *pcp, int cpu)
 				     page_ref_count(page));
 			mark(c, page_to_pfn(page), order, FRAME_PCP);
 			pages += 1L << order;
+			c->census->nr[CENSUS_PCP] += 1UL << order;
 		}
 	}
 	if (!c->err && pages != pcp->count)
 		fail(c, "cpu %d: pcp count is %d but its lists hold %ld pages", cpu, pcp->count, pages);
-	spin_unlock(&pcp->lock);
 }
 
-static void check_allocations(struct checker *c)
+/* The frames of live allocations; @unseen: only those the walk has not seen yet. */
+static void check_allocations(struct checker *c, bool unseen)
 {
 	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
 		struct page *page = pfn_to_page(pfn);
-		int order = page_owner_order(page);
+		int order;
 
+		if (unseen && c->state[pfn] != FRAME_UNSEEN)
+			continue;
+		order = page_owner_order(page);
 		if (order < 0)
 			continue;
 		if (PageBuddy(page) || (page_ref_count(page) <= 0 && !hugetlb_folio_free(page)))
@@ -163,8 +182,21 @@ static void check_allocations(struct checker *c)
 			     pfn, order, PageBuddy(page), page_ref_count(page));
 		else if (PageHead(page) && !compound_page_valid(page, order, c->msg, c->len))
 			fail_validator(c);
-		else
-			mark(c, pfn, order, FRAME_ALLOCATED);
+		else if (mark(c, pfn, order, FRAME_ALLOCATED))
+			c->census->nr[census_alloc_state(page)] += 1UL << order;
+	}
+}
+
+/* Reserved frames: PG_reserved, in no allocation, never given to the buddy. */
+static void check_reserved(struct checker *c)
+{
+	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (!PageReserved(page) || page_owner_order(page) >= 0)
+			continue;
+		if (mark(c, pfn, 0, FRAME_RESERVED))
+			c->census->nr[CENSUS_RESERVED]++;
 	}
 }
 
@@ -195,9 +227,10 @@ static void check_all_accounted(struct checker *c)
 {
 	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
 		if (c->state[pfn] == FRAME_UNSEEN) {
-			dump_page(pfn_to_page(pfn), "frame not accounted for");
-			fail(c, "pfn %#lx is not accounted for (not free, not on a pcp list, not allocated)",
-			     pfn);
+			if (c->dump)
+				dump_page(pfn_to_page(pfn), "frame not accounted for");
+			fail(c, "pfn %#lx is not accounted for (not free, not on a pcp list, "
+			     "not reserved, not allocated)", pfn);
 		}
 	}
 }
@@ -282,39 +315,142 @@ static void check_mappings(struct checker *c)
 	free(census.ptes);
 }
 
+/* Does the walk miss a frame yet? */
+static bool frames_unseen(const struct checker *c)
+{
+	return memchr(c->state, FRAME_UNSEEN, machine.max_pfn) != NULL;
+}
+
+/*
+ * Every pcp->lock of every zone, in cpu order, then its zone->lock: while
+ * they are held no block enters or leaves a free list, so the walk sees
+ * each one once. Other paths hold one pcp->lock at a time, and take
+ * zone->lock inside it (docs/locking.md).
+ */
+static void lock_free_lists(void)
+{
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+			if (cpu)
+				spin_lock_nested(&zone->per_cpu_pageset[cpu].lock);
+			else
+				spin_lock(&zone->per_cpu_pageset[cpu].lock);
+		}
+		spin_lock(&zone->lock);
+	}
+}
+
+static void unlock_free_lists(void)
+{
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		spin_unlock(&zone->lock);
+		for (unsigned int cpu = nr_cpu_ids; cpu-- > 0;)
+			spin_unlock(&zone->per_cpu_pageset[cpu].lock);
+	}
+}
+
+/*
+ * Find every frame exactly once, counting the census; c->state is filled.
+ * With the free lists locked, the allocations are read first: a block
+ * freed meanwhile waits for the locks, so it is seen once, as allocated.
+ * A block allocated just before the locks were taken is recorded by
+ * page_owner only after post_alloc_hook() has checked (and maybe zeroed)
+ * it, which needs none of these locks: the frames not seen yet are read
+ * again, yielding the CPU in between, up to SETTLE_TRIES times. Only a
+ * block freed just before (no longer recorded, and waiting for the locks
+ * to go on a list) or a free page a compactor holds is missed.
+ */
+static void walk_frames(struct checker *c)
+{
+	struct zone *zone;
+
+	lock_free_lists();
+	check_allocations(c, false);
+	if (!c->err)
+		check_reserved(c);
+	for_each_populated_zone(zone) {
+		for (unsigned int cpu = 0; cpu < nr_cpu_ids && !c->err; cpu++)
+			check_pcp(c, &zone->per_cpu_pageset[cpu], cpu);
+		if (!c->err)
+			check_zone_free_lists(c, zone);
+	}
+	for (int i = 0; i < SETTLE_TRIES && !c->err && frames_unseen(c); i++) {
+		sched_yield();
+		check_allocations(c, true);
+	}
+	unlock_free_lists();
+	if (!c->err)
+		check_all_accounted(c);
+}
+
+static int checker_init(struct checker *c, struct frame_census *census, char *msg, size_t len)
+{
+	*c = (struct checker){ .msg = msg, .len = len, .census = census };
+	memset(census, 0, sizeof(*census));
+	msg[0] = '\0';
+	c->state = calloc(machine.max_pfn, 1);
+	return c->state ? 0 : -ENOMEM;
+}
+
+/**
+ * check_frames() - account for every frame, and count the frame census.
+ * @census: receives the frames of each state (zeroed first).
+ * @msg: receives the first problem found.
+ * @len: its size.
+ *
+ * The first part of check_invariants(): the free lists, per-cpu lists and
+ * pageblocks validated, every frame found exactly once. A frame moving
+ * while the walk runs can be seen twice or not at all: on a machine that
+ * other threads change, an error may be a race, not a bug, and the
+ * caller may try again.
+ *
+ * Context: takes page_reporting_mutex (may sleep), then every pcp->lock and
+ * zone->lock at once for the walk (allocations and frees wait meanwhile).
+ * Return: 0 with @census adding up to every frame of the machine,
+ * -EUCLEAN with @msg set, or -ENOMEM.
+ */
+int check_frames(struct frame_census *census, char *msg, size_t len)
+{
+	struct checker c;
+
+	if (checker_init(&c, census, msg, len))
+		return -ENOMEM;
+	page_reporting_lock();
+	walk_frames(&c);
+	page_reporting_unlock();
+	free(c.state);
+	return c.err;
+}
+
 /**
  * check_invariants() - account for every frame, run every structure's
  * validator, and check what crosses structures.
  * @msg: receives the first problem found.
  *
- * Context: takes page_reporting_mutex for the whole check, then each
- * pcp->lock, zone->lock and lru_lock in turn, the mm list lock, and the
+ * Context: takes page_reporting_mutex for the whole check, then every
+ * pcp->lock and zone->lock at once, then lru_lock, the mm list lock, and the
  * balloon's and KSM's locks; the result is exact only while no other
  * thread changes the machine.
  * Return: 0, -EUCLEAN with @msg set, or -ENOMEM.
  */
 int check_invariants(char *msg, size_t len)
 {
-	struct checker c = { .msg = msg, .len = len };
-	struct zone *zone;
+	struct frame_census census;
+	struct checker c;
 
-	c.state = calloc(machine.max_pfn, 1);
-	if (!c.state)
+	if (checker_init(&c, &census, msg, len))
 		return -ENOMEM;
-	msg[0] = '\0';
+	c.dump = true;
 	page_reporting_lock();
-	for_each_populated_zone(zone) {
-		for (unsigned int cpu = 0; cpu < nr_cpu_ids && !c.err; cpu++)
-			check_pcp(&c, &zone->per_cpu_pageset[cpu], cpu);
-		if (!c.err)
-			check_zone_free_lists(&c, zone);
-	}
-	if (!c.err)
-		check_allocations(&c);
+	walk_frames(&c);
 	if (!c.err)
 		check_tails(&c);
 	if (!c.err)
-		check_all_accounted(&c);
+		c.err = census_check_counters(&census, msg, len);
 	if (!c.err)
 		check_lru(&c, &contig_page_data.__lruvec);
 	if (!c.err)

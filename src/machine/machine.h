@@ -32,6 +32,43 @@ int machine_fault_attr_range(const char *point, const char *attr, long *min, lon
 int machine_fault_set(const char *point, const char *attr, long value);
 int machine_fault_get(const char *point, const char *attr, long *value);
 
+/* machine/census.c */
+/*
+ * The frame census: the state of every frame of the machine, each frame in
+ * exactly one (docs/design.md, "The frame census", says how each is
+ * decided). Add a state before NR_CENSUS_STATES and its name in census.c;
+ * the public API has room for CENSUS_STATES_CAP.
+ */
+enum census_state {
+	CENSUS_FREE,			/* in a block on a buddy free list */
+	CENSUS_PCP,			/* in a block on a per-cpu free list */
+	CENSUS_ANON,			/* a process's anonymous page */
+	CENSUS_KSM,			/* a KSM page (stable tree) */
+	CENSUS_SHMEM,			/* a page of shared anonymous memory */
+	CENSUS_PAGETABLE,		/* a page-table page */
+	CENSUS_KERNEL_UNMOVABLE,	/* a kernel allocation, by migratetype */
+	CENSUS_KERNEL_RECLAIMABLE,
+	CENSUS_KERNEL_MOVABLE,
+	CENSUS_DRIVER,			/* a driver's movable_ops page (zsmalloc) */
+	CENSUS_BALLOON,			/* inflated in the balloon */
+	CENSUS_ISOLATED,		/* taken off its list by migration */
+	CENSUS_RESERVED,		/* PG_reserved, never in the allocator */
+	CENSUS_HUGETLB,			/* a hugetlb pool page, free in the pool or mapped */
+	NR_CENSUS_STATES
+};
+#define CENSUS_STATES_CAP 32
+
+struct frame_census {
+	unsigned long nr[NR_CENSUS_STATES];
+};
+extern const char *const census_state_names[NR_CENSUS_STATES];
+
+enum census_state census_alloc_state(const struct page *page);
+unsigned long frame_census_total(const struct frame_census *census);
+int census_state_find(const char *name);
+int census_check_counters(const struct frame_census *census, char *msg, size_t len);
+int frame_census_show(FILE *out);	/* the census, one "state frames" line each */
+
 /* machine/sysctl.c */
 const char *machine_sysctl_name(unsigned int i);
 int machine_sysctl_set(const char *name, long value);
@@ -39,6 +76,7 @@ int machine_sysctl_get(const char *name, long *value);
 
 /* machine/invariants.c */
 int check_invariants(char *msg, size_t len);
+int check_frames(struct frame_census *census, char *msg, size_t len);
 
 /* machine/procfs.c */
 /* One /proc/buddyinfo line: free blocks per order of a populated zone. */
@@ -52,5 +90,38 @@ int buddyinfo_snapshot(struct buddyinfo_row *rows, int max);
 
 void buddyinfo_show(FILE *out);		/* /proc/buddyinfo */
 void pagetypeinfo_show(FILE *out);	/* /proc/pagetypeinfo */
+
+/* One CPU's pageset of a zone, as /proc/zoneinfo shows it. */
+struct zoneinfo_pageset {
+	int count, high, batch;
+};
+
+/* The named values of a /proc/zoneinfo zone, in its order. */
+#define ZONEINFO_VALUES_MAX 32
+struct zoneinfo_value {
+	const char *name;	/* "pages_free", "min", ..., "nr_free_pages", ... */
+	long value;
+};
+
+/* One zone of /proc/zoneinfo: its values and each CPU's pageset. */
+struct zoneinfo_row {
+	const char *zone;
+	struct zoneinfo_value v[ZONEINFO_VALUES_MAX];
+	unsigned int nr_values;
+	struct zoneinfo_pageset pcp[VM_EVENT_CPUS_CAP];
+	unsigned int nr_cpus;
+};
+int zoneinfo_snapshot(struct zoneinfo_row *rows, int max);
+void zoneinfo_show(FILE *out);		/* /proc/zoneinfo */
+
+/* One /proc/meminfo line: its name, without the colon, and its value in kB. */
+struct meminfo_entry {
+	const char *name;
+	long value;		/* in kB, or a count of huge pages (@count) */
+	bool count;
+};
+#define MEMINFO_MAX 28
+int meminfo_snapshot(struct meminfo_entry *out, int max);
+void meminfo_show(FILE *out);		/* /proc/meminfo */
 
 #endif /* PAGELAB_MACHINE_MACHINE_H */

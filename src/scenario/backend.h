@@ -35,6 +35,10 @@
 #define SCN_COUNTER_NAME	48	/* with its NUL */
 #define SCN_ZONES_MAX		4
 #define SCN_ORDERS_MAX		13	/* orders 0..12 */
+#define SCN_MEMINFO_MAX		80	/* /proc/meminfo lines */
+#define SCN_ZONEINFO_MAX	48	/* values of a /proc/zoneinfo zone */
+#define SCN_CPUS_MAX		64	/* pagesets of a zone */
+#define SCN_FRAMES_MAX		32	/* frame census states */
 
 struct scn_counter {
 	char name[SCN_COUNTER_NAME];
@@ -59,6 +63,24 @@ struct scn_frag_zone {
 	unsigned int nr_orders;
 };
 
+/* One CPU's pageset in /proc/zoneinfo. */
+struct scn_pageset {
+	int count, high, batch;
+};
+
+/*
+ * One /proc/zoneinfo zone: its values by the names zoneinfo.ZONE.X uses
+ * ("pages_free", "min", ..., "managed", the zone's nr_* lines,
+ * "start_pfn"), and each CPU's pageset.
+ */
+struct scn_zoneinfo {
+	char zone[16];
+	struct scn_counter v[SCN_ZONEINFO_MAX];
+	unsigned int nv;
+	struct scn_pageset pcp[SCN_CPUS_MAX];
+	unsigned int ncpus;
+};
+
 /*
  * One `report`: every counter the backend has, at one moment. The runner
  * allocates it zeroed and sets label, line and time; ->snapshot fills the
@@ -80,6 +102,12 @@ struct scn_snapshot {
 	unsigned int nfrag;
 	struct scn_counter compaction[SCN_COMPACTION_MAX];
 	unsigned int ncompaction;
+	struct scn_counter meminfo[SCN_MEMINFO_MAX];	/* kB, or a count, as meminfo says */
+	unsigned int nmeminfo;
+	struct scn_zoneinfo zoneinfo[SCN_ZONES_MAX];
+	unsigned int nzoneinfo;
+	struct scn_counter frames[SCN_FRAMES_MAX];	/* the frame census, by state */
+	unsigned int nframes;
 };
 
 /**
@@ -223,6 +251,10 @@ void scn_record_migration(struct scn_run *run, const struct scn_cmd *cmd, const 
 uint64_t scn_seed(const struct scn_run *run, uint64_t value);
 int scn_buddy_value(const struct scn_buddy_zone *zones, int n, const struct scn_name *name,
 		    long *value);
+int scn_zoneinfo_value(const struct scn_zoneinfo *zones, int n, const struct scn_name *name,
+		       long *value);
+int scn_counter_value(const struct scn_counter *c, unsigned int n, const char *name,
+		      long *value);
 
 /* What a touch command writes: pattern_fill()'s arguments but the page index. */
 struct scn_content {

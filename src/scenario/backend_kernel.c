@@ -188,6 +188,16 @@ static int kernel_check_cmd(const struct scn_script *s, const struct scn_cmd *cm
 	}
 }
 
+static int zoneinfo_value(const struct scn_name *name, long *value)
+{
+	struct scn_zoneinfo *zones = malloc(SCN_ZONES_MAX * sizeof(*zones));
+	int n = zones ? kstat_zoneinfo(zones) : -ENOMEM;
+	int err = n < 0 ? n : scn_zoneinfo_value(zones, n, name, value);
+
+	free(zones);
+	return err;
+}
+
 static int check_buddy(const struct scn_name *name, char *msg, size_t len)
 {
 	struct scn_buddy_zone zones[SCN_ZONES_MAX];
@@ -206,6 +216,25 @@ static int check_buddy(const struct scn_name *name, char *msg, size_t len)
 	snprintf(msg, len, "'%s': order %u is above this kernel's max order %u", name->text,
 		 name->n, zones[i].nr_orders - 1);
 	return -ERANGE;
+}
+
+/* meminfo.X and zoneinfo.ZONE.X must be in this host's /proc files. */
+static int check_proc_name(const struct scn_name *name, char *msg, size_t len)
+{
+	long v;
+
+	if (name->family == SCN_NAME_MEMINFO) {
+		if (kstat_meminfo_value(name->a, &v) != -ENOENT)
+			return 0;
+		snprintf(msg, len, "unknown meminfo line '%s' (not in this host's /proc/meminfo)",
+			 name->a);
+		return -ENOENT;
+	}
+	if (zoneinfo_value(name, &v) != -ENOENT)
+		return 0;
+	snprintf(msg, len, "'%s' is not in this host's /proc/zoneinfo (node 0's populated zones)",
+		 name->text);
+	return -ENOENT;
 }
 
 static int kernel_check_name(const struct scn_script *s, const struct scn_name *name,
@@ -247,17 +276,17 @@ static int kernel_check_name(const struct scn_script *s, const struct scn_name *
 			      "backend only", name->text);
 	case SCN_NAME_KALLOC:
 		return refuse(msg, len, "'%s' is a kalloc set's: sim backend only", name->text);
+	case SCN_NAME_MEMINFO:
+	case SCN_NAME_ZONEINFO:
+		return check_proc_name(name, msg, len);
+	case SCN_NAME_FRAMES:
+		return refuse(msg, len, "'%s' is the simulator's frame census (a walk of every "
+			      "struct page): sim backend only", name->text);
 	case SCN_NAME_MACHINE:
 		if (strcmp(name->a, "struct_page_bytes"))
 			return 0;
 		return refuse(msg, len, "'%s': the host's struct page is not visible from user "
 			      "space", name->text);
-	case SCN_NAME_MEMINFO:
-		if (kstat_meminfo_value(name->a, &v) != -ENOENT)
-			return 0;
-		snprintf(msg, len, "unknown meminfo line '%s' (not in this host's /proc/meminfo)",
-			 name->a);
-		return -ENOENT;
 	default:
 		return 0;
 	}
@@ -464,6 +493,8 @@ static int kernel_read(struct scn_run *run, const struct scn_name *name, long *v
 		return kstat_machine(name->a, value);
 	case SCN_NAME_MEMINFO:
 		return kstat_meminfo_value(name->a, value);
+	case SCN_NAME_ZONEINFO:
+		return zoneinfo_value(name, value);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -510,6 +541,10 @@ static int kernel_snapshot(struct scn_run *run, struct scn_snapshot *snap)
 	snap->nbuddy = kstat_buddyinfo(snap->buddy);
 	snap->balloon[0] = (struct scn_counter){ .name = "actual_pages" };
 	snap->nballoon = !kstat_vmstat_value("nr_balloon_pages", &snap->balloon[0].value);
+	n = kstat_meminfo(snap->meminfo, SCN_MEMINFO_MAX);
+	snap->nmeminfo = max(n, 0);
+	n = kstat_zoneinfo(snap->zoneinfo);
+	snap->nzoneinfo = max(n, 0);
 	return 0;
 }
 

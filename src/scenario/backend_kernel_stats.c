@@ -2,9 +2,10 @@
 /*
  * backend_kernel_stats.c - what the kernel backend reports, read from the
  * kernel's own files: /proc/vmstat, /proc/buddyinfo (zones merged over
- * nodes), /proc/meminfo, /proc/zoneinfo and /proc/pagetypeinfo (the machine
- * values), the read-only files of /sys/kernel/mm/ksm, /proc/PID/ksm_stat
- * and /sys/devices/system/node/online. Values are raw: the runner makes
+ * nodes), /proc/meminfo and /proc/zoneinfo (meminfo.X, zoneinfo.ZONE.X and
+ * the machine values), /proc/pagetypeinfo (the machine values), the
+ * read-only files of /sys/kernel/mm/ksm, /proc/PID/ksm_stat and
+ * /sys/devices/system/node/online. Values are raw: the runner makes
  * event counters increments since the run started (the counting rule).
  * Every function reads its file afresh; nothing is cached, and nothing here
  * takes a lock.
@@ -435,23 +436,135 @@ int kstat_nodes(int *ids, int max)
 	return n;
 }
 
+/* ------------------------------------------------------------------ */
+/* /proc/meminfo and /proc/zoneinfo                                    */
+
 /**
- * kstat_meminfo_value() - the number on the /proc/meminfo line @name
- * (in kB for sizes, as the file prints them).
- * @name: the line's name, without the colon (HugePages_Total, ...).
- * @value: its value.
+ * kstat_meminfo() - every /proc/meminfo line, as meminfo.X names it: the
+ * name without its colon, the value as shown (kB, or a count for the
+ * HugePages_ lines).
+ * @c: receives them.
+ * @max: room in @c.
  *
  * Context: any.
- * Return: 0, or -ENOENT if the host has no such line, or a read error.
+ * Return: how many, or a negative errno.
+ */
+int kstat_meminfo(struct scn_counter *c, unsigned int max)
+{
+	char *text = malloc(PROC_TEXT_MAX), *line, *save;
+	int n = text ? kstat_read("/proc/meminfo", text, PROC_TEXT_MAX) : -ENOMEM;
+	unsigned int i = 0;
+
+	for (line = n < 0 ? NULL : strtok_r(text, "\n", &save); line && i < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+
+		if (!colon || colon - line >= SCN_COUNTER_NAME)
+			continue;
+		*colon = '\0';
+		snprintf(c[i].name, SCN_COUNTER_NAME, "%s", line);
+		c[i].value = strtol(colon + 1, NULL, 10);
+		i++;
+	}
+	free(text);
+	return n < 0 ? n : (int)i;
+}
+
+/**
+ * kstat_meminfo_value() - one /proc/meminfo line's value.
+ * Context: any.
+ * Return: 0, -ENOENT if the kernel shows no such line, or a negative errno.
  */
 int kstat_meminfo_value(const char *name, long *value)
 {
-	char key[80];
+	struct scn_counter *c = malloc(SCN_MEMINFO_MAX * sizeof(*c));
+	int n = c ? kstat_meminfo(c, SCN_MEMINFO_MAX) : -ENOMEM;
+	int err = n < 0 ? n : scn_counter_value(c, n, name, value);
 
-	if (snprintf(key, sizeof(key), "\n%s:", name) >= (int)sizeof(key))
-		return -ENOENT;
-	/* The first line has no newline before it. */
-	if (!strcmp(name, "MemTotal"))
-		return file_number("/proc/meminfo", "MemTotal:", 256, value);
-	return file_number("/proc/meminfo", key, PROC_TEXT_MAX, value);
+	free(c);
+	return err;
+}
+
+/* A zoneinfo line of a zone: "KEY VALUE" or "KEY: VALUE" into zoneinfo.ZONE.X. */
+static void zoneinfo_line(struct scn_zoneinfo *z, const char *line, int *cpu)
+{
+	char key[SCN_COUNTER_NAME], word[16];
+	long value;
+
+	if (sscanf(line, " pages free %ld", &value) == 1) {
+		snprintf(key, sizeof(key), "pages_free");
+	} else if (sscanf(line, " cpu: %d", cpu) == 1 || !strncmp(line, "  pagesets", 10)) {
+		return;
+	} else if (*cpu >= 0 && !strncmp(line, "          ", 10) &&
+		   sscanf(line, " %15[a-z_]: %ld", word, &value) == 2) {
+		struct scn_pageset *ps = &z->pcp[*cpu];
+
+		if (*cpu >= SCN_CPUS_MAX)
+			return;
+		if (!strcmp(word, "count"))
+			ps->count = value;
+		else if (!strcmp(word, "high"))
+			ps->high = value;
+		else if (!strcmp(word, "batch"))
+			ps->batch = value;
+		z->ncpus = max(z->ncpus, (unsigned int)*cpu + 1);
+		return;
+	} else if (sscanf(line, " %47[a-z_]%*[:] %ld", key, &value) != 2 &&
+		   sscanf(line, " %47[a-z_] %ld", key, &value) != 2) {
+		return;		/* protection: (...), vm stats threshold: N */
+	}
+	if (z->nv < SCN_ZONEINFO_MAX)
+		z->v[z->nv++] = (struct scn_counter){ .value = value };
+	snprintf(z->v[z->nv - 1].name, SCN_COUNTER_NAME, "%s", key);
+}
+
+static bool zone_populated(const struct scn_zoneinfo *z)
+{
+	long present;
+
+	return !scn_counter_value(z->v, z->nv, "present", &present) && present > 0;
+}
+
+/**
+ * kstat_zoneinfo() - node 0's populated zones of /proc/zoneinfo, with the
+ * names zoneinfo.ZONE.X uses: "pages_free", each "KEY VALUE" line of the
+ * zone (min, low, ..., managed, cma, its nr_* and numa_* counters),
+ * "start_pfn" and "node_unreclaimable", and each CPU's pageset; the
+ * per-node stats are vmstat's, and left out.
+ * @zones: receives at most SCN_ZONES_MAX zones.
+ *
+ * Context: any.
+ * Return: the number of zones, or a negative errno.
+ */
+int kstat_zoneinfo(struct scn_zoneinfo *zones)
+{
+	char *text = malloc(ZONEINFO_MAX), *line, *save;
+	int n = text ? kstat_read("/proc/zoneinfo", text, ZONEINFO_MAX) : -ENOMEM, nz = 0;
+	struct scn_zoneinfo *z = NULL;
+	bool node_stats = false;
+	int cpu = -1, node;
+	char name[16];
+
+	for (line = n < 0 ? NULL : strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "Node %d, zone %15s", &node, name) == 2) {
+			nz += z && zone_populated(z);
+			z = node || nz == SCN_ZONES_MAX ? NULL : &zones[nz];
+			if (z) {
+				memset(z, 0, sizeof(*z));
+				snprintf(z->zone, sizeof(z->zone), "%s", name);
+			}
+			node_stats = false;
+			cpu = -1;
+		} else if (!strncmp(line, "  per-node stats", 16)) {
+			node_stats = true;
+		} else if (!strncmp(line, "  pages free", 12)) {
+			node_stats = false;
+		}
+		if (z && !node_stats && strncmp(line, "Node ", 5))
+			zoneinfo_line(z, line, &cpu);
+	}
+	nz += z && zone_populated(z);
+	free(text);
+	return n < 0 ? n : nz;
 }

@@ -7,10 +7,11 @@
  * commands, hands kalloc sets to sim_kalloc.c and processes to
  * sim_process.c, reads vmstat, buddyinfo, the debugfs extfrag indices, the
  * compaction values, the balloon's numbers, kalloc, P.R and machine
- * values, and at the end stops kcompactd and ksmd, checks the machine's
- * invariants, exits every process still alive, frees every set and checks
- * that every page came back (to the free lists or, still inflated, to the
- * balloon).
+ * values, meminfo, zoneinfo and the frame census (sim_census.c: a report
+ * whose census fails fails the run), and at the end stops kcompactd and
+ * ksmd, checks the machine's invariants, exits every process still alive,
+ * frees every set and checks that every page came back (to the free lists
+ * or, still inflated, to the balloon).
  *
  * KSM: `ksm NAME=VALUE` writes /sys/kernel/mm/ksm through ksm_knob_write()
  * (a value the kernel refuses whatever the state is refused at parse time;
@@ -30,6 +31,8 @@
  */
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "scenario/sim_internal.h"
@@ -50,6 +53,8 @@ struct sim_state {
 	struct sim_sets *sets;
 	struct sim_procs *procs;
 	long free_at_boot;	/* free pages plus balloon pages, at boot */
+	pthread_mutex_t census_lock;
+	char *census_error;	/* the first report whose frame census failed */
 };
 
 /* ------------------------------------------------------------------ */
@@ -165,18 +170,6 @@ static int check_zone_order(const struct scn_script *s, const struct scn_name *n
 }
 
 /* meminfo.X: the lines the sim machine has (hugetlb's, for now). */
-static int check_meminfo(const struct scn_name *name, char *msg, size_t len)
-{
-	long v;
-
-	if (!hugetlb_meminfo_value(name->a, &v))
-		return 0;
-	snprintf(msg, len, "unknown meminfo line '%s' (the sim backend has HugePages_Total, "
-		 "HugePages_Free, HugePages_Rsvd, HugePages_Surp, Hugepagesize, Hugetlb)",
-		 name->a);
-	return -ENOENT;
-}
-
 static int sim_check_name(const struct scn_script *s, const struct scn_name *name,
 			  char *msg, size_t len)
 {
@@ -193,7 +186,9 @@ static int sim_check_name(const struct scn_script *s, const struct scn_name *nam
 	case SCN_NAME_BUDDY_FREE:
 		return check_order(s, name, msg, len);
 	case SCN_NAME_MEMINFO:
-		return check_meminfo(name, msg, len);
+	case SCN_NAME_ZONEINFO:
+	case SCN_NAME_FRAMES:
+		return sim_check_proc_name(s, name, msg, len);
 	default:
 		return 0;
 	}
@@ -211,6 +206,8 @@ static void state_free(struct sim_state *st)
 {
 	sim_procs_destroy(st->procs);
 	sim_sets_destroy(st->sets);
+	pthread_mutex_destroy(&st->census_lock);
+	free(st->census_error);
 	free(st);
 }
 
@@ -236,8 +233,10 @@ static int sim_init(struct scn_run *run, char *msg, size_t len)
 	struct sim_state *st = calloc(1, sizeof(*st));
 	int err = -ENOMEM;
 
-	if (st)
+	if (st) {
+		pthread_mutex_init(&st->census_lock, NULL);
 		st->procs = sim_procs_create(s);
+	}
 	if (st && st->procs)
 		err = machine_init(&config);
 	if (!err) {
@@ -574,7 +573,9 @@ static int sim_read(struct scn_run *run, const struct scn_name *name, long *valu
 		*value = compaction_value(name->a);
 		return 0;
 	case SCN_NAME_MEMINFO:
-		return hugetlb_meminfo_value(name->a, value);
+	case SCN_NAME_ZONEINFO:
+	case SCN_NAME_FRAMES:
+		return sim_proc_value(run->deterministic, name, value);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -608,6 +609,21 @@ static void snapshot_compaction(struct scn_snapshot *snap)
 	}
 }
 
+/* meminfo, zoneinfo and the frame census; a census that fails fails the run. */
+static void snapshot_proc(struct scn_run *run, struct scn_snapshot *snap)
+{
+	struct sim_state *st = state(run);
+	char msg[256];
+
+	if (!sim_snapshot_proc(run->deterministic, snap, msg, sizeof(msg)))
+		return;
+	pthread_mutex_lock(&st->census_lock);
+	if (!st->census_error && asprintf(&st->census_error, "report \"%s\": %s", snap->label,
+					  msg) < 0)
+		st->census_error = NULL;
+	pthread_mutex_unlock(&st->census_lock);
+}
+
 static int sim_snapshot(struct scn_run *run, struct scn_snapshot *snap)
 {
 	struct vmstat_entry e[VMSTAT_MAX_ENTRIES];
@@ -623,6 +639,7 @@ static int sim_snapshot(struct scn_run *run, struct scn_snapshot *snap)
 	snapshot_compaction(snap);
 	n = balloon_values(snap->balloon);
 	snap->nballoon = max(n, 0);
+	snapshot_proc(run, snap);
 	return 0;
 }
 
@@ -652,6 +669,10 @@ static int sim_finish(struct scn_run *run, char *msg, size_t len)
 	long free_now;
 	int err;
 
+	if (st->census_error) {
+		snprintf(msg, len, "%s", st->census_error);
+		return -EUCLEAN;
+	}
 	kcompactd_stop(NODE_DATA(0));
 	BUG_ON(ksm_knob_write("run", "0"));
 	drain_all_pages(NULL);
@@ -678,8 +699,10 @@ static void sim_exit(struct scn_run *run)
 
 	sim_procs_destroy(st->procs);
 	sim_sets_destroy(st->sets);
+	st->procs = NULL;
+	st->sets = NULL;
 	machine_exit();
-	free(st);
+	state_free(st);
 	run->be_state = NULL;
 }
 

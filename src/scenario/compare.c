@@ -72,12 +72,30 @@ static void rows_counters(struct rows *rows, const char *family, const struct sc
 		row_put(rows, family, c[i].name, side, c[i].value);
 }
 
-/* Every counter of a report on one side: vmstat, ksm, balloon, buddyinfo. */
+/* zoneinfo.ZONE.X rows (the pagesets are per CPU: not compared). */
+static void rows_zoneinfo(struct rows *rows, const struct scn_snapshot *snap, int side)
+{
+	for (unsigned int z = 0; z < snap->nzoneinfo; z++) {
+		const struct scn_zoneinfo *zi = &snap->zoneinfo[z];
+		char family[32];
+
+		snprintf(family, sizeof(family), "zoneinfo.%s", zi->zone);
+		rows_counters(rows, family, zi->v, zi->nv, side);
+	}
+}
+
+/*
+ * Every counter of a report on one side: vmstat, ksm, balloon, meminfo,
+ * zoneinfo, frames (the sim's alone), buddyinfo.
+ */
 static void rows_report(struct rows *rows, const struct scn_snapshot *snap, int side)
 {
 	rows_counters(rows, "vmstat", snap->vmstat, snap->nvmstat, side);
 	rows_counters(rows, "ksm", snap->ksm, snap->nksm, side);
 	rows_counters(rows, "balloon", snap->balloon, snap->nballoon, side);
+	rows_counters(rows, "meminfo", snap->meminfo, snap->nmeminfo, side);
+	rows_zoneinfo(rows, snap, side);
+	rows_counters(rows, "frames", snap->frames, snap->nframes, side);
 	for (unsigned int z = 0; z < snap->nbuddy; z++) {
 		const struct scn_buddy_zone *zone = &snap->buddy[z];
 

@@ -2,12 +2,16 @@
 /*
  * expect_name.c - the names `expect` reads: vmstat.X, ksm.X, balloon.X,
  * buddy.ZONE.orderN, buddy.free_blocks_orderN, extfrag.ZONE.orderN,
- * unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X, P.R.X and
- * ksm.P.X (a process's /proc/PID/ksm_stat line).
+ * unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X, P.R.X,
+ * ksm.P.X (a process's /proc/PID/ksm_stat line), meminfo.X (a
+ * /proc/meminfo line), zoneinfo.ZONE.X and zoneinfo.ZONE.cpuN.X (a
+ * /proc/zoneinfo value, a CPU's pageset count, high or batch) and
+ * frames.STATE (the frame census).
  * The parser checks the shape of a name and the symbols it uses
  * (sets, processes, regions, as they stand at its line); whether the
  * backend has the value is its ->check_name's business.
  */
+#include <ctype.h>
 #include <string.h>
 #include "scenario/parser_internal.h"
 
@@ -15,7 +19,7 @@
 
 static const char families[] = "vmstat.X, ksm.X, balloon.X, buddy.ZONE.orderN, "
 	"buddy.free_blocks_orderN, extfrag.ZONE.orderN, unusable.ZONE.orderN, compaction.X, "
-	"kalloc.K.X, machine.X, P.R.X or ksm.P.X";
+	"kalloc.K.X, machine.X, P.R.X, ksm.P.X, meminfo.X, zoneinfo.ZONE.X or frames.STATE";
 
 /* Read-only files of /sys/kernel/mm/ksm; its knobs can be read too. */
 static const char *const ksm_counters[] = {
@@ -42,6 +46,8 @@ static const char *const machine_values[] = {
 static const char *const compaction_values[] = {
 	"fragmentation_score", "max_free_blocks", NULL,
 };
+
+static const char *const pageset_values[] = { "count", "high", "batch", NULL };
 
 static const char *const kalloc_values[] = { "ok", "intact", NULL };
 static const char *const region_values[] = { "intact", "migrated", "migrate_failed", NULL };
@@ -190,7 +196,53 @@ static int ksm_proc_name(struct parser *p, const struct parts *parts, struct scn
 	return value_in(p, "ksm_stat line", parts->v[2], ksm_stat_values);
 }
 
-/* vmstat.X, ksm.X, balloon.X, compaction.X, machine.X, meminfo.X: a family and one value. */
+/* A /proc/meminfo name: letters, digits, _ and parentheses ("Active(anon)"). */
+static bool meminfo_name_ok(const char *text)
+{
+	for (const char *c = text; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_()", *c))
+			return false;
+	return true;
+}
+
+/* meminfo.X, frames.STATE: which X and STATE exist is the backend's to say. */
+static int proc_name(struct parser *p, const struct parts *parts, struct scn_name *name,
+		     const char *text)
+{
+	bool meminfo = !strcmp(parts->v[0], "meminfo");
+
+	if (parts->n != 2 || (meminfo ? !meminfo_name_ok(parts->v[1]) : !scn_is_name(parts->v[1])))
+		return scn_perr(p, "bad name '%s' (expected %s)", text,
+				meminfo ? "meminfo.X" : "frames.STATE");
+	name->family = meminfo ? SCN_NAME_MEMINFO : SCN_NAME_FRAMES;
+	name->a = parts->v[1];
+	return 0;
+}
+
+/* zoneinfo.ZONE.X, zoneinfo.ZONE.cpuN.count|high|batch */
+static int zoneinfo_name(struct parser *p, const struct parts *parts, struct scn_name *name,
+			 const char *text)
+{
+	uint64_t cpu;
+
+	if (parts->n < 3 || !scn_is_name(parts->v[1]) || !scn_is_name(parts->v[parts->n - 1]))
+		return scn_perr(p, "bad name '%s' (expected zoneinfo.ZONE.X or "
+				"zoneinfo.ZONE.cpuN.X)", text);
+	name->family = SCN_NAME_ZONEINFO;
+	name->a = parts->v[1];
+	name->b = parts->v[parts->n - 1];
+	if (parts->n == 3)
+		return 0;
+	if (strncmp(parts->v[2], "cpu", 3) || scn_parse_u64(parts->v[2] + 3, &cpu) ||
+	    cpu >= SCN_CPUS_MAX)
+		return scn_perr(p, "bad name '%s' (expected zoneinfo.ZONE.cpuN.X, N below %d)",
+				text, SCN_CPUS_MAX);
+	name->c = parts->v[2];
+	name->n = cpu;
+	return value_in(p, "pageset value", name->b, pageset_values);
+}
+
+/* vmstat.X, ksm.X, balloon.X, compaction.X, machine.X: a family and one value. */
 static int simple_name(struct parser *p, const struct parts *parts, struct scn_name *name,
 		       const char *text)
 {
@@ -213,10 +265,6 @@ static int simple_name(struct parser *p, const struct parts *parts, struct scn_n
 		name->family = SCN_NAME_BALLOON;
 		return value_in(p, "balloon value", value, balloon_values);
 	}
-	if (!strcmp(family, "meminfo")) {
-		name->family = SCN_NAME_MEMINFO;	/* the backend knows its lines */
-		return 0;
-	}
 	if (!strcmp(family, "compaction")) {
 		name->family = SCN_NAME_COMPACTION;
 		return value_in(p, "compaction value", value, compaction_values);
@@ -237,7 +285,7 @@ static int simple_name(struct parser *p, const struct parts *parts, struct scn_n
 int scn_parse_expect_name(struct parser *p, const char *text, struct scn_name *name)
 {
 	static const char *const simple[] = { "vmstat", "ksm", "balloon", "compaction",
-					      "machine", "meminfo", NULL };
+					      "machine", NULL };
 	static const char *const frag[] = { "extfrag", "unusable", NULL };
 	char *copy = scn_strdup(p->s, text);
 	struct parts parts;
@@ -256,5 +304,9 @@ int scn_parse_expect_name(struct parser *p, const char *text, struct scn_name *n
 		return frag_name(p, &parts, name, text);
 	if (!strcmp(parts.v[0], "kalloc"))
 		return kalloc_name(p, &parts, name, text);
+	if (!strcmp(parts.v[0], "meminfo") || !strcmp(parts.v[0], "frames"))
+		return proc_name(p, &parts, name, text);
+	if (!strcmp(parts.v[0], "zoneinfo"))
+		return zoneinfo_name(p, &parts, name, text);
 	return region_name(p, &parts, name, text);
 }

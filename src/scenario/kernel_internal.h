@@ -84,6 +84,9 @@ int kstat_ksm_stat_value(pid_t pid, const char *line, long *value);
 int kstat_machine(const char *name, long *value);
 int kstat_meminfo_value(const char *name, long *value);
 int kstat_nodes(int *ids, int max);
+int kstat_meminfo(struct scn_counter *c, unsigned int max);
+int kstat_meminfo_value(const char *name, long *value);
+int kstat_zoneinfo(struct scn_zoneinfo *zones);
 
 /* ------------------------------------------------------------------ */
 /* backend_kernel_trace.c                                              */

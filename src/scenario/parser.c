@@ -124,7 +124,8 @@ int scn_perr(struct parser *p, const char *fmt, ...)
 static const char *const reserved[] = {
 	"machine", "sysctl", "ksm", "process", "kalloc", "kfree", "kcheck", "compact",
 	"balloon", "sleep", "wait", "report", "expect", "vmstat", "buddy", "extfrag",
-	"unusable", "compaction", "thp", "fault", "for", "end", NULL,
+	"unusable", "compaction", "thp", "fault", "for", "end", "meminfo", "zoneinfo",
+	"frames", NULL,
 };
 
 /**

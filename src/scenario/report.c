@@ -12,7 +12,8 @@
  *                 "buddyinfo": {"ZONE": [free blocks by order]},
  *               + "extfrag": {"ZONE": [thousandths by order]},
  *               + "unusable": {"ZONE": [thousandths by order]},
- *               + "compaction": {"fragmentation_score", "max_free_blocks"}}],
+ *               + "compaction": {"fragmentation_score", "max_free_blocks"},
+ *                 "meminfo": {}, "zoneinfo": {"ZONE": {}}, "frames": {}}],
  *    "expects": [{"line", "expr", "actual", "ok"}],
  *    "checks": [{"line", "region", "intact"}],
  *  + "migrations": [{"line", "region", "migrated", "failed", "EFAULT", "ENOENT",
@@ -251,6 +252,7 @@ void scn_report_text(const struct scn_results *res, FILE *out)
 		text_compaction(snap, out);
 		text_balloon(snap, out);
 		text_ksm(snap, out);
+		scn_report_text_proc(snap, out);
 		text_vmstat(snap, prev, out);
 		prev = snap;
 	}
@@ -395,7 +397,8 @@ static void json_index(FILE *out, const struct scn_snapshot *snap, const char *k
 	fputs("},\n", out);
 }
 
-static void json_compaction(FILE *out, const struct scn_snapshot *snap)
+/* "compaction": {...}, with a comma after it if @more keys follow. */
+static void json_compaction(FILE *out, const struct scn_snapshot *snap, bool more)
 {
 	fputs("      \"compaction\": {", out);
 	for (unsigned int i = 0; i < snap->ncompaction; i++) {
@@ -403,7 +406,7 @@ static void json_compaction(FILE *out, const struct scn_snapshot *snap)
 		scn_json_string(out, snap->compaction[i].name);
 		fprintf(out, ": %ld", snap->compaction[i].value);
 	}
-	fputs("}\n", out);
+	fputs(more ? "},\n" : "}\n", out);
 }
 
 static void json_report(FILE *out, const struct scn_snapshot *snap, bool last)
@@ -417,7 +420,8 @@ static void json_report(FILE *out, const struct scn_snapshot *snap, bool last)
 	json_buddyinfo(out, snap);
 	json_index(out, snap, "extfrag", true);
 	json_index(out, snap, "unusable", false);
-	json_compaction(out, snap);
+	json_compaction(out, snap, true);
+	scn_report_json_proc(out, snap);
 	fprintf(out, "    }%s\n", last ? "" : ",");
 }
 
@@ -436,7 +440,7 @@ void scn_report_snapshot_json(FILE *out, const struct scn_snapshot *snap)
 	json_buddyinfo(out, snap);
 	json_index(out, snap, "extfrag", true);
 	json_index(out, snap, "unusable", false);
-	json_compaction(out, snap);
+	json_compaction(out, snap, false);
 }
 
 static void json_migrations(FILE *out, const struct scn_results *res)

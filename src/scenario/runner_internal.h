@@ -78,6 +78,8 @@ void scn_json_string(FILE *out, const char *s);
 void scn_report_snapshot_text(const struct scn_snapshot *snap, const struct scn_snapshot *prev,
 			      FILE *out);
 void scn_report_snapshot_json(FILE *out, const struct scn_snapshot *snap);
+void scn_report_text_proc(const struct scn_snapshot *snap, FILE *out);
+void scn_report_json_proc(FILE *out, const struct scn_snapshot *snap);
 void scn_svg_text(FILE *out, const char *s);
 
 #endif /* PAGELAB_SCENARIO_RUNNER_INTERNAL_H */

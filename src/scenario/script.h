@@ -121,7 +121,10 @@ enum scn_family {
 	SCN_NAME_UNUSABLE,	/* unusable.ZONE.orderN: a = ZONE, n = N */
 	SCN_NAME_COMPACTION,	/* compaction.X: a = X */
 	SCN_NAME_KSM_PROC,	/* ksm.P.X: a = P, b = X, n = P's instance id */
-	SCN_NAME_MEMINFO,	/* meminfo.X: a = X, a /proc/meminfo line */
+	SCN_NAME_MEMINFO,	/* meminfo.X: a = X */
+	SCN_NAME_ZONEINFO,	/* zoneinfo.ZONE.X: a = ZONE, b = X; zoneinfo.ZONE.cpuN.X:
+				 * also c = "cpuN", n = N */
+	SCN_NAME_FRAMES,	/* frames.STATE: a = STATE */
 };
 
 struct scn_name {

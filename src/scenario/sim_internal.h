@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sim_internal.h - inside the sim backend (backend_sim.c): its processes
- * and their memory (sim_process.c) and its kalloc sets (sim_kalloc.c), on
- * pagelab's simulated machine. Included by those three files only.
+ * and their memory (sim_process.c), its kalloc sets (sim_kalloc.c) and its
+ * meminfo, zoneinfo and frame census (sim_census.c), on pagelab's
+ * simulated machine. Included by those files only.
  */
 #ifndef PAGELAB_SCENARIO_SIM_INTERNAL_H
 #define PAGELAB_SCENARIO_SIM_INTERNAL_H
@@ -29,5 +30,11 @@ int sim_kalloc(struct scn_run *run, struct sim_sets *sets, const struct scn_cmd 
 int sim_kfree(struct scn_run *run, struct sim_sets *sets, const struct scn_cmd *cmd);
 int sim_kcheck(struct scn_run *run, struct sim_sets *sets, const struct scn_cmd *cmd);
 long sim_set_value(struct sim_sets *sets, const struct scn_name *name);
+
+/* The sim backend's meminfo, zoneinfo and frame census (sim_census.c). */
+int sim_check_proc_name(const struct scn_script *s, const struct scn_name *name, char *msg,
+			size_t len);
+int sim_proc_value(bool deterministic, const struct scn_name *name, long *value);
+int sim_snapshot_proc(bool deterministic, struct scn_snapshot *snap, char *msg, size_t len);
 
 #endif /* PAGELAB_SCENARIO_SIM_INTERNAL_H */

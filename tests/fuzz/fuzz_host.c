@@ -9,7 +9,9 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "core/compiler.h"
@@ -21,6 +23,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct balloon_host *host;
+static int report_fd = 2;	/* stderr, kept before -close_fd_mask=2 silences the host's log */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -29,7 +32,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		.features = BALLOON_FEATURES_SUPPORTED,
 	};
 
-	if (balloon_host_create(&hc, &host) || balloon_host_start(host))
+	report_fd = dup(2);
+	if (report_fd < 0 || balloon_host_create(&hc, &host) || balloon_host_start(host))
 		abort();
 	return 0;
 }
@@ -50,7 +54,9 @@ static void write_all(int fd, const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct balloon_info info;
+	unsigned long inflated;
 	char buf[4096];
+	ssize_t last;
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) ||
@@ -58,13 +64,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	write_all(sv[0], data, size);
 	shutdown(sv[0], SHUT_WR);
-	while (read(sv[0], buf, sizeof(buf)) > 0)
+	while ((last = read(sv[0], buf, sizeof(buf))) > 0)
 		;
 	close(sv[0]);
 	/* The host closed the connection: no guest, nothing inflated. */
 	balloon_host_info(host, &info);
-	if (info.guest_connected || info.inflated_pages ||
-	    balloon_host_inflated_pfns(host, NULL, 0))
+	inflated = balloon_host_inflated_pfns(host, NULL, 0);
+	if (info.guest_connected || info.inflated_pages || inflated) {
+		dprintf(report_fd, "fuzz_host: after the peer left (read: %s): guest_connected %u, "
+			"inflated_pages %llu, inflated set %lu, rejected %u\n",
+			last ? strerror(errno) : "end of stream", info.guest_connected,
+			(unsigned long long)info.inflated_pages, inflated, info.rejected);
 		abort();
+	}
 	return 0;
 }

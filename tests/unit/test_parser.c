@@ -233,11 +233,21 @@ static const struct error_case error_cases[] = {
 	{ "expect_unknown_name", false, "expect foo.bar == 1\n",
 	  "t.scn:1: unknown name 'foo.bar' (expected vmstat.X, ksm.X, balloon.X, buddy.ZONE.orderN, "
 	  "buddy.free_blocks_orderN, extfrag.ZONE.orderN, unusable.ZONE.orderN, compaction.X, "
-	  "kalloc.K.X, machine.X, P.R.X or ksm.P.X)" },
+	  "kalloc.K.X, machine.X, P.R.X, ksm.P.X, meminfo.X, zoneinfo.ZONE.X or frames.STATE)" },
 	{ "expect_empty_part", false, "expect vmstat..x == 1\n",
 	  "t.scn:1: unknown name 'vmstat..x' (expected vmstat.X, ksm.X, balloon.X, "
 	  "buddy.ZONE.orderN, buddy.free_blocks_orderN, extfrag.ZONE.orderN, "
-	  "unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X, P.R.X or ksm.P.X)" },
+	  "unusable.ZONE.orderN, compaction.X, kalloc.K.X, machine.X, P.R.X, ksm.P.X, "
+	  "meminfo.X, zoneinfo.ZONE.X or frames.STATE)" },
+	{ "expect_zoneinfo_name", false, "expect zoneinfo.Normal == 1\n",
+	  "t.scn:1: bad name 'zoneinfo.Normal' (expected zoneinfo.ZONE.X or zoneinfo.ZONE.cpuN.X)" },
+	{ "expect_zoneinfo_cpu", false, "expect zoneinfo.Normal.cpux.count == 1\n",
+	  "t.scn:1: bad name 'zoneinfo.Normal.cpux.count' (expected zoneinfo.ZONE.cpuN.X, N "
+	  "below 64)" },
+	{ "expect_meminfo_name", false, "expect meminfo.Mem-Free == 1\n",
+	  "t.scn:1: bad name 'meminfo.Mem-Free' (expected meminfo.X)" },
+	{ "expect_frames_name", false, "expect frames.a.b == 1\n",
+	  "t.scn:1: bad name 'frames.a.b' (expected frames.STATE)" },
 	{ "expect_bad_simple", false, "expect vmstat.a.b == 1\n",
 	  "t.scn:1: bad name 'vmstat.a.b' (expected vmstat.X)" },
 	{ "expect_ksm_counter", false, "expect ksm.shared == 1\n",
@@ -1107,6 +1117,8 @@ static const char *const fuzz_words[] = {
 	"vm.compaction_proactiveness=101", "vm.compact_memory=1", "type=reclaimable",
 	"for", "in", "end", "i", "0..3", "0..3:2", "1..0", "0..9:0", "$i", "c$i", "${i}p",
 	"pages=$i..3", "pages=0..7:3", "seed=$i", "${", "$", "$j",
+	"meminfo.MemFree", "meminfo.Active(anon)", "zoneinfo.Normal.cpu1.count",
+	"zoneinfo.Normal.min", "frames.pcp", "frames.x.y",
 };
 
 static uint64_t fuzz_rng = 1;
