@@ -390,7 +390,8 @@ static void snapshot_ksm(struct scn_run *run, struct scn_snapshot *snap)
 		if (!ksm_read(c->name, &c->value))
 			snap->nksm++;
 	}
-	sim_procs_ksm_snapshot(state(run)->procs, snap);
+	if (state(run))		/* a replay's machine has no processes */
+		sim_procs_ksm_snapshot(state(run)->procs, snap);
 }
 
 /* fault POINT ATTR=VALUE ...: the parser checked every name and range. */
