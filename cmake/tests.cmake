@@ -156,6 +156,36 @@ add_test(NAME scn_trace_migrate
 set_tests_properties(scn_trace_compaction scn_trace_migrate PROPERTIES LABELS "scenario;sanitize"
                      TIMEOUT 300)
 
+# KSM in scenarios (src/scenario/backend_sim.c, sim_process.c): the kernel's
+# KSM selftests with exact counts, each threaded (ksmd a real thread) and
+# deterministic (ksmd stepped on the virtual clock), twice alike, and traced.
+foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork prctl dontneed concurrent)
+  pagelab_scenario(ksm_${ksm_scn} tests/scenarios/ksm_${ksm_scn}.scn LABELS sanitize)
+  pagelab_scenario(ksm_${ksm_scn}_deterministic tests/scenarios/ksm_${ksm_scn}.scn
+                   ARGS --deterministic)
+endforeach()
+# The kernel backend's KSM scenario, deterministic: threaded, its fork and
+# writes race a running ksmd (and kcompactd), which may merge a content
+# into two KSM pages, or count a retried copy-on-write twice, as Linux may.
+pagelab_scenario(ksm_kernel_scenario tests/kernel/ksm.scn LABELS sanitize ARGS --deterministic)
+pagelab_scenario(ksm_outputs tests/scenarios/ksm_prctl.scn LABELS sanitize
+                 ARGS --json ${CMAKE_BINARY_DIR}/scn_ksm_outputs.json
+                      --svg ${CMAKE_BINARY_DIR}/scn_ksm_outputs.svg)
+add_test(NAME scn_ksm_deterministic_repeat
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/ksm_fork.scn)
+add_test(NAME scn_trace_ksm
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_trace.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/ksm_merge.scn
+                 "ksm_start_scan: seq [0-9]+ rmap size [0-9]+$" "ksm_stop_scan: seq [0-9]+ rmap size "
+                 "ksm_merge_with_ksm_page: ksm pfn [0-9]+ rmap_item 0x[0-9a-f]+ mm 0x[0-9a-f]+ error 0$"
+                 "ksm_remove_ksm_page: pfn [0-9]+$")
+add_test(NAME scn_ksm_report
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/ksm_outputs.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/ksm_prctl.scn)
+set_tests_properties(scn_ksm_deterministic_repeat scn_trace_ksm scn_ksm_report PROPERTIES
+                     LABELS "scenario;sanitize" TIMEOUT 300)
+
 # The command line's help: every command's usage, and the list an unknown
 # command gets (tests/cli/check_help.sh; a new command joins this list).
 add_test(NAME cli_help
@@ -196,10 +226,17 @@ pagelab_kernel_test(knobs sh ${PAGELAB_KDIR}/knobs.sh $<TARGET_FILE:pagelab> ${P
 pagelab_kernel_test(nonroot sh ${PAGELAB_KDIR}/nonroot.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(refusals sh ${PAGELAB_KDIR}/refusals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
-# pagelab compare, one test per scenario: when the sim backend has KSM,
-# kernel_compare_ksm is one more line here, with ksm.scn.
+# pagelab compare, one test per scenario.
 pagelab_kernel_test(compare_compaction sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                     ${PAGELAB_KDIR} compact_compare.scn)
+pagelab_kernel_test(compare_ksm sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
+                    ${PAGELAB_KDIR} ksm.scn vmstat.cow_ksm)
+# The KSM selftests of tests/scenarios give the same exact counts on both
+# (ksm_prctl.scn does not: a real process's heap and stack merge too).
+foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork dontneed)
+  pagelab_kernel_test(compare_ksm_${ksm_scn} sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
+                      ${PAGELAB_KDIR} ../scenarios/ksm_${ksm_scn}.scn vmstat.cow_ksm)
+endforeach()
 
 # --- balloon ---
 pagelab_test(test_balloon tests/unit/test_balloon.c LABELS unit sanitize)

@@ -8,15 +8,23 @@
  * sim_process.c, reads vmstat, buddyinfo, the debugfs extfrag indices, the
  * compaction values, the balloon's numbers, kalloc, P.R and machine
  * values, meminfo, zoneinfo and the frame census (sim_census.c: a report
- * whose census fails fails the run), and at the end stops kcompactd,
- * checks the machine's invariants,
- * exits every process still alive, frees every set and checks that every
- * page came back (to the free lists or, still inflated, to the balloon).
+ * whose census fails fails the run), and at the end stops kcompactd and
+ * ksmd, checks the machine's invariants, exits every process still alive,
+ * frees every set and checks that every page came back (to the free lists
+ * or, still inflated, to the balloon).
+ *
+ * KSM: `ksm NAME=VALUE` writes /sys/kernel/mm/ksm through ksm_knob_write()
+ * (a value the kernel refuses whatever the state is refused at parse time;
+ * one refused for the state, such as max_page_sharing while KSM pages
+ * exist, fails the run with the kernel's errno); `ksm wait` steps ksmd on
+ * the virtual clock in deterministic mode and waits for the real ksmd, at
+ * most its timeout, otherwise; P madvise R mergeable|unmergeable and
+ * P ksm merge= go to sim_process.c; ksm.X and ksm.P.X are read from
+ * ksm_read() and the process's ksm_stat, and reports carry both.
  *
  * What the machine cannot do yet is refused at parse time, in
- * ->check_cmd and ->check_name, with the subsystem it needs: KSM (ksm,
- * P ksm merge=, P madvise R mergeable|unmergeable, ksm.X and ksm.P.X),
- * transparent huge pages (thp).
+ * ->check_cmd and ->check_name, with the subsystem it needs: transparent
+ * huge pages (thp).
  *
  * The contract of each operation is in backend.h; threads are simulated
  * CPUs (->bind_cpu is cpu_bind_current()).
@@ -30,6 +38,7 @@
 #include "scenario/sim_internal.h"
 #include "compact/compaction.h"
 #include "drivers/virtio_balloon.h"
+#include "ksm/ksm.h"
 #include "vm/hugetlb.h"
 
 /* How long `balloon wait` waits on a threaded machine without timeout=. */
@@ -79,19 +88,56 @@ static int sim_check_sysctl(const struct scn_cmd *cmd, char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * The values /sys/kernel/mm/ksm refuses whatever KSM's state (mm/ksm.c's
+ * store functions): each knob's range, and what it says of a value
+ * outside it. The booleans take 0 or 1 here (the kernel's kstrtobool()
+ * would also read 10 as 1).
+ */
+static const struct {
+	const char *knob;
+	long min, max;
+	const char *rule;
+} sim_ksm_ranges[] = {
+	{ "run", 0, 2, "0 stops ksmd, 1 runs it, 2 unmerges everything" },
+	{ "pages_to_scan", 0, UINT_MAX, "an unsigned int" },
+	{ "sleep_millisecs", 0, UINT_MAX, "an unsigned int" },
+	{ "max_page_sharing", 2, INT_MAX, "at least 2: a KSM page has two sharers" },
+	{ "use_zero_pages", 0, 1, "0 or 1" },
+	{ "merge_across_nodes", 0, 1, "0 or 1" },
+	{ "smart_scan", 0, 1, "0 or 1" },
+	{ "stable_node_chains_prune_millisecs", 0, UINT_MAX, "an unsigned int" },
+	{ "advisor_target_scan_time", 1, LONG_MAX, "at least 1 second" },
+};
+
+/* ksm NAME=VALUE ...: refuse a value no state of KSM would take. */
+static int sim_check_ksm(const struct scn_cmd *cmd, char *msg, size_t len)
+{
+	for (unsigned int i = 0; i < cmd->knobs.n; i++) {
+		const struct scn_knob *k = &cmd->knobs.v[i];
+
+		for (size_t j = 0; j < ARRAY_SIZE(sim_ksm_ranges) && !k->word; j++) {
+			if (strcmp(k->name, sim_ksm_ranges[j].knob))
+				continue;
+			if (k->value >= sim_ksm_ranges[j].min && k->value <= sim_ksm_ranges[j].max)
+				break;
+			/* kstrtoint()'s -ERANGE is what max_page_sharing passes on */
+			snprintf(msg, len, "ksm %s=%ld: invalid value, the kernel refuses it with "
+				 "%s (%s)", k->name, k->value, k->value > INT_MAX &&
+				 !strcmp(k->name, "max_page_sharing") ? "ERANGE" : "EINVAL",
+				 sim_ksm_ranges[j].rule);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int sim_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 			 char *msg, size_t len)
 {
 	switch (cmd->verb) {
-	case SCN_MADVISE:
-		if (cmd->mm.advice != SCN_DONTNEED)
-			return refuse(msg, len, cmd->mm.advice == SCN_MERGEABLE ? "madvise mergeable"
-				      : "madvise unmergeable", "KSM");
-		return 0;
 	case SCN_KSM_SET:
-	case SCN_KSM_WAIT:
-	case SCN_KSM_MERGE:
-		return refuse(msg, len, scn_verb_name(cmd->verb), "KSM");
+		return sim_check_ksm(cmd, msg, len);
 	case SCN_THP_SET:
 		return refuse(msg, len, "thp", "transparent huge pages");
 	case SCN_SYSCTL:
@@ -133,9 +179,6 @@ static int sim_check_name(const struct scn_script *s, const struct scn_name *nam
 			return 0;
 		snprintf(msg, len, "unknown vmstat counter '%s' (not in this build)", name->a);
 		return -ENOENT;
-	case SCN_NAME_KSM:
-	case SCN_NAME_KSM_PROC:
-		return refuse(msg, len, name->text, "KSM");
 	case SCN_NAME_BUDDY_ZONE:
 	case SCN_NAME_EXTFRAG:
 	case SCN_NAME_UNUSABLE:
@@ -266,6 +309,91 @@ static void sim_balloon_wait(struct scn_run *run, const struct scn_cmd *cmd)
 		scn_record_failure(run, cmd, "balloon wait failed: %s", strerror(-err));
 }
 
+/* ------------------------------------------------------------------ */
+/* KSM                                                                 */
+
+/* The errno names a KSM knob write can return, as the kernel's. */
+static const char *ksm_errno_name(int err)
+{
+	switch (err) {
+	case -EINVAL: return "EINVAL";
+	case -ERANGE: return "ERANGE";
+	case -EBUSY: return "EBUSY";
+	case -ENOMEM: return "ENOMEM";
+	default: return "error";
+	}
+}
+
+/* Why KSM refused @name=... with @err in the state it is in. */
+static const char *ksm_refusal(const char *name, int err)
+{
+	if (err == -EBUSY)
+		return "KSM pages exist; ksm run=2 unmerges them";
+	if (err == -EINVAL && !strcmp(name, "pages_to_scan"))
+		return "advisor_mode is not none: the advisor sets pages_to_scan";
+	return strerror(-err);
+}
+
+/* ksm NAME=VALUE ...: each knob in turn, as writes to /sys/kernel/mm/ksm. */
+static void sim_ksm_set(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	for (unsigned int i = 0; i < cmd->knobs.n; i++) {
+		const struct scn_knob *k = &cmd->knobs.v[i];
+		char value[32];
+		int err;
+
+		if (k->word)
+			snprintf(value, sizeof(value), "%s", k->word);
+		else
+			snprintf(value, sizeof(value), "%ld", k->value);
+		err = ksm_knob_write(k->name, value);
+		if (err)
+			scn_record_failure(run, cmd, "ksm failed: %s=%s: %s (%s)", k->name, value,
+					   ksm_errno_name(err), ksm_refusal(k->name, err));
+	}
+}
+
+/*
+ * ksm wait [scans=N] [timeout=DUR]: ksm_wait_full_scans() steps ksmd on
+ * the virtual clock in deterministic mode and sleeps on the real one
+ * otherwise, KSM_WAIT_DEFAULT_TIMEOUT_MS (the selftests' 120 s) without
+ * timeout=. ksmd that is not running would never scan: that fails at once.
+ */
+static void sim_ksm_wait(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	unsigned long timeout = cmd->ksm_wait.timeout_ms ? cmd->ksm_wait.timeout_ms
+							 : KSM_WAIT_DEFAULT_TIMEOUT_MS;
+	long running = 0, first = 0, now = 0;
+
+	ksm_read("run", &running);
+	if (running != 1) {
+		scn_record_failure(run, cmd, "ksm wait failed: ksmd is not running (ksm run=%ld)",
+				   running);
+		return;
+	}
+	ksm_read("full_scans", &first);
+	if (!ksm_wait_full_scans(cmd->ksm_wait.scans, timeout))
+		return;
+	ksm_read("full_scans", &now);
+	scn_record_failure(run, cmd, "ksm wait failed: %ld of %lu full scans after %lu ms%s",
+			   now - first, cmd->ksm_wait.scans, timeout,
+			   run->deterministic ? " of virtual time" : "");
+}
+
+/* KSM's counters (not its knobs), then each live process's ksm_stat as "P.LINE". */
+static void snapshot_ksm(struct scn_run *run, struct scn_snapshot *snap)
+{
+	for (unsigned int i = 0; ksm_counter_names[i] && snap->nksm < SCN_KSM_MAX; i++) {
+		struct scn_counter *c = &snap->ksm[snap->nksm];
+
+		snprintf(c->name, sizeof(c->name), "%s", ksm_counter_names[i]);
+		if (!ksm_read(c->name, &c->value))
+			snap->nksm++;
+	}
+	if (state(run))		/* a replay's machine has no processes */
+		sim_procs_ksm_snapshot(state(run)->procs, snap);
+}
+
 /* fault POINT ATTR=VALUE ...: the parser checked every name and range. */
 static int sim_fault(const struct scn_cmd *cmd)
 {
@@ -300,6 +428,13 @@ static int sim_exec(struct scn_run *run, const struct scn_cmd *cmd)
 	case SCN_BALLOON_WAIT:
 		sim_balloon_wait(run, cmd);
 		return 0;
+	case SCN_KSM_SET:
+		sim_ksm_set(run, cmd);
+		return 0;
+	case SCN_KSM_WAIT:
+		sim_ksm_wait(run, cmd);
+		return 0;
+	case SCN_KSM_MERGE:
 	case SCN_PROCESS ... SCN_EXIT:
 		return sim_proc_exec(run, state(run)->procs, cmd);
 	case SCN_FAULT:
@@ -428,6 +563,10 @@ static int sim_read(struct scn_run *run, const struct scn_name *name, long *valu
 		return balloon_value(name->a, value);
 	case SCN_NAME_REGION:
 		return sim_region_value(state(run)->procs, name, value);
+	case SCN_NAME_KSM:
+		return ksm_read(name->a, value);
+	case SCN_NAME_KSM_PROC:
+		return sim_ksm_stat_value(state(run)->procs, name, value);
 	case SCN_NAME_EXTFRAG:
 	case SCN_NAME_UNUSABLE:
 		return index_value(name, value);
@@ -496,6 +635,7 @@ static int sim_snapshot(struct scn_run *run, struct scn_snapshot *snap)
 		snap->vmstat[i].value = e[i].value;
 	}
 	snap->nvmstat = i;
+	snapshot_ksm(run, snap);
 	snap->nbuddy = sim_buddyinfo(run, snap->buddy);
 	snapshot_compaction(snap);
 	n = balloon_values(snap->balloon);
@@ -510,17 +650,19 @@ static void sim_bind_cpu(struct scn_run *run, unsigned int cpu)
 	cpu_bind_current(cpu);
 }
 
-/* Deterministic mode: kcompactd's and the balloon driver's work for @elapsed_ms. */
+/* Deterministic mode: kcompactd's, ksmd's and the balloon driver's work for @elapsed_ms. */
 static void sim_step(struct scn_run *run, unsigned long elapsed_ms)
 {
 	kcompactd_step(NODE_DATA(0), elapsed_ms);
+	ksmd_step(elapsed_ms);
 	virtio_balloon_step(elapsed_ms);
 }
 
 /*
- * Stop kcompactd (nothing moves any more), check the machine with the
- * processes and sets held, then after every process has exited and every
- * set has been freed.
+ * Stop kcompactd and ksmd (ksm run=0 keeps what is merged: nothing moves
+ * or merges any more), check the machine with the processes and sets
+ * held, then after every process has exited (freeing its KSM pages) and
+ * every set has been freed.
  */
 static int sim_finish(struct scn_run *run, char *msg, size_t len)
 {
@@ -533,6 +675,7 @@ static int sim_finish(struct scn_run *run, char *msg, size_t len)
 		return -EUCLEAN;
 	}
 	kcompactd_stop(NODE_DATA(0));
+	BUG_ON(ksm_knob_write("run", "0"));
 	drain_all_pages(NULL);
 	err = check_invariants(msg, len);
 	if (err)

@@ -11,13 +11,15 @@
  * migration (P migrate and its statuses), driver pages that compaction can
  * move (kalloc type=movable), fragmentation, compact_memory with the
  * extfrag indices before and after, and order-9 blocks taken from the
- * result; last the balloon, inflated by a quarter of memory and deflated
+ * result; then KSM: ksmd merging a mergeable region's copies, a fork that
+ * keeps the KSM pages shared, writes that copy them (cow_ksm) and an
+ * unmerge; last the balloon, inflated by a quarter of memory and deflated
  * again, with the memory its host got back. It takes a second or two.
  */
 #include "scenario/script.h"
 
 const char scn_default_scenario[] =
-	"# pagelab's built-in scenario: the buddy allocator, address spaces and the balloon.\n"
+	"# pagelab's built-in scenario: the buddy allocator, address spaces, KSM and the balloon.\n"
 	"machine memory=1G cpus=2 max_order=10 pageblock_order=9\n"
 	"report boot\n"
 	"# Page migration: move_pages(2) moves every page of a range to another frame.\n"
@@ -129,6 +131,36 @@ const char scn_default_scenario[] =
 	"db exit\n"
 	"expect vmstat.nr_anon_pages == 0\n"
 	"expect vmstat.nr_page_table_pages == 0\n"
+	"# KSM: ksmd merges equal pages of mergeable memory (on its second look at a\n"
+	"# page); 4 contents with 256 copies each make 4 KSM pages, each mapped 256 times.\n"
+	"ksm pages_to_scan=1000 sleep_millisecs=0\n"
+	"process vm\n"
+	"vm mmap guest 8M\n"
+	"vm touch guest pattern=dup:4 pages=0..1023\n"
+	"vm touch guest pages=1024..2047         # unique: never merged\n"
+	"vm madvise guest mergeable\n"
+	"ksm run=1\n"
+	"ksm wait                                # two full scans\n"
+	"report merged\n"
+	"expect ksm.pages_shared == 4\n"
+	"expect ksm.pages_sharing == 1020\n"
+	"expect ksm.vm.ksm_merging_pages == 1024\n"
+	"# fork keeps the KSM pages shared; a write copies a KSM page (cow_ksm).\n"
+	"ksm run=0                               # ksmd stops; the merged pages stay\n"
+	"vm fork clone\n"
+	"vm touch guest pages=0..9 seed=7\n"
+	"expect vmstat.cow_ksm == 10\n"
+	"vm check guest\n"
+	"clone check guest\n"
+	"clone madvise guest unmergeable         # its 1024 KSM mappings copied\n"
+	"expect vmstat.cow_ksm == 1034\n"
+	"clone check guest\n"
+	"ksm run=2                               # unmerge everything, stop ksmd\n"
+	"expect ksm.pages_shared == 0\n"
+	"expect vmstat.cow_ksm == 2048\n"
+	"vm check guest\n"
+	"clone exit\n"
+	"vm exit\n"
 	"# The balloon: its host (a thread here) takes 256M back, then returns it.\n"
 	"balloon target=256M\n"
 	"balloon wait\n"

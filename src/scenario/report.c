@@ -2,7 +2,8 @@
 /*
  * report.c - what a run shows: the readable summary (machine; per report
  * its label, time, buddyinfo, the debugfs extfrag files, the compaction
- * values, the balloon's numbers and the vmstat counters that changed since the previous report;
+ * values, the balloon's numbers, KSM's counters and each process's
+ * ksm_stat, and the vmstat counters that changed since the previous report;
  * expect, check and migrate results; PASS or FAIL) and the JSON report of
  * docs/scenario.md: the spec's keys, and pagelab's additions (marked +):
  *
@@ -119,6 +120,48 @@ static void text_balloon(const struct scn_snapshot *snap, FILE *out)
 	fputc('\n', out);
 }
 
+/* Whether every value of @c (@n counters) is 0: KSM has not been used. */
+static bool all_zero(const struct scn_counter *c, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (c[i].value)
+			return false;
+	return true;
+}
+
+/*
+ * "  ksm: pages_scanned 256, pages_shared 1, ..." (wrapped every 4), then a
+ * line per process, from the "P.LINE" counters: "  ksm_stat p:
+ * ksm_rmap_items 10, ...". Nothing while KSM has not been used, and no
+ * line for a process that has nothing to show.
+ */
+static void text_ksm(const struct scn_snapshot *snap, FILE *out)
+{
+	unsigned int i, n, k;
+
+	if (all_zero(snap->ksm, snap->nksm))
+		return;
+	for (i = 0; i < snap->nksm && !strchr(snap->ksm[i].name, '.'); i++)
+		fprintf(out, "%s %s %ld", !i ? "  ksm:" : i % 4 ? "," : ",\n      ",
+			snap->ksm[i].name, snap->ksm[i].value);
+	if (i)
+		fputc('\n', out);
+	for (; i < snap->nksm; i += n) {
+		const char *proc = snap->ksm[i].name, *dot = strchr(proc, '.');
+		int plen = dot ? dot - proc : 0;
+
+		for (n = 1; i + n < snap->nksm && !strncmp(snap->ksm[i + n].name, proc, plen + 1);)
+			n++;
+		if (!dot || all_zero(&snap->ksm[i], n))
+			continue;
+		fprintf(out, "  ksm_stat %.*s:", plen, proc);
+		for (k = i; k < i + n; k++)
+			fprintf(out, "%s %s %ld", k > i ? "," : "", snap->ksm[k].name + plen + 1,
+				snap->ksm[k].value);
+		fputc('\n', out);
+	}
+}
+
 static const struct scn_counter *find_counter(const struct scn_snapshot *snap,
 					      const char *name)
 {
@@ -208,6 +251,7 @@ void scn_report_text(const struct scn_results *res, FILE *out)
 		text_buddyinfo(snap, out);
 		text_compaction(snap, out);
 		text_balloon(snap, out);
+		text_ksm(snap, out);
 		scn_report_text_proc(snap, out);
 		text_vmstat(snap, prev, out);
 		prev = snap;

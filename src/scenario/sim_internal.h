@@ -18,6 +18,8 @@ void sim_procs_exit_all(struct sim_procs *procs);
 void sim_procs_destroy(struct sim_procs *procs);
 int sim_proc_exec(struct scn_run *run, struct sim_procs *procs, const struct scn_cmd *cmd);
 int sim_region_value(struct sim_procs *procs, const struct scn_name *name, long *value);
+int sim_ksm_stat_value(struct sim_procs *procs, const struct scn_name *name, long *value);
+void sim_procs_ksm_snapshot(struct sim_procs *procs, struct scn_snapshot *snap);
 
 /* The sim backend's kalloc sets (sim_kalloc.c). */
 struct sim_sets;

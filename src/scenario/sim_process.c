@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sim_process.c - the sim backend's processes: `process` and the commands
- * of a process (mmap, touch, read, check, madvise dontneed, migrate, fork,
- * munmap, exit), run on the address-space internals of src/vm (mm_alloc,
- * do_mmap, access_mm, madvise_dontneed, dup_mm, do_munmap, mmput) and on
- * move_pages_range() of src/migrate. Every access to a process's memory
- * goes through the simulated CPU of the calling thread, one whole 4 KiB
- * page at a time.
+ * of a process (mmap, touch, read, check, madvise, migrate, fork, munmap,
+ * exit, ksm merge=), run on the address-space internals of src/vm
+ * (mm_alloc, do_mmap, access_mm, madvise_dontneed, dup_mm, do_munmap,
+ * mmput), on move_pages_range() of src/migrate and on KSM's
+ * ksm_madvise_range() and ksm_prctl(); and each process's
+ * /proc/PID/ksm_stat (ksm.P.X). Every access to a process's memory goes
+ * through the simulated CPU of the calling thread, one whole 4 KiB page
+ * at a time. KSM changes where a page lives, never what it holds, so a
+ * merge, a copy-on-write break or an unmerge leaves every descriptor true.
  *
  * DOC: what a region holds. Nothing keeps a copy of memory. A memory
  * object (struct sim_mem: a private region's own, or a shared region's,
@@ -29,7 +32,8 @@
  *
  * DOC: ordering. Commands on one process take effect in the order they are
  * written, as far as they conflict. Structural commands (process, mmap,
- * munmap, fork, exit) change the process's mm and region list: each waits
+ * munmap, fork, exit, and ksm merge=, which changes every VMA's flags and
+ * what fork passes on) change the process's mm and region list: each waits
  * for every earlier command on its process, and holds back every later one
  * until it is done. Content commands (touch, read, check, madvise) between
  * two structural ones run concurrently with each other; so does migrate,
@@ -43,16 +47,20 @@
  * on a thread of their own, so the gate cannot deadlock.
  *
  * Locks: sim_proc.lock (the gate's counts, and the mm and region list
- * against ->read) is a leaf, held only briefly and never across memory work
- * or another lock. The sim_mem.locks[] stripes (one at a time, or all of
- * them in index order for dontneed) nest outside mm->mmap_lock and
- * everything below it; nothing in src/vm takes them.
+ * against ->read) is held only briefly and never across memory work; the
+ * one lock taken under it is the mm's mmap_lock, for reading, by
+ * ksm_mm_stat() (ksm.P.X and reports), so that the mm cannot exit
+ * meanwhile: nothing takes sim_proc.lock under an mmap_lock. The
+ * sim_mem.locks[] stripes (one at a time, or all of them in index order
+ * for dontneed) nest outside mm->mmap_lock and everything below it;
+ * nothing in src/vm takes them.
  */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "scenario/sim_internal.h"
+#include "ksm/ksm.h"
 #include "migrate/migrate.h"
 #include "vm/mm.h"
 
@@ -82,6 +90,7 @@ struct sim_region {
 
 /* A process instance (`process P` or `Q fork P`), with its gate. */
 struct sim_proc {
+	const char *name;		/* the script's */
 	pthread_mutex_t lock;		/* the gate's counts; mm and regions vs ->read */
 	pthread_cond_t cond;		/* the gate's counts changed */
 	unsigned int nwrites;		/* structural commands on it in the script */
@@ -238,7 +247,8 @@ static const char *err_text(int err)
 static void __attribute__((format(printf, 3, 4)))
 cmd_fail(struct scn_run *run, const struct scn_cmd *cmd, const char *fmt, ...)
 {
-	bool region = cmd->verb != SCN_PROCESS && cmd->verb != SCN_FORK && cmd->verb != SCN_EXIT;
+	bool region = cmd->verb != SCN_PROCESS && cmd->verb != SCN_FORK && cmd->verb != SCN_EXIT &&
+		      cmd->verb != SCN_KSM_MERGE;
 	char reason[256];
 	va_list ap;
 
@@ -480,7 +490,24 @@ static void region_migrate(struct scn_run *run, struct sim_proc *proc, struct si
 }
 
 /* ------------------------------------------------------------------ */
-/* madvise dontneed, mmap, munmap                                      */
+/* madvise, mmap, munmap                                               */
+
+/*
+ * madvise mergeable|unmergeable: ksm_madvise_range() on the range (shared
+ * memory is ignored, as Linux does; unmerging breaks each KSM page into a
+ * private copy of the same contents, so no descriptor changes).
+ */
+static void region_ksm_madvise(struct scn_run *run, struct sim_proc *proc,
+			       struct sim_region *r, const struct scn_cmd *cmd)
+{
+	struct scn_range range = range_of(cmd, r);
+	int advice = cmd->mm.advice == SCN_MERGEABLE ? MADV_MERGEABLE : MADV_UNMERGEABLE;
+	int err = ksm_madvise_range(proc->mm, page_addr(r, range.first),
+				    (range.last - range.first + 1) << PAGE_SHIFT, advice);
+
+	if (err)
+		cmd_fail(run, cmd, "%s", err_text(err));
+}
 
 static void region_dontneed(struct scn_run *run, struct sim_proc *proc, struct sim_region *r,
 			    const struct scn_cmd *cmd)
@@ -597,13 +624,28 @@ static void proc_fork(struct scn_run *run, struct sim_proc *parent, struct sim_p
 	proc_set(child, mm, regions);
 }
 
+/* P ksm merge=on|off: prctl(PR_SET_MEMORY_MERGE, 1 or 0), inherited by fork. */
+static void proc_ksm_merge(struct scn_run *run, struct sim_proc *proc, const struct scn_cmd *cmd)
+{
+	int err = ksm_prctl(proc->mm, PR_SET_MEMORY_MERGE, cmd->mm.merge, 0, 0, 0);
+
+	if (err)
+		cmd_fail(run, cmd, "%s", err_text(err));
+}
+
 /* ------------------------------------------------------------------ */
 /* The gate: see DOC: ordering                                         */
+
+/* A command of a process: process, P mmap ... P exit, P ksm merge=. */
+static bool is_proc_verb(enum scn_verb verb)
+{
+	return (verb >= SCN_PROCESS && verb <= SCN_EXIT) || verb == SCN_KSM_MERGE;
+}
 
 static bool is_structural(enum scn_verb verb)
 {
 	return verb == SCN_PROCESS || verb == SCN_MMAP || verb == SCN_FORK ||
-	       verb == SCN_MUNMAP || verb == SCN_EXIT;
+	       verb == SCN_MUNMAP || verb == SCN_EXIT || verb == SCN_KSM_MERGE;
 }
 
 static void gate_enter(struct sim_proc *proc, unsigned int epoch, bool structural)
@@ -645,8 +687,10 @@ static void region_cmd(struct scn_run *run, struct sim_proc *proc, const struct 
 		region_read(run, proc, r, cmd);
 	else if (cmd->verb == SCN_CHECK)
 		region_check(run, proc, r, cmd);
+	else if (cmd->verb == SCN_MADVISE && cmd->mm.advice == SCN_DONTNEED)
+		region_dontneed(run, proc, r, cmd);
 	else if (cmd->verb == SCN_MADVISE)
-		region_dontneed(run, proc, r, cmd);	/* the only advice that runs */
+		region_ksm_madvise(run, proc, r, cmd);
 	else if (cmd->verb == SCN_MIGRATE)
 		region_migrate(run, proc, r, cmd);
 	else if (cmd->verb == SCN_MUNMAP)
@@ -668,13 +712,15 @@ static void proc_cmd(struct scn_run *run, struct sim_procs *procs, struct sim_pr
 		proc_fork(run, proc, &procs->v[cmd->mm.child_id], cmd);
 	else if (cmd->verb == SCN_EXIT)
 		proc_release(proc);
+	else if (cmd->verb == SCN_KSM_MERGE)
+		proc_ksm_merge(run, proc, cmd);
 	else
 		region_cmd(run, proc, cmd);
 }
 
 /**
  * sim_proc_exec() - run one process command: process, or P mmap, touch,
- * read, check, madvise dontneed, migrate, fork, munmap, exit.
+ * read, check, madvise, migrate, fork, munmap, exit, ksm merge=.
  * @run: the run.
  * @procs: the backend's processes.
  * @cmd: the command, one of @run's script.
@@ -734,6 +780,67 @@ int sim_region_value(struct sim_procs *procs, const struct scn_name *name, long 
 	return r ? 0 : -ENOENT;
 }
 
+/*
+ * ksm_stat of instance @id, by line name. Context: takes its lock, then
+ * its mm's mmap_lock (see Locks above). Return: 0, -ESRCH if it is not
+ * alive, -ENOENT for an unknown line.
+ */
+static int proc_ksm_stat(struct sim_proc *proc, const char *line, long *value)
+{
+	int err = -ESRCH;
+
+	pthread_mutex_lock(&proc->lock);
+	if (proc->mm)
+		err = ksm_mm_stat_read(proc->mm, line, value);
+	pthread_mutex_unlock(&proc->lock);
+	return err;
+}
+
+/**
+ * sim_ksm_stat_value() - the value of ksm.P.X: line X of process P's
+ * /proc/PID/ksm_stat (ksm_merge_any and ksm_mergeable as 1 or 0).
+ * @procs: the backend's processes.
+ * @name: a ksm.P.X name; its ->n is P's instance id, ->b the line.
+ * @value: the value.
+ *
+ * Not ordered with background commands: it reads the value at once.
+ * Context: any thread of the run; takes the process's lock and its mm's
+ * mmap_lock for reading.
+ * Return: 0, or -ESRCH if the process is not alive now.
+ */
+int sim_ksm_stat_value(struct sim_procs *procs, const struct scn_name *name, long *value)
+{
+	return proc_ksm_stat(&procs->v[name->n], name->b, value);
+}
+
+/**
+ * sim_procs_ksm_snapshot() - add each live process's ksm_stat lines to
+ * @snap's KSM counters as "P.LINE", as the kernel backend does, while
+ * there is room.
+ * @procs: the backend's processes.
+ * @snap: the snapshot being filled.
+ *
+ * Context: as sim_ksm_stat_value().
+ */
+void sim_procs_ksm_snapshot(struct sim_procs *procs, struct scn_snapshot *snap)
+{
+	static const char *const lines[] = { "ksm_rmap_items", "ksm_zero_pages",
+					     "ksm_merging_pages", "ksm_process_profit",
+					     "ksm_merge_any", "ksm_mergeable" };
+
+	for (unsigned int p = 0; p < procs->n; p++) {
+		for (size_t i = 0; i < ARRAY_SIZE(lines) && snap->nksm < SCN_KSM_MAX; i++) {
+			struct scn_counter *c = &snap->ksm[snap->nksm];
+
+			if (proc_ksm_stat(&procs->v[p], lines[i], &c->value))
+				break;
+			if (snprintf(c->name, sizeof(c->name), "%s.%s", procs->v[p].name,
+				     lines[i]) < (int)sizeof(c->name))
+				snap->nksm++;
+		}
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Setup and teardown                                                  */
 
@@ -745,8 +852,12 @@ static int count_writes(struct sim_procs *procs)
 	for (unsigned int i = 0; i < s->ncmds; i++) {
 		const struct scn_cmd *cmd = &s->cmds[i];
 
-		if (cmd->verb < SCN_PROCESS || cmd->verb > SCN_EXIT)
+		if (!is_proc_verb(cmd->verb))
 			continue;
+		if (cmd->verb == SCN_PROCESS)
+			procs->v[cmd->mm.proc_id].name = cmd->mm.proc;
+		if (cmd->verb == SCN_FORK)
+			procs->v[cmd->mm.child_id].name = cmd->mm.child;
 		if (is_structural(cmd->verb))
 			procs->v[cmd->mm.proc_id].nwrites++;
 		if (cmd->verb == SCN_FORK)
@@ -772,7 +883,7 @@ static void assign_epochs(struct sim_procs *procs)
 		const struct scn_cmd *cmd = &s->cmds[i];
 		struct sim_proc *proc;
 
-		if (cmd->verb < SCN_PROCESS || cmd->verb > SCN_EXIT)
+		if (!is_proc_verb(cmd->verb))
 			continue;
 		proc = &procs->v[cmd->mm.proc_id];
 		if (is_structural(cmd->verb))

@@ -1,9 +1,11 @@
 #!/bin/sh
-# compare.sh PAGELAB DIR SCENARIO - `pagelab compare` on SCENARIO (a file of
-# DIR): both backends run it, every expect and check holds on both (exit
+# compare.sh PAGELAB DIR SCENARIO [COUNTER] - `pagelab compare` on SCENARIO
+# (a file of DIR, or a path relative to it): both backends run it, every expect and check holds on both (exit
 # 0), the comparison shows every expect, every report's counters and the
 # free memory in blocks of pageblock order or more on each side, the JSON
-# has both reports and the comparison, and no knob is left changed. The sim
+# has both reports and the comparison, COUNTER (default
+# vmstat.pgmigrate_success) is above 0 on both sides at the end, and no knob
+# is left changed. The sim
 # side runs --deterministic (its sleeps are virtual). To compare another
 # scenario, register one more test with its file (cmake/tests.cmake).
 set -u
@@ -28,7 +30,7 @@ reports=$(($(grep -c '^report' "$scn") + 1))	# and "end"
 [ "$(grep -c '^    kernel  [0-9]* of [0-9]* free pages' "$tmp/out")" = "$reports" ] ||
 	{ echo "FAIL: not every report shows the kernel's free memory"; exit 1; }
 grep -q '^    sim     [0-9]* of [0-9]* free pages (.*); since the previous report' "$tmp/out" || exit 1
-python3 - "$tmp/cmp.json" "$reports" <<'PY' || { echo "FAIL: the JSON comparison"; exit 1; }
+python3 - "$tmp/cmp.json" "$reports" "${4:-vmstat.pgmigrate_success}" <<'PY' || { echo "FAIL: the JSON comparison"; exit 1; }
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["sim"]["backend"] == "sim" and d["kernel"]["backend"] == "kernel"
@@ -38,7 +40,7 @@ assert len(c["reports"]) == int(sys.argv[2])
 assert all(e["sim"]["ok"] and e["kernel"]["ok"] for e in c["expects"])
 assert all(k["sim"] and k["kernel"] for k in c["checks"])
 assert c["pass"] == {"sim": True, "kernel": True}
-row = {r["name"]: r for r in c["reports"][-1]["counters"]}["vmstat.pgmigrate_success"]
+row = {r["name"]: r for r in c["reports"][-1]["counters"]}[sys.argv[3]]
 assert row["sim"] > 0 and row["kernel"] > 0 and row["difference"] == row["kernel"] - row["sim"]
 PY
 echo "ok: the comparison of $3"

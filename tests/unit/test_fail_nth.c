@@ -2,7 +2,7 @@
 /*
  * test_fail_nth.c - every failure site of a run, one at a time, the way
  * SQLite tests its malloc failures: a scenario that uses every subsystem
- * (processes, fork and copy-on-write, shared memory, migration, compaction,
+ * (processes, fork and copy-on-write, shared memory, migration, KSM, compaction,
  * kalloc with movable pages, the balloon with its in-process host) runs
  * with fail-nth set to N = 1, 2, ... (core/fault_inject.h: the Nth
  * metadata allocation or balloon channel send or receive fails), until a
@@ -43,6 +43,15 @@ static const char scenario[] =
 	"C touch heap pages=0..7\n"
 	"C touch shm pages=0..3\n"
 	"P migrate heap pages=0..31\n"
+	"P mmap dup 64K\n"
+	"P touch dup pattern=dup:2\n"
+	"P madvise dup mergeable\n"
+	"ksm pages_to_scan=100 sleep_millisecs=0\n"
+	"ksm run=1\n"
+	"ksm wait scans=2 timeout=10s\n"
+	"P touch dup pages=0 pattern=dup:2\n"
+	"P check dup\n"
+	"ksm run=2\n"
 	"kalloc k count=64\n"
 	"kalloc m count=16 type=movable\n"
 	"kfree k every=2\n"

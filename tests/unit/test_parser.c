@@ -299,26 +299,30 @@ static const struct error_case error_cases[] = {
 	{ "expect_region_unmapped", false, P_R "P munmap R\nexpect P.R.intact == 1\n",
 	  "t.scn:4: region 'R' of process 'P' was unmapped at line 3" },
 	/* What the sim backend of this build refuses */
-	{ "sim_mergeable", true, P_R "P madvise R mergeable\n",
-	  "t.scn:3: 'madvise mergeable' needs KSM, not in this build yet" },
-	{ "sim_unmergeable", true, P_R "P madvise R unmergeable pages=0..3\n",
-	  "t.scn:3: 'madvise unmergeable' needs KSM, not in this build yet" },
-	{ "sim_ksm", true, "ksm run=1\n", "t.scn:1: 'ksm' needs KSM, not in this build yet" },
-	{ "sim_ksm_merge", true, "process P\nP ksm merge=on\n",
-	  "t.scn:2: 'ksm merge' needs KSM, not in this build yet" },
+	{ "sim_ksm_max_page_sharing", true, "ksm max_page_sharing=1\n",
+	  "t.scn:1: ksm max_page_sharing=1: invalid value, the kernel refuses it with EINVAL "
+	  "(at least 2: a KSM page has two sharers)" },
+	{ "sim_ksm_max_page_sharing_range", true, "ksm max_page_sharing=4294967296\n",
+	  "t.scn:1: ksm max_page_sharing=4294967296: invalid value, the kernel refuses it with "
+	  "ERANGE (at least 2: a KSM page has two sharers)" },
+	{ "sim_ksm_run", true, "ksm pages_to_scan=5 run=3\n",
+	  "t.scn:1: ksm run=3: invalid value, the kernel refuses it with EINVAL (0 stops ksmd, "
+	  "1 runs it, 2 unmerges everything)" },
+	{ "sim_ksm_smart_scan", true, "ksm smart_scan=7\n",
+	  "t.scn:1: ksm smart_scan=7: invalid value, the kernel refuses it with EINVAL (0 or 1)" },
+	{ "sim_ksm_target_scan_time", true, "ksm advisor_target_scan_time=0\n",
+	  "t.scn:1: ksm advisor_target_scan_time=0: invalid value, the kernel refuses it with "
+	  "EINVAL (at least 1 second)" },
+	{ "sim_ksm_sleep", true, "ksm sleep_millisecs=4294967296\n",
+	  "t.scn:1: ksm sleep_millisecs=4294967296: invalid value, the kernel refuses it with "
+	  "EINVAL (an unsigned int)" },
 	{ "sim_thp", true, "thp enabled=always\n",
 	  "t.scn:1: 'thp' needs transparent huge pages, not in this build yet" },
-	{ "sim_expect_ksm_stat", true, "process P\nexpect ksm.P.ksm_merging_pages == 0\n",
-	  "t.scn:2: 'ksm.P.ksm_merging_pages' needs KSM, not in this build yet" },
-	{ "sim_ksm_wait", true, "ksm wait scans=3\n",
-	  "t.scn:1: 'ksm wait' needs KSM, not in this build yet" },
 	{ "sim_sysctl_other", true, "sysctl vm.min_free_kbytes=1 vm.swappiness=10\n",
 	  "t.scn:1: sysctl 'vm.swappiness' is not in this build (the sim backend has "
 	  "vm.min_free_kbytes, vm.watermark_scale_factor, vm.compaction_proactiveness, "
 	  "vm.extfrag_threshold, vm.compact_unevictable_allowed, vm.compact_memory, "
 	  "vm.nr_hugepages, vm.nr_overcommit_hugepages)" },
-	{ "sim_expect_ksm", true, "expect ksm.pages_shared == 0\n",
-	  "t.scn:1: 'ksm.pages_shared' needs KSM, not in this build yet" },
 	{ "sim_expect_vmstat", true, "expect vmstat.no_such_counter == 0\n",
 	  "t.scn:1: unknown vmstat counter 'no_such_counter' (not in this build)" },
 	{ "sim_expect_zone", true, "expect buddy.DMA32.order0 == 0\n",
@@ -332,8 +336,6 @@ static const struct error_case error_cases[] = {
 	{ "sim_expect_unusable_order", true,
 	  "machine memory=64M max_order=8\nexpect unusable.Normal.order9 == 0\n",
 	  "t.scn:2: 'unusable.Normal.order9': order 9 is above the machine's max_order 8" },
-	{ "sim_background_mergeable", true, P_R "& P madvise R mergeable\n",
-	  "t.scn:3: 'madvise mergeable' needs KSM, not in this build yet" },
 	/* pagelab: strided page ranges */
 	{ "range_step_zero", false, P_R "P touch R pages=0..9:0\n",
 	  "t.scn:3: bad page range '0..9:0' (step 0)" },
@@ -450,17 +452,16 @@ static void test_all_errors_reported(void **state)
 static void test_sim_refusals_each_line(void **state)
 {
 	struct scn_script *s = parse("process P\nP mmap R 4K\nP migrate R\n"
-				     "P madvise R mergeable\nP touch R\nksm run=1\n"
+				     "thp enabled=always\nP touch R\nksm run=5\n"
 				     "expect ksm.full_scans == 0\nexpect P.R.intact == 1\n",
 				     &scn_backend_sim);
 
-	assert_int_equal(s->nerrors, 3);
-	assert_string_equal(s->errors[0], "t.scn:4: 'madvise mergeable' needs KSM, not in this "
-			    "build yet");
-	assert_string_equal(s->errors[1], "t.scn:6: 'ksm' needs KSM, not in this build yet");
-	assert_string_equal(s->errors[2], "t.scn:7: 'ksm.full_scans' needs KSM, not in this "
-			    "build yet");
-	assert_int_equal(s->ncmds, 5);	/* process, mmap, migrate, touch, the last expect */
+	assert_int_equal(s->nerrors, 2);
+	assert_string_equal(s->errors[0], "t.scn:4: 'thp' needs transparent huge pages, not in "
+			    "this build yet");
+	assert_string_equal(s->errors[1], "t.scn:6: ksm run=5: invalid value, the kernel refuses "
+			    "it with EINVAL (0 stops ksmd, 1 runs it, 2 unmerges everything)");
+	assert_int_equal(s->ncmds, 6);	/* process, mmap, migrate, touch, the expects */
 	scn_script_free(s);
 }
 
