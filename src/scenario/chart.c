@@ -13,6 +13,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "core/compiler.h"
 #include "scenario/runner_internal.h"
 
@@ -24,6 +25,7 @@
 #define TICKS		5
 #define LABEL_ROWS	3
 #define MARKS_MAX	40	/* more marked commands are not drawn */
+#define MARK_CHARS	32	/* a mark's text, shown; hover for all of it */
 
 /* Order 0 (top of the stack) to order 12 (bottom): light to dark. */
 static const char *const order_colors[SCN_ORDERS_MAX] = {
@@ -144,6 +146,7 @@ static void draw_marks(FILE *out, const struct scn_results *res, const struct ax
 {
 	for (unsigned int i = 0; i < res->nmarks && res->nmarks <= MARKS_MAX; i++) {
 		const struct scn_mark *m = &res->marks[i];
+		char shown[MARK_CHARS + 4];
 		double x = px(ax, ax->steps ? m->step : m->time_s);
 
 		fputs("<g><title>", out);
@@ -153,7 +156,9 @@ static void draw_marks(FILE *out, const struct scn_results *res, const struct ax
 			"%d) rotate(-90)\" font-size=\"10\" fill=\"#000\" stroke=\"#fff\" "
 			"stroke-width=\"3\" paint-order=\"stroke\">", x, ax->top, x,
 			ax->bottom, x - 3, ax->bottom - 4);
-		scn_svg_text(out, m->text);
+		snprintf(shown, sizeof(shown), "%.*s%s", MARK_CHARS, m->text,
+			 strlen(m->text) > MARK_CHARS ? "..." : "");
+		scn_svg_text(out, shown);
 		fputs("</text></g>\n", out);
 	}
 }
