@@ -26,6 +26,12 @@ add_test(NAME install COMMAND sh ${CMAKE_SOURCE_DIR}/tests/install/install.sh ${
          ${CMAKE_SOURCE_DIR})
 set_tests_properties(install PROPERTIES LABELS "install" TIMEOUT 300)
 
+# pagelab-bench, one short repetition on a small machine: the code runs, no
+# figure is judged.
+add_test(NAME bench_smoke COMMAND sh ${CMAKE_SOURCE_DIR}/tests/bench/bench_smoke.sh
+         $<TARGET_FILE:pagelab-bench>)
+set_tests_properties(bench_smoke PROPERTIES LABELS "bench" TIMEOUT 120)
+
 # --- core (page flags, bitmaps, refcounts, page lock, lock order, reports) ---
 pagelab_test(test_page tests/unit/test_page.c LABELS unit sanitize)
 pagelab_test(test_bitmap tests/unit/test_bitmap.c LABELS unit sanitize)
