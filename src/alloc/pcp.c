@@ -7,7 +7,8 @@
  * (0..PAGE_ALLOC_COSTLY_ORDER and the THP order), one per migratetype, so
  * most allocations and frees of small blocks never touch zone->lock: an
  * empty list is refilled with pcp->batch blocks at once, and a cpu holding
- * more than pcp->high pages gives pcp->batch of them back. pcp->lock is
+ * more than pcp->high pages gives pcp->batch of them back (the THP order
+ * allows for one refill's blocks above that: see pcp_high()). pcp->lock is
  * taken with trylock on the allocation and free paths (a caller that loses
  * the race goes to the zone), and zone->lock nests inside it.
  *
@@ -140,6 +141,29 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 	spin_unlock(&zone->lock);
 }
 
+/* Blocks of @order that one refill of an empty list brings in. */
+static int pcp_refill_blocks(const struct per_cpu_pages *pcp, unsigned int order)
+{
+	return pcp->batch > 1 ? max(pcp->batch >> order, 2) : 1;
+}
+
+/*
+ * The count above which a free of @order drains: pcp->high, but for the
+ * THP order at least one refill's blocks plus a batch, so that the second
+ * block of a refill is not given back by the next free. Deviation: the
+ * kernel has one high for every order and reaches the same effect by
+ * tuning high up to low_wmark / cpus (usually above 2 THP blocks on the
+ * machines THP is used on); pagelab's fixed high (6 * batch) is 378 pages
+ * on a 2 GiB zone, less than one 512-page block, which sent every THP free
+ * and refill to zone->lock.
+ */
+static int pcp_high(const struct per_cpu_pages *pcp, unsigned int order)
+{
+	if (order <= PAGE_ALLOC_COSTLY_ORDER)
+		return pcp->high;
+	return max(pcp->high, (pcp_refill_blocks(pcp, order) << order) + pcp->batch);
+}
+
 /**
  * rmqueue_pcplist() - take a block of a pcp order from this cpu's list,
  * refilling the list from the buddy when it is empty.
@@ -164,12 +188,9 @@ struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int migratet
 	if (!spin_trylock(&pcp->lock))
 		return NULL;
 	list = &pcp->lists[order_to_pindex(migratetype, order)];
-	if (list_empty(list)) {
-		int batch = pcp->batch > 1 ? max(pcp->batch >> order, 2) : 1;
-
-		pcp->count += rmqueue_bulk(zone, order, batch, list, migratetype,
-					   alloc_flags) << order;
-	}
+	if (list_empty(list))
+		pcp->count += rmqueue_bulk(zone, order, pcp_refill_blocks(pcp, order), list,
+					   migratetype, alloc_flags) << order;
 	page = list_first_entry_or_null(list, struct page, lru);
 	if (page) {
 		list_del(&page->lru);
@@ -183,7 +204,7 @@ struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int migratet
 /**
  * free_unref_page_to_pcp() - put a freed block on this cpu's list for
  * @migratetype, then give pcp->batch pages back to the zone if the cpu
- * holds more than pcp->high.
+ * holds more than pcp->high (for the THP order, more than pcp_high()).
  * @zone: the block's zone.
  * @page: first page of the block, prepared for freeing.
  * @order: a pcp_allowed_order().
@@ -204,7 +225,7 @@ bool free_unref_page_to_pcp(struct zone *zone, struct page *page, unsigned int o
 	WRITE_ONCE(page->index, migratetype);
 	list_add(&page->lru, &pcp->lists[pindex]);
 	pcp->count += 1 << order;
-	if (pcp->count > pcp->high)
+	if (pcp->count > pcp_high(pcp, order))
 		free_pcppages_bulk(zone, pcp->batch, pcp, pindex);
 	spin_unlock(&pcp->lock);
 	return true;
