@@ -80,6 +80,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static double thread_cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static void sleep_seconds(double s)
 {
 	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
@@ -104,6 +112,7 @@ struct loop_thread {
 	unsigned int cpu;
 	bool *stop;
 	long ops;
+	double cpu_seconds;	/* the thread's CPU time */
 };
 
 static bool should_stop(const struct loop_thread *t)
@@ -127,15 +136,25 @@ static void *alloc_free_loop(void *arg)
 		__free_pages(page, order);
 		t->ops++;
 	}
+	t->cpu_seconds = thread_cpu_seconds();
 	return NULL;
 }
 
-/* Run @fn in b->threads threads for cfg.seconds; return ops per second. */
+/* Ops per second of CPU time of the last run_threads(). */
+static double ops_per_cpu_second = NAN;
+
+/*
+ * Run @fn in b->threads threads for cfg.seconds; return ops per second of
+ * wall time, and set ops_per_cpu_second (ops over the threads' CPU time:
+ * on a machine other work also uses, the figure that shows whether a
+ * second cpu adds throughput, since a thread descheduled by the host
+ * loses wall time but no CPU time).
+ */
 static double run_threads(const struct bench *b, void *(*fn)(void *))
 {
 	struct loop_thread threads[BENCH_CPUS * 4];
 	bool stop = false;
-	double start = now();
+	double start = now(), cpu = 0;
 	long ops = 0;
 
 	if (b->threads > ARRAY_SIZE(threads))
@@ -150,7 +169,9 @@ static double run_threads(const struct bench *b, void *(*fn)(void *))
 	for (unsigned int i = 0; i < b->threads; i++) {
 		pthread_join(threads[i].thread, NULL);
 		ops += threads[i].ops;
+		cpu += threads[i].cpu_seconds;
 	}
+	ops_per_cpu_second = ops / cpu;
 	return ops / (now() - start);
 }
 
@@ -160,6 +181,15 @@ static double bench_alloc_free(const struct bench *b)
 
 	drain_all_pages(NULL);
 	return rate;
+}
+
+/* The previous entry's pairs per CPU-second (NAN if it did not run). */
+static double bench_alloc_free_cpu(const struct bench *b)
+{
+	double v = ops_per_cpu_second;
+
+	ops_per_cpu_second = NAN;
+	return v;
 }
 
 /* The rates of one repetition, from which its ratios are computed. */
@@ -751,9 +781,13 @@ static double bench_ksm_ratio(const struct bench *b)
 
 static const struct bench benches[] = {
 	{ "alloc_free.order0.threads1.pairs_per_s", bench_alloc_free, 0, 1 },
+	{ "alloc_free.order0.threads1.pairs_per_cpu_s", bench_alloc_free_cpu, 0, 1 },
 	{ "alloc_free.order0.threads2.pairs_per_s", bench_alloc_free, 0, 2 },
+	{ "alloc_free.order0.threads2.pairs_per_cpu_s", bench_alloc_free_cpu, 0, 2 },
 	{ "alloc_free.order9.threads1.pairs_per_s", bench_alloc_free, 9, 1 },
+	{ "alloc_free.order9.threads1.pairs_per_cpu_s", bench_alloc_free_cpu, 9, 1 },
 	{ "alloc_free.order9.threads2.pairs_per_s", bench_alloc_free, 9, 2 },
+	{ "alloc_free.order9.threads2.pairs_per_cpu_s", bench_alloc_free_cpu, 9, 2 },
 	{ "memcpy.pages_per_s", bench_memcpy, 0, 1 },
 	{ "migrate.pages_per_s", bench_migrate, 0, 1 },
 	{ "migrate.same_frames_copy.pages_per_s", bench_migrate_same, 0, 1 },
