@@ -69,7 +69,22 @@ struct vm_event_state {
 
 extern struct vm_event_state vm_event_states[VM_EVENT_CPUS_CAP];
 
-int smp_processor_id(void);
+extern __thread int cpu_number;		/* core/cpu.c; -1 until first use */
+int smp_processor_id_slow(void);
+
+/*
+ * smp_processor_id() - the simulated CPU of the calling thread (see
+ * core/cpu.c), inline because every counter update asks for it.
+ * Context: any thread. Return: a CPU id below nr_cpu_ids.
+ */
+static inline int smp_processor_id(void)
+{
+	int cpu = cpu_number;
+
+	if (likely((unsigned int)cpu < nr_cpu_ids))
+		return cpu;
+	return smp_processor_id_slow();
+}
 
 static inline void count_vm_events(enum vm_event_item item, long delta)
 {
