@@ -7,10 +7,11 @@
  * (0..PAGE_ALLOC_COSTLY_ORDER and the THP order), one per migratetype, so
  * most allocations and frees of small blocks never touch zone->lock: an
  * empty list is refilled with pcp->batch blocks at once, and a cpu holding
- * more than pcp->high pages gives pcp->batch of them back (the THP order
- * allows for one refill's blocks above that: see pcp_high()). pcp->lock is
- * taken with trylock on the allocation and free paths (a caller that loses
- * the race goes to the zone), and zone->lock nests inside it.
+ * more than pcp->high pages gives pcp->batch of them back (for the THP
+ * order, more than the kernel's high_max when that is larger: see
+ * pcp_high()). pcp->lock is taken with trylock on the allocation and free
+ * paths (a caller that loses the race goes to the zone), and zone->lock
+ * nests inside it.
  *
  * Pages on these lists are free but stay out of NR_FREE_PAGES and of
  * free_area[].nr_free, as in the kernel (so /proc/buddyinfo omits them).
@@ -148,20 +149,21 @@ static int pcp_refill_blocks(const struct per_cpu_pages *pcp, unsigned int order
 }
 
 /*
- * The count above which a free of @order drains: pcp->high, but for the
- * THP order at least one refill's blocks plus a batch, so that the second
- * block of a refill is not given back by the next free. Deviation: the
- * kernel has one high for every order and reaches the same effect by
- * tuning high up to low_wmark / cpus (usually above 2 THP blocks on the
- * machines THP is used on); pagelab's fixed high (6 * batch) is 378 pages
- * on a 2 GiB zone, less than one 512-page block, which sent every THP free
- * and refill to zone->lock.
+ * The count above which a free of @order drains: pcp->high, and for the
+ * THP order at least the kernel's high_max (zone_highsize(): the low
+ * watermark shared among the cpus), so that on a zone large enough for
+ * THP one freed block stays for the next allocation. Deviation: the
+ * kernel tunes one high for every order between high_min and high_max;
+ * pagelab keeps the pre-5.14 fixed high (6 * batch, 378 pages on 2 GiB,
+ * less than one 512-page block, which sent every THP free and refill to
+ * zone->lock) and lets only the THP lists reach high_max.
  */
-static int pcp_high(const struct per_cpu_pages *pcp, unsigned int order)
+static int pcp_high(const struct zone *zone, const struct per_cpu_pages *pcp,
+		    unsigned int order)
 {
 	if (order <= PAGE_ALLOC_COSTLY_ORDER)
 		return pcp->high;
-	return max(pcp->high, (pcp_refill_blocks(pcp, order) << order) + pcp->batch);
+	return max((long)pcp->high, (long)(READ_ONCE(zone->_watermark[WMARK_LOW]) / nr_cpu_ids));
 }
 
 /**
@@ -225,7 +227,7 @@ bool free_unref_page_to_pcp(struct zone *zone, struct page *page, unsigned int o
 	WRITE_ONCE(page->index, migratetype);
 	list_add(&page->lru, &pcp->lists[pindex]);
 	pcp->count += 1 << order;
-	if (pcp->count > pcp_high(pcp, order))
+	if (pcp->count > pcp_high(zone, pcp, order))
 		free_pcppages_bulk(zone, pcp->batch, pcp, pindex);
 	spin_unlock(&pcp->lock);
 	return true;
