@@ -68,6 +68,7 @@ pagelab_test(test_buddy tests/unit/test_buddy.c LABELS unit sanitize)
 pagelab_test(test_fallback tests/unit/test_fallback.c LABELS unit sanitize)
 pagelab_test(test_watermark tests/unit/test_watermark.c LABELS unit sanitize)
 pagelab_test(test_pcp tests/unit/test_pcp.c LABELS unit sanitize)
+pagelab_test(test_vmstat tests/unit/test_vmstat.c LABELS unit sanitize)
 pagelab_test(test_fail_page_alloc tests/unit/test_fail_page_alloc.c LABELS unit sanitize)
 pagelab_test(test_fail_nth tests/unit/test_fail_nth.c LABELS unit sanitize)
 # One child process per failure site (~270): minutes under a sanitizer on a busy machine.
