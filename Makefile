@@ -3,7 +3,9 @@
 #   make run      build and run the built-in default scenario
 #   make check    build and run every test, plain, ASan+UBSan and TSan
 #   make bench    build (optimised) and run the benchmarks (those on the
-#                 host's kernel as root only; skipped otherwise, saying so)
+#                 host's kernel as root only; skipped otherwise, saying so),
+#                 writing build-bench/bench.json; BASELINE=file.json prints
+#                 each figure's ratio to that saved run
 #   make stress   the seeded stress tests, ten times longer
 #   make soak     every subsystem at once under TSan for SOAK_MINUTES (10)
 #   make fuzz     build the libFuzzer targets (clang) and run each for
@@ -58,7 +60,7 @@ fuzz: fuzz-build
 bench: deps
 	$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPAGELAB_DEBUG=0 >/dev/null
 	$(CMAKE) --build build-bench -j$(JOBS) --target pagelab-bench pagelab-bench-kernel
-	./build-bench/pagelab-bench
+	./build-bench/pagelab-bench --json build-bench/bench.json $(if $(BASELINE),--baseline $(BASELINE))
 	./build-bench/pagelab-bench-kernel
 
 stress: all

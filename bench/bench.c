@@ -3,19 +3,26 @@
  * bench.c - pagelab's micro-benchmarks (target pagelab-bench, `make bench`).
  *
  * Boots one 2 GiB machine (2 cpus, MAX_PAGE_ORDER 10, pageblock_order 9)
- * and runs each entry of the benches[] table for a fixed wall time,
- * printing one stable "name: value" line per entry. memcpy.pages_per_s,
- * 4 KiB copies between random frames of the whole arena, is the same-run
- * reference for anything that moves pages (migration, compaction);
- * punch_4k and punch_2m, hole punches in the arena's memfd, are the
- * bounds for the balloon, whose host punches every page it is given.
- * ksm.scan_pages_per_s, ksmd's full scans of 256 MiB (half copies of 4
- * contents, half unique), is measured against xxh3.pages_per_s and
- * memcmp.pages_per_s over the same pages, the two things each scanned
- * page costs at least.
- * A new benchmark (migration, compaction, ...) is one more run function
- * and one more row in the table.
+ * and runs the whole benches[] table PAGELAB_BENCH_REPS times (default 5),
+ * each entry for PAGELAB_BENCH_SECONDS of wall time (default 0.5). Every
+ * figure is printed once at the end as "name: median (min..max)"; a ratio
+ * is computed inside each repetition from that repetition's rates, and its
+ * median is printed. Each ratio divides by a bound measured in the same
+ * repetition on the same work (the very frames a migration or compaction
+ * copied between, the very frames touch wrote) and, where it applies, by
+ * the cache-cold bound (copies between random frames of the whole arena).
+ * docs/performance.md says what each benchmark does and what bounds it.
+ *
+ *   pagelab-bench [--json FILE] [--baseline FILE] [--list] [PREFIX...]
+ *
+ * --json writes every figure (median, min, max, samples); --baseline reads
+ * such a file and prints each figure's ratio to its saved median; PREFIX
+ * runs only the entries whose names start with one of them (ratios whose
+ * inputs did not run are left out). PAGELAB_BENCH_MEMORY_MIB shrinks the
+ * machine (and with it the regions), for a quick functional run.
+ * A new benchmark is one more run function and one more row in the table.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,16 +37,32 @@
 #include "machine/machine.h"
 #include "vm/mm.h"
 
-#define BENCH_MEMORY		(2ULL << 30)
+#define BENCH_MEMORY_MIB	2048
 #define BENCH_CPUS		2
 #define BENCH_SECONDS		0.5
-#define VM_BENCH_BYTES		(64UL << 20)	/* region faulted or touched */
+#define BENCH_REPS		5
+#define BENCH_MAX_REPS		101
+
+/*
+ * The run's sizes: the machine, the region faulted, touched and migrated
+ * (64 MiB), the KSM region (256 MiB) and the hole-punched frames
+ * (512 MiB); the regions shrink with a machine smaller than 2 GiB.
+ */
+static struct {
+	unsigned long memory;
+	unsigned long vm_bytes;
+	unsigned long ksm_pages;
+	unsigned long punch_bytes;
+	double seconds;
+	int reps;
+} cfg;
 
 /**
  * struct bench - one benchmark: its printed name and how to run it.
  * @name: printed before ": value".
- * @run: runs for about BENCH_SECONDS and returns the value.
- * @order: parameter of the allocation benchmarks.
+ * @run: runs for about cfg.seconds and returns the value (NAN: not
+ *       available in this run, e.g. a ratio whose inputs were not run).
+ * @order: parameter of the allocation and punch benchmarks.
  * @threads: threads to run @run's loop in, bound to cpus round-robin.
  */
 struct bench {
@@ -57,11 +80,30 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static double thread_cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static void sleep_seconds(double s)
 {
 	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
 
 	nanosleep(&ts, NULL);
+}
+
+static double ratio(double num, double den)
+{
+	return num > 0 && den > 0 ? num / den : NAN;
+}
+
+/* A rate another entry measured in this repetition, NAN if it did not run. */
+static double measured(double value)
+{
+	return value > 0 ? value : NAN;
 }
 
 struct loop_thread {
@@ -70,6 +112,7 @@ struct loop_thread {
 	unsigned int cpu;
 	bool *stop;
 	long ops;
+	double cpu_seconds;	/* the thread's CPU time */
 };
 
 static bool should_stop(const struct loop_thread *t)
@@ -93,15 +136,25 @@ static void *alloc_free_loop(void *arg)
 		__free_pages(page, order);
 		t->ops++;
 	}
+	t->cpu_seconds = thread_cpu_seconds();
 	return NULL;
 }
 
-/* Run @fn in b->threads threads for BENCH_SECONDS; return ops per second. */
+/* Ops per second of CPU time of the last run_threads(). */
+static double ops_per_cpu_second = NAN;
+
+/*
+ * Run @fn in b->threads threads for cfg.seconds; return ops per second of
+ * wall time, and set ops_per_cpu_second (ops over the threads' CPU time:
+ * on a machine other work also uses, the figure that shows whether a
+ * second cpu adds throughput, since a thread descheduled by the host
+ * loses wall time but no CPU time).
+ */
 static double run_threads(const struct bench *b, void *(*fn)(void *))
 {
 	struct loop_thread threads[BENCH_CPUS * 4];
 	bool stop = false;
-	double start = now();
+	double start = now(), cpu = 0;
 	long ops = 0;
 
 	if (b->threads > ARRAY_SIZE(threads))
@@ -111,12 +164,14 @@ static double run_threads(const struct bench *b, void *(*fn)(void *))
 		if (pthread_create(&threads[i].thread, NULL, fn, &threads[i]))
 			return -1;
 	}
-	sleep_seconds(BENCH_SECONDS);
+	sleep_seconds(cfg.seconds);
 	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 	for (unsigned int i = 0; i < b->threads; i++) {
 		pthread_join(threads[i].thread, NULL);
 		ops += threads[i].ops;
+		cpu += threads[i].cpu_seconds;
 	}
+	ops_per_cpu_second = ops / cpu;
 	return ops / (now() - start);
 }
 
@@ -128,7 +183,22 @@ static double bench_alloc_free(const struct bench *b)
 	return rate;
 }
 
-static double memcpy_rate, migrate_rate;
+/* The previous entry's pairs per CPU-second (NAN if it did not run). */
+static double bench_alloc_free_cpu(const struct bench *b)
+{
+	double v = ops_per_cpu_second;
+
+	ops_per_cpu_second = NAN;
+	return v;
+}
+
+/* The rates of one repetition, from which its ratios are computed. */
+static struct {
+	double memcpy, migrate, migrate_same, compact, compact_same;
+	double touch, memset;
+	double inflate, punch_2m;
+	double xxh3, ksm_scan, ksm_merge_seconds;
+} rate;
 
 static uint64_t xorshift64(uint64_t *s)
 {
@@ -141,11 +211,11 @@ static uint64_t xorshift64(uint64_t *s)
 /*
  * Copy one 4 KiB frame to another, both picked at random among all the
  * frames of the arena the allocator can give (taken in pageblock-sized
- * blocks): the bound for anything that moves pages around memory.
+ * blocks): the cache-cold bound for anything that moves pages around.
  */
 static double bench_memcpy(const struct bench *b)
 {
-	struct page **blocks = malloc((BENCH_MEMORY >> (PAGE_SHIFT + pageblock_order)) *
+	struct page **blocks = malloc((cfg.memory >> (PAGE_SHIFT + pageblock_order)) *
 				      sizeof(*blocks));
 	uint64_t rng = 0x9e3779b97f4a7c15ULL;
 	unsigned long nr = 0, pages;
@@ -172,16 +242,58 @@ static double bench_memcpy(const struct bench *b)
 		}
 		copies += 1024;
 		elapsed = now() - start;
-	} while (elapsed < BENCH_SECONDS);
+	} while (elapsed < cfg.seconds);
 	while (nr)
 		__free_pages(blocks[--nr], pageblock_order);
 	free(blocks);
 	drain_all_pages(NULL);
-	memcpy_rate = copies / elapsed;
-	return memcpy_rate;
+	rate.memcpy = copies / elapsed;
+	return rate.memcpy;
 }
 
-/* Write-fault every page of a fresh 64 MiB region, unmap it, repeat. */
+/*
+ * struct copy_pair - one page a migration moved: the frame it was copied
+ * from and the frame it was copied to.
+ */
+struct copy_pair {
+	unsigned long src, dst;
+};
+
+/*
+ * The same-frames bound: memcpy from each pair's source frame to its
+ * destination frame, in the order given, in passes over all the pairs
+ * until cfg.seconds have passed (one pass at least). The destinations are
+ * the live pages, which receive the content they already hold (the
+ * sources are free frames with the same bytes left in them).
+ */
+static double copy_pairs_rate(const struct copy_pair *pairs, unsigned long nr)
+{
+	double start = now(), elapsed;
+	long copies = 0;
+
+	if (!nr)
+		return NAN;
+	do {
+		for (unsigned long i = 0; i < nr; i++)
+			memcpy(page_address(pfn_to_page(pairs[i].dst)),
+			       page_address(pfn_to_page(pairs[i].src)), PAGE_SIZE);
+		copies += nr;
+		elapsed = now() - start;
+	} while (elapsed < cfg.seconds);
+	return copies / elapsed;
+}
+
+/* Record the frame of each of the @nr pages at @addr of @mm. */
+static int record_pfns(struct mm_struct *mm, unsigned long addr, unsigned long nr,
+		       unsigned long *pfns)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		if (follow_pfn(mm, addr + i * PAGE_SIZE, &pfns[i]))
+			return -1;
+	return 0;
+}
+
+/* Write-fault every page of a fresh region, unmap it, repeat. */
 static double bench_faults(const struct bench *b)
 {
 	struct mm_struct *mm = mm_alloc();
@@ -192,80 +304,116 @@ static double bench_faults(const struct bench *b)
 	if (!mm)
 		return -1;
 	do {
-		if (do_mmap(mm, VM_BENCH_BYTES, false, &addr))
+		if (do_mmap(mm, cfg.vm_bytes, false, &addr))
 			return -1;
-		for (unsigned long off = 0; off < VM_BENCH_BYTES; off += PAGE_SIZE)
+		for (unsigned long off = 0; off < cfg.vm_bytes; off += PAGE_SIZE)
 			if (access_mm(mm, addr + off, &(char){ 1 }, 1, true))
 				return -1;
-		do_munmap(mm, addr, VM_BENCH_BYTES);
-		faults += VM_BENCH_BYTES / PAGE_SIZE;
+		do_munmap(mm, addr, cfg.vm_bytes);
+		faults += cfg.vm_bytes / PAGE_SIZE;
 		elapsed = now() - start;
-	} while (elapsed < BENCH_SECONDS);
+	} while (elapsed < cfg.seconds);
 	mmput(mm);
 	drain_all_pages(NULL);
 	return faults / elapsed;
 }
 
-static double touch_rate, memset_rate;
-
 /*
- * move_pages() of a 64 MiB region of single-mapped anonymous pages, over
- * and over: each page is isolated, unmapped, copied and remapped.
+ * move_pages() of a region of single-mapped anonymous pages, over and
+ * over: each page is isolated, unmapped, copied and remapped. The frames
+ * of every page are recorded before and after each pass (untimed); the
+ * last pass's pairs are the same-frames bound, copied in the same order
+ * (move_pages migrates in address order).
  */
 static double bench_migrate(const struct bench *b)
 {
-	const unsigned long nr = VM_BENCH_BYTES / PAGE_SIZE;
+	const unsigned long nr = cfg.vm_bytes / PAGE_SIZE;
 	struct mm_struct *mm = mm_alloc();
 	int *status = malloc(nr * sizeof(*status));
-	double start, elapsed;
-	unsigned long addr;
+	unsigned long *src = malloc(nr * sizeof(*src)), *dst = malloc(nr * sizeof(*dst));
+	struct copy_pair *pairs = malloc(nr * sizeof(*pairs));
+	unsigned long addr, nr_pairs = 0;
+	double elapsed = 0;
 	long moved = 0;
 
-	if (!mm || !status || do_mmap(mm, VM_BENCH_BYTES, false, &addr))
+	if (!mm || !status || !src || !dst || !pairs || do_mmap(mm, cfg.vm_bytes, false, &addr))
 		return -1;
-	for (unsigned long off = 0; off < VM_BENCH_BYTES; off += PAGE_SIZE)
+	for (unsigned long off = 0; off < cfg.vm_bytes; off += PAGE_SIZE)
 		access_mm(mm, addr + off, &off, sizeof(off), true);
-	start = now();
 	do {
-		long n = move_pages_range(mm, addr, nr, status);
+		double start;
+		long n;
 
-		if (n < 0)
+		if (record_pfns(mm, addr, nr, src))
+			return -1;
+		start = now();
+		n = move_pages_range(mm, addr, nr, status);
+		elapsed += now() - start;
+		if (n < 0 || record_pfns(mm, addr, nr, dst))
 			return -1;
 		moved += n;
-		elapsed = now() - start;
-	} while (elapsed < BENCH_SECONDS);
+	} while (elapsed < cfg.seconds);
+	for (unsigned long i = 0; i < nr; i++)
+		if (src[i] != dst[i])
+			pairs[nr_pairs++] = (struct copy_pair){ src[i], dst[i] };
+	rate.migrate = moved / elapsed;
+	rate.migrate_same = copy_pairs_rate(pairs, nr_pairs);
 	mmput(mm);
 	free(status);
+	free(src);
+	free(dst);
+	free(pairs);
 	drain_all_pages(NULL);
-	migrate_rate = moved / elapsed;
-	return migrate_rate;
+	return rate.migrate;
 }
 
-static double bench_migrate_ratio(const struct bench *b)
+static double bench_migrate_same(const struct bench *b)
 {
-	return migrate_rate / memcpy_rate;
+	return measured(rate.migrate_same);
 }
 
-static double compact_rate;
+static double bench_migrate_ratio_same(const struct bench *b)
+{
+	return ratio(rate.migrate, rate.migrate_same);
+}
+
+static double bench_migrate_ratio_random(const struct bench *b)
+{
+	return ratio(rate.migrate, rate.memcpy);
+}
+
+static int cmp_pair_src(const void *a, const void *b)
+{
+	const struct copy_pair *x = a, *y = b;
+
+	return x->src < y->src ? -1 : x->src > y->src;
+}
 
 /*
- * compact_memory on the whole 2 GiB machine after filling it with process
- * pages in half-pageblock chunks and unmapping every other chunk (the
- * compaction selftest's layout): pages migrated per second.
+ * compact_memory on the whole machine after filling it with process pages
+ * in half-pageblock chunks and unmapping every other chunk (the compaction
+ * selftest's layout): pages migrated per second. Every remaining page's
+ * frame is recorded before and after (untimed); the pages whose frame
+ * changed, in the order the migration scanner met them (ascending source
+ * pfn), are the same-frames bound.
  */
 static double bench_compact(const struct bench *b)
 {
 	const unsigned long chunk = PAGE_SIZE << (pageblock_order - 1);
+	const unsigned long per_chunk = chunk / PAGE_SIZE, max_chunks = cfg.memory / chunk;
 	struct mm_struct *mm = mm_alloc();
-	unsigned long *chunks = malloc((BENCH_MEMORY / chunk) * sizeof(*chunks));
+	unsigned long *chunks = malloc(max_chunks * sizeof(*chunks));
+	unsigned long *src = malloc(cfg.memory / PAGE_SIZE * sizeof(*src));
+	struct copy_pair *pairs = malloc(cfg.memory / PAGE_SIZE * sizeof(*pairs));
+	unsigned long nr_pairs = 0, k;
 	long migrated;
 	double start;
 	int n = 0;
 
-	if (!mm || !chunks)
+	if (!mm || !chunks || !src || !pairs)
 		return -1;
 	drain_all_pages(NULL);
-	while (global_zone_page_state(NR_FREE_PAGES) > (long)(4 * (chunk / PAGE_SIZE) +
+	while (global_zone_page_state(NR_FREE_PAGES) > (long)(4 * per_chunk +
 							       high_wmark_pages(&NODE_DATA(0)->node_zones[0]))) {
 		if (do_mmap(mm, chunk, false, &chunks[n]))
 			return -1;
@@ -276,77 +424,103 @@ static double bench_compact(const struct bench *b)
 	}
 	for (int i = 0; i < n; i += 2)
 		do_munmap(mm, chunks[i], chunk);
+	k = 0;
+	for (int i = 1; i < n; i += 2, k += per_chunk)
+		if (record_pfns(mm, chunks[i], per_chunk, src + k))
+			return -1;
 	migrated = vm_event_sum(PGMIGRATE_SUCCESS);
 	start = now();
 	sysctl_compact_memory();
-	compact_rate = (vm_event_sum(PGMIGRATE_SUCCESS) - migrated) / (now() - start);
+	rate.compact = (vm_event_sum(PGMIGRATE_SUCCESS) - migrated) / (now() - start);
+	k = 0;
+	for (int i = 1; i < n; i += 2) {
+		for (unsigned long j = 0, pfn; j < per_chunk; j++, k++) {
+			if (follow_pfn(mm, chunks[i] + j * PAGE_SIZE, &pfn))
+				return -1;
+			if (pfn != src[k])
+				pairs[nr_pairs++] = (struct copy_pair){ src[k], pfn };
+		}
+	}
+	qsort(pairs, nr_pairs, sizeof(*pairs), cmp_pair_src);
+	rate.compact_same = copy_pairs_rate(pairs, nr_pairs);
 	mmput(mm);
 	free(chunks);
+	free(src);
+	free(pairs);
 	drain_all_pages(NULL);
-	return compact_rate;
+	return rate.compact;
 }
 
-static double bench_compact_ratio(const struct bench *b)
+static double bench_compact_same(const struct bench *b)
 {
-	return compact_rate / memcpy_rate;
+	return measured(rate.compact_same);
 }
 
-/* Whole-page writes through the simulated MMU to memory already mapped. */
+static double bench_compact_ratio_same(const struct bench *b)
+{
+	return ratio(rate.compact, rate.compact_same);
+}
+
+static double bench_compact_ratio_random(const struct bench *b)
+{
+	return ratio(rate.compact, rate.memcpy);
+}
+
+/*
+ * Whole-page writes through the simulated MMU to memory already mapped;
+ * then, as its bound, memset of the very frames written, in the same
+ * order, the same number of bytes per pass.
+ */
 static double bench_touch(const struct bench *b)
 {
+	const unsigned long nr = cfg.vm_bytes / PAGE_SIZE;
+	unsigned long *pfns = malloc(nr * sizeof(*pfns));
 	struct mm_struct *mm = mm_alloc();
 	static unsigned char buf[PAGE_SIZE];
 	double start, elapsed;
 	unsigned long addr;
 	long bytes = 0;
 
-	if (!mm || do_mmap(mm, VM_BENCH_BYTES, false, &addr))
+	if (!mm || !pfns || do_mmap(mm, cfg.vm_bytes, false, &addr))
 		return -1;
 	memset(buf, 0x5a, sizeof(buf));
-	for (unsigned long off = 0; off < VM_BENCH_BYTES; off += PAGE_SIZE)
+	for (unsigned long off = 0; off < cfg.vm_bytes; off += PAGE_SIZE)
 		access_mm(mm, addr + off, buf, PAGE_SIZE, true);
+	if (record_pfns(mm, addr, nr, pfns))
+		return -1;
 	start = now();
 	do {
-		for (unsigned long off = 0; off < VM_BENCH_BYTES; off += PAGE_SIZE)
+		for (unsigned long off = 0; off < cfg.vm_bytes; off += PAGE_SIZE)
 			access_mm(mm, addr + off, buf, PAGE_SIZE, true);
-		bytes += VM_BENCH_BYTES;
+		bytes += cfg.vm_bytes;
 		elapsed = now() - start;
-	} while (elapsed < BENCH_SECONDS);
+	} while (elapsed < cfg.seconds);
+	rate.touch = bytes / elapsed;
+	bytes = 0;
+	start = now();
+	do {
+		for (unsigned long i = 0; i < nr; i++)
+			memset(page_address(pfn_to_page(pfns[i])), (int)bytes, PAGE_SIZE);
+		bytes += cfg.vm_bytes;
+		elapsed = now() - start;
+	} while (elapsed < cfg.seconds);
+	rate.memset = bytes / elapsed;
 	mmput(mm);
+	free(pfns);
 	drain_all_pages(NULL);
-	touch_rate = bytes / elapsed;
-	return touch_rate;
+	return rate.touch;
 }
 
-/* The bound for touch: memset of the same number of bytes, same run. */
 static double bench_memset(const struct bench *b)
 {
-	unsigned char *mem = malloc(VM_BENCH_BYTES);
-	double start, elapsed;
-	long bytes = 0;
-
-	if (!mem)
-		return -1;
-	memset(mem, 1, VM_BENCH_BYTES);
-	start = now();
-	do {
-		for (unsigned long off = 0; off < VM_BENCH_BYTES; off += PAGE_SIZE)
-			memset(mem + off, (int)bytes, PAGE_SIZE);
-		bytes += VM_BENCH_BYTES;
-		elapsed = now() - start;
-	} while (elapsed < BENCH_SECONDS);
-	__asm__ volatile("" : : "r"(mem) : "memory");
-	free(mem);
-	memset_rate = bytes / elapsed;
-	return memset_rate;
+	return measured(rate.memset);
 }
 
 static double bench_touch_ratio(const struct bench *b)
 {
-	return touch_rate / memset_rate;
+	return ratio(rate.touch, rate.memset);
 }
 
-static double inflate_rate, punch_2m_rate;
 static double inflate_time, deflate_time;
 static long inflated_pages;
 
@@ -381,22 +555,22 @@ static double bench_balloon_inflate(const struct bench *b)
 
 		touch_free_frames();
 		start = now();
-		if (virtio_balloon_set_target(BENCH_MEMORY / 2) || virtio_balloon_wait(0))
+		if (virtio_balloon_set_target(cfg.memory / 2) || virtio_balloon_wait(0))
 			return -1;
 		inflate_time += now() - start;
 		start = now();
 		if (virtio_balloon_set_target(0) || virtio_balloon_wait(0))
 			return -1;
 		deflate_time += now() - start;
-		inflated_pages += BENCH_MEMORY / 2 / PAGE_SIZE;
-	} while (inflate_time < BENCH_SECONDS);
-	inflate_rate = inflated_pages / inflate_time;
-	return inflate_rate;
+		inflated_pages += cfg.memory / 2 / PAGE_SIZE;
+	} while (inflate_time < cfg.seconds);
+	rate.inflate = inflated_pages / inflate_time;
+	return rate.inflate;
 }
 
 static double bench_balloon_deflate(const struct bench *b)
 {
-	return inflated_pages / deflate_time;
+	return rate.inflate > 0 ? inflated_pages / deflate_time : NAN;
 }
 
 /*
@@ -406,7 +580,7 @@ static double bench_balloon_deflate(const struct bench *b)
  */
 static double bench_punch(const struct bench *b)
 {
-	const unsigned long nr_blocks = (512UL << 20) >> (PAGE_SHIFT + pageblock_order);
+	const unsigned long nr_blocks = cfg.punch_bytes >> (PAGE_SHIFT + pageblock_order);
 	const unsigned long chunk = PAGE_SIZE << b->order;
 	struct page **blocks = malloc(nr_blocks * sizeof(*blocks));
 	double elapsed = 0;
@@ -433,25 +607,23 @@ static double bench_punch(const struct bench *b)
 		}
 		elapsed += now() - start;
 		pages += nr_blocks << pageblock_order;
-	} while (elapsed < BENCH_SECONDS);
+	} while (elapsed < cfg.seconds);
 	for (unsigned long i = 0; i < nr_blocks; i++)
 		__free_pages(blocks[i], pageblock_order);
 	free(blocks);
 	drain_all_pages(NULL);
 	if (chunk == 2UL << 20)
-		punch_2m_rate = pages / elapsed;
+		rate.punch_2m = pages / elapsed;
 	return pages / elapsed;
 }
 
 static double bench_balloon_ratio(const struct bench *b)
 {
-	return inflate_rate / punch_2m_rate;
+	return ratio(rate.inflate, rate.punch_2m);
 }
 
-#define KSM_BENCH_PAGES		(256UL << 20 >> PAGE_SHIFT)
 #define KSM_BENCH_CONTENTS	4
 
-static double ksm_scan_rate, xxh3_rate;
 static struct mm_struct *ksm_mm;
 static unsigned long ksm_addr;
 static struct page **ksm_pages;		/* the region's frames, before any merge */
@@ -460,7 +632,7 @@ static struct page **ksm_pages;		/* the region's frames, before any merge */
  * second half unique. */
 static void ksm_bench_fill(uint64_t *buf, unsigned long i)
 {
-	uint64_t seed = i < KSM_BENCH_PAGES / 2 ? i % KSM_BENCH_CONTENTS : i;
+	uint64_t seed = i < cfg.ksm_pages / 2 ? i % KSM_BENCH_CONTENTS : i;
 
 	for (unsigned long w = 0; w < PAGE_SIZE / 8; w++)
 		buf[w] = (seed + 1) * 0x9e3779b97f4a7c15ULL ^ w;
@@ -471,11 +643,11 @@ static bool ksm_bench_setup(void)
 	static uint64_t buf[PAGE_SIZE / 8];
 
 	ksm_mm = mm_alloc();
-	ksm_pages = malloc(KSM_BENCH_PAGES * sizeof(*ksm_pages));
+	ksm_pages = malloc(cfg.ksm_pages * sizeof(*ksm_pages));
 	if (!ksm_mm || !ksm_pages ||
-	    do_mmap(ksm_mm, KSM_BENCH_PAGES * PAGE_SIZE, false, &ksm_addr))
+	    do_mmap(ksm_mm, cfg.ksm_pages * PAGE_SIZE, false, &ksm_addr))
 		return false;
-	for (unsigned long i = 0, pfn; i < KSM_BENCH_PAGES; i++) {
+	for (unsigned long i = 0, pfn; i < cfg.ksm_pages; i++) {
 		ksm_bench_fill(buf, i);
 		if (access_mm(ksm_mm, ksm_addr + i * PAGE_SIZE, buf, PAGE_SIZE, true) ||
 		    follow_pfn(ksm_mm, ksm_addr + i * PAGE_SIZE, &pfn))
@@ -496,13 +668,13 @@ static double bench_xxh3(const struct bench *b)
 		return -1;
 	start = now();
 	do {
-		for (unsigned long i = 0; i < KSM_BENCH_PAGES; i++)
+		for (unsigned long i = 0; i < cfg.ksm_pages; i++)
 			sum += XXH3_64bits(page_address(ksm_pages[i]), PAGE_SIZE);
-		pages += KSM_BENCH_PAGES;
+		pages += cfg.ksm_pages;
 		elapsed = now() - start;
-	} while (elapsed < BENCH_SECONDS);
-	xxh3_rate = pages / elapsed + (sum & 1) * 1e-9;
-	return xxh3_rate;
+	} while (elapsed < cfg.seconds);
+	rate.xxh3 = pages / elapsed + (sum & 1) * 1e-9;
+	return rate.xxh3;
 }
 
 /* memcmp of every page with the one 4 pages on: equal copies in the first
@@ -512,34 +684,74 @@ static double bench_memcmp(const struct bench *b)
 	double start = now(), elapsed;
 	long pages = 0, differ = 0;
 
+	if (!ksm_pages)
+		return NAN;
 	do {
-		for (unsigned long i = 0; i + KSM_BENCH_CONTENTS < KSM_BENCH_PAGES; i++)
+		for (unsigned long i = 0; i + KSM_BENCH_CONTENTS < cfg.ksm_pages; i++)
 			differ += !!memcmp(page_address(ksm_pages[i]),
 					   page_address(ksm_pages[i + KSM_BENCH_CONTENTS]),
 					   PAGE_SIZE);
-		pages += KSM_BENCH_PAGES - KSM_BENCH_CONTENTS;
+		pages += cfg.ksm_pages - KSM_BENCH_CONTENTS;
 		elapsed = now() - start;
-	} while (elapsed < BENCH_SECONDS);
+	} while (elapsed < cfg.seconds);
 	return pages / elapsed + (differ & 1) * 1e-9;
+}
+
+/* The counters that say how far merging has got. */
+static int ksm_merge_state(long state[3])
+{
+	return ksm_read("pages_shared", &state[0]) || ksm_read("pages_sharing", &state[1]) ||
+	       ksm_read("pages_unshared", &state[2]);
+}
+
+/*
+ * ksm.merge_seconds: from `madvise mergeable` of the region (ksmd running
+ * with sleep_millisecs=0) to the end of the first full scan after which
+ * pages_shared, pages_sharing and pages_unshared no longer change (one
+ * more full scan, untimed, shows that they did not).
+ */
+static int ksm_time_merge(void)
+{
+	long prev[3], cur[3];
+	double start = now(), prev_end;
+
+	if (ksm_madvise_range(ksm_mm, ksm_addr, cfg.ksm_pages * PAGE_SIZE, MADV_MERGEABLE) ||
+	    ksm_knob_write("run", "1") || ksm_wait_full_scans(1, 0) || ksm_merge_state(prev))
+		return -1;
+	prev_end = now();
+	for (;;) {
+		double end;
+
+		if (ksm_wait_full_scans(1, 0) || ksm_merge_state(cur))
+			return -1;
+		end = now();
+		if (!memcmp(prev, cur, sizeof(cur)))
+			break;
+		memcpy(prev, cur, sizeof(cur));
+		prev_end = end;
+	}
+	rate.ksm_merge_seconds = prev_end - start;
+	return 0;
 }
 
 /*
  * ksmd's full scans of the region with sleep_millisecs=0 and smart scan
- * off (every page compared at every scan), once the first two have merged
- * the copies (into chains of dups: 8192 copies of each content, 256 per
- * KSM page): every later scan finds the copies merged and looks each
- * unique page up in the stable tree, then the unstable tree.
+ * off (every page compared at every scan), once merging is done (the
+ * copies in chains of dups: each content's copies, 256 per KSM page):
+ * every later scan finds the copies merged and looks each unique page up
+ * in the stable tree, then the unstable tree.
  */
 static double bench_ksm_scan(const struct bench *b)
 {
 	long scanned0, scanned;
 	double start, elapsed;
 
+	if (!ksm_mm)
+		return NAN;
 	free(ksm_pages);
+	ksm_pages = NULL;
 	if (ksm_knob_write("sleep_millisecs", "0") || ksm_knob_write("smart_scan", "0") ||
-	    ksm_knob_write("pages_to_scan", "10000") ||
-	    ksm_madvise_range(ksm_mm, ksm_addr, KSM_BENCH_PAGES * PAGE_SIZE, MADV_MERGEABLE) ||
-	    ksm_knob_write("run", "1") || ksm_wait_full_scans(2, 0) ||
+	    ksm_knob_write("pages_to_scan", "10000") || ksm_time_merge() ||
 	    ksm_read("pages_scanned", &scanned0))
 		return -1;
 	start = now();
@@ -547,30 +759,44 @@ static double bench_ksm_scan(const struct bench *b)
 		if (ksm_wait_full_scans(1, 0))
 			return -1;
 		elapsed = now() - start;
-	} while (elapsed < BENCH_SECONDS);
+	} while (elapsed < cfg.seconds);
 	ksm_read("pages_scanned", &scanned);
 	ksm_knob_write("run", "2");
 	mmput(ksm_mm);
+	ksm_mm = NULL;
 	drain_all_pages(NULL);
-	ksm_scan_rate = (scanned - scanned0) / elapsed;
-	return ksm_scan_rate;
+	rate.ksm_scan = (scanned - scanned0) / elapsed;
+	return rate.ksm_scan;
+}
+
+static double bench_ksm_merge(const struct bench *b)
+{
+	return measured(rate.ksm_merge_seconds);
 }
 
 static double bench_ksm_ratio(const struct bench *b)
 {
-	return ksm_scan_rate / xxh3_rate;
+	return ratio(rate.ksm_scan, rate.xxh3);
 }
 
 static const struct bench benches[] = {
 	{ "alloc_free.order0.threads1.pairs_per_s", bench_alloc_free, 0, 1 },
+	{ "alloc_free.order0.threads1.pairs_per_cpu_s", bench_alloc_free_cpu, 0, 1 },
 	{ "alloc_free.order0.threads2.pairs_per_s", bench_alloc_free, 0, 2 },
+	{ "alloc_free.order0.threads2.pairs_per_cpu_s", bench_alloc_free_cpu, 0, 2 },
 	{ "alloc_free.order9.threads1.pairs_per_s", bench_alloc_free, 9, 1 },
+	{ "alloc_free.order9.threads1.pairs_per_cpu_s", bench_alloc_free_cpu, 9, 1 },
 	{ "alloc_free.order9.threads2.pairs_per_s", bench_alloc_free, 9, 2 },
+	{ "alloc_free.order9.threads2.pairs_per_cpu_s", bench_alloc_free_cpu, 9, 2 },
 	{ "memcpy.pages_per_s", bench_memcpy, 0, 1 },
 	{ "migrate.pages_per_s", bench_migrate, 0, 1 },
-	{ "migrate.ratio_to_memcpy", bench_migrate_ratio, 0, 1 },
+	{ "migrate.same_frames_copy.pages_per_s", bench_migrate_same, 0, 1 },
+	{ "migrate.ratio_to_same_frames_copy", bench_migrate_ratio_same, 0, 1 },
+	{ "migrate.ratio_to_random_copy", bench_migrate_ratio_random, 0, 1 },
 	{ "compact.pages_per_s", bench_compact, 0, 1 },
-	{ "compact.ratio_to_memcpy", bench_compact_ratio, 0, 1 },
+	{ "compact.same_frames_copy.pages_per_s", bench_compact_same, 0, 1 },
+	{ "compact.ratio_to_same_frames_copy", bench_compact_ratio_same, 0, 1 },
+	{ "compact.ratio_to_random_copy", bench_compact_ratio_random, 0, 1 },
 	{ "fault.pages_per_s", bench_faults, 0, 1 },
 	{ "touch.bytes_per_s", bench_touch, 0, 1 },
 	{ "memset.bytes_per_s", bench_memset, 0, 1 },
@@ -583,14 +809,194 @@ static const struct bench benches[] = {
 	{ "xxh3.pages_per_s", bench_xxh3, 0, 1 },
 	{ "memcmp.pages_per_s", bench_memcmp, 0, 1 },
 	{ "ksm.scan_pages_per_s", bench_ksm_scan, 0, 1 },
+	{ "ksm.merge_seconds", bench_ksm_merge, 0, 1 },
 	{ "ksm.ratio_to_xxh3", bench_ksm_ratio, 0, 1 },
 };
 
-int main(void)
-{
-	struct machine_config cfg = { BENCH_MEMORY, BENCH_CPUS, 10, 9, .deterministic = true };
-	int err = machine_init(&cfg);
+#define NR_BENCHES ARRAY_SIZE(benches)
 
+/* samples[i][r]: entry i's value in repetition r (NAN if not run). */
+static double samples[NR_BENCHES][BENCH_MAX_REPS];
+
+/* The median, min and max of entry @i's values that are numbers. */
+struct summary {
+	double median, min, max;
+	int n;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct summary summarise(size_t i)
+{
+	double v[BENCH_MAX_REPS];
+	struct summary s = { NAN, NAN, NAN, 0 };
+
+	for (int r = 0; r < cfg.reps; r++)
+		if (!isnan(samples[i][r]))
+			v[s.n++] = samples[i][r];
+	if (!s.n)
+		return s;
+	qsort(v, s.n, sizeof(v[0]), cmp_double);
+	s.median = s.n % 2 ? v[s.n / 2] : (v[s.n / 2 - 1] + v[s.n / 2]) / 2;
+	s.min = v[0];
+	s.max = v[s.n - 1];
+	return s;
+}
+
+static void print_value(FILE *out, double v, bool small)
+{
+	fprintf(out, small ? "%.3f" : "%.0f", v);
+}
+
+/* A figure's saved median in @baseline (a --json file), or NAN. */
+static double baseline_median(const char *baseline, const char *name)
+{
+	char key[160];
+	const char *p;
+
+	if (!baseline)
+		return NAN;
+	snprintf(key, sizeof(key), "\"%s\": {\"median\": ", name);
+	p = strstr(baseline, key);
+	return p ? strtod(p + strlen(key), NULL) : NAN;
+}
+
+static void print_results(const char *baseline)
+{
+	for (size_t i = 0; i < NR_BENCHES; i++) {
+		struct summary s = summarise(i);
+		bool small = s.max < 100;
+		double base;
+
+		if (!s.n)
+			continue;
+		printf("%s: ", benches[i].name);
+		print_value(stdout, s.median, small);
+		printf(" (");
+		print_value(stdout, s.min, small);
+		printf("..");
+		print_value(stdout, s.max, small);
+		printf(")");
+		base = baseline_median(baseline, benches[i].name);
+		if (base > 0)
+			printf(" x%.2f vs baseline", s.median / base);
+		printf("\n");
+	}
+}
+
+static int write_json(const char *path)
+{
+	FILE *out = fopen(path, "w");
+
+	if (!out) {
+		perror(path);
+		return -1;
+	}
+	fprintf(out, "{\n  \"reps\": %d,\n  \"seconds\": %g,\n  \"memory_mib\": %lu,\n"
+		"  \"figures\": {", cfg.reps, cfg.seconds, cfg.memory >> 20);
+	for (size_t i = 0, first = 1; i < NR_BENCHES; i++) {
+		struct summary s = summarise(i);
+
+		if (!s.n)
+			continue;
+		fprintf(out, "%s\n    \"%s\": {\"median\": %.17g, \"min\": %.17g, \"max\": %.17g, "
+			"\"samples\": [", first ? "" : ",", benches[i].name, s.median, s.min, s.max);
+		for (int r = 0, sep = 0; r < cfg.reps; r++)
+			if (!isnan(samples[i][r]))
+				fprintf(out, "%s%.17g", sep++ ? ", " : "", samples[i][r]);
+		fprintf(out, "]}");
+		first = 0;
+	}
+	fprintf(out, "\n  }\n}\n");
+	return fclose(out) ? -1 : 0;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *in = fopen(path, "r");
+	char *buf = NULL;
+	long size;
+
+	if (!in || fseek(in, 0, SEEK_END) || (size = ftell(in)) < 0 || fseek(in, 0, SEEK_SET) ||
+	    !(buf = calloc(1, size + 1)) || fread(buf, 1, size, in) != (size_t)size) {
+		perror(path);
+		free(buf);
+		buf = NULL;
+	}
+	if (in)
+		fclose(in);
+	return buf;
+}
+
+static bool selected(const char *name, char **prefixes, int nr)
+{
+	for (int i = 0; i < nr; i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return !nr;
+}
+
+/* Read the PAGELAB_BENCH_* overrides; false with a message if one is bad. */
+static bool read_config(void)
+{
+	const char *reps = getenv("PAGELAB_BENCH_REPS");
+	const char *secs = getenv("PAGELAB_BENCH_SECONDS");
+	const char *mib = getenv("PAGELAB_BENCH_MEMORY_MIB");
+	unsigned long memory_mib = mib ? strtoul(mib, NULL, 10) : BENCH_MEMORY_MIB;
+
+	cfg.reps = reps ? atoi(reps) : BENCH_REPS;
+	cfg.seconds = secs ? strtod(secs, NULL) : BENCH_SECONDS;
+	if (cfg.reps < 1 || cfg.reps > BENCH_MAX_REPS || !(cfg.seconds > 0) ||
+	    memory_mib < 128 || memory_mib > BENCH_MEMORY_MIB) {
+		fprintf(stderr, "bench: PAGELAB_BENCH_REPS must be 1..%d, PAGELAB_BENCH_SECONDS > 0, "
+			"PAGELAB_BENCH_MEMORY_MIB 128..%d\n", BENCH_MAX_REPS, BENCH_MEMORY_MIB);
+		return false;
+	}
+	cfg.memory = memory_mib << 20;
+	cfg.vm_bytes = min(64UL << 20, cfg.memory / 32);
+	cfg.ksm_pages = min(256UL << 20, cfg.memory / 8) >> PAGE_SHIFT;
+	cfg.punch_bytes = min(512UL << 20, cfg.memory / 4);
+	return true;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: pagelab-bench [--json FILE] [--baseline FILE] [--list] [PREFIX...]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *json = NULL, *baseline_path = NULL;
+	char *baseline = NULL;
+	struct machine_config mc;
+	int err, nr_prefixes = 0;
+	char **prefixes = calloc(argc, sizeof(*prefixes));
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") && i + 1 < argc) {
+			json = argv[++i];
+		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
+			baseline_path = argv[++i];
+		} else if (!strcmp(argv[i], "--list")) {
+			for (size_t b = 0; b < NR_BENCHES; b++)
+				printf("%s\n", benches[b].name);
+			return 0;
+		} else if (argv[i][0] == '-') {
+			return usage();
+		} else {
+			prefixes[nr_prefixes++] = argv[i];
+		}
+	}
+	if (!read_config() || (baseline_path && !(baseline = read_file(baseline_path))))
+		return 2;
+	mc = (struct machine_config){ cfg.memory, BENCH_CPUS, 10, 9, .deterministic = true };
+	err = machine_init(&mc);
 	if (err) {
 		fprintf(stderr, "bench: machine_init: %s\n", strerror(-err));
 		return 1;
@@ -600,18 +1006,26 @@ int main(void)
 	 * is: otherwise whichever benchmark touches a frame first also pays
 	 * the host kernel's page fault for it.
 	 */
-	for (unsigned long off = 0; off < BENCH_MEMORY; off += PAGE_SIZE)
+	for (unsigned long off = 0; off < cfg.memory; off += PAGE_SIZE)
 		machine.arena[off] = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(benches); i++) {
-		double value = benches[i].run(&benches[i]);
+	for (int r = 0; r < cfg.reps; r++) {
+		memset(&rate, 0, sizeof(rate));
+		for (size_t i = 0; i < NR_BENCHES; i++) {
+			double value = NAN;
 
-		if (value < 0) {
-			fprintf(stderr, "bench: %s failed\n", benches[i].name);
-			return 1;
+			if (selected(benches[i].name, prefixes, nr_prefixes))
+				value = benches[i].run(&benches[i]);
+			if (value < 0) {
+				fprintf(stderr, "bench: %s failed\n", benches[i].name);
+				return 1;
+			}
+			samples[i][r] = value;
 		}
-		printf(value < 100 ? "%s: %.3f\n" : "%s: %.0f\n", benches[i].name, value);
-		fflush(stdout);
+		fprintf(stderr, "bench: repetition %d of %d done\n", r + 1, cfg.reps);
 	}
+	print_results(baseline);
 	machine_exit();
-	return 0;
+	free(baseline);
+	free(prefixes);
+	return json && write_json(json) ? 1 : 0;
 }

@@ -126,7 +126,7 @@ int main(void)
 	double s = ksm_kernel_merge_seconds(&why);
 
 	if (s >= 0) {
-		printf("ksm.kernel.merge_seconds: %.3f\n", s);
+		printf("ksm.kernel.merge_seconds: %.3f (%.3f..%.3f)\n", s, s, s);
 		return 0;
 	}
 	printf("ksm.kernel.merge_seconds: %s\n", why);

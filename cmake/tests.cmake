@@ -26,6 +26,12 @@ add_test(NAME install COMMAND sh ${CMAKE_SOURCE_DIR}/tests/install/install.sh ${
          ${CMAKE_SOURCE_DIR})
 set_tests_properties(install PROPERTIES LABELS "install" TIMEOUT 300)
 
+# pagelab-bench, one short repetition on a small machine: the code runs, no
+# figure is judged.
+add_test(NAME bench_smoke COMMAND sh ${CMAKE_SOURCE_DIR}/tests/bench/bench_smoke.sh
+         $<TARGET_FILE:pagelab-bench>)
+set_tests_properties(bench_smoke PROPERTIES LABELS "bench" TIMEOUT 120)
+
 # --- core (page flags, bitmaps, refcounts, page lock, lock order, reports) ---
 pagelab_test(test_page tests/unit/test_page.c LABELS unit sanitize)
 pagelab_test(test_bitmap tests/unit/test_bitmap.c LABELS unit sanitize)
@@ -62,6 +68,7 @@ pagelab_test(test_buddy tests/unit/test_buddy.c LABELS unit sanitize)
 pagelab_test(test_fallback tests/unit/test_fallback.c LABELS unit sanitize)
 pagelab_test(test_watermark tests/unit/test_watermark.c LABELS unit sanitize)
 pagelab_test(test_pcp tests/unit/test_pcp.c LABELS unit sanitize)
+pagelab_test(test_vmstat tests/unit/test_vmstat.c LABELS unit sanitize)
 pagelab_test(test_fail_page_alloc tests/unit/test_fail_page_alloc.c LABELS unit sanitize)
 pagelab_test(test_fail_nth tests/unit/test_fail_nth.c LABELS unit sanitize)
 # One child process per failure site (~270): minutes under a sanitizer on a busy machine.

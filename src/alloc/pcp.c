@@ -7,9 +7,11 @@
  * (0..PAGE_ALLOC_COSTLY_ORDER and the THP order), one per migratetype, so
  * most allocations and frees of small blocks never touch zone->lock: an
  * empty list is refilled with pcp->batch blocks at once, and a cpu holding
- * more than pcp->high pages gives pcp->batch of them back. pcp->lock is
- * taken with trylock on the allocation and free paths (a caller that loses
- * the race goes to the zone), and zone->lock nests inside it.
+ * more than pcp->high pages gives pcp->batch of them back (for the THP
+ * order, more than the kernel's high_max when that is larger: see
+ * pcp_high()). pcp->lock is taken with trylock on the allocation and free
+ * paths (a caller that loses the race goes to the zone), and zone->lock
+ * nests inside it.
  *
  * Pages on these lists are free but stay out of NR_FREE_PAGES and of
  * free_area[].nr_free, as in the kernel (so /proc/buddyinfo omits them).
@@ -140,6 +142,30 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 	spin_unlock(&zone->lock);
 }
 
+/* Blocks of @order that one refill of an empty list brings in. */
+static int pcp_refill_blocks(const struct per_cpu_pages *pcp, unsigned int order)
+{
+	return pcp->batch > 1 ? max(pcp->batch >> order, 2) : 1;
+}
+
+/*
+ * The count above which a free of @order drains: pcp->high, and for the
+ * THP order at least the kernel's high_max (zone_highsize(): the low
+ * watermark shared among the cpus), so that on a zone large enough for
+ * THP one freed block stays for the next allocation. Deviation: the
+ * kernel tunes one high for every order between high_min and high_max;
+ * pagelab keeps the pre-5.14 fixed high (6 * batch, 378 pages on 2 GiB,
+ * less than one 512-page block, which sent every THP free and refill to
+ * zone->lock) and lets only the THP lists reach high_max.
+ */
+static int pcp_high(const struct zone *zone, const struct per_cpu_pages *pcp,
+		    unsigned int order)
+{
+	if (order <= PAGE_ALLOC_COSTLY_ORDER)
+		return pcp->high;
+	return max((long)pcp->high, (long)(READ_ONCE(zone->_watermark[WMARK_LOW]) / nr_cpu_ids));
+}
+
 /**
  * rmqueue_pcplist() - take a block of a pcp order from this cpu's list,
  * refilling the list from the buddy when it is empty.
@@ -164,12 +190,9 @@ struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int migratet
 	if (!spin_trylock(&pcp->lock))
 		return NULL;
 	list = &pcp->lists[order_to_pindex(migratetype, order)];
-	if (list_empty(list)) {
-		int batch = pcp->batch > 1 ? max(pcp->batch >> order, 2) : 1;
-
-		pcp->count += rmqueue_bulk(zone, order, batch, list, migratetype,
-					   alloc_flags) << order;
-	}
+	if (list_empty(list))
+		pcp->count += rmqueue_bulk(zone, order, pcp_refill_blocks(pcp, order), list,
+					   migratetype, alloc_flags) << order;
 	page = list_first_entry_or_null(list, struct page, lru);
 	if (page) {
 		list_del(&page->lru);
@@ -183,7 +206,7 @@ struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int migratet
 /**
  * free_unref_page_to_pcp() - put a freed block on this cpu's list for
  * @migratetype, then give pcp->batch pages back to the zone if the cpu
- * holds more than pcp->high.
+ * holds more than pcp->high (for the THP order, more than pcp_high()).
  * @zone: the block's zone.
  * @page: first page of the block, prepared for freeing.
  * @order: a pcp_allowed_order().
@@ -204,7 +227,7 @@ bool free_unref_page_to_pcp(struct zone *zone, struct page *page, unsigned int o
 	WRITE_ONCE(page->index, migratetype);
 	list_add(&page->lru, &pcp->lists[pindex]);
 	pcp->count += 1 << order;
-	if (pcp->count > pcp->high)
+	if (pcp->count > pcp_high(zone, pcp, order))
 		free_pcppages_bulk(zone, pcp->batch, pcp, pindex);
 	spin_unlock(&pcp->lock);
 	return true;

@@ -11,21 +11,23 @@
  */
 #include "core/core.h"
 
-static __thread int this_cpu = -1;
+__thread int cpu_number = -1;
 __thread unsigned int current_flags;
 static unsigned int next_cpu;
 
 /**
- * smp_processor_id() - the simulated CPU of the calling thread.
+ * smp_processor_id_slow() - give the calling thread a CPU round-robin: its
+ * first call, or the first after a machine with fewer cpus was booted
+ * (smp_processor_id() in vmstat.h is the fast path).
  * Context: any thread. Return: a CPU id below nr_cpu_ids.
  */
-int smp_processor_id(void)
+int smp_processor_id_slow(void)
 {
 	unsigned int nr = nr_cpu_ids ? nr_cpu_ids : 1;
 
-	if (unlikely((unsigned int)this_cpu >= nr))
-		this_cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % nr;
-	return this_cpu;
+	if ((unsigned int)cpu_number >= nr)
+		cpu_number = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % nr;
+	return cpu_number;
 }
 
 /**
@@ -36,6 +38,6 @@ int cpu_bind_current(unsigned int cpu)
 {
 	if (cpu >= nr_cpu_ids)
 		return -EINVAL;
-	this_cpu = cpu;
+	cpu_number = cpu;
 	return 0;
 }

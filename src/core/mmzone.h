@@ -22,6 +22,7 @@
 #define MAX_PAGE_ORDER_CAP	12
 #define NR_PAGE_ORDERS_CAP	(MAX_PAGE_ORDER_CAP + 1)
 #define PAGE_ALLOC_COSTLY_ORDER	3
+#define NR_CPUS_CAP		64	/* the most cpus a machine may have */
 
 /* The machine's geometry, set once at boot (core/machine.c). */
 extern unsigned int max_page_order;	/* MAX_PAGE_ORDER */
@@ -100,6 +101,15 @@ struct per_cpu_pages {
 	struct list_head lists[NR_PCP_LISTS];
 } __cacheline_aligned;
 
+/*
+ * One cpu's not yet folded changes to a zone's statistics (the kernel's
+ * struct per_cpu_zonestat), on cache lines of their own; core/vmstat.h
+ * says how they are changed and read.
+ */
+struct per_cpu_zonestat {
+	int vm_stat_diff[NR_VM_ZONE_STAT_ITEMS];	/* atomic */
+} __cacheline_aligned;
+
 enum zone_type { ZONE_NORMAL, MAX_NR_ZONES };
 
 struct pglist_data;
@@ -121,7 +131,8 @@ struct zone {
 	spinlock_t lock __cacheline_aligned;
 	struct free_area free_area[NR_PAGE_ORDERS_CAP];
 
-	long vm_stat[NR_VM_ZONE_STAT_ITEMS];	/* atomic */
+	long vm_stat[NR_VM_ZONE_STAT_ITEMS];	/* atomic; plus the cpus' diffs */
+	int stat_threshold;			/* fold a cpu's diff past this */
 	/*
 	 * Hits of the mm_page_alloc_extfrag tracepoint (every fallback to
 	 * another migratetype's free list), and those that were fragmenting
@@ -130,6 +141,7 @@ struct zone {
 	 * would. Written under zone->lock, read without it (atomic).
 	 */
 	long nr_alloc_extfrag, nr_alloc_extfrag_fragmenting;
+	struct per_cpu_zonestat per_cpu_zonestats[NR_CPUS_CAP];
 
 	/*
 	 * Compaction state (compact/compaction.c). Scanner positions are
@@ -189,11 +201,17 @@ enum node_stat_item {
 
 struct kcompactd;
 
+/* One cpu's not yet folded changes to a node's statistics. */
+struct per_cpu_nodestat {
+	int vm_node_stat_diff[NR_VM_NODE_STAT_ITEMS];	/* atomic */
+} __cacheline_aligned;
+
 struct pglist_data {
 	struct zone node_zones[MAX_NR_ZONES];
 	struct kcompactd *kcompactd;		/* compact/kcompactd.c */
 	struct lruvec __lruvec;
-	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* atomic */
+	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* atomic; plus the cpus' diffs */
+	struct per_cpu_nodestat per_cpu_nodestats[NR_CPUS_CAP];
 	int nr_zones;
 	int node_id;
 	unsigned long node_start_pfn;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "core/core.h"
 
-long vm_event_states[VM_EVENT_CPUS_CAP][NR_VM_EVENT_ITEMS];
+struct vm_event_state vm_event_states[VM_EVENT_CPUS_CAP];
 
 static const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS] = {
 	[NR_FREE_PAGES] = "nr_free_pages",
@@ -83,8 +83,63 @@ const char *node_stat_name(enum node_stat_item item)
 }
 
 /**
+ * zone_page_state() - the exact value of a zone statistic: the folded
+ * part plus every cpu's diff (the kernel's zone_page_state_snapshot()).
+ * Context: any; lockless, so a change in flight may or may not be seen.
+ * Return: the value.
+ */
+long zone_page_state(const struct zone *zone, enum zone_stat_item item)
+{
+	long x = __atomic_load_n(&zone->vm_stat[item], __ATOMIC_RELAXED);
+
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		x += __atomic_load_n(&zone->per_cpu_zonestats[cpu].vm_stat_diff[item],
+				     __ATOMIC_RELAXED);
+	return x;
+}
+
+/**
+ * node_page_state() - the exact value of a node statistic, as
+ * zone_page_state() (the kernel's node_page_state_snapshot()).
+ * Context: any; lockless. Return: the value.
+ */
+long node_page_state(const struct pglist_data *pgdat, enum node_stat_item item)
+{
+	long x = __atomic_load_n(&pgdat->vm_stat[item], __ATOMIC_RELAXED);
+
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		x += __atomic_load_n(&pgdat->per_cpu_nodestats[cpu].vm_node_stat_diff[item],
+				     __ATOMIC_RELAXED);
+	return x;
+}
+
+static int fls_ul(unsigned long x)
+{
+	return x ? BITS_PER_LONG - __builtin_clzl(x) : 0;
+}
+
+/**
+ * refresh_zone_stat_thresholds() - set each zone's stat_threshold by the
+ * kernel's rule for a zone under no memory pressure
+ * (calculate_normal_threshold()): 2 * fls(cpus) * (1 + fls(the zone's
+ * memory in 128 MiB units)), at most 125 (24 for 2 cpus and 2 GiB).
+ * Context: machine boot, before the zone is used by more than one thread.
+ */
+void refresh_zone_stat_thresholds(void)
+{
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		unsigned long mem = zone_managed_pages(zone) >> (27 - PAGE_SHIFT);
+		int threshold = 2 * fls_ul(nr_cpu_ids) * (1 + fls_ul(mem));
+
+		zone->stat_threshold = min(threshold, 125);
+	}
+}
+
+/**
  * global_zone_page_state() - a zone statistic summed over all zones.
- * Context: any; lockless (each zone's value is read atomically).
+ * Context: any; lockless (each zone's value is read as zone_page_state()).
  */
 long global_zone_page_state(enum zone_stat_item item)
 {
@@ -105,7 +160,7 @@ long vm_event_sum(enum vm_event_item item)
 	long sum = 0;
 
 	for (int cpu = 0; cpu < VM_EVENT_CPUS_CAP; cpu++)
-		sum += __atomic_load_n(&vm_event_states[cpu][item], __ATOMIC_RELAXED);
+		sum += __atomic_load_n(&vm_event_states[cpu].event[item], __ATOMIC_RELAXED);
 	return sum;
 }
 

@@ -3,9 +3,18 @@
  * vmstat.h - event counters and zone statistics with /proc/vmstat names.
  *
  * Zone statistics (NR_FREE_PAGES, ...) and node statistics (NR_ANON_MAPPED,
- * the LRU sizes, ...) are atomic longs in struct zone / pglist_data,
- * changed where the state changes and readable without locks. Events (pgalloc_normal, pgfree, ...) are per-cpu counters
- * bumped at the event site with count_vm_event(); a read sums the cpus.
+ * the LRU sizes, ...) are kept as the kernel keeps them: an atomic long in
+ * struct zone / pglist_data plus a small diff per cpu. A change goes to
+ * the changing cpu's diff, and once the diff passes the zone's
+ * stat_threshold it is folded into the atomic, so cpus changing the same
+ * counter do not pull one cache line back and forth. Deviation:
+ * zone_page_state() and node_page_state() add the cpus' diffs to the
+ * atomic (the kernel's *_snapshot() readers), so every reader, the
+ * invariant checker and `expect` included, sees the exact value whenever
+ * no change is in flight; the kernel's plain readers accept the drift.
+ * Several threads may simulate one cpu, so the diffs are atomics too.
+ * Events (pgalloc_normal, pgfree, ...) are per-cpu counters bumped at the
+ * event site with count_vm_event(); a read sums the cpus.
  */
 #ifndef PAGELAB_VMSTAT_H
 #define PAGELAB_VMSTAT_H
@@ -47,14 +56,39 @@ enum vm_event_item {
 	NR_VM_EVENT_ITEMS
 };
 
-#define VM_EVENT_CPUS_CAP 64
-extern long vm_event_states[VM_EVENT_CPUS_CAP][NR_VM_EVENT_ITEMS];
+#define VM_EVENT_CPUS_CAP NR_CPUS_CAP
 
-int smp_processor_id(void);
+/*
+ * struct vm_event_state - one cpu's event counters, on cache lines of
+ * their own (the kernel's per-cpu vm_event_states): a cpu counting its
+ * events must not take away a line another cpu reads or counts on.
+ */
+struct vm_event_state {
+	long event[NR_VM_EVENT_ITEMS];
+} __cacheline_aligned;
+
+extern struct vm_event_state vm_event_states[VM_EVENT_CPUS_CAP];
+
+extern __thread int cpu_number;		/* core/cpu.c; -1 until first use */
+int smp_processor_id_slow(void);
+
+/*
+ * smp_processor_id() - the simulated CPU of the calling thread (see
+ * core/cpu.c), inline because every counter update asks for it.
+ * Context: any thread. Return: a CPU id below nr_cpu_ids.
+ */
+static inline int smp_processor_id(void)
+{
+	int cpu = cpu_number;
+
+	if (likely((unsigned int)cpu < nr_cpu_ids))
+		return cpu;
+	return smp_processor_id_slow();
+}
 
 static inline void count_vm_events(enum vm_event_item item, long delta)
 {
-	__atomic_fetch_add(&vm_event_states[smp_processor_id()][item], delta,
+	__atomic_fetch_add(&vm_event_states[smp_processor_id()].event[item], delta,
 			   __ATOMIC_RELAXED);
 }
 
@@ -65,30 +99,56 @@ static inline void count_vm_event(enum vm_event_item item)
 #define __count_vm_event count_vm_event
 #define __count_vm_events count_vm_events
 
+/*
+ * Add @delta to a counter whose exact value is *@global plus every cpu's
+ * *@diff: to this cpu's diff while it stays within @threshold, else
+ * folded, diff and all, into *@global.
+ */
+static inline void mod_state(long *global, int *diff, int threshold, long delta)
+{
+	int x;
+
+	if (delta > threshold || delta < -threshold) {
+		__atomic_fetch_add(global, delta, __ATOMIC_RELAXED);
+		return;
+	}
+	x = __atomic_add_fetch(diff, (int)delta, __ATOMIC_RELAXED);
+	if (x > threshold || x < -threshold)
+		__atomic_fetch_add(global, __atomic_exchange_n(diff, 0, __ATOMIC_RELAXED),
+				   __ATOMIC_RELAXED);
+}
+
+/**
+ * mod_zone_page_state() - add @delta to a zone statistic, through this
+ * cpu's diff (see the top of this file).
+ * Context: any; lockless.
+ */
 static inline void mod_zone_page_state(struct zone *zone, enum zone_stat_item item,
 				       long delta)
 {
-	__atomic_fetch_add(&zone->vm_stat[item], delta, __ATOMIC_RELAXED);
+	mod_state(&zone->vm_stat[item],
+		  &zone->per_cpu_zonestats[smp_processor_id()].vm_stat_diff[item],
+		  zone->stat_threshold, delta);
 }
 #define __mod_zone_page_state mod_zone_page_state
 
-static inline long zone_page_state(const struct zone *zone, enum zone_stat_item item)
-{
-	return __atomic_load_n(&zone->vm_stat[item], __ATOMIC_RELAXED);
-}
-
+/**
+ * mod_node_page_state() - add @delta to a node statistic, through this
+ * cpu's diff, with the threshold of the node's zone.
+ * Context: any; lockless.
+ */
 static inline void mod_node_page_state(struct pglist_data *pgdat,
 				       enum node_stat_item item, long delta)
 {
-	__atomic_fetch_add(&pgdat->vm_stat[item], delta, __ATOMIC_RELAXED);
+	mod_state(&pgdat->vm_stat[item],
+		  &pgdat->per_cpu_nodestats[smp_processor_id()].vm_node_stat_diff[item],
+		  pgdat->node_zones[ZONE_NORMAL].stat_threshold, delta);
 }
 #define __mod_node_page_state mod_node_page_state
 
-static inline long node_page_state(const struct pglist_data *pgdat, enum node_stat_item item)
-{
-	return __atomic_load_n(&pgdat->vm_stat[item], __ATOMIC_RELAXED);
-}
-
+long zone_page_state(const struct zone *zone, enum zone_stat_item item);
+long node_page_state(const struct pglist_data *pgdat, enum node_stat_item item);
+void refresh_zone_stat_thresholds(void);
 long global_zone_page_state(enum zone_stat_item item);
 const char *zone_stat_name(enum zone_stat_item item);
 const char *node_stat_name(enum node_stat_item item);

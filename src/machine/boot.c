@@ -177,6 +177,7 @@ static void zone_exit(void)
 
 static int pageset_init(const struct machine_config *cfg)
 {
+	refresh_zone_stat_thresholds();
 	return setup_zone_pageset(normal_zone());
 }
 
