@@ -523,6 +523,7 @@ static void report(struct replay *r, const char *label, double t, unsigned long 
 	struct scn_snapshot *snap = r->snap;
 	unsigned long fb[4];
 
+	free(snap->pageblocks);		/* the memory map of the report before last */
 	memset(snap, 0, sizeof(*snap));
 	scn_backend_sim.snapshot(&run, snap);
 	fallbacks(r, fb);
@@ -704,8 +705,8 @@ static void replay_free_all(struct replay *r)
 		fflush(r->json);
 	free(r->events);
 	free(r->blocks.v);
-	free(r->snap);
-	free(r->prev);
+	scn_snapshot_free(r->snap);
+	scn_snapshot_free(r->prev);
 }
 
 /* Read, build, replay, report, check. */
