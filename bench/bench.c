@@ -1001,14 +1001,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: machine_init: %s\n", strerror(-err));
 		return 1;
 	}
-	/*
-	 * Back every frame with host memory first, as a real machine's RAM
-	 * is: otherwise whichever benchmark touches a frame first also pays
-	 * the host kernel's page fault for it.
-	 */
-	for (unsigned long off = 0; off < cfg.memory; off += PAGE_SIZE)
-		machine.arena[off] = 0;
 	for (int r = 0; r < cfg.reps; r++) {
+		/*
+		 * Back every frame with host memory first, as a real machine's
+		 * RAM is: otherwise whichever benchmark touches a frame first
+		 * also pays the host kernel's page fault for it. Again at each
+		 * repetition: the balloon and punch benchmarks gave frames back.
+		 */
+		touch_free_frames();
 		memset(&rate, 0, sizeof(rate));
 		for (size_t i = 0; i < NR_BENCHES; i++) {
 			double value = NAN;
