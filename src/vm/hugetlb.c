@@ -207,10 +207,30 @@ static void grow_pool(struct hstate *h, unsigned long count)
 }
 
 /*
+ * Take a free page out of the pool onto @victims, to be given back to the
+ * buddy once hugetlb_lock is dropped. Context: hugetlb_lock held.
+ * Return: the page, or NULL if the pool has no free page.
+ */
+static struct page *dequeue_hugetlb_folio_for_release(struct hstate *h,
+						      struct list_head *victims)
+{
+	struct page *folio = list_first_entry_or_null(&h->hugepage_freelist, struct page, lru);
+
+	if (folio) {
+		list_move(&folio->lru, victims);
+		folio->private &= ~HPG_FREED;
+		h->free_huge_pages--;
+		h->nr_huge_pages--;
+	}
+	return folio;
+}
+
+/*
  * Shrink the pool towards @count persistent pages, never below the pages
  * in use or reserved: free pages go back to the buddy, and the pages in
- * use or reserved beyond the target become surplus, freed when released. Context: resize_lock held; takes
- * hugetlb_lock, then (after dropping it) the allocator's locks.
+ * use or reserved beyond the target become surplus, freed when released.
+ * Context: resize_lock held; takes hugetlb_lock, then (after dropping it)
+ * the allocator's locks.
  */
 static void shrink_pool(struct hstate *h, unsigned long count)
 {
@@ -220,17 +240,11 @@ static void shrink_pool(struct hstate *h, unsigned long count)
 
 	spin_lock(&hugetlb_lock);
 	min_count = max(count, h->resv_huge_pages + h->nr_huge_pages - h->free_huge_pages);
-	while (min_count < persistent_huge_pages(h)) {
-		folio = list_first_entry_or_null(&h->hugepage_freelist, struct page, lru);
-		if (!folio)
-			break;
-		list_move(&folio->lru, &victims);
-		folio->private &= ~HPG_FREED;
-		h->free_huge_pages--;
-		h->nr_huge_pages--;
-	}
-	while (count < persistent_huge_pages(h))
-		h->surplus_huge_pages++;
+	while (min_count < persistent_huge_pages(h) &&
+	       dequeue_hugetlb_folio_for_release(h, &victims))
+		;
+	if (count < persistent_huge_pages(h))
+		h->surplus_huge_pages += persistent_huge_pages(h) - count;
 	spin_unlock(&hugetlb_lock);
 	list_for_each_entry_safe(folio, next, &victims, lru)
 		update_and_free_hugetlb_folio(folio);
@@ -462,17 +476,9 @@ static void return_unused_surplus_pages(struct hstate *h, unsigned long unused)
 	struct page *folio, *next;
 	LIST_HEAD(victims);
 
-	unused = min(unused, h->surplus_huge_pages);
-	while (unused--) {
-		folio = list_first_entry_or_null(&h->hugepage_freelist, struct page, lru);
-		if (!folio)
-			break;
-		list_move(&folio->lru, &victims);
-		folio->private &= ~HPG_FREED;
-		h->free_huge_pages--;
-		h->nr_huge_pages--;
+	for (unused = min(unused, h->surplus_huge_pages);
+	     unused && dequeue_hugetlb_folio_for_release(h, &victims); unused--)
 		h->surplus_huge_pages--;
-	}
 	if (list_empty(&victims))
 		return;
 	spin_unlock(&hugetlb_lock);
