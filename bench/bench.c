@@ -106,6 +106,15 @@ static double measured(double value)
 	return value > 0 ? value : NAN;
 }
 
+/* The rates of one repetition, from which its ratios are computed. */
+static struct {
+	double memcpy, migrate, migrate_same, compact, compact_same;
+	double touch, memset;
+	double inflate, punch_2m;
+	double xxh3, ksm_scan, ksm_merge_seconds;
+	double order9[2], sweep[2];	/* by threads - 1 */
+} rate;
+
 struct loop_thread {
 	pthread_t thread;
 	const struct bench *bench;
@@ -177,14 +186,16 @@ static double run_threads(const struct bench *b, void *(*fn)(void *))
 
 static double bench_alloc_free(const struct bench *b)
 {
-	double rate = run_threads(b, alloc_free_loop);
+	double value = run_threads(b, alloc_free_loop);
 
 	drain_all_pages(NULL);
-	return rate;
+	if (b->order == pageblock_order)
+		rate.order9[b->threads - 1] = value;
+	return value;
 }
 
-/* The previous entry's pairs per CPU-second (NAN if it did not run). */
-static double bench_alloc_free_cpu(const struct bench *b)
+/* The previous entry's ops per CPU-second (NAN if it did not run). */
+static double bench_ops_per_cpu_second(const struct bench *b)
 {
 	double v = ops_per_cpu_second;
 
@@ -192,13 +203,61 @@ static double bench_alloc_free_cpu(const struct bench *b)
 	return v;
 }
 
-/* The rates of one repetition, from which its ratios are computed. */
-static struct {
-	double memcpy, migrate, migrate_same, compact, compact_same;
-	double touch, memset;
-	double inflate, punch_2m;
-	double xxh3, ksm_scan, ksm_merge_seconds;
-} rate;
+/*
+ * The scaling bound for the allocator: the per-struct-page part of a pair
+ * (free_pages_prepare() clearing the flags of every page of the block, as
+ * the kernel does) on memory of the thread's own. A pcp list is LIFO, so
+ * in the steady state each thread allocates and frees the same block over
+ * and over; the sweep clears the flags of one block's struct pages of its
+ * own per op. Nothing is shared, so what two threads lose against one is
+ * what the machine loses running two such loops at once (vCPUs on one host
+ * core, shared caches or memory bandwidth).
+ */
+static void *struct_page_sweep_loop(void *arg)
+{
+	struct loop_thread *t = arg;
+	const unsigned long nr = 1UL << t->bench->order;
+	struct page *page = aligned_alloc(64, nr * sizeof(*page));
+
+	if (!page) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(1);
+	}
+	memset(page, 0, nr * sizeof(*page));
+	while (!should_stop(t)) {
+		for (unsigned long i = 0; i < nr; i++)
+			WRITE_ONCE(page[i].flags, READ_ONCE(page[i].flags) & ~PAGE_FLAGS_MASK);
+		t->ops++;
+	}
+	t->cpu_seconds = thread_cpu_seconds();
+	free(page);
+	return NULL;
+}
+
+static double bench_struct_page_sweep(const struct bench *b)
+{
+	double value = run_threads(b, struct_page_sweep_loop);
+
+	rate.sweep[b->threads - 1] = value;
+	return value;
+}
+
+/* Two threads' order-9 pair rate over one thread's. */
+static double bench_order9_scaling(const struct bench *b)
+{
+	return ratio(rate.order9[1], rate.order9[0]);
+}
+
+/* The same for the struct-page sweep: the scaling the machine allows. */
+static double bench_sweep_scaling(const struct bench *b)
+{
+	return ratio(rate.sweep[1], rate.sweep[0]);
+}
+
+static double bench_order9_scaling_ratio(const struct bench *b)
+{
+	return ratio(bench_order9_scaling(b), bench_sweep_scaling(b));
+}
 
 static uint64_t xorshift64(uint64_t *s)
 {
@@ -781,13 +840,20 @@ static double bench_ksm_ratio(const struct bench *b)
 
 static const struct bench benches[] = {
 	{ "alloc_free.order0.threads1.pairs_per_s", bench_alloc_free, 0, 1 },
-	{ "alloc_free.order0.threads1.pairs_per_cpu_s", bench_alloc_free_cpu, 0, 1 },
+	{ "alloc_free.order0.threads1.pairs_per_cpu_s", bench_ops_per_cpu_second, 0, 1 },
 	{ "alloc_free.order0.threads2.pairs_per_s", bench_alloc_free, 0, 2 },
-	{ "alloc_free.order0.threads2.pairs_per_cpu_s", bench_alloc_free_cpu, 0, 2 },
+	{ "alloc_free.order0.threads2.pairs_per_cpu_s", bench_ops_per_cpu_second, 0, 2 },
 	{ "alloc_free.order9.threads1.pairs_per_s", bench_alloc_free, 9, 1 },
-	{ "alloc_free.order9.threads1.pairs_per_cpu_s", bench_alloc_free_cpu, 9, 1 },
+	{ "alloc_free.order9.threads1.pairs_per_cpu_s", bench_ops_per_cpu_second, 9, 1 },
 	{ "alloc_free.order9.threads2.pairs_per_s", bench_alloc_free, 9, 2 },
-	{ "alloc_free.order9.threads2.pairs_per_cpu_s", bench_alloc_free_cpu, 9, 2 },
+	{ "alloc_free.order9.threads2.pairs_per_cpu_s", bench_ops_per_cpu_second, 9, 2 },
+	{ "struct_page_sweep.order9.threads1.blocks_per_s", bench_struct_page_sweep, 9, 1 },
+	{ "struct_page_sweep.order9.threads1.blocks_per_cpu_s", bench_ops_per_cpu_second, 9, 1 },
+	{ "struct_page_sweep.order9.threads2.blocks_per_s", bench_struct_page_sweep, 9, 2 },
+	{ "struct_page_sweep.order9.threads2.blocks_per_cpu_s", bench_ops_per_cpu_second, 9, 2 },
+	{ "alloc_free.order9.scaling", bench_order9_scaling, 9, 2 },
+	{ "struct_page_sweep.order9.scaling", bench_sweep_scaling, 9, 2 },
+	{ "alloc_free.order9.scaling_ratio_to_sweep", bench_order9_scaling_ratio, 9, 2 },
 	{ "memcpy.pages_per_s", bench_memcpy, 0, 1 },
 	{ "migrate.pages_per_s", bench_migrate, 0, 1 },
 	{ "migrate.same_frames_copy.pages_per_s", bench_migrate_same, 0, 1 },
