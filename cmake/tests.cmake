@@ -104,6 +104,7 @@ pagelab_scenario(deterministic tests/scenarios/deterministic.scn ARGS --determin
 pagelab_scenario(hugetlb_compaction tests/scenarios/hugetlb_compaction.scn ARGS --deterministic)
 pagelab_scenario(hugetlb_mmap tests/scenarios/hugetlb_mmap.scn LABELS sanitize)
 pagelab_scenario(hugetlb_concurrent tests/scenarios/hugetlb_concurrent.scn LABELS sanitize)
+pagelab_scenario(hugetlb_migration tests/scenarios/hugetlb_migration.scn LABELS sanitize)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
 # The --html page and the --svg chart, checked by an XML parser (xmllint).
