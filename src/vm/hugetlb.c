@@ -806,9 +806,7 @@ static void hugetlb_remove_pte(pte_t *ptep, struct mmu_gather *tlb)
 	struct page *page = pfn_to_page(pte_pfn(pte)), *folio = page_folio(page);
 
 	VM_BUG_ON_PAGE(!folio_test_hugetlb(folio), page);
-	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
-		__atomic_fetch_sub(&folio[1]._nr_pages_mapped, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_sub(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	folio_remove_rmap_pte(page);
 	tlb_remove_page(tlb, page);
 }
 

@@ -306,9 +306,9 @@ static void zap_one_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, v
 		return;
 	}
 	if (pte_dirty(pte))
-		SetPageDirty(page);
+		SetPageDirty(page_folio(page));
 	folio_remove_rmap_pte(page);
-	add_mm_counter(mm, PageAnon(page) ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+	add_mm_counter(mm, PageAnon(page_folio(page)) ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
 	tlb_remove_page(tlb, page);
 }
 

@@ -266,14 +266,43 @@ void folio_add_file_rmap_pte(struct page *page)
 	page_mapcount_inc(page, NR_FILE_MAPPED);
 }
 
+/*
+ * The rmap of one PTE mapping @page of the large @folio (the PTE-mapped
+ * case: a hugetlb folio here, a THP after a PMD split): the page's
+ * mapcount, the folio's large mapcount and pages-mapped count, and for a
+ * non-hugetlb folio the node's NR_ANON_MAPPED / NR_FILE_MAPPED per page.
+ * Context: the PTE lock of the entry is held.
+ */
+static void folio_mod_large_rmap_pte(struct page *folio, struct page *page, int delta)
+{
+	bool first_or_last;
+
+	__atomic_fetch_add(&folio[1]._large_mapcount, delta, __ATOMIC_RELAXED);
+	first_or_last = delta > 0 ? __atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0
+				  : __atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0;
+	if (!first_or_last)
+		return;
+	__atomic_fetch_add(&folio[1]._nr_pages_mapped, delta, __ATOMIC_RELAXED);
+	if (!folio_test_hugetlb(folio))
+		mod_node_page_state(page_zone(folio)->zone_pgdat,
+				    PageAnon(folio) ? NR_ANON_MAPPED : NR_FILE_MAPPED, delta);
+}
+
 /**
- * folio_remove_rmap_pte() - one PTE no longer maps @page. The caller still
- * holds the mapping's reference and drops it after the TLB flush.
+ * folio_remove_rmap_pte() - one PTE no longer maps @page (a page of a
+ * large folio too). The caller still holds the mapping's reference and
+ * drops it after the TLB flush.
  * Context: the PTE lock of the entry is held.
  */
 void folio_remove_rmap_pte(struct page *page)
 {
+	struct page *folio = page_folio(page);
+
 	VM_BUG_ON_PAGE(!page_mapped(page), page);
+	if (folio_test_large(folio)) {
+		folio_mod_large_rmap_pte(folio, page, -1);
+		return;
+	}
 	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
 		mod_node_page_state(page_zone(page)->zone_pgdat,
 				    PageAnon(page) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
@@ -529,28 +558,6 @@ int page_mapcount_by_walk(struct page *page)
 /* ------------------------------------------------------------------ */
 /* Migration entries                                                    */
 
-/*
- * The rmap of one PTE mapping @page of the large @folio (the PTE-mapped
- * case: a hugetlb folio here, a THP after a PMD split): the page's
- * mapcount, the folio's large mapcount and pages-mapped count, and for a
- * non-hugetlb folio the node's NR_ANON_MAPPED / NR_FILE_MAPPED per page.
- * Context: the PTE lock of the entry is held.
- */
-static void folio_mod_large_rmap_pte(struct page *folio, struct page *page, int delta)
-{
-	bool first_or_last;
-
-	__atomic_fetch_add(&folio[1]._large_mapcount, delta, __ATOMIC_RELAXED);
-	first_or_last = delta > 0 ? __atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0
-				  : __atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0;
-	if (!first_or_last)
-		return;
-	__atomic_fetch_add(&folio[1]._nr_pages_mapped, delta, __ATOMIC_RELAXED);
-	if (!folio_test_hugetlb(folio))
-		mod_node_page_state(page_zone(folio)->zone_pgdat,
-				    PageAnon(folio) ? NR_ANON_MAPPED : NR_FILE_MAPPED, delta);
-}
-
 static enum softleaf_type migration_entry_type(const struct page *folio,
 					       const struct page *page, pte_t pte)
 {
@@ -580,10 +587,7 @@ static void set_migration_pte(struct page_vma_mapped_walk *pvmw, struct page *fo
 	set_pte(pvmw->ptep, entry);
 	if (PageAnon(folio))
 		ClearPageAnonExclusive(page);
-	if (folio_test_large(folio))
-		folio_mod_large_rmap_pte(folio, page, -1);
-	else
-		folio_remove_rmap_pte(page);
+	folio_remove_rmap_pte(page);
 	put_page(folio);	/* the mapping's reference; the caller holds one */
 }
 
