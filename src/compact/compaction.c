@@ -610,6 +610,15 @@ static unsigned long isolate_freepages_block(struct compact_control *cc,
 		unsigned int order, isolated;
 
 		nr_scanned++;
+		if (PageHead(page)) {
+			/* A compound page is passed whole, counted scanned. */
+			order = folio_order(page);
+			if (order <= MAX_PAGE_ORDER) {
+				pfn += (1UL << order) - 1;
+				nr_scanned += (1UL << order) - 1;
+			}
+			continue;
+		}
 		if (!PageBuddy(page))
 			continue;
 		if (!locked) {
