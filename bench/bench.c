@@ -32,6 +32,7 @@
 #include <xxhash.h>
 #include "drivers/virtio_balloon.h"
 #include "compact/compaction.h"
+#include "vm/hugetlb.h"
 #include "ksm/ksm.h"
 #include "migrate/migrate.h"
 #include "machine/machine.h"
@@ -449,9 +450,36 @@ static int cmp_pair_src(const void *a, const void *b)
 }
 
 /*
- * compact_memory on the whole machine after filling it with process pages
- * in half-pageblock chunks and unmapping every other chunk (the compaction
- * selftest's layout): pages migrated per second. Every remaining page's
+ * The compaction selftest's layout: fill the machine with @mm's pages in
+ * half-pageblock chunks until no more than @leave pages are free (and at
+ * least 4 chunks above the high watermark), and unmap every other chunk.
+ * The @chunks' addresses (every other one still mapped) are stored;
+ * returns their number, or -1.
+ */
+static int fragment_memory(struct mm_struct *mm, unsigned long *chunks, long leave)
+{
+	const unsigned long chunk = PAGE_SIZE << (pageblock_order - 1);
+	const unsigned long per_chunk = chunk / PAGE_SIZE;
+	int n = 0;
+
+	drain_all_pages(NULL);
+	leave = max(leave, (long)(4 * per_chunk + high_wmark_pages(&NODE_DATA(0)->node_zones[0])));
+	while (global_zone_page_state(NR_FREE_PAGES) > leave) {
+		if (do_mmap(mm, chunk, false, &chunks[n]))
+			return -1;
+		for (unsigned long off = 0; off < chunk; off += PAGE_SIZE)
+			access_mm(mm, chunks[n] + off, &off, sizeof(off), true);
+		n++;
+		drain_all_pages(NULL);
+	}
+	for (int i = 0; i < n; i += 2)
+		do_munmap(mm, chunks[i], chunk);
+	return n;
+}
+
+/*
+ * compact_memory on the whole machine after fragment_memory(): pages
+ * migrated per second. Every remaining page's
  * frame is recorded before and after (untimed); the pages whose frame
  * changed, in the order the migration scanner met them (ascending source
  * pfn), are the same-frames bound.
@@ -467,22 +495,13 @@ static double bench_compact(const struct bench *b)
 	unsigned long nr_pairs = 0, k;
 	long migrated;
 	double start;
-	int n = 0;
+	int n;
 
 	if (!mm || !chunks || !src || !pairs)
 		return -1;
-	drain_all_pages(NULL);
-	while (global_zone_page_state(NR_FREE_PAGES) > (long)(4 * per_chunk +
-							       high_wmark_pages(&NODE_DATA(0)->node_zones[0]))) {
-		if (do_mmap(mm, chunk, false, &chunks[n]))
-			return -1;
-		for (unsigned long off = 0; off < chunk; off += PAGE_SIZE)
-			access_mm(mm, chunks[n] + off, &off, sizeof(off), true);
-		n++;
-		drain_all_pages(NULL);
-	}
-	for (int i = 0; i < n; i += 2)
-		do_munmap(mm, chunks[i], chunk);
+	n = fragment_memory(mm, chunks, 0);
+	if (n < 0)
+		return -1;
 	k = 0;
 	for (int i = 1; i < n; i += 2, k += per_chunk)
 		if (record_pfns(mm, chunks[i], per_chunk, src + k))
@@ -508,6 +527,52 @@ static double bench_compact(const struct bench *b)
 	free(pairs);
 	drain_all_pages(NULL);
 	return rate.compact;
+}
+
+static long hugetlb_pages;	/* what the last hugetlb.alloc_seconds run got */
+static double hugetlb_possible;	/* huge pages its free memory could hold */
+
+/*
+ * The kernel's compaction selftest through vm.nr_hugepages: after
+ * fragment_memory() of 80% of free memory, as the selftest fills, the time a write of vm.nr_hugepages asking for every
+ * huge page memory could hold takes to fill the pool (the allocator's
+ * direct compaction at rising priority, page by page), and the pages it
+ * got (hugetlb.alloc_pages), also over the huge pages the free memory
+ * could hold (hugetlb.alloc_ratio_to_free, the selftest's 95% goal). The
+ * pool is emptied afterwards, untimed.
+ */
+static double bench_hugetlb_alloc(const struct bench *b)
+{
+	unsigned long *chunks = malloc(cfg.memory / (PAGE_SIZE << (pageblock_order - 1)) *
+				       sizeof(*chunks));
+	struct mm_struct *mm = mm_alloc();
+	double start, seconds;
+
+	drain_all_pages(NULL);
+	if (!mm || !chunks ||
+	    fragment_memory(mm, chunks, global_zone_page_state(NR_FREE_PAGES) / 5) < 0)
+		return -1;
+	drain_all_pages(NULL);
+	hugetlb_possible = (double)global_zone_page_state(NR_FREE_PAGES) / (HPAGE_SIZE / PAGE_SIZE);
+	start = now();
+	sysctl_nr_hugepages_set(cfg.memory / HPAGE_SIZE);
+	seconds = now() - start;
+	hugetlb_pages = hugetlb_nr_hugepages();
+	sysctl_nr_hugepages_set(0);
+	mmput(mm);
+	free(chunks);
+	drain_all_pages(NULL);
+	return seconds;
+}
+
+static double bench_hugetlb_pages(const struct bench *b)
+{
+	return measured(hugetlb_pages);
+}
+
+static double bench_hugetlb_ratio(const struct bench *b)
+{
+	return ratio(hugetlb_pages, hugetlb_possible);
 }
 
 static double bench_compact_same(const struct bench *b)
@@ -863,6 +928,9 @@ static const struct bench benches[] = {
 	{ "compact.same_frames_copy.pages_per_s", bench_compact_same, 0, 1 },
 	{ "compact.ratio_to_same_frames_copy", bench_compact_ratio_same, 0, 1 },
 	{ "compact.ratio_to_random_copy", bench_compact_ratio_random, 0, 1 },
+	{ "hugetlb.alloc_seconds", bench_hugetlb_alloc, 0, 1 },
+	{ "hugetlb.alloc_pages", bench_hugetlb_pages, 0, 1 },
+	{ "hugetlb.alloc_ratio_to_free", bench_hugetlb_ratio, 0, 1 },
 	{ "fault.pages_per_s", bench_faults, 0, 1 },
 	{ "touch.bytes_per_s", bench_touch, 0, 1 },
 	{ "memset.bytes_per_s", bench_memset, 0, 1 },
