@@ -82,6 +82,8 @@ struct vm_area_struct *vma_next(struct mm_struct *mm, struct vm_area_struct *vma
 struct vm_area_struct *vma_range_mapped(struct mm_struct *mm, unsigned long start,
 					unsigned long end);
 int split_vma(struct vm_area_struct *vma, unsigned long addr);
+int vma_modify_flags(struct vm_area_struct **vmap, unsigned long start, unsigned long end,
+		     unsigned long flags);
 int madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len);
 void for_each_mm(void (*fn)(struct mm_struct *mm, void *arg), void *arg);
 static inline void mmap_read_lock(struct mm_struct *mm) { down_read(&mm->mmap_lock); }

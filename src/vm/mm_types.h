@@ -38,6 +38,8 @@
 #define VM_MAYREAD	0x00000010UL
 #define VM_MAYWRITE	0x00000020UL
 #define VM_HUGETLB	0x00400000UL	/* mapped from the hugetlb pool (vm/hugetlb.c) */
+#define VM_HUGEPAGE	0x20000000UL	/* madvise(MADV_HUGEPAGE): THP wanted */
+#define VM_NOHUGEPAGE	0x40000000UL	/* madvise(MADV_NOHUGEPAGE): no THP */
 #define VM_MERGEABLE	0x80000000UL	/* madvise(MADV_MERGEABLE): KSM may scan */
 
 struct anon_vma {

@@ -354,6 +354,37 @@ int do_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
 }
 
 /**
+ * vma_modify_flags() - give [@start, @end) of *@vmap the flags @flags,
+ * splitting the VMA where only part of it changes (the kernel's
+ * vma_modify_flags()); *@vmap becomes the VMA that covers the range.
+ * Context: mmap_lock held for write; may allocate.
+ * Return: 0, or -ENOMEM from split_vma() (what was split stays split).
+ */
+int vma_modify_flags(struct vm_area_struct **vmap, unsigned long start, unsigned long end,
+		     unsigned long flags)
+{
+	struct vm_area_struct *vma = *vmap;
+	int err;
+
+	if (flags == vma->vm_flags)
+		return 0;
+	if (start > vma->vm_start) {
+		err = split_vma(vma, start);
+		if (err)
+			return err;
+		vma = vma_next(vma->vm_mm, vma);
+	}
+	if (end < vma->vm_end) {
+		err = split_vma(vma, end);
+		if (err)
+			return err;
+	}
+	WRITE_ONCE(vma->vm_flags, flags);
+	*vmap = vma;
+	return 0;
+}
+
+/**
  * madvise_dontneed() - MADV_DONTNEED on [addr, addr + len): drop the
  * mappings; private pages read as zero afterwards, shared ones keep their
  * contents in the region.
