@@ -229,7 +229,7 @@ static int thp_step_init(const struct machine_config *cfg)
 	for_each_populated_zone(zone)
 		pages += zone_managed_pages(zone);
 	thp_knobs_init(pages);
-	return 0;
+	return thp_init(machine.max_pfn);
 }
 
 static int kcompactd_init(const struct machine_config *cfg)
@@ -276,7 +276,7 @@ static const struct boot_step boot_steps[] = {
 	{ "buddy",		buddy_init,		buddy_exit },
 	{ "balloon_core",	balloon_core_step_init,	NULL },
 	{ "hugetlb",		hugetlb_step_init,	hugetlb_exit },
-	{ "thp",		thp_step_init,		NULL },
+	{ "thp",		thp_step_init,		thp_exit },
 	{ "kcompactd",		kcompactd_init,		kcompactd_exit },
 	{ "ksm",		ksm_step_init,		ksm_shutdown },
 	{ "virtio_balloon",	virtio_balloon_init,	virtio_balloon_remove },

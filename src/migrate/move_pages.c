@@ -44,8 +44,9 @@ static int add_page_for_migration(struct mm_struct *mm, unsigned long addr,
 	spin_unlock(ptl);
 	if (!page)
 		return err;
-	/* Deviation: hugetlb folios are not migrated yet (Linux migrates them). */
-	err = !PageHuge(page) && isolate_folio_to_list(page, pagelist) ? 0 : -EBUSY;
+	/* Deviation: large folios (hugetlb, PTE-mapped THPs) are not migrated
+	 * yet (Linux migrates them). */
+	err = !PageCompound(page) && isolate_folio_to_list(page, pagelist) ? 0 : -EBUSY;
 	put_page(page);
 	*pagep = err ? NULL : page;
 	return err;

@@ -45,6 +45,7 @@ extern unsigned int khugepaged_max_ptes_none;
 extern unsigned int khugepaged_max_ptes_swap;
 extern unsigned int khugepaged_max_ptes_shared;
 extern unsigned long khugepaged_full_scans;		/* atomic counter */
+extern bool split_underused_thp;			/* shrink_underused */
 extern unsigned long khugepaged_pages_collapsed;	/* atomic counter */
 
 static inline bool thp_flag(enum transparent_hugepage_flag flag)
@@ -62,5 +63,27 @@ bool thp_vma_allowable_pmd(const struct vm_area_struct *vma, unsigned long addr)
 gfp_t vma_thp_gfp_mask(const struct vm_area_struct *vma);
 int madvise_hugepage_range(struct mm_struct *mm, unsigned long start, unsigned long len,
 			   int advice);
+
+/* vm/huge_memory.c */
+#define VM_FAULT_FALLBACK	1	/* no huge page: fault in 4 KiB pages */
+struct mmu_gather;
+extern struct page *huge_zero_folio;
+int thp_init(unsigned long max_pfn);
+void thp_exit(void);
+bool is_huge_zero_folio(const struct page *folio);
+void mm_put_huge_zero_folio(struct mm_struct *mm);
+void deferred_split_folio(struct page *folio, bool partially_mapped);
+void folio_unqueue_deferred_split(struct page *folio);
+unsigned long deferred_split_count(void);
+int do_huge_pmd_anonymous_page(struct vm_area_struct *vma, unsigned long addr, pmd_t *pmdp,
+			       bool write);
+int do_huge_pmd_wp_page(struct vm_area_struct *vma, unsigned long addr, pmd_t *pmdp,
+			bool unshare);
+void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, unsigned long haddr);
+void split_huge_pmd_address(struct vm_area_struct *vma, unsigned long addr);
+void zap_huge_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			unsigned long start, unsigned long end);
+int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+		  unsigned long addr, pmd_t *src_pmdp);
 
 #endif /* PAGELAB_HUGE_MM_H */

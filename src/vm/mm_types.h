@@ -85,6 +85,7 @@ enum mm_counter { MM_ANONPAGES, MM_SHMEMPAGES, NR_MM_COUNTERS };
 /* mm->flags bits (the kernel's MMF_* numbers) */
 #define MMF_VM_MERGEABLE	16	/* registered with KSM (has an mm slot) */
 #define MMF_VM_MERGE_ANY	30	/* prctl(PR_SET_MEMORY_MERGE): every new VMA mergeable */
+#define MMF_HUGE_ZERO_FOLIO	23	/* holds a reference on the huge zero page */
 
 struct mm_struct {
 	long mm_users;			/* atomic: the process, plus mmget() users */
@@ -94,7 +95,10 @@ struct mm_struct {
 					    * mmap_lock for write when VMAs go */
 	unsigned long mmap_base;	/* next free address for mmap */
 	unsigned long pgd_pfn;		/* top-level table */
-	spinlock_t page_table_lock;	/* populating upper-level tables */
+	spinlock_t page_table_lock;	/* populating upper-level tables; the PMD lock */
+	struct list_head pmd_huge_pte;	/* PTE tables deposited for huge PMDs, under
+					 * page_table_lock (vm/pgtable.c) */
+	unsigned long nr_pmd_huge_pte;	/* how many, under page_table_lock */
 	long rss_stat[NR_MM_COUNTERS];	/* atomic */
 	long pgtables_bytes;		/* atomic */
 	struct list_head mmlist;	/* on mm_list (mmap.c) */

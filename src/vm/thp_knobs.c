@@ -29,7 +29,7 @@ unsigned int khugepaged_max_ptes_swap;
 unsigned int khugepaged_max_ptes_shared;
 unsigned long khugepaged_full_scans;
 unsigned long khugepaged_pages_collapsed;
-static bool split_underused_thp;
+bool split_underused_thp;
 static unsigned int shmem_huge;		/* index into shmem_words */
 
 static const char *const enabled_words[] = { "always", "madvise", "never", NULL };
