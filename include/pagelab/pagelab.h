@@ -180,7 +180,7 @@ const char *pagelab_strerror(int err);
  *	watermark_scale_factor, compaction_proactiveness, extfrag_threshold,
  *	compact_unevictable_allowed, compact_memory, nr_hugepages (the write
  *	succeeds even when fewer huge pages could be had: read it back),
- *	nr_overcommit_hugepages) or
+ *	nr_overcommit_hugepages, drop_caches (write-only)) or
  *	"ksm.NAME" for
  *	/sys/kernel/mm/ksm/NAME (run, pages_to_scan, sleep_millisecs,
  *	max_page_sharing, use_zero_pages, merge_across_nodes, smart_scan,

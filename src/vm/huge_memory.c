@@ -192,7 +192,55 @@ void folio_unqueue_deferred_split(struct page *folio)
 	spin_lock(&split_queue_lock);
 	if (*deferred_state(folio) & DEFERRED_QUEUED)
 		__folio_unqueue_deferred_split(folio);
+	*deferred_state(folio) = 0;	/* a partially mapped mark off the queue */
 	spin_unlock(&split_queue_lock);
+}
+
+/**
+ * folio_freeze_unqueue() - freeze @folio's refcount at @refs (the split's
+ * own references) and take it off the deferred split queue, both under
+ * split_queue_lock, as __folio_split() does.
+ * Context: takes split_queue_lock. Return: false if someone else holds a
+ * reference (nothing changed).
+ */
+bool folio_freeze_unqueue(struct page *folio, int refs)
+{
+	bool frozen;
+
+	spin_lock(&split_queue_lock);
+	frozen = page_ref_freeze(folio, refs);
+	if (frozen && (*deferred_state(folio) & DEFERRED_QUEUED))
+		__folio_unqueue_deferred_split(folio);
+	spin_unlock(&split_queue_lock);
+	return frozen;
+}
+
+/**
+ * deferred_split_take() - take up to @nr folios off the deferred split
+ * queue into @batch, each with a reference and, in @partial, whether it
+ * was partially mapped (it stays marked so, off the queue); a folio whose
+ * last reference is going just leaves the queue.
+ * Context: takes split_queue_lock. Return: the folios taken.
+ */
+unsigned int deferred_split_take(struct page **batch, bool *partial, unsigned int nr)
+{
+	unsigned int n = 0;
+
+	spin_lock(&split_queue_lock);
+	while (n < nr && split_queue_len) {
+		struct page *folio = split_queue[split_queue_len - 1];
+		bool was_partial = *deferred_state(folio) & DEFERRED_PARTIAL;
+
+		__folio_unqueue_deferred_split(folio);
+		if (!get_page_unless_zero(folio))
+			continue;
+		if (was_partial)
+			*deferred_state(folio) |= DEFERRED_PARTIAL;
+		partial[n] = was_partial;
+		batch[n++] = folio;
+	}
+	spin_unlock(&split_queue_lock);
+	return n;
 }
 
 /** deferred_split_count() - the THPs on the queue. Context: any; racy. */

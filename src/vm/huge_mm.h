@@ -75,6 +75,8 @@ void mm_put_huge_zero_folio(struct mm_struct *mm);
 void deferred_split_folio(struct page *folio, bool partially_mapped);
 void folio_unqueue_deferred_split(struct page *folio);
 unsigned long deferred_split_count(void);
+bool folio_freeze_unqueue(struct page *folio, int refs);
+unsigned int deferred_split_take(struct page **batch, bool *partial, unsigned int nr);
 int do_huge_pmd_anonymous_page(struct vm_area_struct *vma, unsigned long addr, pmd_t *pmdp,
 			       bool write);
 int do_huge_pmd_wp_page(struct vm_area_struct *vma, unsigned long addr, pmd_t *pmdp,
@@ -85,5 +87,10 @@ void zap_huge_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			unsigned long start, unsigned long end);
 int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
 		  unsigned long addr, pmd_t *src_pmdp);
+
+/* vm/huge_split.c */
+int split_huge_page(struct page *page);
+unsigned long deferred_split_scan(unsigned long nr_to_scan);
+unsigned long drop_slab(void);
 
 #endif /* PAGELAB_HUGE_MM_H */

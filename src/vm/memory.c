@@ -314,7 +314,7 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int
 	}
 	if (softleaf_is_migration(entry)) {
 		/* migration_entry_wait(): sleep until migration ends, then retry. */
-		softleaf_entry_wait_on_locked(pfn_to_page(softleaf_pfn(entry)), ptl);
+		softleaf_entry_wait_on_locked(page_folio(pfn_to_page(softleaf_pfn(entry))), ptl);
 		return 0;
 	}
 	if ((write || unshare) && !pte_write(entry))
@@ -337,7 +337,7 @@ static void zap_one_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, v
 	pte = ptep_get_and_clear(ptep);
 	if (softleaf_is_migration(pte)) {
 		/* No mapcount or reference to drop, only the RSS it counts in. */
-		page = pfn_to_page(softleaf_pfn(pte));
+		page = page_folio(pfn_to_page(softleaf_pfn(pte)));
 		add_mm_counter(mm, PageAnon(page) ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
 		return;
 	}
@@ -387,7 +387,7 @@ static struct page *copy_one_pte(struct vm_area_struct *dst_vma, struct vm_area_
 	if (pte_none(pte))
 		return NULL;
 	if (softleaf_is_migration(pte))
-		return pfn_to_page(softleaf_pfn(pte));
+		return page_folio(pfn_to_page(softleaf_pfn(pte)));
 	page = vm_normal_page(pte);
 	if (is_ksm_zero_pte(pte))
 		ksm_map_zero_page(dst_vma->vm_mm);

@@ -486,7 +486,7 @@ static bool pte_entry_valid(pte_t pte, unsigned long addr, struct pgtable_census
 			return validation_failed(msg, len, "address %#lx has a migration entry for "
 						 "pfn %#lx beyond memory", addr, softleaf_pfn(pte));
 		/* A migration entry counts in RSS but holds no mapcount. */
-		census->rss[mm_counter_of(pfn_to_page(softleaf_pfn(pte)))]++;
+		census->rss[mm_counter_of(page_folio(pfn_to_page(softleaf_pfn(pte))))]++;
 		return true;
 	}
 	if (pte_special(pte)) {

@@ -326,7 +326,7 @@ static const struct error_case error_cases[] = {
 	  "t.scn:1: sysctl 'vm.swappiness' is not in this build (the sim backend has "
 	  "vm.min_free_kbytes, vm.watermark_scale_factor, vm.compaction_proactiveness, "
 	  "vm.extfrag_threshold, vm.compact_unevictable_allowed, vm.compact_memory, "
-	  "vm.nr_hugepages, vm.nr_overcommit_hugepages)" },
+	  "vm.nr_hugepages, vm.nr_overcommit_hugepages, vm.drop_caches)" },
 	{ "sim_expect_vmstat", true, "expect vmstat.no_such_counter == 0\n",
 	  "t.scn:1: unknown vmstat counter 'no_such_counter' (not in this build)" },
 	{ "sim_expect_zone", true, "expect buddy.DMA32.order0 == 0\n",
