@@ -10,8 +10,12 @@
  *     split) and the folio off the LRU;
  *  2. unmap: every huge PMD mapping it is split into PTEs, then every PTE
  *     mapping one of its pages becomes a migration entry for that page
- *     (mapcount and reference dropped), so a CPU touching it waits on the
- *     folio's lock;
+ *     (mapcount and reference dropped), so a CPU touching it waits: on
+ *     the head's lock (the caller's) while the page is a tail, then on
+ *     the page's own lock, which the split takes as soon as the page is a
+ *     page of its own and drops after step 5 (Linux's new folios inherit
+ *     the head's PG_locked; a tail's flags cannot, the first tail's low
+ *     byte being the order);
  *  3. freeze the refcount at the caller's and the isolation's references
  *     (someone else holds one: -EAGAIN, the entries are restored), under
  *     split_queue_lock, and take the folio off the deferred split queue;
@@ -33,6 +37,7 @@ struct split_walk {
 	struct page *folio;
 	unsigned long pfn;		/* the folio's first pfn */
 	bool zero_pages;		/* remap: zero-filled pages to the zero page */
+	unsigned long locked[HPAGE_PMD_NR / BITS_PER_LONG]; /* pages the split locked */
 };
 
 static bool pfn_in_folio(const struct split_walk *w, unsigned long pfn)
@@ -137,8 +142,12 @@ static void split_walk_vmas(struct anon_vma *anon_vma, struct split_walk *w, pte
 	}
 }
 
-/* Step 4: every page of the frozen @folio a page of its own. */
-static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma)
+/*
+ * Step 4: every page of the frozen @folio a page of its own, locked for
+ * the split's waiters if it could be (bit set in @locked).
+ */
+static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma,
+			      unsigned long *locked)
 {
 	unsigned long copy = BIT(PG_uptodate) | BIT(PG_dirty) | BIT(PG_swapbacked) |
 			     BIT(PG_active) | BIT(PG_referenced);
@@ -160,6 +169,8 @@ static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma)
 		clear_bit(PG_tail, &page->flags);
 		WRITE_ONCE(page->lru.next, &page->lru);
 		WRITE_ONCE(page->lru.prev, &page->lru);
+		if (trylock_page(page))
+			__set_bit(i, locked);
 		set_page_owner(page, 0, GFP_HIGHUSER_MOVABLE);
 		page_ref_unfreeze(page, 1);	/* the temporary reference */
 		folio_add_lru(page);
@@ -174,7 +185,6 @@ static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma)
 static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma)
 {
 	struct split_walk w = { .folio = folio, .pfn = page_to_pfn(folio) };
-	int err = 0;
 
 	split_walk_vmas(anon_vma, &w, unmap_one, true);
 	flush_tlb_wait();
@@ -183,12 +193,15 @@ static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma)
 		folio_putback_lru(folio);
 		return -EAGAIN;
 	}
-	split_folio_pages(folio, anon_vma);
+	split_folio_pages(folio, anon_vma, w.locked);
 	w.zero_pages = true;
 	split_walk_vmas(anon_vma, &w, remap_one, false);
-	for (unsigned long i = 1; i < HPAGE_PMD_NR; i++)
+	for (unsigned long i = 1; i < HPAGE_PMD_NR; i++) {
+		if (test_bit(i, w.locked))
+			unlock_page(folio + i);
 		put_page(folio + i);	/* the temporary references */
-	return err;
+	}
+	return 0;
 }
 
 /**

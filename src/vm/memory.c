@@ -82,6 +82,21 @@ static pte_t mk_user_pte(struct page *page, bool write)
 	return write ? pte_mkdirty(pte) : pte;
 }
 
+/*
+ * The page a CPU that met a migration entry waits on: its own, or for a
+ * page of a THP being split (still a tail) the head, whose lock the split
+ * holds (THPs are order-9 blocks, naturally aligned). The head is found
+ * from the pfn, not from compound_head(), which the split rewrites.
+ */
+static struct page *migration_entry_page(pte_t entry)
+{
+	unsigned long pfn = softleaf_pfn(entry);
+
+	if (PageTail(pfn_to_page(pfn)))
+		pfn = ALIGN_DOWN(pfn, HPAGE_PMD_NR);
+	return pfn_to_page(pfn);
+}
+
 /* No PTE table could be had: a huge PMD now maps @addr (retry), or -ENOMEM. */
 static int pte_alloc_failed(struct mm_struct *mm, unsigned long addr)
 {
@@ -314,7 +329,7 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int
 	}
 	if (softleaf_is_migration(entry)) {
 		/* migration_entry_wait(): sleep until migration ends, then retry. */
-		softleaf_entry_wait_on_locked(page_folio(pfn_to_page(softleaf_pfn(entry))), ptl);
+		softleaf_entry_wait_on_locked(migration_entry_page(entry), ptl);
 		return 0;
 	}
 	if ((write || unshare) && !pte_write(entry))
@@ -337,8 +352,10 @@ static void zap_one_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, v
 	pte = ptep_get_and_clear(ptep);
 	if (softleaf_is_migration(pte)) {
 		/* No mapcount or reference to drop, only the RSS it counts in. */
-		page = page_folio(pfn_to_page(softleaf_pfn(pte)));
-		add_mm_counter(mm, PageAnon(page) ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+		/* A tail page's entry is a THP split's: anonymous. */
+		page = pfn_to_page(softleaf_pfn(pte));
+		add_mm_counter(mm, PageAnon(page) || PageTail(page) ? MM_ANONPAGES : MM_SHMEMPAGES,
+			       -1);
 		return;
 	}
 	page = vm_normal_page(pte);
@@ -387,7 +404,7 @@ static struct page *copy_one_pte(struct vm_area_struct *dst_vma, struct vm_area_
 	if (pte_none(pte))
 		return NULL;
 	if (softleaf_is_migration(pte))
-		return page_folio(pfn_to_page(softleaf_pfn(pte)));
+		return migration_entry_page(pte);
 	page = vm_normal_page(pte);
 	if (is_ksm_zero_pte(pte))
 		ksm_map_zero_page(dst_vma->vm_mm);
