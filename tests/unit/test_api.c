@@ -131,6 +131,71 @@ static void test_thp_knobs(void **state)
 	pagelab_machine_destroy(m);
 }
 
+static long vmstat(struct pagelab_machine *m, const char *name)
+{
+	long v;
+
+	assert_int_equal(pagelab_vmstat(m, name, &v), 0);
+	return v;
+}
+
+/*
+ * THPs through the API: MADV_HUGEPAGE, a fault per 2 MiB, a partial
+ * MADV_DONTNEED queueing a deferred split, vm.drop_caches splitting it,
+ * every byte kept; MADV_NOHUGEPAGE and enabled=never keep 4 KiB pages.
+ */
+static void test_thp(void **state)
+{
+	struct pagelab_config cfg = PAGELAB_CONFIG_DEFAULT;
+	const unsigned long len = 4UL << 20, nr = len / PAGE;
+	struct pagelab_machine *m;
+	struct pagelab_process *p;
+	unsigned long addr, other;
+	unsigned char *buf = malloc(len), *back = malloc(len);
+
+	cfg.memory_bytes = 512UL << 20;
+	cfg.deterministic = 1;
+	assert_int_equal(pagelab_machine_create(&cfg, &m), 0);
+	assert_int_equal(pagelab_process_create(m, &p), 0);
+	assert_int_equal(pagelab_mmap(p, len, PAGELAB_MAP_PRIVATE, &addr), 0);
+	assert_int_equal(addr % (2UL << 20), 0);	/* 2 MiB multiples start aligned */
+	assert_int_equal(pagelab_madvise(p, addr, len, PAGELAB_MADV_HUGEPAGE), 0);
+	assert_int_equal(pagelab_madvise(p, addr, len, 99), -EINVAL);
+	for (unsigned long i = 0; i < len; i++)
+		buf[i] = (unsigned char)(i * 7 + i / PAGE);
+	assert_int_equal(pagelab_write(p, addr, buf, len), 0);
+	assert_int_equal(vmstat(m, "thp_fault_alloc"), 2);
+	assert_int_equal(vmstat(m, "nr_anon_transparent_hugepages"), 2);
+	assert_int_equal(pagelab_madvise(p, addr + PAGE, PAGE, PAGELAB_MADV_DONTNEED), 0);
+	memset(buf + PAGE, 0, PAGE);
+	assert_int_equal(vmstat(m, "thp_split_pmd"), 1);
+	assert_int_equal(vmstat(m, "thp_deferred_split_page"), 1);
+	assert_int_equal(pagelab_knob_set(m, "vm.drop_caches", "5"), -EINVAL);
+	assert_int_equal(pagelab_knob_set(m, "vm.drop_caches", "2"), 0);
+	assert_int_equal(vmstat(m, "thp_split_page"), 1);
+	assert_int_equal(vmstat(m, "nr_anon_transparent_hugepages"), 1);
+	assert_int_equal(vmstat(m, "nr_anon_pages"), (long)nr - 1);
+	assert_int_equal(pagelab_read(p, addr, back, len), 0);
+	assert_memory_equal(buf, back, len);
+	assert_checked(m);
+
+	assert_int_equal(pagelab_mmap(p, len, PAGELAB_MAP_PRIVATE, &other), 0);
+	assert_int_equal(pagelab_madvise(p, other, len, PAGELAB_MADV_NOHUGEPAGE), 0);
+	assert_int_equal(pagelab_write(p, other, buf, len), 0);
+	assert_int_equal(pagelab_knob_set(m, "thp.enabled", "never"), 0);
+	assert_int_equal(pagelab_madvise(p, other, len, PAGELAB_MADV_HUGEPAGE), 0);
+	assert_int_equal(pagelab_madvise(p, other, len, PAGELAB_MADV_DONTNEED), 0);
+	assert_int_equal(pagelab_write(p, other, buf, len), 0);
+	assert_int_equal(vmstat(m, "thp_fault_alloc"), 2);
+	assert_checked(m);
+	pagelab_process_exit(p);
+	assert_int_equal(vmstat(m, "nr_anon_transparent_hugepages"), 0);
+	assert_checked(m);
+	pagelab_machine_destroy(m);
+	free(buf);
+	free(back);
+}
+
 static unsigned long empty_pageblocks(struct pagelab_machine *m)
 {
 	struct pagelab_pageblock pb;
@@ -333,6 +398,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_knobs),
 		cmocka_unit_test(test_thp_knobs),
+		cmocka_unit_test(test_thp),
 		cmocka_unit_test(test_compact_and_pageblocks),
 		cmocka_unit_test(test_move_pages),
 		cmocka_unit_test(test_ksm),
