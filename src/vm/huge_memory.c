@@ -187,8 +187,8 @@ static void __folio_unqueue_deferred_split(struct page *folio)
  */
 void folio_unqueue_deferred_split(struct page *folio)
 {
-	if (!folio_test_large(folio) || folio_test_hugetlb(folio))
-		return;
+	if (folio_order(folio) <= 1 || folio_test_hugetlb(folio))
+		return;		/* no third page to hold a state */
 	spin_lock(&split_queue_lock);
 	if (*deferred_state(folio) & DEFERRED_QUEUED)
 		__folio_unqueue_deferred_split(folio);
