@@ -40,6 +40,7 @@ enum pagelab_frame_state {
 	PAGELAB_FRAMES_ISOLATED,		/* "isolated": held by migration */
 	PAGELAB_FRAMES_RESERVED,		/* "reserved": never in the allocator */
 	PAGELAB_FRAMES_HUGETLB,			/* "hugetlb": a hugetlb pool page */
+	PAGELAB_FRAMES_THP,			/* "thp": an anonymous transparent huge page */
 	PAGELAB_NR_FRAME_STATES
 };
 

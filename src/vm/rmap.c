@@ -17,6 +17,7 @@
  * mm->page_table_lock with the mmap_lock held for read (a fault).
  */
 #include <stdlib.h>
+#include "vm/huge_mm.h"
 #include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
@@ -225,9 +226,25 @@ void folio_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
 	mod_node_page_state(page_zone(page)->zone_pgdat, NR_ANON_MAPPED, 1);
 }
 
+/*
+ * One more PTE maps @page: its _mapcount and, in a large folio, the
+ * folio's large mapcount and pages mapped. @item (NR_ANON_MAPPED or
+ * NR_FILE_MAPPED) counts the page when it was not mapped at all before (a
+ * page of a folio that a PMD maps entirely is counted already: the
+ * kernel's ENTIRELY_MAPPED bit in _nr_pages_mapped says so).
+ */
 static void page_mapcount_inc(struct page *page, enum node_stat_item item)
 {
+	struct page *folio = page_folio(page);
+	bool counted = false;
+
 	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0)
+		counted = !folio_test_large(folio) ||
+			  __atomic_add_fetch(&folio[1]._nr_pages_mapped, 1, __ATOMIC_RELAXED) <
+			  ENTIRELY_MAPPED;
+	if (folio_test_large(folio))
+		__atomic_fetch_add(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	if (counted && !folio_test_hugetlb(folio))
 		mod_node_page_state(page_zone(page)->zone_pgdat, item, 1);
 }
 
@@ -238,7 +255,7 @@ static void page_mapcount_inc(struct page *page, enum node_stat_item item)
  */
 void folio_dup_anon_rmap_pte(struct page *page)
 {
-	VM_BUG_ON_PAGE(!PageAnon(page) || !page_mapped(page), page);
+	VM_BUG_ON_PAGE(!PageAnon(page_folio(page)) || !page_mapped(page), page);
 	ClearPageAnonExclusive(page);
 	page_mapcount_inc(page, NR_ANON_MAPPED);
 }
@@ -250,7 +267,7 @@ void folio_dup_anon_rmap_pte(struct page *page)
  */
 void folio_add_anon_rmap_pte(struct page *page, bool exclusive)
 {
-	VM_BUG_ON_PAGE(!PageAnon(page), page);
+	VM_BUG_ON_PAGE(!PageAnon(page_folio(page)), page);
 	if (exclusive)
 		SetPageAnonExclusive(page);
 	page_mapcount_inc(page, NR_ANON_MAPPED);
@@ -266,46 +283,98 @@ void folio_add_file_rmap_pte(struct page *page)
 	page_mapcount_inc(page, NR_FILE_MAPPED);
 }
 
-/*
- * The rmap of one PTE mapping @page of the large @folio (the PTE-mapped
- * case: a hugetlb folio here, a THP after a PMD split): the page's
- * mapcount, the folio's large mapcount and pages-mapped count, and for a
- * non-hugetlb folio the node's NR_ANON_MAPPED / NR_FILE_MAPPED per page.
- * Context: the PTE lock of the entry is held.
- */
-static void folio_mod_large_rmap_pte(struct page *folio, struct page *page, int delta)
-{
-	bool first_or_last;
-
-	__atomic_fetch_add(&folio[1]._large_mapcount, delta, __ATOMIC_RELAXED);
-	first_or_last = delta > 0 ? __atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0
-				  : __atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0;
-	if (!first_or_last)
-		return;
-	__atomic_fetch_add(&folio[1]._nr_pages_mapped, delta, __ATOMIC_RELAXED);
-	if (!folio_test_hugetlb(folio))
-		mod_node_page_state(page_zone(folio)->zone_pgdat,
-				    PageAnon(folio) ? NR_ANON_MAPPED : NR_FILE_MAPPED, delta);
-}
-
 /**
  * folio_remove_rmap_pte() - one PTE no longer maps @page (a page of a
  * large folio too). The caller still holds the mapping's reference and
- * drops it after the TLB flush.
+ * drops it after the TLB flush. An anonymous THP left with only some of
+ * its pages mapped goes on the deferred split queue (deferred_split_folio()).
  * Context: the PTE lock of the entry is held.
  */
 void folio_remove_rmap_pte(struct page *page)
 {
 	struct page *folio = page_folio(page);
+	bool large = folio_test_large(folio), uncounted = false;
+	int mapped = 0;
 
 	VM_BUG_ON_PAGE(!page_mapped(page), page);
-	if (folio_test_large(folio)) {
-		folio_mod_large_rmap_pte(folio, page, -1);
-		return;
+	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0) {
+		if (large)
+			mapped = __atomic_sub_fetch(&folio[1]._nr_pages_mapped, 1,
+						    __ATOMIC_RELAXED);
+		uncounted = !large || mapped < ENTIRELY_MAPPED;
 	}
-	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+	if (large)
+		__atomic_fetch_sub(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	if (uncounted && !folio_test_hugetlb(folio))
 		mod_node_page_state(page_zone(page)->zone_pgdat,
-				    PageAnon(page) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+				    PageAnon(folio) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+	if (large && uncounted && mapped && PageAnon(folio) && !folio_test_hugetlb(folio))
+		deferred_split_folio(folio, true);
+}
+
+/**
+ * folio_add_new_anon_rmap_pmd() - make @folio, a new order-9 folio, an
+ * anonymous folio of @vma mapped by one PMD at @haddr, exclusive to this
+ * mm: entire mapcount 1, every page counted in NR_ANON_MAPPED, the folio
+ * in NR_ANON_THPS.
+ * Context: the folio is not yet visible; the PMD lock held.
+ */
+void folio_add_new_anon_rmap_pmd(struct page *folio, struct vm_area_struct *vma,
+				 unsigned long haddr)
+{
+	struct pglist_data *pgdat = page_zone(folio)->zone_pgdat;
+
+	VM_BUG_ON_PAGE(folio_mapcount(folio) || READ_ONCE(folio->mapping), folio);
+	get_anon_vma(vma->anon_vma);
+	folio->index = linear_page_index(vma, haddr);
+	WRITE_ONCE(folio->mapping, (unsigned long)vma->anon_vma | FOLIO_MAPPING_ANON);
+	__atomic_store_n(&folio[1]._entire_mapcount, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&folio[1]._large_mapcount, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&folio[1]._nr_pages_mapped, ENTIRELY_MAPPED, __ATOMIC_RELAXED);
+	__SetPageAnonExclusive(folio);
+	__SetPageSwapBacked(folio);
+	mod_node_page_state(pgdat, NR_ANON_MAPPED, folio_nr_pages(folio));
+	mod_node_page_state(pgdat, NR_ANON_THPS, folio_nr_pages(folio));
+}
+
+/**
+ * folio_dup_anon_rmap_pmd() - one more PMD maps @folio (fork copied it);
+ * the folio is no longer exclusive to one mm.
+ * Context: the PMD locks of both entries held.
+ */
+void folio_dup_anon_rmap_pmd(struct page *folio)
+{
+	VM_BUG_ON_PAGE(!PageAnon(folio) || folio_entire_mapcount(folio) < 1, folio);
+	ClearPageAnonExclusive(folio);
+	__atomic_fetch_add(&folio[1]._entire_mapcount, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+}
+
+/**
+ * folio_remove_rmap_pmd() - one PMD no longer maps @folio. When it was the
+ * last, the pages no PTE maps leave NR_ANON_MAPPED, the folio leaves
+ * NR_ANON_THPS, and if some pages stay PTE-mapped the folio goes on the
+ * deferred split queue. The caller drops the mapping's reference.
+ * Context: the PMD lock held.
+ */
+void folio_remove_rmap_pmd(struct page *folio)
+{
+	struct pglist_data *pgdat = page_zone(folio)->zone_pgdat;
+	long nr = folio_nr_pages(folio);
+	int mapped;
+
+	VM_BUG_ON_PAGE(folio_entire_mapcount(folio) < 1, folio);
+	__atomic_fetch_sub(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	if (__atomic_sub_fetch(&folio[1]._entire_mapcount, 1, __ATOMIC_RELAXED) >= 0)
+		return;
+	mapped = __atomic_sub_fetch(&folio[1]._nr_pages_mapped, ENTIRELY_MAPPED,
+				    __ATOMIC_RELAXED);
+	if (mapped >= ENTIRELY_MAPPED)
+		return;
+	mod_node_page_state(pgdat, NR_ANON_MAPPED, -(nr - mapped));
+	mod_node_page_state(pgdat, NR_ANON_THPS, -nr);
+	if (mapped)
+		deferred_split_folio(folio, true);
 }
 
 /**
@@ -316,6 +385,10 @@ void folio_remove_rmap_pte(struct page *page)
 void folio_release_mapping(struct page *page)
 {
 	struct anon_vma *anon_vma = page_anon_vma(page);
+
+	/* Pages of a PTE-mapped THP carry their own anon-exclusive bits. */
+	for (unsigned long i = 1; folio_test_large(page) && i < folio_nr_pages(page); i++)
+		ClearPageAnonExclusive(page + i);
 
 	if (PageKsm(page)) {
 		/* Its stable node, if any, is now stale (ksm_get_folio()). */
@@ -641,13 +714,14 @@ static void restore_migration_pte(struct page_vma_mapped_walk *pvmw, struct page
 	if (entry.pte & SOFTLEAF_YOUNG)
 		pte = pte_mkyoung(pte);
 	get_page(dst);
-	/* The pages of a large folio carry no anon-exclusive bit here. */
-	if (folio_test_large(dst))
-		folio_mod_large_rmap_pte(dst, page, 1);
+	/* hugetlb pages carry no anon-exclusive bit here; a THP's pages each
+	 * carry their own. */
+	if (folio_test_hugetlb(dst))
+		page_mapcount_inc(page, NR_ANON_MAPPED);
 	else if (PageAnon(dst))
-		folio_add_anon_rmap_pte(dst, type != SOFTLEAF_MIGRATION_READ);
+		folio_add_anon_rmap_pte(page, type != SOFTLEAF_MIGRATION_READ);
 	else
-		folio_add_file_rmap_pte(dst);
+		folio_add_file_rmap_pte(page);
 	set_pte(pvmw->ptep, pte);
 }
 

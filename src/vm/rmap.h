@@ -71,6 +71,10 @@ void folio_dup_anon_rmap_pte(struct page *page);
 void folio_add_anon_rmap_pte(struct page *page, bool exclusive);
 void folio_add_file_rmap_pte(struct page *page);
 void folio_remove_rmap_pte(struct page *page);
+void folio_add_new_anon_rmap_pmd(struct page *folio, struct vm_area_struct *vma,
+				 unsigned long haddr);
+void folio_dup_anon_rmap_pmd(struct page *folio);
+void folio_remove_rmap_pmd(struct page *folio);
 void folio_release_mapping(struct page *page);
 
 /* try_to_migrate() flags */
