@@ -641,13 +641,16 @@ static void restore_migration_pte(struct page_vma_mapped_walk *pvmw, struct page
 	if (entry.pte & SOFTLEAF_YOUNG)
 		pte = pte_mkyoung(pte);
 	get_page(dst);
-	/* The pages of a large folio carry no anon-exclusive bit here. */
-	if (folio_test_large(dst))
+	if (folio_test_large(dst)) {
+		/* Per page, as for a PTE-mapped THP (hugetlb keeps none here). */
+		if (PageAnon(dst) && !folio_test_hugetlb(dst) && type != SOFTLEAF_MIGRATION_READ)
+			SetPageAnonExclusive(page);
 		folio_mod_large_rmap_pte(dst, page, 1);
-	else if (PageAnon(dst))
+	} else if (PageAnon(dst)) {
 		folio_add_anon_rmap_pte(dst, type != SOFTLEAF_MIGRATION_READ);
-	else
+	} else {
 		folio_add_file_rmap_pte(dst);
+	}
 	set_pte(pvmw->ptep, pte);
 }
 
