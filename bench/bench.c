@@ -534,9 +534,10 @@ static double hugetlb_possible;	/* huge pages its free memory could hold */
 
 /*
  * The kernel's compaction selftest through vm.nr_hugepages: after
- * fragment_memory() of 80% of free memory, as the selftest fills, the time a write of vm.nr_hugepages asking for every
- * huge page memory could hold takes to fill the pool (the allocator's
- * direct compaction at rising priority, page by page), and the pages it
+ * fragment_memory() of 80% of free memory, as the selftest fills, the
+ * time a write of vm.nr_hugepages asking for every huge page memory could
+ * hold takes to fill the pool (the allocator's direct compaction at
+ * rising priority, page by page), and the pages it
  * got (hugetlb.alloc_pages), also over the huge pages the free memory
  * could hold (hugetlb.alloc_ratio_to_free, the selftest's 95% goal). The
  * pool is emptied afterwards, untimed.
@@ -561,6 +562,7 @@ static double bench_hugetlb_alloc(const struct bench *b)
 	sysctl_nr_hugepages_set(0);
 	mmput(mm);
 	free(chunks);
+	sysctl_compact_memory();	/* acts on the skip-bit flush the run asked for */
 	drain_all_pages(NULL);
 	return seconds;
 }

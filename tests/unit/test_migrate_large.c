@@ -129,6 +129,8 @@ static void test_migrate_small_large_folio(void **state)
 	assert_int_equal(status[1], 0);
 	new = assert_mapped_folio(mm, addr, 2);
 	assert_ptr_not_equal(new, old);
+	for (int i = 0; i < 4; i++)	/* writable entries: exclusive, per page */
+		assert_true(PageAnonExclusive(new + i));
 	verify(mm, addr, 4, 5);
 	assert_int_equal(event("pgmigrate_success"), 4);
 	assert_int_equal(event("thp_migration_success"), 0);
