@@ -3,8 +3,8 @@
  * fuzz_host.c - libFuzzer target: the balloon host against a hostile peer.
  * One host serves on its own thread for the whole run; each input is the
  * byte stream of one new connection (a would-be guest or control client),
- * written whole, then the connection is half-closed and every reply read
- * until the host closes its end. The host must survive anything, and once
+ * written whole and half-closed, then every reply is read until the host
+ * closes its end. The host must survive anything, and once
  * the peer has gone it must hold no guest and no inflated page.
  *
  * libFuzzer's SIGALRM (its -timeout watchdog, every timeout/2 + 1 s) is
@@ -44,19 +44,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Write all of @data; the host may close early (then the rest is dropped). */
-static void write_all(int fd, const uint8_t *data, size_t size)
+/*
+ * Write @data, with send() @flags (MSG_DONTWAIT: only what the socket
+ * takes now). The host may close early: then the rest is dropped.
+ * Return: the bytes written.
+ */
+static size_t write_all(int fd, const uint8_t *data, size_t size, int flags)
 {
-	while (size) {
-		ssize_t n = send(fd, data, size, MSG_NOSIGNAL);
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = send(fd, data + done, size - done, MSG_NOSIGNAL | flags);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;
-		data += n;
-		size -= n;
+			break;
+		done += n;
 	}
+	return done;
 }
 
 /*
@@ -82,13 +88,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct balloon_info info;
 	unsigned long inflated;
+	size_t queued;
 	int sv[2], err;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) ||
-	    balloon_host_add_conn(host, sv[1]))
+	/*
+	 * The input and its end are queued before the host gets the
+	 * connection, so that it finds them whole at its first look: the same
+	 * input is served the same way at every run, with fewer switches
+	 * between the threads. What the socket cannot hold without a reader
+	 * (an input beyond its buffer) follows once the host reads.
+	 */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		abort();
-	write_all(sv[0], data, size);
-	shutdown(sv[0], SHUT_WR);
+	queued = write_all(sv[0], data, size, MSG_DONTWAIT);
+	if (queued == size)
+		shutdown(sv[0], SHUT_WR);
+	if (balloon_host_add_conn(host, sv[1]))
+		abort();
+	if (queued < size) {
+		write_all(sv[0], data + queued, size - queued, 0);
+		shutdown(sv[0], SHUT_WR);
+	}
 	err = read_until_closed(sv[0]);
 	close(sv[0]);
 	if (err && err != ECONNRESET) {
