@@ -52,6 +52,7 @@ pagelab_test(test_stress_vm tests/stress/stress_vm.c LABELS stress sanitize)
 
 # --- migration ---
 pagelab_test(test_migrate tests/unit/test_migrate.c LABELS unit sanitize)
+pagelab_test(test_migrate_large tests/unit/test_migrate_large.c LABELS unit sanitize)
 pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress sanitize)
 
 # --- compaction ---
@@ -104,6 +105,7 @@ pagelab_scenario(deterministic tests/scenarios/deterministic.scn ARGS --determin
 pagelab_scenario(hugetlb_compaction tests/scenarios/hugetlb_compaction.scn ARGS --deterministic)
 pagelab_scenario(hugetlb_mmap tests/scenarios/hugetlb_mmap.scn LABELS sanitize)
 pagelab_scenario(hugetlb_concurrent tests/scenarios/hugetlb_concurrent.scn LABELS sanitize)
+pagelab_scenario(hugetlb_migration tests/scenarios/hugetlb_migration.scn LABELS sanitize)
 # Transparent huge pages (src/vm/huge_memory.c, thp_knobs.c; docs/huge-pages.md).
 pagelab_scenario(thp_fault tests/scenarios/thp_fault.scn LABELS sanitize)
 pagelab_scenario(thp_split tests/scenarios/thp_split.scn LABELS sanitize)

@@ -222,33 +222,50 @@ int vmstat_snapshot(struct vmstat_entry *out, int max)
 	return n;
 }
 
+/* Index of @name in @names[@n], or -1. */
+static int name_index(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
 /**
- * vmstat_read() - read one counter by name.
- * Return: 0 with *@value set, or -ENOENT.
+ * vmstat_read() - read one counter by name: only that counter is summed
+ * (a snapshot of all of them sums every event over every cpu).
+ * Context: any; lockless. Return: 0 with *@value set, or -ENOENT.
  */
 int vmstat_read(const char *name, long *value)
 {
-	struct vmstat_entry e[VMSTAT_MAX_ENTRIES];
-	int n = vmstat_snapshot(e, VMSTAT_MAX_ENTRIES);
+	int i = name_index(zone_stat_names, NR_VM_ZONE_STAT_ITEMS, name);
 
-	for (int i = 0; i < n; i++) {
-		if (!strcmp(name, e[i].name)) {
-			*value = e[i].value;
-			return 0;
-		}
+	if (i >= 0) {
+		*value = global_zone_page_state(i);
+		return 0;
+	}
+	i = name_index(node_stat_names, NR_VM_NODE_STAT_ITEMS, name);
+	if (i >= 0) {
+		*value = node_stat_shown(i);
+		return 0;
+	}
+	i = name_index(vm_event_names, NR_VM_EVENT_ITEMS, name);
+	if (i >= 0) {
+		*value = vm_event_sum(i);
+		return 0;
 	}
 	return -ENOENT;
 }
 
 /**
  * vmstat_name_known() - is @name a /proc/vmstat counter of this build?
- * Context: any, also before a machine exists (all counters then read 0).
+ * Context: any, also before a machine exists; reads no counter.
  */
 bool vmstat_name_known(const char *name)
 {
-	long unused;
-
-	return vmstat_read(name, &unused) == 0;
+	return name_index(zone_stat_names, NR_VM_ZONE_STAT_ITEMS, name) >= 0 ||
+	       name_index(node_stat_names, NR_VM_NODE_STAT_ITEMS, name) >= 0 ||
+	       name_index(vm_event_names, NR_VM_EVENT_ITEMS, name) >= 0;
 }
 
 /** vmstat_show() - print /proc/vmstat: one "name value" line per counter. */

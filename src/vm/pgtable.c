@@ -491,8 +491,11 @@ static bool pte_entry_valid(pte_t pte, unsigned long addr, struct pgtable_census
 		if (!pfn_valid(softleaf_pfn(pte)))
 			return validation_failed(msg, len, "address %#lx has a migration entry for "
 						 "pfn %#lx beyond memory", addr, softleaf_pfn(pte));
-		/* A migration entry counts in RSS but holds no mapcount. */
-		census->rss[mm_counter_of(page_folio(pfn_to_page(softleaf_pfn(pte))))]++;
+		/* A migration entry counts in RSS (hugetlb in none) but holds no
+		 * mapcount. */
+		folio = page_folio(pfn_to_page(softleaf_pfn(pte)));
+		if (!folio_test_hugetlb(folio))
+			census->rss[mm_counter_of(folio)]++;
 		return true;
 	}
 	if (pte_special(pte)) {

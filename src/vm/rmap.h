@@ -21,16 +21,22 @@ struct rmap_walk_control {
 };
 
 /*
- * struct page_vma_mapped_walk - where a page is mapped in one VMA.
- * On success ptep points at the PTE and ptl is held.
+ * struct page_vma_mapped_walk - where a page, or each page of a large
+ * folio, is mapped in one VMA. On success ptep points at the PTE (at
+ * address) and ptl is held. With @nr_pages > 1 every call finds the next
+ * PTE of [address, address + nr_pages pages) that maps a pfn of
+ * [pfn, pfn + nr_pages), keeping ptl while it stays in one PTE table; the
+ * call that finds none left returns false with no lock held.
  */
 struct page_vma_mapped_walk {
 	unsigned long pfn;
+	unsigned long nr_pages;		/* 0 or 1: one page */
 	struct vm_area_struct *vma;
 	unsigned long address;
 	pte_t *ptep;
 	spinlock_t *ptl;
 	unsigned int flags;
+	unsigned long end;		/* private to the walk */
 };
 #define PVMW_MIGRATION	BIT(0)	/* look for migration entries to pfn instead */
 
