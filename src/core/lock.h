@@ -26,6 +26,7 @@ enum lock_class {
 	LOCK_CLASS_KSM_THREAD = 5,	/* ksm_thread_mutex */
 	LOCK_CLASS_MMAP = 10,		/* mm->mmap_lock */
 	LOCK_CLASS_KSM_MMLIST = 15,	/* ksm_mmlist_lock */
+	LOCK_CLASS_KHUGEPAGED_MM = 16,	/* khugepaged_mm_lock */
 	LOCK_CLASS_HUGETLB_FAULT = 17,	/* hugetlb_fault_mutex */
 	LOCK_CLASS_PAGE = 20,		/* PG_locked: lock_page() */
 	LOCK_CLASS_BALLOON = 22,	/* virtio_balloon->balloon_lock */

@@ -34,6 +34,7 @@ const char *lock_class_name(enum lock_class class)
 	case LOCK_CLASS_KSM_THREAD:	return "ksm_thread_mutex";
 	case LOCK_CLASS_MMAP:		return "mmap_lock";
 	case LOCK_CLASS_KSM_MMLIST:	return "ksm_mmlist_lock";
+	case LOCK_CLASS_KHUGEPAGED_MM:	return "khugepaged_mm_lock";
 	case LOCK_CLASS_HUGETLB_FAULT:	return "hugetlb_fault_mutex";
 	case LOCK_CLASS_PAGE:		return "page lock";
 	case LOCK_CLASS_BALLOON:	return "balloon_lock";

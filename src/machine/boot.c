@@ -232,6 +232,11 @@ static int thp_step_init(const struct machine_config *cfg)
 	return thp_init(machine.max_pfn);
 }
 
+static int khugepaged_step_init(const struct machine_config *cfg)
+{
+	return khugepaged_init(cfg->deterministic);
+}
+
 static int kcompactd_init(const struct machine_config *cfg)
 {
 	return kcompactd_run(&contig_page_data, !cfg->deterministic);
@@ -277,6 +282,7 @@ static const struct boot_step boot_steps[] = {
 	{ "balloon_core",	balloon_core_step_init,	NULL },
 	{ "hugetlb",		hugetlb_step_init,	hugetlb_exit },
 	{ "thp",		thp_step_init,		thp_exit },
+	{ "khugepaged",		khugepaged_step_init,	khugepaged_shutdown },
 	{ "kcompactd",		kcompactd_init,		kcompactd_exit },
 	{ "ksm",		ksm_step_init,		ksm_shutdown },
 	{ "virtio_balloon",	virtio_balloon_init,	virtio_balloon_remove },

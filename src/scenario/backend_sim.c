@@ -708,11 +708,12 @@ static void sim_step(struct scn_run *run, unsigned long elapsed_ms)
 {
 	kcompactd_step(NODE_DATA(0), elapsed_ms);
 	ksmd_step(elapsed_ms);
+	khugepaged_step(elapsed_ms);
 	virtio_balloon_step(elapsed_ms);
 }
 
 /*
- * Stop kcompactd and ksmd (ksm run=0 keeps what is merged: nothing moves
+ * Stop kcompactd, khugepaged and ksmd (ksm run=0 keeps what is merged: nothing moves
  * or merges any more), check the machine with the processes and sets
  * held, then after every process has exited (freeing its KSM pages) and
  * every set has been freed.
@@ -728,6 +729,7 @@ static int sim_finish(struct scn_run *run, char *msg, size_t len)
 		return -EUCLEAN;
 	}
 	kcompactd_stop(NODE_DATA(0));
+	khugepaged_stop();
 	BUG_ON(ksm_knob_write("run", "0"));
 	drain_all_pages(NULL);
 	err = check_invariants(msg, len);

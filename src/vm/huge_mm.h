@@ -59,6 +59,7 @@ void thp_knobs_init(unsigned long totalram_pages);
 int thp_knob_write(const char *name, const char *value);
 int thp_knob_show(const char *name, char *buf, size_t len);
 bool vma_thp_disabled(const struct vm_area_struct *vma);
+bool thp_vma_allowable(const struct vm_area_struct *vma);
 bool thp_vma_allowable_pmd(const struct vm_area_struct *vma, unsigned long addr);
 gfp_t vma_thp_gfp_mask(const struct vm_area_struct *vma);
 int madvise_hugepage_range(struct mm_struct *mm, unsigned long start, unsigned long len,
@@ -87,6 +88,15 @@ void zap_huge_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			unsigned long start, unsigned long end);
 int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
 		  unsigned long addr, pmd_t *src_pmdp);
+
+/* vm/khugepaged.c */
+void khugepaged_enter_vma(struct vm_area_struct *vma);
+void khugepaged_exit(struct mm_struct *mm);
+int khugepaged_init(bool deterministic);
+void khugepaged_stop(void);
+void khugepaged_shutdown(void);
+void khugepaged_wakeup(void);
+void khugepaged_step(unsigned long elapsed_ms);
 
 /* vm/huge_split.c */
 int split_huge_page(struct page *page);

@@ -283,8 +283,10 @@ static int huge_pmd_fault(struct vm_area_struct *vma, unsigned long addr, bool w
 	if (!pmdp)
 		return -ENOMEM;
 	pmd = pmdp_get(pmdp);
-	if (pmd_none(pmd) && !unshare && thp_vma_allowable_pmd(vma, addr))
+	if (pmd_none(pmd) && !unshare && thp_vma_allowable_pmd(vma, addr)) {
+		khugepaged_enter_vma(vma);
 		return do_huge_pmd_anonymous_page(vma, addr, pmdp, write);
+	}
 	if (!pmd_trans_huge(pmd))
 		return VM_FAULT_FALLBACK;
 	if ((write || unshare) && !pmd_write(pmd))

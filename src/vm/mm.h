@@ -23,6 +23,7 @@ void pgtable_trans_huge_deposit(struct mm_struct *mm, struct page *table);
 struct page *pgtable_trans_huge_withdraw(struct mm_struct *mm);
 void pmd_populate(pmd_t *pmdp, struct page *table);
 pte_t *pte_table_of(struct page *table);
+struct page *pte_table_page(pte_t *ptep);
 spinlock_t *pte_lockptr(pte_t *ptep);
 pte_t *pte_offset_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp);
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp);
@@ -80,6 +81,7 @@ int follow_pfn(struct mm_struct *mm, unsigned long addr, unsigned long *pfn);
 /* vm/mmap.c */
 struct mm_struct *mm_alloc(void);
 void mmget(struct mm_struct *mm);
+bool mmget_not_zero(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
 struct vm_area_struct *vma_dup(struct mm_struct *mm, struct vm_area_struct *src);
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);

@@ -85,6 +85,7 @@ enum mm_counter { MM_ANONPAGES, MM_SHMEMPAGES, NR_MM_COUNTERS };
 /* mm->flags bits (the kernel's MMF_* numbers) */
 #define MMF_VM_MERGEABLE	16	/* registered with KSM (has an mm slot) */
 #define MMF_VM_MERGE_ANY	30	/* prctl(PR_SET_MEMORY_MERGE): every new VMA mergeable */
+#define MMF_VM_HUGEPAGE		17	/* registered with khugepaged (has an mm slot) */
 #define MMF_HUGE_ZERO_FOLIO	23	/* holds a reference on the huge zero page */
 
 struct mm_struct {

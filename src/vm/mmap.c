@@ -462,6 +462,22 @@ static void exit_mmap(struct mm_struct *mm)
 }
 
 /**
+ * mmget_not_zero() - take a reference on @mm unless its last one is gone
+ * (it is exiting).
+ * Context: any; the mm's memory is still allocated (the caller found it
+ * under a lock its exit takes). Return: true if a reference was taken.
+ */
+bool mmget_not_zero(struct mm_struct *mm)
+{
+	long users = __atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED);
+
+	while (users && !__atomic_compare_exchange_n(&mm->mm_users, &users, users + 1, false,
+						     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		;
+	return users != 0;
+}
+
+/**
  * mmput() - drop a reference on @mm; the last one (normally the process
  * exiting) makes KSM forget the mm (ksm_exit), then unmaps everything and
  * frees the mm.
@@ -473,6 +489,7 @@ void mmput(struct mm_struct *mm)
 	if (__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL))
 		return;
 	ksm_exit(mm);
+	khugepaged_exit(mm);
 	exit_mmap(mm);
 }
 

@@ -263,6 +263,12 @@ void pmd_populate(pmd_t *pmdp, struct page *table)
 			 __ATOMIC_RELEASE);
 }
 
+/** pte_table_page() - the page of the PTE table holding @ptep. */
+struct page *pte_table_page(pte_t *ptep)
+{
+	return table_page((unsigned long *)ALIGN_DOWN((uintptr_t)ptep, PAGE_SIZE));
+}
+
 /** pte_table_of() - the first PTE of the PTE table @table. */
 pte_t *pte_table_of(struct page *table)
 {

@@ -186,7 +186,11 @@ static int pages_to_scan_store(const char *buf)
 
 static int scan_sleep_millisecs_store(const char *buf)
 {
-	return uint_store(buf, &khugepaged_scan_sleep_millisecs, 0);
+	int err = uint_store(buf, &khugepaged_scan_sleep_millisecs, 0);
+
+	if (!err)
+		khugepaged_wakeup();
+	return err;
 }
 
 static int alloc_sleep_millisecs_store(const char *buf)
@@ -383,6 +387,22 @@ bool vma_thp_disabled(const struct vm_area_struct *vma)
 }
 
 /**
+ * thp_vma_allowable() - may @vma hold PMD-sized THPs at all? Private
+ * anonymous memory (no shared or hugetlb VMA), not VM_NOHUGEPAGE, and
+ * enabled=always, or enabled=madvise and VM_HUGEPAGE.
+ * Context: mmap_lock held (or the VMA otherwise stable). Return: true if so.
+ */
+bool thp_vma_allowable(const struct vm_area_struct *vma)
+{
+	unsigned long flags = READ_ONCE(vma->vm_flags);
+
+	if (flags & (VM_SHARED | VM_HUGETLB) || vma_thp_disabled(vma))
+		return false;
+	return thp_flag(TRANSPARENT_HUGEPAGE_FLAG) ||
+	       (thp_flag(TRANSPARENT_HUGEPAGE_REQ_MADV_FLAG) && (flags & VM_HUGEPAGE));
+}
+
+/**
  * thp_vma_allowable_pmd() - may a fault at @addr in @vma map a PMD-sized
  * THP? The kernel's thp_vma_allowable_order(TVA_PAGEFAULT, PMD_ORDER) plus
  * thp_vma_suitable_order(): private anonymous memory only (no shared or
@@ -392,14 +412,10 @@ bool vma_thp_disabled(const struct vm_area_struct *vma)
  */
 bool thp_vma_allowable_pmd(const struct vm_area_struct *vma, unsigned long addr)
 {
-	unsigned long flags = READ_ONCE(vma->vm_flags), haddr = addr & HPAGE_PMD_MASK;
+	unsigned long haddr = addr & HPAGE_PMD_MASK;
 
-	if (flags & (VM_SHARED | VM_HUGETLB) || vma_thp_disabled(vma))
-		return false;
-	if (!thp_flag(TRANSPARENT_HUGEPAGE_FLAG) &&
-	    !(thp_flag(TRANSPARENT_HUGEPAGE_REQ_MADV_FLAG) && (flags & VM_HUGEPAGE)))
-		return false;
-	return haddr >= vma->vm_start && haddr + HPAGE_PMD_SIZE <= vma->vm_end;
+	return thp_vma_allowable(vma) && haddr >= vma->vm_start &&
+	       haddr + HPAGE_PMD_SIZE <= vma->vm_end;
 }
 
 /**
@@ -468,6 +484,8 @@ int madvise_hugepage_range(struct mm_struct *mm, unsigned long start, unsigned l
 		err = hugepage_madvise(vma, &flags, advice);
 		if (!err)
 			err = vma_modify_flags(&vma, s, e, flags);
+		if (!err && advice == MADV_HUGEPAGE)
+			khugepaged_enter_vma(vma);
 		covered = e;
 	}
 	if (!err && (unmapped || covered < end))
