@@ -1310,8 +1310,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--list")) {
 			for (size_t b = 0; b < NR_BENCHES; b++)
 				printf("%s\n", benches[b].name);
+			free(prefixes);
 			return 0;
 		} else if (argv[i][0] == '-') {
+			free(prefixes);
 			return usage();
 		} else {
 			prefixes[nr_prefixes++] = argv[i];
