@@ -33,6 +33,7 @@
 #include "drivers/virtio_balloon.h"
 #include "compact/compaction.h"
 #include "vm/hugetlb.h"
+#include "vm/huge_mm.h"
 #include "ksm/ksm.h"
 #include "migrate/migrate.h"
 #include "machine/machine.h"
@@ -425,6 +426,189 @@ static double bench_migrate(const struct bench *b)
 	free(pairs);
 	drain_all_pages(NULL);
 	return rate.migrate;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transparent huge pages                                              */
+
+static struct { double fault, memset, migrate, memcpy; } thp_rate;
+
+/* The THP region's length: cfg.vm_bytes rounded down to 2 MiB (one at least). */
+static unsigned long thp_len(void)
+{
+	return max(cfg.vm_bytes & HPAGE_PMD_MASK, (unsigned long)HPAGE_PMD_SIZE);
+}
+
+/* thp enabled=always for a run; @saved receives the word to restore. */
+static int thp_enable(char *saved, size_t len)
+{
+	char buf[64], *open, *close;
+
+	if (thp_knob_show("enabled", buf, sizeof(buf)) < 0)
+		return -1;
+	open = strchr(buf, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (!close)
+		return -1;
+	snprintf(saved, len, "%.*s", (int)(close - open - 1), open + 1);
+	return thp_knob_write("enabled", "always");
+}
+
+/* A fresh THP region of @mm, every 2 MiB written once (one PMD fault each). */
+static int thp_fault_region(struct mm_struct *mm, unsigned long *addr)
+{
+	if (do_mmap(mm, thp_len(), false, addr))
+		return -1;
+	for (unsigned long off = 0; off < thp_len(); off += HPAGE_PMD_SIZE)
+		if (access_mm(mm, *addr + off, &(char){ 1 }, 1, true))
+			return -1;
+	return 0;
+}
+
+/* The first frame of each 2 MiB of the region at @addr. */
+static int thp_record_heads(struct mm_struct *mm, unsigned long addr, unsigned long *pfns)
+{
+	for (unsigned long i = 0; i < thp_len() / HPAGE_PMD_SIZE; i++)
+		if (follow_pfn(mm, addr + i * HPAGE_PMD_SIZE, &pfns[i]))
+			return -1;
+	return 0;
+}
+
+/*
+ * The bound of thp.fault_pages_per_s: memset of the very 2 MiB frames the
+ * last pass faulted (a THP fault zeroes its 512 pages), in base pages/s.
+ */
+static double thp_memset_rate(const unsigned long *heads, unsigned long nr)
+{
+	double start = now(), elapsed;
+	long pages = 0;
+
+	do {
+		for (unsigned long i = 0; i < nr; i++)
+			memset(page_address(pfn_to_page(heads[i])), 0, HPAGE_PMD_SIZE);
+		pages += nr * HPAGE_PMD_NR;
+		elapsed = now() - start;
+	} while (elapsed < cfg.seconds);
+	return pages / elapsed;
+}
+
+/*
+ * Faulting a THP-enabled region (thp enabled=always, restored after), one
+ * write per 2 MiB, and unmapping it, over and over, in base pages per
+ * second; then the memset bound over the last pass's frames, its region
+ * still mapped.
+ */
+static double bench_thp_fault(const struct bench *b)
+{
+	const unsigned long nr = thp_len() / HPAGE_PMD_SIZE;
+	unsigned long *heads = malloc(nr * sizeof(*heads)), addr = 0;
+	struct mm_struct *mm = mm_alloc();
+	double start = now(), elapsed;
+	char saved[16];
+	long pages = 0;
+
+	if (!mm || !heads || thp_enable(saved, sizeof(saved)))
+		return -1;
+	do {
+		if (addr)
+			do_munmap(mm, addr, thp_len());
+		if (thp_fault_region(mm, &addr))
+			return -1;
+		pages += thp_len() / PAGE_SIZE;
+		elapsed = now() - start;
+	} while (elapsed < cfg.seconds);
+	if (thp_record_heads(mm, addr, heads))
+		return -1;
+	thp_rate.fault = pages / elapsed;
+	thp_rate.memset = thp_memset_rate(heads, nr);
+	thp_knob_write("enabled", saved);
+	mmput(mm);
+	free(heads);
+	drain_all_pages(NULL);
+	return thp_rate.fault;
+}
+
+static double bench_thp_memset(const struct bench *b)
+{
+	return measured(thp_rate.memset);
+}
+
+static double bench_thp_fault_ratio(const struct bench *b)
+{
+	return ratio(thp_rate.fault, thp_rate.memset);
+}
+
+/*
+ * The bound of thp.migrate_pages_per_s: memcpy of 2 MiB from each source
+ * frame of the last migration pass to its destination, in base pages/s.
+ */
+static double thp_memcpy_rate(const unsigned long *src, const unsigned long *dst,
+			      unsigned long nr)
+{
+	double start = now(), elapsed;
+	long pages = 0;
+
+	do {
+		for (unsigned long i = 0; i < nr; i++)
+			memcpy(page_address(pfn_to_page(dst[i])),
+			       page_address(pfn_to_page(src[i])), HPAGE_PMD_SIZE);
+		pages += nr * HPAGE_PMD_NR;
+		elapsed = now() - start;
+	} while (elapsed < cfg.seconds);
+	return pages / elapsed;
+}
+
+/*
+ * move_pages() of a THP region over and over (the first pass finds PMD
+ * mappings and splits them; later ones move the PTE-mapped folios whole:
+ * docs/huge-pages.md), in base pages per second, only move_pages_range()
+ * timed; then the memcpy bound between the last pass's frames.
+ */
+static double bench_thp_migrate(const struct bench *b)
+{
+	const unsigned long nr = thp_len() / HPAGE_PMD_SIZE, nr_pages = thp_len() / PAGE_SIZE;
+	unsigned long *src = malloc(nr * sizeof(*src)), *dst = malloc(nr * sizeof(*dst)), addr;
+	int *status = malloc(nr_pages * sizeof(*status));
+	struct mm_struct *mm = mm_alloc();
+	double elapsed = 0;
+	char saved[16];
+	long moved = 0;
+
+	if (!mm || !src || !dst || !status || thp_enable(saved, sizeof(saved)) ||
+	    thp_fault_region(mm, &addr))
+		return -1;
+	do {
+		double start;
+		long n;
+
+		if (thp_record_heads(mm, addr, src))
+			return -1;
+		start = now();
+		n = move_pages_range(mm, addr, nr_pages, status);
+		elapsed += now() - start;
+		if (n < 0 || thp_record_heads(mm, addr, dst))
+			return -1;
+		moved += n;
+	} while (elapsed < cfg.seconds);
+	thp_rate.migrate = moved / elapsed;
+	thp_rate.memcpy = thp_memcpy_rate(src, dst, nr);
+	thp_knob_write("enabled", saved);
+	mmput(mm);
+	free(src);
+	free(dst);
+	free(status);
+	drain_all_pages(NULL);
+	return thp_rate.migrate;
+}
+
+static double bench_thp_memcpy(const struct bench *b)
+{
+	return measured(thp_rate.memcpy);
+}
+
+static double bench_thp_migrate_ratio(const struct bench *b)
+{
+	return ratio(thp_rate.migrate, thp_rate.memcpy);
 }
 
 static double bench_migrate_same(const struct bench *b)
@@ -933,6 +1117,12 @@ static const struct bench benches[] = {
 	{ "hugetlb.alloc_seconds", bench_hugetlb_alloc, 0, 1 },
 	{ "hugetlb.alloc_pages", bench_hugetlb_pages, 0, 1 },
 	{ "hugetlb.alloc_ratio_to_free", bench_hugetlb_ratio, 0, 1 },
+	{ "thp.fault_pages_per_s", bench_thp_fault, 0, 1 },
+	{ "thp.memset_2m.pages_per_s", bench_thp_memset, 0, 1 },
+	{ "thp.fault_ratio_to_memset", bench_thp_fault_ratio, 0, 1 },
+	{ "thp.migrate_pages_per_s", bench_thp_migrate, 0, 1 },
+	{ "thp.memcpy_2m.pages_per_s", bench_thp_memcpy, 0, 1 },
+	{ "thp.migrate_ratio_to_memcpy", bench_thp_migrate_ratio, 0, 1 },
 	{ "fault.pages_per_s", bench_faults, 0, 1 },
 	{ "touch.bytes_per_s", bench_touch, 0, 1 },
 	{ "memset.bytes_per_s", bench_memset, 0, 1 },
@@ -1122,8 +1312,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--list")) {
 			for (size_t b = 0; b < NR_BENCHES; b++)
 				printf("%s\n", benches[b].name);
+			free(prefixes);
 			return 0;
 		} else if (argv[i][0] == '-') {
+			free(prefixes);
 			return usage();
 		} else {
 			prefixes[nr_prefixes++] = argv[i];

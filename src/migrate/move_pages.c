@@ -13,8 +13,8 @@
  *            leaves the node in status; pagelab says -EBUSY so the page's
  *            fate is visible per page).
  * Pages mapped by several processes are moved too, as with
- * MPOL_MF_MOVE_ALL by a privileged caller. A large folio (a hugetlb page)
- * moves whole when any of its pages is asked for; every address of the
+ * MPOL_MF_MOVE_ALL by a privileged caller. A large folio (a hugetlb page,
+ * a THP mapped by a PMD or by PTEs) moves whole when any of its pages is asked for; every address of the
  * range it backs gets its status (Linux reports a second address of a
  * folio already queued -EBUSY, or its node: pagelab moves to another frame
  * of the one node, so it says what happened to the folio).
@@ -22,6 +22,32 @@
 #include <stdlib.h>
 #include "migrate/migrate.h"
 #include "vm/mm.h"
+
+/*
+ * The THP a huge PMD maps at @addr, referenced, in *@pagep (Linux's
+ * follow_page_mask() stopping at a PMD leaf). Returns 0, -EFAULT for the
+ * huge zero page, or -ENOENT (*@pagep NULL) when no huge PMD maps @addr.
+ */
+static int follow_huge_pmd_folio(struct mm_struct *mm, unsigned long addr, struct page **pagep)
+{
+	pmd_t *pmdp = pmd_off(mm, addr);
+	int err = -ENOENT;
+	pmd_t pmd;
+
+	if (!pmdp || !pmd_trans_huge(pmdp_get(pmdp)))
+		return -ENOENT;
+	spin_lock(&mm->page_table_lock);
+	pmd = pmdp_get(pmdp);
+	if (pmd_trans_huge(pmd)) {
+		err = pmd_special(pmd) ? -EFAULT : 0;
+		if (!err) {
+			*pagep = pfn_to_page(pmd_pfn(pmd));
+			get_page(*pagep);
+		}
+	}
+	spin_unlock(&mm->page_table_lock);
+	return err;
+}
 
 /*
  * Find and isolate the folio mapped at @addr (a large one whole, whichever
@@ -41,6 +67,9 @@ static int add_page_for_migration(struct mm_struct *mm, unsigned long addr,
 
 	if (!vma)
 		return -EFAULT;
+	err = follow_huge_pmd_folio(mm, addr, &page);
+	if (err != -ENOENT || page)
+		goto isolate;
 	ptep = pte_offset_map_lock(mm, addr, &ptl);
 	if (!ptep)
 		return -ENOENT;
@@ -54,6 +83,7 @@ static int add_page_for_migration(struct mm_struct *mm, unsigned long addr,
 		}
 	}
 	spin_unlock(ptl);
+isolate:
 	if (!page)
 		return err;
 	err = page == last || isolate_folio_to_list(page, pagelist) ? 0 : -EBUSY;

@@ -505,19 +505,26 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, unsigned l
 
 /**
  * split_huge_pmd_address() - split the huge PMD mapping @addr in @vma,
- * if there is one (a VMA boundary or a partial range moves inside it:
- * the kernel's split_huge_pmd_address() / vma_adjust_trans_huge()).
- * Context: mmap_lock held; takes the PMD lock.
+ * if there is one and, with @folio not NULL, it maps @folio (a VMA
+ * boundary or a partial range moves inside it: the kernel's
+ * split_huge_pmd_address() / vma_adjust_trans_huge(); migration unmapping
+ * a THP).
+ * Context: mmap_lock held, or (migration) @folio locked and its rmap lock
+ * held; takes the PMD lock.
  */
-void split_huge_pmd_address(struct vm_area_struct *vma, unsigned long addr)
+void split_huge_pmd_address(struct vm_area_struct *vma, unsigned long addr,
+			    const struct page *folio)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	pmd_t *pmdp = pmd_off(mm, addr);
+	pmd_t pmd;
 
 	if (!pmdp || !pmd_trans_huge(pmdp_get(pmdp)))
 		return;
 	spin_lock(&mm->page_table_lock);
-	__split_huge_pmd_locked(vma, pmdp, addr & HPAGE_PMD_MASK);
+	pmd = pmdp_get(pmdp);
+	if (!folio || (pmd_trans_huge(pmd) && pmd_pfn(pmd) == page_to_pfn(folio)))
+		__split_huge_pmd_locked(vma, pmdp, addr & HPAGE_PMD_MASK);
 	spin_unlock(&mm->page_table_lock);
 }
 
@@ -557,7 +564,8 @@ static bool zap_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd
  * zap_huge_pmd_range() - the huge PMDs of [@start, @end) in @vma: those the
  * range covers whole are zapped (their folio's reference dropped after the
  * TLB flush), those it covers in part are split so the caller zaps PTEs.
- * Context: mmap_lock held; takes the PMD lock.
+ * Context: mmap_lock held, or (migration) the folio locked and its rmap
+ * lock held; takes the PMD lock.
  */
 void zap_huge_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			unsigned long start, unsigned long end)
@@ -571,7 +579,7 @@ void zap_huge_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			continue;
 		if (haddr >= start && haddr + HPAGE_PMD_SIZE <= end && zap_huge_pmd(tlb, vma, pmdp))
 			continue;
-		split_huge_pmd_address(vma, addr);
+		split_huge_pmd_address(vma, addr, NULL);
 	}
 }
 

@@ -83,7 +83,8 @@ int do_huge_pmd_anonymous_page(struct vm_area_struct *vma, unsigned long addr, p
 int do_huge_pmd_wp_page(struct vm_area_struct *vma, unsigned long addr, pmd_t *pmdp,
 			bool unshare);
 void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, unsigned long haddr);
-void split_huge_pmd_address(struct vm_area_struct *vma, unsigned long addr);
+void split_huge_pmd_address(struct vm_area_struct *vma, unsigned long addr,
+			    const struct page *folio);
 void zap_huge_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			unsigned long start, unsigned long end);
 int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,

@@ -137,7 +137,7 @@ static void split_walk_vmas(struct anon_vma *anon_vma, struct split_walk *w, pte
 		pmdp = pmd_off(vma->vm_mm, start);
 		if (unmap && pmdp && pmd_trans_huge(pmdp_get(pmdp)) &&
 		    pmd_pfn(pmdp_get(pmdp)) == w->pfn)
-			split_huge_pmd_address(vma, start);
+			split_huge_pmd_address(vma, start, NULL);
 		walk_pte_range_locked(vma->vm_mm, start, end, fn, w);
 	}
 }

@@ -322,7 +322,7 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr)
 
 	VM_BUG_ON(addr <= vma->vm_start || addr >= vma->vm_end || (addr & ~PAGE_MASK));
 	if (addr & ~PMD_MASK)
-		split_huge_pmd_address(vma, addr);	/* vma_adjust_trans_huge() */
+		split_huge_pmd_address(vma, addr, NULL);	/* vma_adjust_trans_huge() */
 	new = vma_alloc(mm, addr, vma->vm_end - addr, vma->vm_flags);
 	if (!new)
 		return -ENOMEM;

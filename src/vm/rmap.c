@@ -666,8 +666,10 @@ static void set_migration_pte(struct page_vma_mapped_walk *pvmw, struct page *fo
 
 /*
  * Every PTE of @vma that maps a page of @folio becomes a migration entry.
- * The PMD-mapped THP plugs in here: a walk hit with no PTE is its PMD,
- * for set_pmd_migration_entry().
+ * A THP that a PMD maps here has that PMD split first (512 PTEs, the
+ * kernel's TTU_SPLIT_HUGE_PMD): pagelab has no PMD migration entries
+ * (set_pmd_migration_entry()), so the folio moves whole, PTE-mapped, and
+ * stays PTE-mapped in its new frames (deviation: docs/huge-pages.md).
  */
 static bool try_to_migrate_one(struct page *folio, struct vm_area_struct *vma,
 			       unsigned long addr, void *arg)
@@ -676,6 +678,9 @@ static bool try_to_migrate_one(struct page *folio, struct vm_area_struct *vma,
 					     .nr_pages = folio_nr_pages(folio), .address = addr };
 	enum ttu_flags flags = *(enum ttu_flags *)arg;
 
+	if (folio_test_large(folio) && !folio_test_hugetlb(folio) &&
+	    folio_entire_mapcount(folio) > 0)
+		split_huge_pmd_address(vma, addr, folio);
 	while (page_vma_mapped_walk(&pvmw))
 		set_migration_pte(&pvmw, folio, pfn_to_page(pte_pfn(ptep_get(pvmw.ptep))), flags);
 	return true;

@@ -5,12 +5,14 @@
  * folio moves, every byte and every mapping kept, counted in base pages
  * and, for a PMD-sized folio, as one THP; compaction isolates a folio
  * below the order it wants whole and leaves alone what it cannot move.
- * The folios are built by hand here, as the THP code will build them.
+ * Most folios are built by hand here; the THP tests fault real PMD-mapped
+ * THPs, which migration splits to PTEs first (no PMD migration entries).
  */
 #include "lib/machine_fixture.h"
 #include <string.h>
 #include "compact/compaction.h"
 #include "migrate/migrate.h"
+#include "vm/huge_mm.h"
 #include "vm/mm.h"
 
 static long event(const char *name)
@@ -243,6 +245,90 @@ static void test_compaction_moves_small_folio_skips_big(void **state)
 	mmput(mm);
 }
 
+/* Write @tag's words into the @nr pages at @addr through the MMU. */
+static void fill(struct mm_struct *mm, unsigned long addr, unsigned long nr, uint64_t tag)
+{
+	uint64_t buf[PAGE_SIZE / 8];
+
+	for (unsigned long p = 0; p < nr; p++) {
+		for (size_t i = 0; i < ARRAY_SIZE(buf); i++)
+			buf[i] = word(tag, p, i * 8);
+		assert_int_equal(access_mm(mm, addr + p * PAGE_SIZE, buf, PAGE_SIZE, true), 0);
+	}
+}
+
+/*
+ * A THP the fault mapped with a PMD (thp enabled=always) moves whole: its
+ * PMD is split first (thp_split_pmd), it counts once as a THP and 512 base
+ * pages, every byte stays, and the new folio, PTE-mapped, keeps each
+ * page's anon-exclusive state: a write after migration does not copy.
+ */
+static void test_migrate_pmd_mapped_thp(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = map_region(mm, PMD_SIZE, HPAGE_PMD_ORDER);
+	struct page *old, *new;
+	int status = 1;
+
+	assert_int_equal(thp_knob_write("enabled", "always"), 0);
+	fill(mm, addr, HPAGE_PMD_NR, 4);
+	assert_int_equal(event("thp_fault_alloc"), 1);
+	assert_int_equal(event("nr_anon_transparent_hugepages"), 1);
+	old = page_folio(pfn_to_page(pfn_at(mm, addr)));
+	assert_int_equal(folio_entire_mapcount(old), 1);
+	assert_invariants();
+	assert_int_equal(move_pages_range(mm, addr + 7 * PAGE_SIZE, 1, &status), 512);
+	assert_int_equal(status, 0);
+	new = assert_mapped_folio(mm, addr, HPAGE_PMD_ORDER);
+	assert_ptr_not_equal(new, old);
+	assert_int_equal(folio_entire_mapcount(new), 0);
+	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++)
+		assert_true(PageAnonExclusive(new + i));
+	verify(mm, addr, HPAGE_PMD_NR, 4);
+	assert_int_equal(event("thp_split_pmd"), 1);
+	assert_int_equal(event("pgmigrate_success"), 512);
+	assert_int_equal(event("thp_migration_success"), 1);
+	assert_int_equal(event("thp_migration_fail"), 0);
+	assert_int_equal(event("nr_anon_transparent_hugepages"), 0);
+	assert_int_equal(event("nr_anon_pages"), 512);
+	fill(mm, addr, 1, 6);
+	assert_int_equal(pfn_at(mm, addr), page_to_pfn(new));
+	assert_invariants();
+	mmput(mm);
+	assert_invariants();
+}
+
+/*
+ * A THP two mms map by PMD after fork moves whole once: both PMDs are
+ * split, both mms see the new frames and every byte.
+ */
+static void test_migrate_shared_pmd_thp(void **state)
+{
+	struct mm_struct *mm = mm_alloc(), *child;
+	unsigned long addr = map_region(mm, PMD_SIZE, HPAGE_PMD_ORDER);
+	struct page *new;
+	int status = 1, err = 0;
+
+	assert_int_equal(thp_knob_write("enabled", "always"), 0);
+	fill(mm, addr, HPAGE_PMD_NR, 8);
+	child = dup_mm(mm, &err);
+	assert_non_null(child);
+	assert_int_equal(folio_entire_mapcount(page_folio(pfn_to_page(pfn_at(mm, addr)))), 2);
+	assert_int_equal(move_pages_range(child, addr, 1, &status), 512);
+	assert_int_equal(status, 0);
+	assert_int_equal(event("thp_split_pmd"), 2);
+	assert_int_equal(event("thp_migration_success"), 1);
+	new = page_folio(pfn_to_page(pfn_at(mm, addr)));
+	assert_int_equal(pfn_at(child, addr), page_to_pfn(new));
+	assert_int_equal(folio_mapcount(new), 2 * HPAGE_PMD_NR);
+	verify(mm, addr, HPAGE_PMD_NR, 8);
+	verify(child, addr, HPAGE_PMD_NR, 8);
+	assert_invariants();
+	mmput(child);
+	mmput(mm);
+	assert_invariants();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +336,8 @@ int main(void)
 		machine_test(test_migrate_pmd_sized_folio),
 		machine_test(test_migrate_large_folio_without_target),
 		machine_test(test_compaction_moves_small_folio_skips_big),
+		machine_test(test_migrate_pmd_mapped_thp),
+		machine_test(test_migrate_shared_pmd_thp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
