@@ -18,6 +18,7 @@ endfunction()
 
 # --- the machine: boot table, layer order ---
 pagelab_test(test_boot tests/unit/test_boot.c LABELS unit sanitize)
+pagelab_test(test_deferred_init tests/unit/test_deferred_init.c LABELS unit sanitize)
 add_test(NAME layers COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/check_layers.sh ${CMAKE_SOURCE_DIR}
          ${CMAKE_BINARY_DIR}/CMakeFiles/pagelab_obj.dir)
 set_tests_properties(layers PROPERTIES LABELS "layers" TIMEOUT 300)

@@ -456,29 +456,38 @@ static void __free_pages_core(struct page *page, unsigned int order)
 }
 
 /**
- * memblock_free_all() - release every frame of every zone to the buddy.
+ * free_pages_range() - release the initialised frames [@pfn, @end) of
+ * @zone to the buddy, in ascending order, as the largest aligned blocks
+ * that fit (MAX_PAGE_ORDER except at a ragged end). As in the kernel this
+ * counts PGFREE for them.
+ * Context: the frames are in no one's hands; takes zone->lock per block.
+ */
+void free_pages_range(struct zone *zone, unsigned long pfn, unsigned long end)
+{
+	while (pfn < end) {
+		unsigned int order = MAX_PAGE_ORDER;
+
+		while (!IS_ALIGNED(pfn, 1UL << order) || pfn + (1UL << order) > end)
+			order--;
+		__free_pages_core(pfn_to_page(pfn), order);
+		pfn += 1UL << order;
+	}
+}
+
+/**
+ * memblock_free_all() - release every frame boot initialised to the buddy:
+ * every frame of every zone, or, with deferred struct page init, those
+ * below pgdat_init_end_pfn() (mm_init.c frees the rest later).
  *
- * Frames go in as the largest aligned blocks that fit (MAX_PAGE_ORDER
- * except at a zone's ragged end), so afterwards NR_FREE_PAGES equals the
- * present pages. As in the kernel this counts PGFREE for them.
+ * Afterwards NR_FREE_PAGES equals the zone's managed pages.
  * Context: machine boot, single-threaded; takes zone->lock.
  */
 void memblock_free_all(void)
 {
 	struct zone *zone;
 
-	for_each_populated_zone(zone) {
-		unsigned long pfn = zone->zone_start_pfn, end = zone_end_pfn(zone);
-
-		while (pfn < end) {
-			unsigned int order = MAX_PAGE_ORDER;
-
-			while (!IS_ALIGNED(pfn, 1UL << order) || pfn + (1UL << order) > end)
-				order--;
-			__free_pages_core(pfn_to_page(pfn), order);
-			pfn += 1UL << order;
-		}
-	}
+	for_each_populated_zone(zone)
+		free_pages_range(zone, zone->zone_start_pfn, zone_init_end_pfn(zone));
 }
 
 /* ------------------------------------------------------------------ */
@@ -963,7 +972,9 @@ bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 
 /*
  * Try the zone (one node, one zone: the zonelist is the preferred zone
- * alone). With ALLOC_NOFRAGMENT a failure is retried without it, as the
+ * alone). A zone whose struct pages are partly deferred grows first
+ * (deferred_grow_zone()), as the kernel's does before it gives up on the
+ * zone. With ALLOC_NOFRAGMENT a failure is retried without it, as the
  * kernel does once every zone was too fragmented.
  */
 static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
@@ -984,6 +995,9 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
 				return page;
 			}
 		}
+		/* Struct pages not initialised yet: grow the zone and retry. */
+		if (deferred_grow_zone(zone, order))
+			continue;
 		if (!(alloc_flags & ALLOC_NOFRAGMENT))
 			return NULL;
 		alloc_flags &= ~ALLOC_NOFRAGMENT;

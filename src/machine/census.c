@@ -25,6 +25,10 @@
  *   hugetlb    a hugetlb folio (PGTY_hugetlb on its head), free in the
  *              pool or mapped: HugePages_Total's pages, whoever holds them;
  * Transparent huge pages get their state here when they land.
+ * A frame whose struct page deferred struct page init has not reached yet
+ * (above pgdat_init_end_pfn()) is reserved: not in the allocator and not
+ * in the zone's managed pages yet, as in the kernel, until deferred init
+ * frees it.
  *
  * census_pageblocks() counts the same walk per pageblock, for the map of
  * physical memory in `pagelab run --html`.
@@ -228,6 +232,7 @@ int census_pageblocks(struct frame_census *census, struct pageblock_census *bloc
 		memset(blocks, 0, nr * sizeof(*blocks));
 		for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++)
 			blocks[pfn >> pageblock_order].nr[map[pfn]]++;
+		/* An uninitialised pageblock's type is boot's, never changed since. */
 		for (unsigned long b = 0; b < nr; b++)
 			blocks[b].migratetype =
 				get_pageblock_migratetype(pfn_to_page(b << pageblock_order));

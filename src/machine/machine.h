@@ -12,10 +12,21 @@
 #include "internal.h"
 
 /* machine/boot.c */
+/*
+ * How boot treats the struct pages past the first section (alloc/mm_init.c):
+ * WAIT initialises them in parallel and boot waits (the kernel's
+ * page_alloc_init_late()); BACKGROUND lets boot return at once, the
+ * helpers (none in a deterministic machine) and deferred_grow_zone()
+ * doing the rest; OFF initialises all of them serially at boot, as a
+ * kernel without CONFIG_DEFERRED_STRUCT_PAGE_INIT.
+ */
+enum deferred_init_mode { DEFERRED_INIT_WAIT, DEFERRED_INIT_BACKGROUND, DEFERRED_INIT_OFF };
+
 struct machine_config {
 	uint64_t memory_bytes;
 	unsigned int cpus, max_order, pageblock_order;
 	bool deterministic;	/* daemons run as steps on the caller's thread */
+	enum deferred_init_mode deferred_init;
 	/* the in-process balloon host offers free page reporting */
 	bool balloon_free_page_reporting;
 };
@@ -52,7 +63,8 @@ enum census_state {
 	CENSUS_DRIVER,			/* a driver's movable_ops page (zsmalloc) */
 	CENSUS_BALLOON,			/* inflated in the balloon */
 	CENSUS_ISOLATED,		/* taken off its list by migration */
-	CENSUS_RESERVED,		/* PG_reserved, never in the allocator */
+	CENSUS_RESERVED,		/* PG_reserved, never in the allocator; or
+					 * not initialised yet (deferred init) */
 	CENSUS_HUGETLB,			/* a hugetlb pool page, free in the pool or mapped */
 	NR_CENSUS_STATES
 };

@@ -229,6 +229,7 @@ static int sim_init(struct scn_run *run, char *msg, size_t len)
 		.memory_bytes = s->machine.memory_bytes, .cpus = s->machine.cpus,
 		.max_order = s->machine.max_order, .pageblock_order = s->machine.pageblock_order,
 		.deterministic = run->deterministic,
+		.deferred_init = (enum deferred_init_mode)s->machine.deferred_init,
 	};
 	struct sim_state *st = calloc(1, sizeof(*st));
 	int err = -ENOMEM;
