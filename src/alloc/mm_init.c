@@ -100,12 +100,34 @@ void deferred_init_teardown(struct pglist_data *pgdat)
 	spin_lock_destroy(&pgdat->node_size_lock);
 }
 
-/* Initialise the struct pages of [@pfn, @end) and free them as MAX_PAGE_ORDER blocks. */
+/*
+ * Initialise the struct pages of [@pfn, @end) and free them as
+ * MAX_PAGE_ORDER blocks; their managed and free pages, and
+ * nr_deferred_freed, change in one hold of zone->lock.
+ */
 static void deferred_init_range(struct zone *zone, unsigned long pfn, unsigned long end)
 {
+	struct pglist_data *pgdat = zone->zone_pgdat;
+
 	memmap_init_range(pfn, end, zone_idx(zone));
+	spin_lock(&zone->lock);
 	__atomic_fetch_add(&zone->managed_pages, (long)(end - pfn), __ATOMIC_RELAXED);
-	free_pages_range(zone, pfn, end);
+	__free_pages_range(zone, pfn, end);
+	__atomic_fetch_add(&pgdat->nr_deferred_freed, end - pfn, __ATOMIC_RELAXED);
+	spin_unlock(&zone->lock);
+}
+
+/**
+ * deferred_init_nr_freed() - the pages deferred init has freed to the
+ * buddy since boot (those boot itself freed not counted).
+ * @pgdat: the node.
+ * Context: any; lockless, or exact together with NR_FREE_PAGES under
+ * zone->lock, under which both change.
+ * Return: the number of pages.
+ */
+unsigned long deferred_init_nr_freed(const struct pglist_data *pgdat)
+{
+	return __atomic_load_n(&pgdat->nr_deferred_freed, __ATOMIC_RELAXED);
 }
 
 /* The limits that scale with the zone's managed pages, for its full size. */
@@ -116,7 +138,7 @@ static void deferred_init_complete(struct pglist_data *pgdat, unsigned long end_
 	__atomic_store_n(&pgdat->deferred_init_end_pfn, end_pfn, __ATOMIC_RELEASE);
 	refresh_zone_stat_thresholds();
 	zone_pcp_update(zone);
-	init_per_zone_wmark_min();
+	calculate_min_free_kbytes();
 	pthread_mutex_lock(&pgdatinit.lock);
 	pgdatinit.done = true;
 	pthread_cond_broadcast(&pgdatinit.cond);
@@ -245,8 +267,10 @@ void deferred_init_stop(void)
 }
 
 /**
- * deferred_init_pending() - are some struct pages of the node not
- * initialised yet? Context: any; lockless.
+ * deferred_init_pending() - are some struct pages of @pgdat not
+ * initialised yet (above pgdat_init_end_pfn())?
+ * Context: any; lockless.
+ * Return: true while deferred init has not published the node's end.
  */
 bool deferred_init_pending(const struct pglist_data *pgdat)
 {

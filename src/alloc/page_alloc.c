@@ -447,31 +447,36 @@ void post_alloc_hook(struct page *page, unsigned int order, gfp_t gfp)
 
 /*
  * Hand a boot-time block to the buddy. init_page_struct() left its pages
- * with no references, flags or owner, so there is nothing to check.
+ * with no references, flags or owner, so there is nothing to check; a
+ * block above a pageblock covers pageblocks of one type (boot's).
  */
-static void __free_pages_core(struct page *page, unsigned int order)
+static void __free_pages_core(struct zone *zone, unsigned long pfn, unsigned int order)
 {
-	free_one_page(page_zone(page), page, page_to_pfn(page), order, FPI_TO_TAIL);
+	struct page *page = pfn_to_page(pfn);
+
+	__free_one_page(page, pfn, zone, order, get_pageblock_migratetype(page), FPI_TO_TAIL);
 	count_vm_events(PGFREE, 1L << order);
 }
 
 /**
- * free_pages_range() - release the initialised frames [@pfn, @end) of
+ * __free_pages_range() - release the initialised frames [@pfn, @end) of
  * @zone to the buddy, in ascending order, as the largest aligned blocks
  * that fit (MAX_PAGE_ORDER except at a ragged end). As in the kernel this
  * counts PGFREE for them.
- * Context: the frames are in no one's hands; takes zone->lock per block.
+ * Context: zone->lock held; the frames are in no one's hands.
  */
-void free_pages_range(struct zone *zone, unsigned long pfn, unsigned long end)
+void __free_pages_range(struct zone *zone, unsigned long pfn, unsigned long end)
 {
+	lockdep_assert_held(&zone->lock);
 	while (pfn < end) {
 		unsigned int order = MAX_PAGE_ORDER;
 
 		while (!IS_ALIGNED(pfn, 1UL << order) || pfn + (1UL << order) > end)
 			order--;
-		__free_pages_core(pfn_to_page(pfn), order);
+		__free_pages_core(zone, pfn, order);
 		pfn += 1UL << order;
 	}
+	VM_EXPENSIVE(zone_free_area_valid, zone);
 }
 
 /**
@@ -486,8 +491,11 @@ void memblock_free_all(void)
 {
 	struct zone *zone;
 
-	for_each_populated_zone(zone)
-		free_pages_range(zone, zone->zone_start_pfn, zone_init_end_pfn(zone));
+	for_each_populated_zone(zone) {
+		spin_lock(&zone->lock);
+		__free_pages_range(zone, zone->zone_start_pfn, zone_init_end_pfn(zone));
+		spin_unlock(&zone->lock);
+	}
 }
 
 /* ------------------------------------------------------------------ */

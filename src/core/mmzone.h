@@ -231,6 +231,7 @@ struct pglist_data {
 	spinlock_t node_size_lock;
 	unsigned long first_deferred_pfn;
 	unsigned long deferred_init_end_pfn;
+	unsigned long nr_deferred_freed;	/* atomic; changes under zone->lock */
 };
 
 extern struct pglist_data contig_page_data;

@@ -287,6 +287,9 @@ static bool count_mapping(struct page *page, void *arg)
 {
 	struct mapping_census *census = arg;
 
+	if (page_to_pfn(page) >= census->c->end)
+		return fail(census->c, "pfn %#lx is mapped but its struct page is not initialised",
+			    page_to_pfn(page));
 	census->ptes[page_to_pfn(page)]++;
 	return true;
 }
@@ -306,7 +309,7 @@ static void check_mappings(struct checker *c)
 {
 	struct mapping_census census = { .c = c };
 
-	census.ptes = calloc(machine.max_pfn, sizeof(*census.ptes));
+	census.ptes = calloc(c->end, sizeof(*census.ptes));
 	if (!census.ptes) {
 		fail(c, "out of memory");
 		return;
@@ -418,7 +421,8 @@ static int checker_init(struct checker *c, struct frame_census *census, char *ms
 	page_alloc_init_late();
 	c->end = pgdat_init_end_pfn(&contig_page_data);
 	census->nr[CENSUS_RESERVED] = machine.max_pfn - c->end;
-	c->state = calloc(machine.max_pfn, 1);
+	census->init_end = c->end;
+	c->state = calloc(c->end, 1);
 	return c->state ? 0 : -ENOMEM;
 }
 
@@ -426,8 +430,9 @@ static int checker_init(struct checker *c, struct frame_census *census, char *ms
  * check_frames_map() - account for every frame, count the frame census,
  * and say which state each frame is in.
  * @census: receives the frames of each state (zeroed first).
- * @map: receives each frame's enum census_state, one byte per pfn up to
- *	machine.max_pfn; NULL: not wanted.
+ * @map: receives each frame's enum census_state, one byte per pfn below
+ *	@census->init_end (the frames above it are reserved: deferred struct
+ *	page init has not reached them); NULL: not wanted.
  * @msg: receives the first problem found.
  * @len: its size.
  *
@@ -449,8 +454,6 @@ int check_frames_map(struct frame_census *census, unsigned char *map, char *msg,
 	if (checker_init(&c, census, msg, len))
 		return -ENOMEM;
 	c.map = map;
-	if (map)
-		memset(map + c.end, CENSUS_RESERVED, machine.max_pfn - c.end);
 	page_reporting_lock();
 	walk_frames(&c);
 	page_reporting_unlock();

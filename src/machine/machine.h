@@ -70,8 +70,14 @@ enum census_state {
 };
 #define CENSUS_STATES_CAP 32
 
+/*
+ * @init_end: the walk read the frames below it; those from it to
+ * machine.max_pfn have no struct page yet (deferred init) and are counted
+ * in nr[CENSUS_RESERVED].
+ */
 struct frame_census {
 	unsigned long nr[NR_CENSUS_STATES];
+	unsigned long init_end;
 };
 extern const char *const census_state_names[NR_CENSUS_STATES];
 

@@ -122,6 +122,21 @@ static void test_grow_to_the_end_matches_no_deferral(void **state)
 	machine_exit();
 }
 
+/* A vm.min_free_kbytes written before deferred init ends stays, if larger. */
+static void test_written_min_free_kbytes_stays(void **state)
+{
+	struct machine_config cfg = config(512UL << 20, DEFERRED_INIT_BACKGROUND);
+
+	assert_int_equal(machine_init(&cfg), 0);
+	assert_int_equal(sysctl_min_free_kbytes_set(100000), 0);
+	while (deferred_grow_zone(zone(), MAX_PAGE_ORDER))
+		;
+	assert_int_equal(min_free_kbytes, 100000);
+	assert_int_equal(zone()->_watermark[WMARK_MIN], 100000 >> (PAGE_SHIFT - 10));
+	check();
+	machine_exit();
+}
+
 /* Waited for (the default), nothing is left uninitialised when boot returns. */
 static void test_wait_mode_initialises_everything(void **state)
 {
@@ -204,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_boot_initialises_first_section),
 		cmocka_unit_test(test_grow_zone_on_demand),
 		cmocka_unit_test(test_grow_to_the_end_matches_no_deferral),
+		cmocka_unit_test(test_written_min_free_kbytes_stays),
 		cmocka_unit_test(test_wait_mode_initialises_everything),
 		cmocka_unit_test(test_background_helpers_finish),
 		cmocka_unit_test(test_64g_machine),
