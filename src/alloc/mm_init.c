@@ -44,6 +44,7 @@
  * @end_pfn: the end of the job.
  * @running: helpers not finished yet (atomic); the last one completes.
  * @lock, @cond, @done: page_alloc_init_late() sleeps on @cond until @done.
+ * @stop: shutdown: helpers stop at the next section (atomic).
  */
 static struct pgdatinit {
 	pthread_t threads[DEFERRED_INIT_THREADS_MAX];
@@ -51,6 +52,7 @@ static struct pgdatinit {
 	unsigned long next_pfn;
 	unsigned long end_pfn;
 	unsigned int running;
+	bool stop;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool done;
@@ -91,6 +93,7 @@ unsigned long deferred_init_setup(struct pglist_data *pgdat, unsigned long end_p
 	pgdat->deferred_init_end_pfn = boot_end;
 	pgdatinit.done = boot_end == end_pfn;
 	pgdatinit.nr_threads = 0;
+	pgdatinit.stop = false;
 	return boot_end;
 }
 
@@ -168,10 +171,12 @@ static void *deferred_init_worker(void *arg)
 	struct zone *zone = node_zone(pgdat);
 	unsigned long pfn;
 
-	while ((pfn = __atomic_fetch_add(&pgdatinit.next_pfn, PAGES_PER_SECTION,
+	while (!__atomic_load_n(&pgdatinit.stop, __ATOMIC_RELAXED) &&
+	       (pfn = __atomic_fetch_add(&pgdatinit.next_pfn, PAGES_PER_SECTION,
 					 __ATOMIC_RELAXED)) < pgdatinit.end_pfn)
 		deferred_init_range(zone, pfn, min(pfn + PAGES_PER_SECTION, pgdatinit.end_pfn));
-	if (__atomic_sub_fetch(&pgdatinit.running, 1, __ATOMIC_ACQ_REL) == 0)
+	if (__atomic_sub_fetch(&pgdatinit.running, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    !__atomic_load_n(&pgdatinit.stop, __ATOMIC_RELAXED))
 		deferred_init_complete(pgdat, pgdatinit.end_pfn);
 	return NULL;
 }
@@ -255,12 +260,13 @@ void page_alloc_init_late(void)
 }
 
 /**
- * deferred_init_stop() - wait for the helpers and reap them.
+ * deferred_init_stop() - stop the helpers at their next section and reap
+ * them: a machine shut down during deferred init never finishes it.
  * Context: machine teardown, single-threaded otherwise.
  */
 void deferred_init_stop(void)
 {
-	page_alloc_init_late();
+	__atomic_store_n(&pgdatinit.stop, true, __ATOMIC_RELAXED);
 	for (unsigned int i = 0; i < pgdatinit.nr_threads; i++)
 		pthread_join(pgdatinit.threads[i], NULL);
 	pgdatinit.nr_threads = 0;
