@@ -244,6 +244,19 @@ void deferred_init_memmap_sync(struct pglist_data *pgdat)
 	deferred_init_worker(pgdat);
 }
 
+/* Wait for the helpers, if any; return whether deferred init is done. */
+static bool deferred_init_wait(void)
+{
+	bool done;
+
+	pthread_mutex_lock(&pgdatinit.lock);
+	while (!pgdatinit.done && pgdatinit.nr_threads)
+		pthread_cond_wait(&pgdatinit.cond, &pgdatinit.lock);
+	done = pgdatinit.done;
+	pthread_mutex_unlock(&pgdatinit.lock);
+	return done;
+}
+
 /**
  * page_alloc_init_late() - wait until every struct page of the node is
  * initialised and free (the kernel waits so before user space starts).
@@ -253,10 +266,7 @@ void deferred_init_memmap_sync(struct pglist_data *pgdat)
  */
 void page_alloc_init_late(void)
 {
-	pthread_mutex_lock(&pgdatinit.lock);
-	while (!pgdatinit.done && pgdatinit.nr_threads)
-		pthread_cond_wait(&pgdatinit.cond, &pgdatinit.lock);
-	pthread_mutex_unlock(&pgdatinit.lock);
+	deferred_init_wait();
 }
 
 /**
@@ -296,7 +306,8 @@ bool deferred_init_pending(const struct pglist_data *pgdat)
  * Context: takes node_size_lock, then zone->lock; may sleep. The caller
  * holds neither, nor a pcp lock.
  * Return: true if memory was added (or the helpers finished), so the
- * caller should try the zone again; false if nothing is deferred.
+ * caller should try the zone again; false if nothing is deferred or the
+ * helpers were stopped (machine shutdown) before they finished.
  */
 bool deferred_grow_zone(struct zone *zone, unsigned int order)
 {
@@ -309,8 +320,7 @@ bool deferred_grow_zone(struct zone *zone, unsigned int order)
 	pfn = pgdat->first_deferred_pfn;
 	if (pfn == ULONG_MAX) {
 		spin_unlock(&pgdat->node_size_lock);
-		page_alloc_init_late();
-		return true;
+		return deferred_init_wait();
 	}
 	while (pfn < end && nr < 1UL << order) {
 		unsigned long next = min(pfn + PAGES_PER_SECTION, end);
