@@ -33,6 +33,7 @@
 #include <xxhash.h>
 #include "drivers/virtio_balloon.h"
 #include "compact/compaction.h"
+#include "vm/hugetlb.h"
 #include "ksm/ksm.h"
 #include "migrate/migrate.h"
 #include "machine/machine.h"
@@ -107,6 +108,15 @@ static double measured(double value)
 	return value > 0 ? value : NAN;
 }
 
+/* The rates of one repetition, from which its ratios are computed. */
+static struct {
+	double memcpy, migrate, migrate_same, compact, compact_same;
+	double touch, memset;
+	double inflate, punch_2m;
+	double xxh3, ksm_scan, ksm_merge_seconds;
+	double order9[2], sweep[2];	/* by threads - 1 */
+} rate;
+
 struct loop_thread {
 	pthread_t thread;
 	const struct bench *bench;
@@ -178,14 +188,16 @@ static double run_threads(const struct bench *b, void *(*fn)(void *))
 
 static double bench_alloc_free(const struct bench *b)
 {
-	double rate = run_threads(b, alloc_free_loop);
+	double value = run_threads(b, alloc_free_loop);
 
 	drain_all_pages(NULL);
-	return rate;
+	if (b->order == pageblock_order)
+		rate.order9[b->threads - 1] = value;
+	return value;
 }
 
-/* The previous entry's pairs per CPU-second (NAN if it did not run). */
-static double bench_alloc_free_cpu(const struct bench *b)
+/* The previous entry's ops per CPU-second (NAN if it did not run). */
+static double bench_ops_per_cpu_second(const struct bench *b)
 {
 	double v = ops_per_cpu_second;
 
@@ -193,13 +205,61 @@ static double bench_alloc_free_cpu(const struct bench *b)
 	return v;
 }
 
-/* The rates of one repetition, from which its ratios are computed. */
-static struct {
-	double memcpy, migrate, migrate_same, compact, compact_same;
-	double touch, memset;
-	double inflate, punch_2m;
-	double xxh3, ksm_scan, ksm_merge_seconds;
-} rate;
+/*
+ * The scaling bound for the allocator: the per-struct-page part of a pair
+ * (free_pages_prepare() clearing the flags of every page of the block, as
+ * the kernel does) on memory of the thread's own. A pcp list is LIFO, so
+ * in the steady state each thread allocates and frees the same block over
+ * and over; the sweep clears the flags of one block's struct pages of its
+ * own per op. Nothing is shared, so what two threads lose against one is
+ * what the machine loses running two such loops at once (vCPUs on one host
+ * core, shared caches or memory bandwidth).
+ */
+static void *struct_page_sweep_loop(void *arg)
+{
+	struct loop_thread *t = arg;
+	const unsigned long nr = 1UL << t->bench->order;
+	struct page *page = aligned_alloc(64, nr * sizeof(*page));
+
+	if (!page) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(1);
+	}
+	memset(page, 0, nr * sizeof(*page));
+	while (!should_stop(t)) {
+		for (unsigned long i = 0; i < nr; i++)
+			WRITE_ONCE(page[i].flags, READ_ONCE(page[i].flags) & ~PAGE_FLAGS_MASK);
+		t->ops++;
+	}
+	t->cpu_seconds = thread_cpu_seconds();
+	free(page);
+	return NULL;
+}
+
+static double bench_struct_page_sweep(const struct bench *b)
+{
+	double value = run_threads(b, struct_page_sweep_loop);
+
+	rate.sweep[b->threads - 1] = value;
+	return value;
+}
+
+/* Two threads' order-9 pair rate over one thread's. */
+static double bench_order9_scaling(const struct bench *b)
+{
+	return ratio(rate.order9[1], rate.order9[0]);
+}
+
+/* The same for the struct-page sweep: the scaling the machine allows. */
+static double bench_sweep_scaling(const struct bench *b)
+{
+	return ratio(rate.sweep[1], rate.sweep[0]);
+}
+
+static double bench_order9_scaling_ratio(const struct bench *b)
+{
+	return ratio(bench_order9_scaling(b), bench_sweep_scaling(b));
+}
 
 static uint64_t xorshift64(uint64_t *s)
 {
@@ -391,9 +451,36 @@ static int cmp_pair_src(const void *a, const void *b)
 }
 
 /*
- * compact_memory on the whole machine after filling it with process pages
- * in half-pageblock chunks and unmapping every other chunk (the compaction
- * selftest's layout): pages migrated per second. Every remaining page's
+ * The compaction selftest's layout: fill the machine with @mm's pages in
+ * half-pageblock chunks until no more than @leave pages are free (and at
+ * least 4 chunks above the high watermark), and unmap every other chunk.
+ * The @chunks' addresses (every other one still mapped) are stored;
+ * returns their number, or -1.
+ */
+static int fragment_memory(struct mm_struct *mm, unsigned long *chunks, long leave)
+{
+	const unsigned long chunk = PAGE_SIZE << (pageblock_order - 1);
+	const unsigned long per_chunk = chunk / PAGE_SIZE;
+	int n = 0;
+
+	drain_all_pages(NULL);
+	leave = max(leave, (long)(4 * per_chunk + high_wmark_pages(&NODE_DATA(0)->node_zones[0])));
+	while (global_zone_page_state(NR_FREE_PAGES) > leave) {
+		if (do_mmap(mm, chunk, false, &chunks[n]))
+			return -1;
+		for (unsigned long off = 0; off < chunk; off += PAGE_SIZE)
+			access_mm(mm, chunks[n] + off, &off, sizeof(off), true);
+		n++;
+		drain_all_pages(NULL);
+	}
+	for (int i = 0; i < n; i += 2)
+		do_munmap(mm, chunks[i], chunk);
+	return n;
+}
+
+/*
+ * compact_memory on the whole machine after fragment_memory(): pages
+ * migrated per second. Every remaining page's
  * frame is recorded before and after (untimed); the pages whose frame
  * changed, in the order the migration scanner met them (ascending source
  * pfn), are the same-frames bound.
@@ -409,22 +496,13 @@ static double bench_compact(const struct bench *b)
 	unsigned long nr_pairs = 0, k;
 	long migrated;
 	double start;
-	int n = 0;
+	int n;
 
 	if (!mm || !chunks || !src || !pairs)
 		return -1;
-	drain_all_pages(NULL);
-	while (global_zone_page_state(NR_FREE_PAGES) > (long)(4 * per_chunk +
-							       high_wmark_pages(&NODE_DATA(0)->node_zones[0]))) {
-		if (do_mmap(mm, chunk, false, &chunks[n]))
-			return -1;
-		for (unsigned long off = 0; off < chunk; off += PAGE_SIZE)
-			access_mm(mm, chunks[n] + off, &off, sizeof(off), true);
-		n++;
-		drain_all_pages(NULL);
-	}
-	for (int i = 0; i < n; i += 2)
-		do_munmap(mm, chunks[i], chunk);
+	n = fragment_memory(mm, chunks, 0);
+	if (n < 0)
+		return -1;
 	k = 0;
 	for (int i = 1; i < n; i += 2, k += per_chunk)
 		if (record_pfns(mm, chunks[i], per_chunk, src + k))
@@ -450,6 +528,54 @@ static double bench_compact(const struct bench *b)
 	free(pairs);
 	drain_all_pages(NULL);
 	return rate.compact;
+}
+
+static long hugetlb_pages;	/* what the last hugetlb.alloc_seconds run got */
+static double hugetlb_possible;	/* huge pages its free memory could hold */
+
+/*
+ * The kernel's compaction selftest through vm.nr_hugepages: after
+ * fragment_memory() of 80% of free memory, as the selftest fills, the
+ * time a write of vm.nr_hugepages asking for every huge page memory could
+ * hold takes to fill the pool (the allocator's direct compaction at
+ * rising priority, page by page), and the pages it
+ * got (hugetlb.alloc_pages), also over the huge pages the free memory
+ * could hold (hugetlb.alloc_ratio_to_free, the selftest's 95% goal). The
+ * pool is emptied afterwards, untimed.
+ */
+static double bench_hugetlb_alloc(const struct bench *b)
+{
+	unsigned long *chunks = malloc(cfg.memory / (PAGE_SIZE << (pageblock_order - 1)) *
+				       sizeof(*chunks));
+	struct mm_struct *mm = mm_alloc();
+	double start, seconds;
+
+	drain_all_pages(NULL);
+	if (!mm || !chunks ||
+	    fragment_memory(mm, chunks, global_zone_page_state(NR_FREE_PAGES) / 5) < 0)
+		return -1;
+	drain_all_pages(NULL);
+	hugetlb_possible = (double)global_zone_page_state(NR_FREE_PAGES) / (HPAGE_SIZE / PAGE_SIZE);
+	start = now();
+	sysctl_nr_hugepages_set(cfg.memory / HPAGE_SIZE);
+	seconds = now() - start;
+	hugetlb_pages = hugetlb_nr_hugepages();
+	sysctl_nr_hugepages_set(0);
+	mmput(mm);
+	free(chunks);
+	sysctl_compact_memory();	/* acts on the skip-bit flush the run asked for */
+	drain_all_pages(NULL);
+	return seconds;
+}
+
+static double bench_hugetlb_pages(const struct bench *b)
+{
+	return measured(hugetlb_pages);
+}
+
+static double bench_hugetlb_ratio(const struct bench *b)
+{
+	return ratio(hugetlb_pages, hugetlb_possible);
 }
 
 static double bench_compact_same(const struct bench *b)
@@ -851,13 +977,20 @@ static double bench_boot_done_rss(const struct bench *b)
 
 static const struct bench benches[] = {
 	{ "alloc_free.order0.threads1.pairs_per_s", bench_alloc_free, 0, 1 },
-	{ "alloc_free.order0.threads1.pairs_per_cpu_s", bench_alloc_free_cpu, 0, 1 },
+	{ "alloc_free.order0.threads1.pairs_per_cpu_s", bench_ops_per_cpu_second, 0, 1 },
 	{ "alloc_free.order0.threads2.pairs_per_s", bench_alloc_free, 0, 2 },
-	{ "alloc_free.order0.threads2.pairs_per_cpu_s", bench_alloc_free_cpu, 0, 2 },
+	{ "alloc_free.order0.threads2.pairs_per_cpu_s", bench_ops_per_cpu_second, 0, 2 },
 	{ "alloc_free.order9.threads1.pairs_per_s", bench_alloc_free, 9, 1 },
-	{ "alloc_free.order9.threads1.pairs_per_cpu_s", bench_alloc_free_cpu, 9, 1 },
+	{ "alloc_free.order9.threads1.pairs_per_cpu_s", bench_ops_per_cpu_second, 9, 1 },
 	{ "alloc_free.order9.threads2.pairs_per_s", bench_alloc_free, 9, 2 },
-	{ "alloc_free.order9.threads2.pairs_per_cpu_s", bench_alloc_free_cpu, 9, 2 },
+	{ "alloc_free.order9.threads2.pairs_per_cpu_s", bench_ops_per_cpu_second, 9, 2 },
+	{ "struct_page_sweep.order9.threads1.blocks_per_s", bench_struct_page_sweep, 9, 1 },
+	{ "struct_page_sweep.order9.threads1.blocks_per_cpu_s", bench_ops_per_cpu_second, 9, 1 },
+	{ "struct_page_sweep.order9.threads2.blocks_per_s", bench_struct_page_sweep, 9, 2 },
+	{ "struct_page_sweep.order9.threads2.blocks_per_cpu_s", bench_ops_per_cpu_second, 9, 2 },
+	{ "alloc_free.order9.scaling", bench_order9_scaling, 9, 2 },
+	{ "struct_page_sweep.order9.scaling", bench_sweep_scaling, 9, 2 },
+	{ "alloc_free.order9.scaling_ratio_to_sweep", bench_order9_scaling_ratio, 9, 2 },
 	{ "memcpy.pages_per_s", bench_memcpy, 0, 1 },
 	{ "migrate.pages_per_s", bench_migrate, 0, 1 },
 	{ "migrate.same_frames_copy.pages_per_s", bench_migrate_same, 0, 1 },
@@ -867,6 +1000,9 @@ static const struct bench benches[] = {
 	{ "compact.same_frames_copy.pages_per_s", bench_compact_same, 0, 1 },
 	{ "compact.ratio_to_same_frames_copy", bench_compact_ratio_same, 0, 1 },
 	{ "compact.ratio_to_random_copy", bench_compact_ratio_random, 0, 1 },
+	{ "hugetlb.alloc_seconds", bench_hugetlb_alloc, 0, 1 },
+	{ "hugetlb.alloc_pages", bench_hugetlb_pages, 0, 1 },
+	{ "hugetlb.alloc_ratio_to_free", bench_hugetlb_ratio, 0, 1 },
 	{ "fault.pages_per_s", bench_faults, 0, 1 },
 	{ "touch.bytes_per_s", bench_touch, 0, 1 },
 	{ "memset.bytes_per_s", bench_memset, 0, 1 },

@@ -53,6 +53,7 @@ pagelab_test(test_stress_vm tests/stress/stress_vm.c LABELS stress sanitize)
 
 # --- migration ---
 pagelab_test(test_migrate tests/unit/test_migrate.c LABELS unit sanitize)
+pagelab_test(test_migrate_large tests/unit/test_migrate_large.c LABELS unit sanitize)
 pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress sanitize)
 
 # --- compaction ---
@@ -105,6 +106,12 @@ pagelab_scenario(deterministic tests/scenarios/deterministic.scn ARGS --determin
 pagelab_scenario(hugetlb_compaction tests/scenarios/hugetlb_compaction.scn ARGS --deterministic)
 pagelab_scenario(hugetlb_mmap tests/scenarios/hugetlb_mmap.scn LABELS sanitize)
 pagelab_scenario(hugetlb_concurrent tests/scenarios/hugetlb_concurrent.scn LABELS sanitize)
+pagelab_scenario(hugetlb_migration tests/scenarios/hugetlb_migration.scn LABELS sanitize)
+# Transparent huge pages (src/vm/huge_memory.c, thp_knobs.c; docs/huge-pages.md).
+pagelab_scenario(thp_fault tests/scenarios/thp_fault.scn LABELS sanitize)
+pagelab_scenario(thp_split tests/scenarios/thp_split.scn LABELS sanitize)
+pagelab_scenario(thp_concurrent tests/scenarios/thp_concurrent.scn LABELS sanitize)
+pagelab_scenario(thp_fault_defrag tests/scenarios/thp_fault_defrag.scn ARGS --deterministic)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
 # The --html page and the --svg chart, checked by an XML parser (xmllint).
@@ -241,6 +248,8 @@ pagelab_kernel_test(compare_compaction sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FI
                     ${PAGELAB_KDIR} compact_compare.scn)
 pagelab_kernel_test(compare_ksm sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                     ${PAGELAB_KDIR} ksm.scn vmstat.cow_ksm)
+pagelab_kernel_test(compare_thp sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
+                    ${PAGELAB_KDIR} thp.scn vmstat.thp_fault_alloc)
 # The KSM selftests of tests/scenarios give the same exact counts on both
 # (ksm_prctl.scn does not: a real process's heap and stack merge too).
 foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork dontneed)

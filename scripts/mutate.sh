@@ -58,7 +58,7 @@ run_one() {
 		echo "SURVIVED  $1 ($2; tests: $4)" | tee -a "$report"
 		survived=$((survived + 1))
 	else
-		echo "caught    $1 by $(grep -E '^ *[0-9]+ - ' "$work/test.log" | sed 's/^ *[0-9]* - \([^ ]*\).*/\1/' | tr '\n' ' ')" |
+		echo "caught    $1 by $(grep -E '^[[:space:]]*[0-9]+ - ' "$work/test.log" | sed 's/^[[:space:]]*[0-9]* - \([^ ]*\).*/\1/' | tr '\n' ' ')" |
 			tee -a "$report"
 		caught=$((caught + 1))
 	fi

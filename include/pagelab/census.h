@@ -42,6 +42,7 @@ enum pagelab_frame_state {
 						 * (or not yet: deferred struct
 						 * page init has not reached it) */
 	PAGELAB_FRAMES_HUGETLB,			/* "hugetlb": a hugetlb pool page */
+	PAGELAB_FRAMES_THP,			/* "thp": an anonymous transparent huge page */
 	PAGELAB_NR_FRAME_STATES
 };
 

@@ -194,11 +194,16 @@ const char *pagelab_strerror(int err);
  *	watermark_scale_factor, compaction_proactiveness, extfrag_threshold,
  *	compact_unevictable_allowed, compact_memory, nr_hugepages (the write
  *	succeeds even when fewer huge pages could be had: read it back),
- *	nr_overcommit_hugepages) or
+ *	nr_overcommit_hugepages, drop_caches (write-only)) or
  *	"ksm.NAME" for
  *	/sys/kernel/mm/ksm/NAME (run, pages_to_scan, sleep_millisecs,
  *	max_page_sharing, use_zero_pages, merge_across_nodes, smart_scan,
- *	stable_node_chains_prune_millisecs, advisor_*).
+ *	stable_node_chains_prune_millisecs, advisor_*) or "thp.NAME" for
+ *	/sys/kernel/mm/transparent_hugepage/NAME (enabled, defrag,
+ *	use_zero_page, shrink_underused, shmem_enabled, khugepaged/defrag,
+ *	khugepaged/pages_to_scan, khugepaged/scan_sleep_millisecs,
+ *	khugepaged/alloc_sleep_millisecs, khugepaged/max_ptes_none,
+ *	khugepaged/max_ptes_swap, khugepaged/max_ptes_shared).
  * @value: the text written, as the kernel parses it ("1", "scan-time").
  *
  * Context: may sleep (vm.compact_memory compacts; ksm.run=2 unmerges).
@@ -210,7 +215,10 @@ int pagelab_knob_set(struct pagelab_machine *m, const char *name, const char *va
 
 /**
  * pagelab_knob_get() - read a knob or counter file ("vm.NAME", "ksm.NAME",
- * where NAME may also be a KSM counter such as pages_sharing).
+ * where NAME may also be a KSM counter such as pages_sharing, "thp.NAME",
+ * where a word file reads as sysfs shows it, "always [madvise] never",
+ * and NAME may also be hpage_pmd_size, khugepaged/full_scans or
+ * khugepaged/pages_collapsed).
  * @buf: receives the file's text without its newline, NUL-terminated.
  * @len: the size of @buf.
  *
@@ -298,13 +306,17 @@ int pagelab_madvise_dontneed(struct pagelab_process *p, unsigned long addr, size
 #define PAGELAB_MADV_DONTNEED	4	/* as MADV_DONTNEED */
 #define PAGELAB_MADV_MERGEABLE	12	/* as MADV_MERGEABLE: KSM may merge the range */
 #define PAGELAB_MADV_UNMERGEABLE 13	/* as MADV_UNMERGEABLE: break KSM pages back up */
+#define PAGELAB_MADV_HUGEPAGE	14	/* as MADV_HUGEPAGE: the range wants THPs */
+#define PAGELAB_MADV_NOHUGEPAGE	15	/* as MADV_NOHUGEPAGE: no THPs in the range */
 
 /**
  * pagelab_madvise() - madvise(2) on [@addr, @addr + @len) with @advice
- * (PAGELAB_MADV_*). MERGEABLE on a shared region is ignored, as in Linux.
+ * (PAGELAB_MADV_*). MERGEABLE on a shared region is ignored, as in Linux;
+ * HUGEPAGE / NOHUGEPAGE change only the flags of the range's VMAs.
  * Context: may sleep.
  * Return: 0; -EINVAL for an unknown advice or a range outside the
- * regions; -ENOMEM if UNMERGEABLE could not allocate the private copies.
+ * regions; -ENOMEM if UNMERGEABLE could not allocate the private copies,
+ * or if part of a HUGEPAGE / NOHUGEPAGE range is not mapped.
  */
 int pagelab_madvise(struct pagelab_process *p, unsigned long addr, size_t len, int advice);
 

@@ -143,8 +143,10 @@ static bool balloon_devinfo_valid(struct balloon_dev_info *b, unsigned long *nr_
  * when the list is shorter than that. A whole walk after every change
  * would make inflating, deflating and compacting a balloon quadratic.
  * Context: balloon_pages_lock held. Return: true if what it saw is valid.
+ * Called only through VM_EXPENSIVE(), hence __maybe_unused below level 2.
  */
-static bool balloon_devinfo_ends_valid(struct balloon_dev_info *b, char *msg, size_t len)
+static bool __maybe_unused balloon_devinfo_ends_valid(struct balloon_dev_info *b, char *msg,
+						       size_t len)
 {
 	unsigned long nr;
 

@@ -413,13 +413,29 @@ static bool too_many_isolated(struct compact_control *cc)
 	return isolated > (inactive + active) / 2;
 }
 
-/* An anonymous page with more references than mappings is probably pinned. */
-static bool page_maybe_pinned(struct page *page)
+/* An anonymous folio with more references than mappings is probably pinned. */
+static bool page_maybe_pinned(struct page *folio)
 {
-	return PageAnon(page) && page_ref_count(page) - 1 > page_mapcount(page);
+	return PageAnon(folio) && page_ref_count(folio) - 1 > folio_mapcount(folio);
 }
 
-/* Try to isolate the LRU page at @page; the caller holds no reference. */
+/*
+ * Is a compound page of @order too big to move for this run
+ * (skip_isolation_on_order())? Anything at or above the order wanted,
+ * except for compact_memory (order -1), and anything a pageblock or larger.
+ */
+static bool skip_isolation_on_order(unsigned int order, int target_order)
+{
+	if (target_order >= 0 && order >= (unsigned int)target_order)
+		return true;
+	return order >= pageblock_order;
+}
+
+/*
+ * Try to isolate the LRU folio whose head is @page; the caller holds no
+ * reference. The order is checked again once it is held (it may have
+ * become another folio meanwhile).
+ */
 static bool isolate_lru_page_for_compaction(struct compact_control *cc, struct page *page,
 					    isolate_mode_t mode)
 {
@@ -429,12 +445,33 @@ static bool isolate_lru_page_for_compaction(struct compact_control *cc, struct p
 		return false;
 	if (PageLRU(page) && !page_maybe_pinned(page) &&
 	    (!PageUnevictable(page) || (mode & ISOLATE_UNEVICTABLE)) &&
+	    !(PageHead(page) && skip_isolation_on_order(folio_order(page), cc->order)) &&
 	    folio_isolate_lru(page)) {
-		mod_node_page_state(page_zone(page)->zone_pgdat, NR_ISOLATED_ANON, 1);
+		mod_node_page_state(page_zone(page)->zone_pgdat, NR_ISOLATED_ANON,
+				    folio_nr_pages(page));
 		isolated = true;
 	}
 	put_page(page);
 	return isolated;
+}
+
+/*
+ * The pfns a compound page at @page covers from there, or 0 if it is
+ * movable by this run: a hugetlb folio (Linux moves those only for
+ * alloc_contig_range()), or one too big (skip_isolation_on_order()).
+ * Only the head is recognised, from its flags: a tail's compound_head word
+ * is a list pointer's, written without atomics. A scan that starts on a
+ * tail meets it as a page that is neither LRU nor movable_ops.
+ */
+static unsigned long compound_skip(struct compact_control *cc, struct page *page)
+{
+	unsigned int order = folio_order(page);
+
+	if (order > MAX_PAGE_ORDER)
+		return 1;		/* nonsense read racing with a free */
+	if (folio_test_hugetlb(page) || skip_isolation_on_order(order, cc->order))
+		return 1UL << order;
+	return 0;
 }
 
 /*
@@ -445,7 +482,7 @@ static bool isolate_lru_page_for_compaction(struct compact_control *cc, struct p
 static int isolate_migratepages_block(struct compact_control *cc, unsigned long low_pfn,
 				      unsigned long end_pfn, isolate_mode_t mode)
 {
-	unsigned long start_pfn = low_pfn, nr_scanned = 0, nr_isolated = 0;
+	unsigned long start_pfn = low_pfn, nr_scanned = 0, nr_isolated = 0, skip, nr;
 	struct page *valid_page = NULL;
 
 	while (too_many_isolated(cc)) {
@@ -467,24 +504,16 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		if (PageBuddy(page)) {
 			unsigned int order = buddy_order_unsafe(page);
 
-			if (order > 0 && order <= MAX_PAGE_ORDER)
+			if (order > 0 && order <= MAX_PAGE_ORDER) {
 				low_pfn += (1UL << order) - 1;
+				nr_scanned += (1UL << order) - 1;
+			}
 			continue;
 		}
-		/*
-		 * A compound page (a hugetlb folio, free in the pool or in use)
-		 * is skipped whole: pagelab migrates no large folio yet (Linux's
-		 * compaction skips hugetlb folios too, outside alloc_contig).
-		 * Only the head is recognised, from its flags: a tail's
-		 * compound_head word is a list pointer's, written without
-		 * atomics. A scan that starts on a tail meets it as a page that
-		 * is neither LRU nor movable_ops, and passes by.
-		 */
-		if (PageHead(page)) {
-			unsigned int order = folio_order(page);
-
-			if (order <= MAX_PAGE_ORDER)
-				low_pfn += (1UL << order) - 1;
+		/* A compound page it cannot move is skipped whole, counted scanned. */
+		if (PageHead(page) && (skip = compound_skip(cc, page))) {
+			low_pfn += skip - 1;
+			nr_scanned += skip - 1;
 			continue;
 		}
 		if (!PageLRU(page)) {
@@ -496,9 +525,13 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		if (!isolate_lru_page_for_compaction(cc, page, mode))
 			continue;
 isolated:
+		/* A large folio: all its pages isolated, scanned, and passed. */
+		nr = folio_nr_pages(page);
 		list_add(&page->lru, &cc->migratepages);
-		cc->nr_migratepages++;
-		nr_isolated++;
+		cc->nr_migratepages += nr;
+		nr_isolated += nr;
+		nr_scanned += nr - 1;
+		low_pfn += nr - 1;
 		if (cc->nr_migratepages >= COMPACT_CLUSTER_MAX && !cc->finish_pageblock) {
 			low_pfn++;
 			break;
@@ -581,6 +614,15 @@ static unsigned long isolate_freepages_block(struct compact_control *cc,
 		unsigned int order, isolated;
 
 		nr_scanned++;
+		if (PageHead(page)) {
+			/* A compound page is passed whole, counted scanned. */
+			order = folio_order(page);
+			if (order <= MAX_PAGE_ORDER) {
+				pfn += (1UL << order) - 1;
+				nr_scanned += (1UL << order) - 1;
+			}
+			continue;
+		}
 		if (!PageBuddy(page))
 			continue;
 		if (!locked) {
@@ -676,26 +718,36 @@ static void isolate_freepages(struct compact_control *cc)
 	cc->free_pfn = isolate_start;
 }
 
-/* new_folio_t for migrate_pages(): the smallest isolated free block, split. */
+/* The smallest order >= @order with an isolated free block, or NR_PAGE_ORDERS. */
+static unsigned int first_free_order(struct compact_control *cc, unsigned int order)
+{
+	while (order < NR_PAGE_ORDERS && list_empty(&cc->freepages[order]))
+		order++;
+	return order;
+}
+
+/*
+ * new_folio_t for migrate_pages() (compaction_alloc()): a target of the
+ * source's order, cut from the smallest isolated free block that holds it
+ * (the halves go back on cc's lists by order); the free scanner runs once
+ * if none is listed. A large target is made a compound page.
+ */
 static struct page *compaction_alloc(struct page *src, unsigned long data)
 {
 	struct compact_control *cc = (struct compact_control *)data;
-	unsigned int order = 0;
+	unsigned int want = folio_order(src), order = first_free_order(cc, want);
 	struct page *page;
 
-	while (order < NR_PAGE_ORDERS && list_empty(&cc->freepages[order]))
-		order++;
 	if (order == NR_PAGE_ORDERS) {
 		if (!compact_scanners_met(cc))
 			isolate_freepages(cc);
-		for (order = 0; order < NR_PAGE_ORDERS && list_empty(&cc->freepages[order]); order++)
-			;
+		order = first_free_order(cc, want);
 		if (order == NR_PAGE_ORDERS)
 			return NULL;
 	}
 	page = list_first_entry(&cc->freepages[order], struct page, lru);
 	list_del(&page->lru);
-	while (order > 0) {
+	while (order > want) {
 		struct page *half;
 
 		order--;
@@ -704,16 +756,24 @@ static struct page *compaction_alloc(struct page *src, unsigned long data)
 		list_add(&half->lru, &cc->freepages[order]);
 	}
 	WRITE_ONCE(page->private, 0);
-	cc->nr_freepages--;
-	post_alloc_hook(page, 0, __GFP_MOVABLE);
+	cc->nr_freepages -= 1U << want;
+	post_alloc_hook(page, want, __GFP_MOVABLE | (want ? __GFP_COMP : 0));
 	return page;
 }
 
-/* free_folio_t for migrate_pages(): an unused target goes back to cc. */
+/*
+ * free_folio_t for migrate_pages(): an unused order-0 target goes back to
+ * cc; a large one to the buddy allocator (deviation: Linux keeps it on
+ * cc's list of its order).
+ */
 static void compaction_free(struct page *dst, unsigned long data)
 {
 	struct compact_control *cc = (struct compact_control *)data;
 
+	if (PageHead(dst)) {
+		put_page(dst);
+		return;
+	}
 	if (!page_ref_dec_and_test(dst))
 		return;
 	reset_page_owner(dst, 0);

@@ -44,6 +44,10 @@ typedef unsigned int gfp_t;
 #define GFP_HIGHUSER		(GFP_USER | __GFP_HIGHMEM)
 #define GFP_HIGHUSER_MOVABLE	(GFP_HIGHUSER | __GFP_MOVABLE)
 #define GFP_KERNEL_RECLAIMABLE	(GFP_KERNEL | __GFP_RECLAIMABLE)
+/* THP allocations: the light mask wakes nobody and never stalls. */
+#define GFP_TRANSHUGE_LIGHT	((GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | \
+				  __GFP_NOWARN) & ~__GFP_RECLAIM)
+#define GFP_TRANSHUGE		(GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM)
 
 static inline int gfp_migratetype(gfp_t gfp)
 {

@@ -37,6 +37,7 @@ enum lock_class {
 	LOCK_CLASS_PTL = 40,		/* page-table locks, mm->page_table_lock */
 	LOCK_CLASS_I_PAGES = 45,	/* address_space->i_pages_lock */
 	LOCK_CLASS_HUGETLB = 47,	/* hugetlb_lock */
+	LOCK_CLASS_SPLIT_QUEUE = 48,	/* the THP deferred split queue's lock */
 	LOCK_CLASS_LRU = 50,		/* lruvec->lru_lock */
 	LOCK_CLASS_PCP = 60,		/* per_cpu_pages->lock */
 	LOCK_CLASS_NODE_SIZE = 65,	/* pgdat->node_size_lock */

@@ -45,6 +45,7 @@ const char *lock_class_name(enum lock_class class)
 	case LOCK_CLASS_PTL:		return "page-table lock";
 	case LOCK_CLASS_I_PAGES:	return "i_pages lock";
 	case LOCK_CLASS_HUGETLB:	return "hugetlb_lock";
+	case LOCK_CLASS_SPLIT_QUEUE:	return "split_queue_lock";
 	case LOCK_CLASS_LRU:		return "lru_lock";
 	case LOCK_CLASS_PCP:		return "pcp->lock";
 	case LOCK_CLASS_NODE_SIZE:	return "pgdat->node_size_lock";

@@ -195,6 +195,7 @@ enum node_stat_item {
 	NR_FILE_MAPPED,		/* "nr_mapped" */
 	NR_FILE_PAGES,
 	NR_SHMEM,
+	NR_ANON_THPS,		/* "nr_anon_transparent_hugepages": base pages of PMD-mapped anon THPs */
 	NR_PAGETABLE,		/* "nr_page_table_pages" */
 	NR_HUGETLB,		/* base pages of hugetlb folios in use */
 	NR_BALLOON_PAGES,

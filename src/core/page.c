@@ -47,10 +47,12 @@ static bool folio_mapcounts_valid(const struct page *head, unsigned long nr, cha
 					 "%d entire mappings", page_to_pfn(head),
 					 folio_large_mapcount(head), ptes,
 					 folio_entire_mapcount(head));
-	if (READ_ONCE(head[1]._nr_pages_mapped) != pages_mapped)
-		return validation_failed(msg, len, "folio %#lx: nr_pages_mapped %d but %ld pages "
-					 "mapped", page_to_pfn(head),
-					 READ_ONCE(head[1]._nr_pages_mapped), pages_mapped);
+	if (READ_ONCE(head[1]._nr_pages_mapped) !=
+	    pages_mapped + (folio_entire_mapcount(head) ? ENTIRELY_MAPPED : 0))
+		return validation_failed(msg, len, "folio %#lx: nr_pages_mapped %#x but %ld pages "
+					 "mapped and %d entire mappings", page_to_pfn(head),
+					 READ_ONCE(head[1]._nr_pages_mapped), pages_mapped,
+					 folio_entire_mapcount(head));
 	if (folio_large_mapcount(head) > page_ref_count(head))
 		return validation_failed(msg, len, "folio %#lx: %d mappings but %d references",
 					 page_to_pfn(head), folio_large_mapcount(head),

@@ -433,6 +433,14 @@ static inline struct page *folio_page(struct page *folio, unsigned long n)
 	return folio + n;
 }
 
+/*
+ * _nr_pages_mapped: the pages of the folio mapped by a PTE, plus
+ * ENTIRELY_MAPPED while a PMD maps the whole folio (the kernel's way of
+ * counting NR_ANON_MAPPED without a lock).
+ */
+#define ENTIRELY_MAPPED		0x800000
+#define FOLIO_PAGES_MAPPED	(ENTIRELY_MAPPED - 1)
+
 static inline int folio_entire_mapcount(const struct page *folio)
 {
 	return __atomic_load_n(&folio[1]._entire_mapcount, __ATOMIC_RELAXED) + 1;

@@ -33,6 +33,7 @@ static const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS] = {
 	[NR_FILE_MAPPED] = "nr_mapped",
 	[NR_FILE_PAGES] = "nr_file_pages",
 	[NR_SHMEM] = "nr_shmem",
+	[NR_ANON_THPS] = "nr_anon_transparent_hugepages",
 	[NR_PAGETABLE] = "nr_page_table_pages",
 	[NR_HUGETLB] = "nr_hugetlb",
 	[NR_BALLOON_PAGES] = "nr_balloon_pages",
@@ -63,6 +64,28 @@ static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[KCOMPACTD_FREE_SCANNED] = "compact_daemon_free_scanned",
 	[HTLB_BUDDY_PGALLOC] = "htlb_buddy_alloc_success",
 	[HTLB_BUDDY_PGALLOC_FAIL] = "htlb_buddy_alloc_fail",
+	[THP_FAULT_ALLOC] = "thp_fault_alloc",
+	[THP_FAULT_FALLBACK] = "thp_fault_fallback",
+	[THP_FAULT_FALLBACK_CHARGE] = "thp_fault_fallback_charge",
+	[THP_COLLAPSE_ALLOC] = "thp_collapse_alloc",
+	[THP_COLLAPSE_ALLOC_FAILED] = "thp_collapse_alloc_failed",
+	[THP_FILE_ALLOC] = "thp_file_alloc",
+	[THP_FILE_FALLBACK] = "thp_file_fallback",
+	[THP_FILE_FALLBACK_CHARGE] = "thp_file_fallback_charge",
+	[THP_FILE_MAPPED] = "thp_file_mapped",
+	[THP_SPLIT_PAGE] = "thp_split_page",
+	[THP_SPLIT_PAGE_FAILED] = "thp_split_page_failed",
+	[THP_DEFERRED_SPLIT_PAGE] = "thp_deferred_split_page",
+	[THP_UNDERUSED_SPLIT_PAGE] = "thp_underused_split_page",
+	[THP_SPLIT_PMD] = "thp_split_pmd",
+	[THP_SCAN_EXCEED_NONE_PTE] = "thp_scan_exceed_none_pte",
+	[THP_SCAN_EXCEED_SWAP_PTE] = "thp_scan_exceed_swap_pte",
+	[THP_SCAN_EXCEED_SHARED_PTE] = "thp_scan_exceed_share_pte",
+	[THP_SPLIT_PUD] = "thp_split_pud",
+	[THP_ZERO_PAGE_ALLOC] = "thp_zero_page_alloc",
+	[THP_ZERO_PAGE_ALLOC_FAILED] = "thp_zero_page_alloc_failed",
+	[THP_SWPOUT] = "thp_swpout",
+	[THP_SWPOUT_FALLBACK] = "thp_swpout_fallback",
 	[BALLOON_INFLATE] = "balloon_inflate",
 	[BALLOON_DEFLATE] = "balloon_deflate",
 	[BALLOON_MIGRATE] = "balloon_migrate",
@@ -171,6 +194,18 @@ void vm_events_reset(void)
 	memset(vm_event_states, 0, sizeof(vm_event_states));
 }
 
+/*
+ * A node statistic as /proc/vmstat prints it: the THP counts are kept in
+ * base pages and shown in PMD-sized huge pages (the kernel's
+ * vmstat_item_print_in_thp()).
+ */
+static long node_stat_shown(enum node_stat_item item)
+{
+	long v = node_page_state(&contig_page_data, item);
+
+	return item == NR_ANON_THPS ? v >> (21 - PAGE_SHIFT) : v;
+}
+
 /**
  * vmstat_snapshot() - read every counter, in /proc/vmstat order.
  * Context: any; lockless. Return: the number of entries written to @out.
@@ -182,40 +217,56 @@ int vmstat_snapshot(struct vmstat_entry *out, int max)
 	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS && n < max; i++)
 		out[n++] = (struct vmstat_entry){ zone_stat_names[i], global_zone_page_state(i) };
 	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS && n < max; i++)
-		out[n++] = (struct vmstat_entry){ node_stat_names[i],
-						  node_page_state(&contig_page_data, i) };
+		out[n++] = (struct vmstat_entry){ node_stat_names[i], node_stat_shown(i) };
 	for (int i = 0; i < NR_VM_EVENT_ITEMS && n < max; i++)
 		out[n++] = (struct vmstat_entry){ vm_event_names[i], vm_event_sum(i) };
 	return n;
 }
 
+/* Index of @name in @names[@n], or -1. */
+static int name_index(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
 /**
- * vmstat_read() - read one counter by name.
- * Return: 0 with *@value set, or -ENOENT.
+ * vmstat_read() - read one counter by name: only that counter is summed
+ * (a snapshot of all of them sums every event over every cpu).
+ * Context: any; lockless. Return: 0 with *@value set, or -ENOENT.
  */
 int vmstat_read(const char *name, long *value)
 {
-	struct vmstat_entry e[VMSTAT_MAX_ENTRIES];
-	int n = vmstat_snapshot(e, VMSTAT_MAX_ENTRIES);
+	int i = name_index(zone_stat_names, NR_VM_ZONE_STAT_ITEMS, name);
 
-	for (int i = 0; i < n; i++) {
-		if (!strcmp(name, e[i].name)) {
-			*value = e[i].value;
-			return 0;
-		}
+	if (i >= 0) {
+		*value = global_zone_page_state(i);
+		return 0;
+	}
+	i = name_index(node_stat_names, NR_VM_NODE_STAT_ITEMS, name);
+	if (i >= 0) {
+		*value = node_stat_shown(i);
+		return 0;
+	}
+	i = name_index(vm_event_names, NR_VM_EVENT_ITEMS, name);
+	if (i >= 0) {
+		*value = vm_event_sum(i);
+		return 0;
 	}
 	return -ENOENT;
 }
 
 /**
  * vmstat_name_known() - is @name a /proc/vmstat counter of this build?
- * Context: any, also before a machine exists (all counters then read 0).
+ * Context: any, also before a machine exists; reads no counter.
  */
 bool vmstat_name_known(const char *name)
 {
-	long unused;
-
-	return vmstat_read(name, &unused) == 0;
+	return name_index(zone_stat_names, NR_VM_ZONE_STAT_ITEMS, name) >= 0 ||
+	       name_index(node_stat_names, NR_VM_NODE_STAT_ITEMS, name) >= 0 ||
+	       name_index(vm_event_names, NR_VM_EVENT_ITEMS, name) >= 0;
 }
 
 /** vmstat_show() - print /proc/vmstat: one "name value" line per counter. */

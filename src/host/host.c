@@ -724,11 +724,12 @@ static void conn_receive(struct balloon_host *h, struct host_conn *c)
 		err = balloon_msg_check_header(c->buf, &m.type, &m.len, why, sizeof(why));
 		if (err) {
 			reject(h, c, m.type, err, why);
-			continue;
+		} else {
+			m.flags = 0;
+			memcpy(m.payload, c->buf + BALLOON_MSG_HDR_SIZE, m.len);
+			handle_msg(h, c, &m);
 		}
-		m.flags = 0;
-		memcpy(m.payload, c->buf + BALLOON_MSG_HDR_SIZE, m.len);
-		handle_msg(h, c, &m);
+		/* Its reply may have dropped the peer: nothing more is read. */
 		if (c->fd < 0)
 			return;
 	}

@@ -380,32 +380,6 @@ static int ksm_madvise(struct vm_area_struct *vma, unsigned long start, unsigned
 	return 0;
 }
 
-/* Give [start, end) of *@vmap the flags @flags, splitting it as needed;
- * *@vmap becomes the VMA that covers the range. */
-static int ksm_update_vma(struct vm_area_struct **vmap, unsigned long start, unsigned long end,
-			  unsigned long flags)
-{
-	struct vm_area_struct *vma = *vmap;
-	int err;
-
-	if (flags == vma->vm_flags)
-		return 0;
-	if (start > vma->vm_start) {
-		err = split_vma(vma, start);
-		if (err)
-			return err;
-		vma = vma_next(vma->vm_mm, vma);
-	}
-	if (end < vma->vm_end) {
-		err = split_vma(vma, end);
-		if (err)
-			return err;
-	}
-	WRITE_ONCE(vma->vm_flags, flags);
-	*vmap = vma;
-	return 0;
-}
-
 /**
  * ksm_madvise_range() - madvise(@start, @len, MADV_MERGEABLE or
  * MADV_UNMERGEABLE) on @mm, as the kernel's do_madvise() with ksm_madvise():
@@ -437,7 +411,7 @@ int ksm_madvise_range(struct mm_struct *mm, unsigned long start, unsigned long l
 			unmapped = true;
 		err = ksm_madvise(vma, s, e, advice, &flags);
 		if (!err)
-			err = ksm_update_vma(&vma, s, e, flags);
+			err = vma_modify_flags(&vma, s, e, flags);
 		if (err)
 			break;
 		covered = e;

@@ -51,7 +51,7 @@ static void lruvec_add_page(struct lruvec *lruvec, struct page *page)
 	enum lru_list lru = page_lru(page);
 
 	lockdep_assert_held(&lruvec->lru_lock);
-	update_lru_size(page, lru, 1);
+	update_lru_size(page, lru, folio_nr_pages(page));
 	list_add(&page->lru, &lruvec->lists[lru]);
 }
 
@@ -59,7 +59,7 @@ static void lruvec_del_page(struct lruvec *lruvec, struct page *page)
 {
 	lockdep_assert_held(&lruvec->lru_lock);
 	list_del(&page->lru);
-	update_lru_size(page, page_lru(page), -1);
+	update_lru_size(page, page_lru(page), -(long)folio_nr_pages(page));
 }
 
 #define LRU_CHECK_ENDS	32	/* pages lruvec_ends_valid() checks at each end */
@@ -85,17 +85,20 @@ static bool lru_entry_valid(struct list_head *pos, enum lru_list lru, char *msg,
 
 /*
  * Walk up to @limit entries of @lru's list, forwards or backwards, showing
- * each page to @fn; *@nr counts them, and the walk ends at the head.
+ * each page to @fn; *@nr counts them, *@pages their base pages (a THP is
+ * one entry of 512 pages), and the walk ends at the head.
  */
 static bool lru_list_walk_valid(struct lruvec *lruvec, enum lru_list lru, bool forward,
 				unsigned long limit, lru_page_fn fn, void *arg,
-				unsigned long *nr, char *msg, size_t len)
+				unsigned long *nr, unsigned long *pages, char *msg, size_t len)
 {
 	struct list_head *head = &lruvec->lists[lru];
 	struct list_head *pos = forward ? head->next : head->prev;
 
-	for (*nr = 0; pos != head && *nr < limit; pos = forward ? pos->next : pos->prev) {
+	for (*nr = 0, *pages = 0; pos != head && *nr < limit;
+	     pos = forward ? pos->next : pos->prev) {
 		(*nr)++;
+		*pages += folio_nr_pages(list_entry(pos, struct page, lru));
 		if (!lru_entry_valid(pos, lru, msg, len))
 			return false;
 		if (fn && !fn(list_entry(pos, struct page, lru), lru, arg))
@@ -134,11 +137,11 @@ bool __lruvec_valid(struct lruvec *lruvec, lru_page_fn fn, void *arg, char *msg,
 {
 	lockdep_assert_held(&lruvec->lru_lock);
 	for (enum lru_list lru = 0; lru < NR_LRU_LISTS; lru++) {
-		unsigned long nr;
+		unsigned long nr, pages;
 
-		if (!lru_list_walk_valid(lruvec, lru, true, machine.max_pfn, fn, arg, &nr, msg,
-					 len) ||
-		    !lru_count_valid(lruvec, lru, nr, msg, len))
+		if (!lru_list_walk_valid(lruvec, lru, true, machine.max_pfn, fn, arg, &nr, &pages,
+					 msg, len) ||
+		    !lru_count_valid(lruvec, lru, pages, msg, len))
 			return false;
 	}
 	return true;
@@ -147,7 +150,7 @@ bool __lruvec_valid(struct lruvec *lruvec, lru_page_fn fn, void *arg, char *msg,
 /**
  * lruvec_valid() - check @lruvec's lists: every page on a list is linked
  * both ways, a valid frame, on the list its flags select, and each list's
- * length equals its NR_LRU_* node counter.
+ * base pages (a THP counts 512) equal its NR_LRU_* node counter.
  * @lruvec: a node's LRU lists.
  * @msg: receives the first problem found.
  * @len: size of @msg.
@@ -176,16 +179,16 @@ bool lruvec_ends_valid(struct lruvec *lruvec, char *msg, size_t len)
 {
 	lockdep_assert_held(&lruvec->lru_lock);
 	for (enum lru_list lru = 0; lru < NR_LRU_LISTS; lru++) {
-		unsigned long nr;
+		unsigned long nr, pages;
 
-		if (!lru_list_walk_valid(lruvec, lru, true, LRU_CHECK_ENDS, NULL, NULL, &nr, msg,
-					 len))
+		if (!lru_list_walk_valid(lruvec, lru, true, LRU_CHECK_ENDS, NULL, NULL, &nr, &pages,
+					 msg, len))
 			return false;
 		if (nr < LRU_CHECK_ENDS) {
-			if (!lru_count_valid(lruvec, lru, nr, msg, len))
+			if (!lru_count_valid(lruvec, lru, pages, msg, len))
 				return false;
 		} else if (!lru_list_walk_valid(lruvec, lru, false, LRU_CHECK_ENDS, NULL, NULL,
-						&nr, msg, len)) {
+						&nr, &pages, msg, len)) {
 			return false;
 		}
 	}

@@ -15,6 +15,7 @@
 #include "machine/machine.h"
 #include "migrate/migrate.h"
 #include "pagelab/pagelab.h"
+#include "vm/huge_mm.h"
 
 BUILD_BUG_ON(PAGELAB_PAGE_SIZE != PAGE_SIZE);
 
@@ -256,6 +257,8 @@ int pagelab_knob_set(struct pagelab_machine *m, const char *name, const char *va
 		return -EINVAL;
 	if (!strncmp(name, "ksm.", 4))
 		return ksm_knob_write(name + 4, value);
+	if (!strncmp(name, "thp.", 4))
+		return thp_knob_write(name + 4, value);
 	if (strncmp(name, "vm.", 3))
 		return -ENOENT;
 	errno = 0;
@@ -274,6 +277,8 @@ int pagelab_knob_get(struct pagelab_machine *m, const char *name, char *buf, siz
 		return -EINVAL;
 	if (!strncmp(name, "ksm.", 4)) {
 		err = ksm_knob_show(name + 4, buf, len);
+	} else if (!strncmp(name, "thp.", 4)) {
+		err = thp_knob_show(name + 4, buf, len);
 	} else if (!strncmp(name, "vm.", 3)) {
 		err = machine_sysctl_get(name, &v);
 		if (!err)
@@ -460,6 +465,10 @@ int pagelab_madvise(struct pagelab_process *p, unsigned long addr, size_t len, i
 		return ksm_madvise_range(mm, addr, len, MADV_MERGEABLE);
 	case PAGELAB_MADV_UNMERGEABLE:
 		return ksm_madvise_range(mm, addr, len, MADV_UNMERGEABLE);
+	case PAGELAB_MADV_HUGEPAGE:
+		return madvise_hugepage_range(mm, addr, len, MADV_HUGEPAGE);
+	case PAGELAB_MADV_NOHUGEPAGE:
+		return madvise_hugepage_range(mm, addr, len, MADV_NOHUGEPAGE);
 	default:
 		return -EINVAL;
 	}

@@ -33,6 +33,7 @@
 #include "drivers/virtio_balloon.h"
 #include "ksm/ksm.h"
 #include "machine/machine.h"
+#include "vm/huge_mm.h"
 #include "vm/hugetlb.h"
 
 #define MACHINE_MEMORY_MAX (64ULL << 30)
@@ -267,6 +268,18 @@ static int hugetlb_step_init(const struct machine_config *cfg)
 	return hugetlb_init();
 }
 
+/* THP's knobs at their boot defaults, which depend on the machine's RAM. */
+static int thp_step_init(const struct machine_config *cfg)
+{
+	struct zone *zone;
+	unsigned long pages = 0;
+
+	for_each_populated_zone(zone)
+		pages += zone_managed_pages(zone);
+	thp_knobs_init(pages);
+	return thp_init(machine.max_pfn);
+}
+
 static int kcompactd_init(const struct machine_config *cfg)
 {
 	return kcompactd_run(&contig_page_data, !cfg->deterministic);
@@ -312,6 +325,7 @@ static const struct boot_step boot_steps[] = {
 	{ "deferred_init",	deferred_init_step_init, deferred_init_stop },
 	{ "balloon_core",	balloon_core_step_init,	NULL },
 	{ "hugetlb",		hugetlb_step_init,	hugetlb_exit },
+	{ "thp",		thp_step_init,		thp_exit },
 	{ "kcompactd",		kcompactd_init,		kcompactd_exit },
 	{ "ksm",		ksm_step_init,		ksm_shutdown },
 	{ "virtio_balloon",	virtio_balloon_init,	virtio_balloon_remove },

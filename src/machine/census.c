@@ -24,7 +24,8 @@
  *              migratetype page_owner recorded for it.
  *   hugetlb    a hugetlb folio (PGTY_hugetlb on its head), free in the
  *              pool or mapped: HugePages_Total's pages, whoever holds them;
- * Transparent huge pages get their state here when they land.
+ *   thp        an anonymous transparent huge page (a large anon folio,
+ *              PMD- or PTE-mapped); isolated off the LRU, as anon;
  * A frame whose struct page deferred struct page init has not reached yet
  * (above pgdat_init_end_pfn()) is reserved: not in the allocator and not
  * in the zone's managed pages yet, as in the kernel, until deferred init
@@ -55,6 +56,7 @@ const char *const census_state_names[NR_CENSUS_STATES] = {
 	[CENSUS_ISOLATED] = "isolated",
 	[CENSUS_RESERVED] = "reserved",
 	[CENSUS_HUGETLB] = "hugetlb",
+	[CENSUS_THP] = "thp",
 };
 BUILD_BUG_ON(NR_CENSUS_STATES > CENSUS_STATES_CAP);
 
@@ -102,6 +104,8 @@ enum census_state census_alloc_state(const struct page *page)
 		return CENSUS_PAGETABLE;
 	if (PageKsm(page))
 		return lru_state(page, CENSUS_KSM);
+	if (PageAnon(page) && folio_test_large(page))
+		return lru_state(page, CENSUS_THP);
 	if (PageAnon(page))
 		return lru_state(page, CENSUS_ANON);
 	if (READ_ONCE(page->mapping))

@@ -271,8 +271,9 @@ static void check_lru(struct checker *c, struct lruvec *lruvec)
 	for (unsigned int lru = 0; lru < NR_LRU_LISTS; lru++)
 		on_lists += node_page_state(&contig_page_data, NR_LRU_BASE + lru);
 	spin_unlock(&lruvec->lru_lock);
-	for (unsigned long pfn = 0; pfn < c->end; pfn++)
-		flagged += PageLRU(pfn_to_page(pfn));
+	for (unsigned long pfn = 0; pfn < c->end; pfn++)	/* a THP: its head */
+		if (PageLRU(pfn_to_page(pfn)))
+			flagged += folio_nr_pages(pfn_to_page(pfn));
 	if (!c->err && flagged != on_lists)
 		fail(c, "%lu pages are PageLRU but the LRU lists hold %lu", flagged, on_lists);
 }
@@ -280,18 +281,34 @@ static void check_lru(struct checker *c, struct lruvec *lruvec)
 struct mapping_census {
 	struct checker *c;
 	int *ptes;			/* present PTEs per pfn */
+	int *pmds;			/* huge PMDs per folio head pfn */
 	unsigned long tables;
 };
 
-static bool count_mapping(struct page *page, void *arg)
+static bool count_mapping(struct page *page, bool pmd, void *arg)
 {
 	struct mapping_census *census = arg;
 
 	if (page_to_pfn(page) >= census->c->end)
 		return fail(census->c, "pfn %#lx is mapped but its struct page is not initialised",
 			    page_to_pfn(page));
-	census->ptes[page_to_pfn(page)]++;
+	if (pmd)
+		census->pmds[page_to_pfn(page)]++;
+	else
+		census->ptes[page_to_pfn(page)]++;
 	return true;
+}
+
+/* A large folio's entire mapcount is the huge PMDs mapping it. */
+static void check_pmd_mappings(struct checker *c, const struct mapping_census *census,
+			       unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+	int entire = PageHead(page) ? folio_entire_mapcount(page) : 0;
+
+	if (census->pmds[pfn] != entire)
+		fail(c, "pfn %#lx: entire mapcount %d but %d huge PMDs map it", pfn, entire,
+		     census->pmds[pfn]);
 }
 
 static void census_mm(struct mm_struct *mm, void *arg)
@@ -310,7 +327,10 @@ static void check_mappings(struct checker *c)
 	struct mapping_census census = { .c = c };
 
 	census.ptes = calloc(c->end, sizeof(*census.ptes));
-	if (!census.ptes) {
+	census.pmds = calloc(c->end, sizeof(*census.pmds));
+	if (!census.ptes || !census.pmds) {
+		free(census.ptes);
+		free(census.pmds);
 		fail(c, "out of memory");
 		return;
 	}
@@ -318,6 +338,9 @@ static void check_mappings(struct checker *c)
 	for (unsigned long pfn = 0; pfn < c->end && !c->err; pfn++) {
 		struct page *page = pfn_to_page(pfn);
 
+		check_pmd_mappings(c, &census, pfn);
+		if (c->err)
+			break;
 		if (census.ptes[pfn] != page_mapcount(page))
 			fail(c, "pfn %#lx: mapcount %d but %d PTEs map it", pfn,
 			     page_mapcount(page), census.ptes[pfn]);
@@ -331,6 +354,7 @@ static void check_mappings(struct checker *c)
 		fail(c, "the mms hold %lu page-table pages but NR_PAGETABLE is %ld",
 		     census.tables, node_page_state(&contig_page_data, NR_PAGETABLE));
 	free(census.ptes);
+	free(census.pmds);
 }
 
 /* Does the walk miss a frame yet? */

@@ -66,6 +66,7 @@ enum census_state {
 	CENSUS_RESERVED,		/* PG_reserved, never in the allocator; or
 					 * not initialised yet (deferred init) */
 	CENSUS_HUGETLB,			/* a hugetlb pool page, free in the pool or mapped */
+	CENSUS_THP,			/* an anonymous transparent huge page */
 	NR_CENSUS_STATES
 };
 #define CENSUS_STATES_CAP 32

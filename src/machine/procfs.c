@@ -288,6 +288,7 @@ int meminfo_snapshot(struct meminfo_entry *out, int max)
 		{ "Mapped", node_page_state(pgdat, NR_FILE_MAPPED) },
 		{ "Shmem", node_page_state(pgdat, NR_SHMEM) },
 		{ "PageTables", node_page_state(pgdat, NR_PAGETABLE) },
+		{ "AnonHugePages", node_page_state(pgdat, NR_ANON_THPS) },
 		{ "Balloon", node_page_state(pgdat, NR_BALLOON_PAGES) },
 	};
 	struct hugetlb_meminfo h = { 0 };

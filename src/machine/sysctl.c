@@ -7,13 +7,14 @@
  *
  * sysctl_lock serialises the table's writers with its readers, as the
  * kernel's proc handlers serialise on their knob; the subsystems read
- * their knobs without it (READ_ONCE). An action (vm.compact_memory) runs
- * without it, as concurrent writes of compact_memory do in Linux.
+ * their knobs without it (READ_ONCE). An action (vm.compact_memory,
+ * vm.drop_caches) runs without it, as concurrent writes of them do in Linux.
  */
 #include <pthread.h>
 #include <string.h>
 #include "compact/compaction.h"
 #include "machine/machine.h"
+#include "vm/huge_mm.h"
 #include "vm/hugetlb.h"
 
 static pthread_mutex_t sysctl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -22,6 +23,20 @@ static pthread_mutex_t sysctl_lock = PTHREAD_MUTEX_INITIALIZER;
 static int compact_memory_set(long value)
 {
 	return value == 1 ? sysctl_compact_memory() : -EINVAL;
+}
+
+/*
+ * vm.drop_caches (1..4, write-only as in the kernel): bit 1 drops the page
+ * cache (pagelab has none), bit 2 runs every shrinker once (drop_slab():
+ * the THP deferred split queue's), 4 only silences the kernel's message.
+ */
+static int drop_caches_set(long value)
+{
+	if (value < 1 || value > 4)
+		return -EINVAL;
+	if (value & 2)
+		drop_slab();
+	return 0;
 }
 
 struct vm_sysctl {
@@ -43,6 +58,7 @@ static const struct vm_sysctl vm_sysctls[] = {
 	{ "vm.nr_hugepages", sysctl_nr_hugepages_set, &sysctl_nr_hugepages },
 	{ "vm.nr_overcommit_hugepages", sysctl_nr_overcommit_hugepages_set,
 	  &sysctl_nr_overcommit_hugepages },
+	{ "vm.drop_caches", drop_caches_set, NULL },
 };
 
 static const struct vm_sysctl *sysctl_find(const char *name)

@@ -33,6 +33,7 @@
  */
 #include <string.h>
 #include "migrate/migrate.h"
+#include "vm/hugetlb.h"
 #include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
@@ -53,35 +54,58 @@ static void trace_mm_migrate_pages_start(enum migrate_mode mode, int reason)
 		    migrate_reason_names[reason]);
 }
 
-static void trace_mm_migrate_pages(unsigned int succeeded, unsigned int failed,
+struct migrate_pages_stats {
+	unsigned int nr_succeeded;	/* base pages migrated */
+	unsigned int nr_failed_pages;	/* base pages that failed for good */
+	unsigned int nr_thp_succeeded;	/* PMD-sized folios (not hugetlb) migrated */
+	unsigned int nr_thp_failed;	/* ... that failed */
+	unsigned int nr_thp_split;	/* ... split to be migrated */
+	unsigned int nr_split;		/* large folios split */
+};
+
+static void trace_mm_migrate_pages(const struct migrate_pages_stats *st,
 				   enum migrate_mode mode, int reason)
 {
 	trace_event("mm_migrate_pages",
-		    "nr_succeeded=%u nr_failed=%u nr_thp_succeeded=0 nr_thp_failed=0 "
-		    "nr_thp_split=0 nr_split=0 mode=%s reason=%s",
-		    succeeded, failed, migrate_mode_names[mode], migrate_reason_names[reason]);
+		    "nr_succeeded=%u nr_failed=%u nr_thp_succeeded=%u nr_thp_failed=%u "
+		    "nr_thp_split=%u nr_split=%u mode=%s reason=%s",
+		    st->nr_succeeded, st->nr_failed_pages, st->nr_thp_succeeded,
+		    st->nr_thp_failed, st->nr_thp_split, st->nr_split,
+		    migrate_mode_names[mode], migrate_reason_names[reason]);
 }
 
-struct migrate_pages_stats {
-	unsigned int nr_succeeded;	/* pages migrated */
-	unsigned int nr_failed_pages;	/* pages that failed for good */
-};
+/* A THP for the counters: a PMD-sized folio that is not hugetlb. */
+static bool folio_is_thp(const struct page *folio)
+{
+	return folio_order(folio) >= HUGETLB_PAGE_ORDER && !folio_test_hugetlb(folio);
+}
+
+static void isolated_mod(struct page *folio, long sign)
+{
+	mod_node_page_state(page_zone(folio)->zone_pgdat, NR_ISOLATED_ANON,
+			    sign * (long)folio_nr_pages(folio));
+}
 
 /**
- * isolate_folio_to_list() - isolate @page (LRU or movable_ops) onto @list
- * for migration.
- * Context: the caller holds a reference; takes lru_lock or the page lock.
- * Return: true if isolated (with one more reference, accounted).
+ * isolate_folio_to_list() - isolate @page (a hugetlb folio, an LRU folio,
+ * or a movable_ops page) onto @list for migration.
+ * @page: a folio head.
+ * Context: the caller holds a reference (or, for hugetlb, the PTE lock of
+ * a PTE mapping it); takes hugetlb_lock, lru_lock or the page lock.
+ * Return: true if isolated (with one more reference; an LRU folio's pages
+ * are counted in NR_ISOLATED_ANON).
  */
 bool isolate_folio_to_list(struct page *page, struct list_head *list)
 {
+	if (folio_test_hugetlb(page))
+		return folio_isolate_hugetlb(page, list);
 	if (page_has_movable_ops(page)) {
 		if (!isolate_movable_ops_page(page, 0))
 			return false;
 	} else {
 		if (!folio_isolate_lru(page))
 			return false;
-		mod_node_page_state(page_zone(page)->zone_pgdat, NR_ISOLATED_ANON, 1);
+		isolated_mod(page, 1);
 	}
 	list_add_tail(&page->lru, list);
 	return true;
@@ -98,30 +122,51 @@ void putback_movable_pages(struct list_head *l)
 	struct page *page, *next;
 
 	list_for_each_entry_safe(page, next, l, lru) {
+		if (folio_test_hugetlb(page)) {
+			folio_putback_hugetlb(page);
+			continue;
+		}
 		list_del(&page->lru);
 		if (page_has_movable_ops(page)) {
 			putback_movable_ops_page(page);
 		} else {
-			mod_node_page_state(page_zone(page)->zone_pgdat, NR_ISOLATED_ANON, -1);
+			isolated_mod(page, -1);
 			folio_putback_lru(page);
 		}
 	}
 }
 
+#ifndef GFP_TRANSHUGE	/* until gfp.h has the THP masks */
+#define GFP_TRANSHUGE_LIGHT	((GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | \
+				  __GFP_NOWARN) & ~__GFP_RECLAIM)
+#define GFP_TRANSHUGE		(GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM)
+#endif
+
 /**
- * alloc_migration_target() - the generic new_folio_t: an order-0 movable
- * page (@private: extra gfp flags).
+ * alloc_migration_target() - the generic new_folio_t (@private: extra gfp
+ * flags): an order-0 movable page; for a large folio one of the same
+ * order, with the caller's mask minus __GFP_RECLAIM plus GFP_TRANSHUGE;
+ * for a hugetlb folio a pool page (alloc_hugetlb_folio_nodemask()).
+ * Context: may compact (direct reclaim allowed).
+ * Return: the target with one reference, or NULL.
  */
 struct page *alloc_migration_target(struct page *src, unsigned long private)
 {
-	return alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | (gfp_t)private, 0);
+	gfp_t gfp = GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | (gfp_t)private;
+	unsigned int order = folio_order(src);
+
+	if (folio_test_hugetlb(src))
+		return alloc_hugetlb_folio_nodemask(gfp);
+	if (order)
+		gfp = (gfp & ~__GFP_RECLAIM) | GFP_TRANSHUGE;
+	return alloc_pages(gfp, order);
 }
 
-/* The isolation reference of a migrated or freed source page is dropped. */
+/* The isolation reference of a migrated or freed source folio is dropped. */
 static void migrate_folio_done(struct page *src)
 {
 	if (!page_has_movable_ops(src))
-		mod_node_page_state(page_zone(src)->zone_pgdat, NR_ISOLATED_ANON, -1);
+		isolated_mod(src, -1);
 	put_page(src);
 }
 
@@ -192,11 +237,11 @@ static int migrate_folio_unmap(new_folio_t get_new, free_folio_t put_new,
 	WRITE_ONCE(dst->private, 0);
 	if (page_has_movable_ops(src))
 		return 0;
-	if (page_mapped(src)) {
+	if (folio_mapcount(src)) {
 		try_to_migrate(src, mode == MIGRATE_ASYNC ? TTU_BATCH_FLUSH : 0);
 		WRITE_ONCE(dst->private, PAGE_WAS_MAPPED);
 	}
-	if (!page_mapped(src))
+	if (!folio_mapcount(src))
 		return 0;
 	WRITE_ONCE(dst->private, 0);
 	migrate_folio_undo(src, dst, true, put_new, private, NULL);
@@ -254,7 +299,8 @@ static int migrate_shmem_mapping(struct page *dst, struct page *src,
 }
 
 /*
- * Move an LRU page's contents, state and identity to @dst. Its mapping is
+ * Move an LRU or hugetlb folio's contents (every page of it), state and
+ * identity to @dst, a folio of the same order. Its mapping is
  * stable: the page is locked, and shared memory truncates pages under
  * their lock. A page truncated before we locked it has no mapping left
  * and is moved as a plain page (then freed with its last reference).
@@ -266,7 +312,7 @@ static int move_to_new_folio(struct page *dst, struct page *src)
 
 	if (page_ref_count(src) != expected_refs(src))
 		return -EAGAIN;
-	memcpy(page_address(dst), page_address(src), PAGE_SIZE);
+	memcpy(page_address(dst), page_address(src), folio_nr_pages(src) << PAGE_SHIFT);
 	if (PageKsm(src)) {
 		/* Its stable node moves to dst; src keeps no node (kernel:
 		 * folio_migrate_ksm(), called from folio_migrate_flags()). */
@@ -328,17 +374,91 @@ static int migrate_folio_move(free_folio_t put_new, unsigned long private,
 	return 0;
 }
 
+/* Count @src (about to be migrated, or given up) in @stats. */
+static void stats_count(struct migrate_pages_stats *stats, struct page *src, bool ok)
+{
+	unsigned long nr = folio_nr_pages(src);
+	bool thp = folio_is_thp(src);
+
+	if (ok) {
+		stats->nr_succeeded += nr;
+		stats->nr_thp_succeeded += thp;
+	} else {
+		stats->nr_failed_pages += nr;
+		stats->nr_thp_failed += thp;
+	}
+}
+
+/* A folio freed under us (only the isolation reference left) is dropped
+ * and counted as migrated, as Linux counts it. */
+static bool migrate_folio_freed(struct page *src, struct migrate_pages_stats *stats)
+{
+	if (page_ref_count(src) != 1 || page_has_movable_ops(src))
+		return false;
+	list_del(&src->lru);
+	ClearPageActive(src);
+	ClearPageUnevictable(src);
+	stats_count(stats, src, true);
+	migrate_folio_done(src);
+	return true;
+}
+
 /*
- * Migrate the pages on @from (at most one batch) in two phases of up to
+ * Unmap phase of a batch: up to @nr_pass passes over @from, moving every
+ * folio unmapped onto @unmap (its target onto @dst_list). Returns -ENOMEM
+ * if targets ran out (that folio and the pass's busy ones counted failed),
+ * else the number of folios still busy after the last pass, counted failed
+ * (they stay on @from).
+ */
+static int migrate_batch_unmap(struct list_head *from, new_folio_t get_new,
+			       free_folio_t put_new, unsigned long private,
+			       enum migrate_mode mode, struct list_head *unmap,
+			       struct list_head *dst_list, struct migrate_pages_stats *stats,
+			       int nr_pass)
+{
+	struct page *src, *next, *dst;
+	struct migrate_pages_stats busy;
+	int retry = 1, rc;
+
+	for (int pass = 0; pass < nr_pass && retry; pass++) {
+		retry = 0;
+		memset(&busy, 0, sizeof(busy));
+		list_for_each_entry_safe(src, next, from, lru) {
+			if (migrate_folio_freed(src, stats))
+				continue;
+			rc = migrate_folio_unmap(get_new, put_new, private, src, &dst, mode);
+			if (rc == -ENOMEM) {
+				/* Linux splits a large folio here and moves its pages;
+				 * pagelab cannot split yet: it fails (docs/migration.md). */
+				stats_count(stats, src, false);
+				stats->nr_failed_pages += busy.nr_failed_pages;
+				stats->nr_thp_failed += busy.nr_thp_failed;
+				return -ENOMEM;
+			} else if (rc == -EAGAIN) {
+				retry++;
+				stats_count(&busy, src, false);
+			} else {
+				list_move_tail(&src->lru, unmap);
+				list_add_tail(&dst->lru, dst_list);
+			}
+		}
+	}
+	stats->nr_failed_pages += busy.nr_failed_pages;
+	stats->nr_thp_failed += busy.nr_thp_failed;
+	return retry;
+}
+
+/*
+ * Migrate the folios on @from (at most one batch) in two phases of up to
  * @nr_pass passes each: unmap them all, flush the TLB once, move them all.
- * Pages that fail for good go to @ret; pages still failing with -EAGAIN
+ * Folios that fail for good go to @ret; folios still failing with -EAGAIN
  * after the last pass are undone and stay on @from. Returns the number of
- * pages not migrated, or -ENOMEM if targets ran out.
+ * folios not migrated, or -ENOMEM if targets ran out.
  *
- * Counting follows Linux: a page freed under us (only the isolation
- * reference left) counts as migrated; on -ENOMEM the page that got no
- * target and the busy ones of that pass count as failed, the pages never
- * tried do not.
+ * Counting follows Linux, in base pages (a large folio counts its
+ * nr_pages, and once in the thp_ counts if PMD-sized): a folio freed
+ * under us counts as migrated; on -ENOMEM the folio that got no target
+ * and the busy ones of that pass count as failed, those never tried do not.
  */
 static int migrate_pages_batch(struct list_head *from, new_folio_t get_new,
 			       free_folio_t put_new, unsigned long private,
@@ -348,54 +468,32 @@ static int migrate_pages_batch(struct list_head *from, new_folio_t get_new,
 	LIST_HEAD(unmap_folios);
 	LIST_HEAD(dst_folios);
 	struct page *src, *next, *dst, *dst_next;
-	int retry = 1, nr_failed = 0, rc_saved = 0, rc;
+	int retry = 1, nr_failed, rc_saved = 0, rc;
 
-	for (int pass = 0; pass < nr_pass && retry; pass++) {
-		retry = 0;
-		list_for_each_entry_safe(src, next, from, lru) {
-			if (page_ref_count(src) == 1 && !page_has_movable_ops(src)) {
-				/* Freed under us: only our reference is left. */
-				list_del(&src->lru);
-				ClearPageActive(src);
-				ClearPageUnevictable(src);
-				migrate_folio_done(src);
-				stats->nr_succeeded++;	/* as Linux counts it */
-				continue;
-			}
-			rc = migrate_folio_unmap(get_new, put_new, private, src, &dst, mode);
-			if (rc == -ENOMEM) {
-				/* This page and this pass's busy ones failed; the
-				 * pages not tried yet are not counted. */
-				stats->nr_failed_pages += 1 + retry;
-				rc_saved = rc;
-				goto move;
-			} else if (rc == -EAGAIN) {
-				retry++;
-			} else {
-				list_move_tail(&src->lru, &unmap_folios);
-				list_add_tail(&dst->lru, &dst_folios);
-			}
-		}
+	nr_failed = migrate_batch_unmap(from, get_new, put_new, private, mode, &unmap_folios,
+					&dst_folios, stats, nr_pass);
+	if (nr_failed < 0) {
+		rc_saved = nr_failed;
+		nr_failed = 0;
 	}
-	/* Still busy after the last pass: they stay on @from. */
-	nr_failed += retry;
-	stats->nr_failed_pages += retry;
-move:
 	flush_tlb_wait();	/* one shootdown for every PTE the batch cleared */
-	retry = 1;
 	for (int pass = 0; pass < nr_pass && retry; pass++) {
 		retry = 0;
 		dst = list_first_entry(&dst_folios, struct page, lru);
 		list_for_each_entry_safe(src, next, &unmap_folios, lru) {
+			unsigned long nr = folio_nr_pages(src);
+			bool thp = folio_is_thp(src);
+
 			dst_next = list_entry(dst->lru.next, struct page, lru);
 			rc = migrate_folio_move(put_new, private, src, dst, mode, ret);
 			if (rc == -EAGAIN) {
 				retry++;
 			} else if (rc == 0) {
-				stats->nr_succeeded++;
+				stats->nr_succeeded += nr;	/* src is freed by now */
+				stats->nr_thp_succeeded += thp;
 			} else {
 				nr_failed++;
-				stats->nr_failed_pages++;
+				stats_count(stats, src, false);
 			}
 			dst = dst_next;
 		}
@@ -408,12 +506,96 @@ move:
 		dst_next = list_entry(dst->lru.next, struct page, lru);
 		list_del(&dst->lru);
 		WRITE_ONCE(dst->private, 0);
+		stats_count(stats, src, false);
 		migrate_folio_undo(src, dst, was_mapped, put_new, private, from);
 		nr_failed++;
-		stats->nr_failed_pages++;
 		dst = dst_next;
 	}
 	return rc_saved ? rc_saved : nr_failed;
+}
+
+/*
+ * Move one isolated hugetlb folio (unmap_and_move_huge_page()): lock it,
+ * replace its PTEs by migration entries, copy it to a pool page, point the
+ * entries at that. 0: moved (or freed under us) and off @from; -EAGAIN:
+ * left on @from; -ENOMEM: no target.
+ */
+static int unmap_and_move_huge_page(new_folio_t get_new, free_folio_t put_new,
+				    unsigned long private, struct page *src,
+				    enum migrate_mode mode)
+{
+	bool was_mapped = false;
+	struct page *dst;
+	int rc;
+
+	if (page_ref_count(src) == 1) {		/* freed under us */
+		folio_putback_hugetlb(src);
+		return 0;
+	}
+	dst = get_new(src, private);
+	if (!dst)
+		return -ENOMEM;
+	if (!lock_source(src, mode)) {
+		release_new_folio(put_new, dst, private);
+		return -EAGAIN;
+	}
+	BUG_ON(!trylock_page(dst));	/* nobody else can see it */
+	if (folio_mapcount(src)) {
+		try_to_migrate(src, 0);
+		was_mapped = true;
+	}
+	rc = folio_mapcount(src) ? -EAGAIN : move_to_new_folio(dst, src);
+	if (was_mapped)
+		remove_migration_ptes(src, rc ? src : dst);
+	if (!rc)
+		move_hugetlb_state(src, dst);
+	unlock_page(dst);
+	unlock_page(src);
+	if (rc) {
+		release_new_folio(put_new, dst, private);
+		return rc;
+	}
+	folio_putback_hugetlb(src);	/* its last reference: back to the pool or buddy */
+	put_page(dst);			/* the mappings hold it now */
+	return 0;
+}
+
+/*
+ * The hugetlb folios on @from first, one at a time, in the requested mode
+ * with up to 10 passes (migrate_hugetlbs()); they are not THPs for the
+ * counters. Those given up stay on @from. Returns the number of folios
+ * not migrated, or -ENOMEM.
+ */
+static int migrate_hugetlbs(struct list_head *from, new_folio_t get_new,
+			    free_folio_t put_new, unsigned long private,
+			    enum migrate_mode mode, struct migrate_pages_stats *stats)
+{
+	unsigned long retry_pages = 0;
+	struct page *src, *next;
+	int retry = 1, rc;
+
+	for (int pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY && retry; pass++) {
+		retry = 0;
+		retry_pages = 0;
+		list_for_each_entry_safe(src, next, from, lru) {
+			unsigned long nr = folio_nr_pages(src);
+
+			if (!folio_test_hugetlb(src))
+				continue;
+			rc = unmap_and_move_huge_page(get_new, put_new, private, src, mode);
+			if (rc == -ENOMEM) {
+				stats->nr_failed_pages += nr + retry_pages;
+				return -ENOMEM;
+			} else if (rc == -EAGAIN) {
+				retry++;
+				retry_pages += nr;
+			} else {
+				stats->nr_succeeded += nr;
+			}
+		}
+	}
+	stats->nr_failed_pages += retry_pages;
+	return retry;
 }
 
 /*
@@ -434,8 +616,10 @@ static int migrate_pages_sync(struct list_head *from, new_folio_t get_new,
 	rc = migrate_pages_batch(from, get_new, put_new, private, MIGRATE_ASYNC, &failed,
 				 &astats, NR_MAX_MIGRATE_ASYNC_RETRY);
 	stats->nr_succeeded += astats.nr_succeeded;
+	stats->nr_thp_succeeded += astats.nr_thp_succeeded;
 	if (rc < 0) {
 		stats->nr_failed_pages += astats.nr_failed_pages;
+		stats->nr_thp_failed += astats.nr_thp_failed;
 		list_splice_tail_init(&failed, ret);
 		return rc;
 	}
@@ -452,11 +636,26 @@ static int migrate_pages_sync(struct list_head *from, new_folio_t get_new,
 	return nr_failed;
 }
 
-/* Move up to NR_MAX_BATCHED_MIGRATION pages from the front of @from to @batch. */
-static void cut_batch(struct list_head *from, struct list_head *batch)
+/*
+ * Move folios from the front of @from to @batch until it holds at least
+ * NR_MAX_BATCHED_MIGRATION base pages (the folio that reaches the limit is
+ * included, so a PMD-sized folio forms a batch alone). hugetlb folios left
+ * over from migrate_hugetlbs() go to @ret instead.
+ */
+static void cut_batch(struct list_head *from, struct list_head *batch, struct list_head *ret)
 {
-	for (int n = 0; n < NR_MAX_BATCHED_MIGRATION && !list_empty(from); n++)
-		list_move_tail(from->next, batch);
+	unsigned long nr = 0;
+
+	while (nr < NR_MAX_BATCHED_MIGRATION && !list_empty(from)) {
+		struct page *folio = list_first_entry(from, struct page, lru);
+
+		if (folio_test_hugetlb(folio)) {
+			list_move_tail(&folio->lru, ret);
+			continue;
+		}
+		nr += folio_nr_pages(folio);
+		list_move_tail(&folio->lru, batch);
+	}
 }
 
 /**
@@ -468,14 +667,16 @@ static void cut_batch(struct list_head *from, struct list_head *batch)
  * @reason: an MR_* value, for counters and traces.
  * @ret_succeeded: receives the number of pages migrated.
  *
- * Every page on @from must have been isolated by the caller (with a
- * reference). Pages that were not migrated are left on @from; the caller
- * then calls putback_movable_pages(). Counts pgmigrate_success and
- * pgmigrate_fail.
+ * Every folio on @from must have been isolated by the caller (with a
+ * reference). hugetlb folios go first, one at a time; the others in
+ * batches of 512 base pages. Folios that were not migrated are left on
+ * @from; the caller then calls putback_movable_pages(). Counts
+ * pgmigrate_success and pgmigrate_fail in base pages, thp_migration_*
+ * per PMD-sized folio (hugetlb is no THP).
  * Context: takes page locks (only trylock in ASYNC mode), rmap and PTE
  * locks; may sleep unless ASYNC.
- * Return: the number of pages not migrated, 0 if @from ends up empty, or
- * -ENOMEM if no target page could be allocated.
+ * Return: the number of folios not migrated, 0 if @from ends up empty, or
+ * -ENOMEM if no target folio could be allocated.
  */
 int migrate_pages(struct list_head *from, new_folio_t get_new_folio,
 		  free_folio_t put_new_folio, unsigned long private,
@@ -487,8 +688,11 @@ int migrate_pages(struct list_head *from, new_folio_t get_new_folio,
 	int rc, rc_gather = 0;
 
 	trace_mm_migrate_pages_start(mode, reason);
+	rc_gather = migrate_hugetlbs(from, get_new_folio, put_new_folio, private, mode, &stats);
+	if (rc_gather < 0)
+		goto out;
 	while (!list_empty(from)) {
-		cut_batch(from, &batch);
+		cut_batch(from, &batch, &ret_folios);
 		if (mode == MIGRATE_ASYNC)
 			rc = migrate_pages_batch(&batch, get_new_folio, put_new_folio, private,
 						 mode, &ret_folios, &stats,
@@ -504,12 +708,16 @@ int migrate_pages(struct list_head *from, new_folio_t get_new_folio,
 		}
 		rc_gather += rc;
 	}
+out:
 	list_splice_init(&ret_folios, from);
 	if (list_empty(from))
 		rc_gather = 0;
 	count_vm_events(PGMIGRATE_SUCCESS, stats.nr_succeeded);
 	count_vm_events(PGMIGRATE_FAIL, stats.nr_failed_pages);
-	trace_mm_migrate_pages(stats.nr_succeeded, stats.nr_failed_pages, mode, reason);
+	count_vm_events(THP_MIGRATION_SUCCESS, stats.nr_thp_succeeded);
+	count_vm_events(THP_MIGRATION_FAIL, stats.nr_thp_failed);
+	count_vm_events(THP_MIGRATION_SPLIT, stats.nr_thp_split);
+	trace_mm_migrate_pages(&stats, mode, reason);
 	if (ret_succeeded)
 		*ret_succeeded = stats.nr_succeeded;
 	return rc_gather;

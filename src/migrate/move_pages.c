@@ -13,15 +13,25 @@
  *            leaves the node in status; pagelab says -EBUSY so the page's
  *            fate is visible per page).
  * Pages mapped by several processes are moved too, as with
- * MPOL_MF_MOVE_ALL by a privileged caller.
+ * MPOL_MF_MOVE_ALL by a privileged caller. A large folio (a hugetlb page)
+ * moves whole when any of its pages is asked for; every address of the
+ * range it backs gets its status (Linux reports a second address of a
+ * folio already queued -EBUSY, or its node: pagelab moves to another frame
+ * of the one node, so it says what happened to the folio).
  */
 #include <stdlib.h>
 #include "migrate/migrate.h"
 #include "vm/mm.h"
 
-/* Find and isolate the page mapped at @addr; returns its status. */
+/*
+ * Find and isolate the folio mapped at @addr (a large one whole, whichever
+ * of its pages @addr maps); *@pagep names it. A folio this call queued at
+ * an earlier address (@last) is not isolated again: the address shares its
+ * fate. Returns the address's status.
+ */
 static int add_page_for_migration(struct mm_struct *mm, unsigned long addr,
-				  struct list_head *pagelist, struct page **pagep)
+				  struct list_head *pagelist, struct page **pagep,
+				  struct page *last)
 {
 	struct vm_area_struct *vma = find_vma(mm, addr);
 	struct page *page = NULL;
@@ -38,14 +48,15 @@ static int add_page_for_migration(struct mm_struct *mm, unsigned long addr,
 	if (pte_present(pte)) {
 		page = vm_normal_page(pte);
 		err = page ? 0 : -EFAULT;
-		if (page)
+		if (page) {
+			page = page_folio(page);
 			get_page(page);
+		}
 	}
 	spin_unlock(ptl);
 	if (!page)
 		return err;
-	/* Deviation: hugetlb folios are not migrated yet (Linux migrates them). */
-	err = !PageHuge(page) && isolate_folio_to_list(page, pagelist) ? 0 : -EBUSY;
+	err = page == last || isolate_folio_to_list(page, pagelist) ? 0 : -EBUSY;
 	put_page(page);
 	*pagep = err ? NULL : page;
 	return err;
@@ -86,8 +97,9 @@ static void mark_not_migrated(struct list_head *pagelist, struct page **pages,
  *
  * Context: takes mmap_lock for read while finding pages, then migrates in
  * MIGRATE_SYNC mode for MR_SYSCALL; may sleep.
- * Return: the number of pages moved, or -ENOMEM if no memory was left to
- * move them to (statuses are still filled in).
+ * Return: the number of base pages moved (a large folio counts all its
+ * pages), or -ENOMEM if no memory was left to move them to (statuses are
+ * still filled in).
  */
 long move_pages_range(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 		      int *status)
@@ -101,7 +113,8 @@ long move_pages_range(struct mm_struct *mm, unsigned long start, unsigned long n
 		return -ENOMEM;
 	mmap_read_lock(mm);
 	for (unsigned long i = 0; i < nr_pages; i++)
-		status[i] = add_page_for_migration(mm, start + i * PAGE_SIZE, &pagelist, &pages[i]);
+		status[i] = add_page_for_migration(mm, start + i * PAGE_SIZE, &pagelist, &pages[i],
+						   i ? pages[i - 1] : NULL);
 	mmap_read_unlock(mm);
 
 	rc = migrate_pages(&pagelist, alloc_migration_target, NULL, 0, MIGRATE_SYNC,

@@ -170,7 +170,8 @@ static int kernel_check_cmd(const struct scn_script *s, const struct scn_cmd *cm
 	case SCN_KSM_MERGE:
 		return need_ksm(scn_verb_name(cmd->verb), msg, len);
 	case SCN_MADVISE:
-		if (cmd->mm.advice == SCN_DONTNEED)
+		if (cmd->mm.advice == SCN_DONTNEED || cmd->mm.advice == SCN_HUGEPAGE ||
+		    cmd->mm.advice == SCN_NOHUGEPAGE)
 			return 0;
 		return need_ksm(cmd->mm.advice == SCN_MERGEABLE ? "madvise mergeable" :
 				"madvise unmergeable", msg, len);

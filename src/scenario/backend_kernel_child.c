@@ -353,7 +353,9 @@ static void child_madvise(struct cregion *r, const struct scn_cmd *cmd, struct k
 {
 	static const int advice[] = { [SCN_MERGEABLE] = MADV_MERGEABLE,
 				      [SCN_UNMERGEABLE] = MADV_UNMERGEABLE,
-				      [SCN_DONTNEED] = MADV_DONTNEED };
+				      [SCN_DONTNEED] = MADV_DONTNEED,
+				      [SCN_HUGEPAGE] = MADV_HUGEPAGE,
+				      [SCN_NOHUGEPAGE] = MADV_NOHUGEPAGE };
 	struct scn_range range = crange(cmd, r);
 	/* One call for the range, or one per page of a strided range. */
 	uint64_t n = range.step > 1 ? 1 : range.last - range.first + 1;

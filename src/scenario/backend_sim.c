@@ -22,9 +22,9 @@
  * P ksm merge= go to sim_process.c; ksm.X and ksm.P.X are read from
  * ksm_read() and the process's ksm_stat, and reports carry both.
  *
- * What the machine cannot do yet is refused at parse time, in
- * ->check_cmd and ->check_name, with the subsystem it needs: transparent
- * huge pages (thp).
+ * THP: `thp NAME=VALUE` writes /sys/kernel/mm/transparent_hugepage
+ * through thp_knob_write() (a value the kernel always refuses is refused
+ * at parse time); P madvise R hugepage|nohugepage goes to sim_process.c.
  *
  * The contract of each operation is in backend.h; threads are simulated
  * CPUs (->bind_cpu is cpu_bind_current()).
@@ -38,6 +38,7 @@
 #include "scenario/sim_internal.h"
 #include "compact/compaction.h"
 #include "drivers/virtio_balloon.h"
+#include "vm/huge_mm.h"
 #include "ksm/ksm.h"
 #include "vm/hugetlb.h"
 
@@ -59,12 +60,6 @@ struct sim_state {
 
 /* ------------------------------------------------------------------ */
 /* Parse-time capabilities                                             */
-
-static int refuse(char *msg, size_t len, const char *what, const char *subsystem)
-{
-	snprintf(msg, len, "'%s' needs %s, not in this build yet", what, subsystem);
-	return -EOPNOTSUPP;
-}
 
 static int sim_check_sysctl(const struct scn_cmd *cmd, char *msg, size_t len)
 {
@@ -132,6 +127,61 @@ static int sim_check_ksm(const struct scn_cmd *cmd, char *msg, size_t len)
 	return 0;
 }
 
+/* The numbers /sys/kernel/mm/transparent_hugepage refuses (the words are the parser's). */
+static const struct {
+	const char *knob;
+	long min, max;
+	const char *rule;
+} sim_thp_ranges[] = {
+	{ "use_zero_page", 0, 1, "0 or 1" },
+	{ "shrink_underused", 0, 1, "0 or 1" },
+	{ "khugepaged/defrag", 0, 1, "0 or 1" },
+	{ "khugepaged/pages_to_scan", 1, UINT_MAX, "at least 1, an unsigned int" },
+	{ "khugepaged/scan_sleep_millisecs", 0, UINT_MAX, "an unsigned int" },
+	{ "khugepaged/alloc_sleep_millisecs", 0, UINT_MAX, "an unsigned int" },
+	{ "khugepaged/max_ptes_none", 0, 511, "at most 511, HPAGE_PMD_NR - 1" },
+	{ "khugepaged/max_ptes_swap", 0, 511, "at most 511, HPAGE_PMD_NR - 1" },
+	{ "khugepaged/max_ptes_shared", 0, 511, "at most 511, HPAGE_PMD_NR - 1" },
+};
+
+/* thp NAME=VALUE ...: refuse a number the kernel always refuses. */
+static int sim_check_thp(const struct scn_cmd *cmd, char *msg, size_t len)
+{
+	for (unsigned int i = 0; i < cmd->knobs.n; i++) {
+		const struct scn_knob *k = &cmd->knobs.v[i];
+
+		for (size_t j = 0; j < ARRAY_SIZE(sim_thp_ranges) && !k->word; j++) {
+			if (strcmp(k->name, sim_thp_ranges[j].knob))
+				continue;
+			if (k->value >= sim_thp_ranges[j].min && k->value <= sim_thp_ranges[j].max)
+				break;
+			snprintf(msg, len, "thp %s=%ld: invalid value, the kernel refuses it with "
+				 "EINVAL (%s)", k->name, k->value, sim_thp_ranges[j].rule);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* thp NAME=VALUE ...: each knob in turn, as writes to its file. */
+static void sim_thp_set(struct scn_run *run, const struct scn_cmd *cmd)
+{
+	for (unsigned int i = 0; i < cmd->knobs.n; i++) {
+		const struct scn_knob *k = &cmd->knobs.v[i];
+		char value[32];
+		int err;
+
+		if (k->word)
+			snprintf(value, sizeof(value), "%s", k->word);
+		else
+			snprintf(value, sizeof(value), "%ld", k->value);
+		err = thp_knob_write(k->name, value);
+		if (err)
+			scn_record_failure(run, cmd, "thp failed: %s=%s: %s", k->name, value,
+					   strerror(-err));
+	}
+}
+
 static int sim_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 			 char *msg, size_t len)
 {
@@ -139,7 +189,7 @@ static int sim_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 	case SCN_KSM_SET:
 		return sim_check_ksm(cmd, msg, len);
 	case SCN_THP_SET:
-		return refuse(msg, len, "thp", "transparent huge pages");
+		return sim_check_thp(cmd, msg, len);
 	case SCN_SYSCTL:
 		return sim_check_sysctl(cmd, msg, len);
 	default:
@@ -445,6 +495,9 @@ static int sim_exec(struct scn_run *run, const struct scn_cmd *cmd)
 		return 0;
 	case SCN_KSM_WAIT:
 		sim_ksm_wait(run, cmd);
+		return 0;
+	case SCN_THP_SET:
+		sim_thp_set(run, cmd);
 		return 0;
 	case SCN_KSM_MERGE:
 	case SCN_PROCESS ... SCN_EXIT:

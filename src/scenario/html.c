@@ -211,9 +211,12 @@ static void map(FILE *out, const struct scn_snapshot *snap)
 	map_geometry(snap, &g);
 	fputs("<figure><figcaption><b>", out);
 	text(out, snap->label);
-	fprintf(out, "</b> (line %u, %.3f s)</figcaption>\n"
+	fputs("</b> (", out);
+	if (snap->line)		/* the end-of-run report has no line */
+		fprintf(out, "line %u, ", snap->line);
+	fprintf(out, "%.3f s)</figcaption>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\">\n",
-		snap->line, snap->time_s, g.cols * g.cell, g.rows * g.cell);
+		snap->time_s, g.cols * g.cell, g.rows * g.cell);
 	for (unsigned int b = 0; b < snap->npageblocks; b++)
 		map_cell(out, snap, b, &g, group);
 	fputs("</svg>\n", out);

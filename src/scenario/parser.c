@@ -1164,7 +1164,8 @@ static int touch_opts(struct parser *p, struct scn_cmd *c)
 
 static int madvise_arg(struct parser *p, struct scn_cmd *c)
 {
-	static const char *const advice[] = { "mergeable", "unmergeable", "dontneed", NULL };
+	static const char *const advice[] = { "mergeable", "unmergeable", "dontneed", "hugepage",
+					      "nohugepage", NULL };
 	unsigned int i;
 
 	for (i = 0; advice[i]; i++) {
@@ -1174,7 +1175,7 @@ static int madvise_arg(struct parser *p, struct scn_cmd *c)
 		}
 	}
 	return scn_perr(p, "bad advice '%s' for 'madvise' (expected mergeable, unmergeable, "
-			"dontneed)", p->pos[1]);
+			"dontneed, hugepage, nohugepage)", p->pos[1]);
 }
 
 static int parse_fork(struct parser *p, struct proc_sym *proc, struct scn_cmd *c)

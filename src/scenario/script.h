@@ -103,7 +103,7 @@ struct scn_range {
 	bool given;		/* false: the whole region */
 };
 
-enum scn_advice { SCN_MERGEABLE, SCN_UNMERGEABLE, SCN_DONTNEED };
+enum scn_advice { SCN_MERGEABLE, SCN_UNMERGEABLE, SCN_DONTNEED, SCN_HUGEPAGE, SCN_NOHUGEPAGE };
 enum scn_kalloc_type { SCN_UNMOVABLE, SCN_RECLAIMABLE, SCN_MOVABLE };
 enum scn_kfree_mode { SCN_KFREE_ALL, SCN_KFREE_EVERY, SCN_KFREE_RANDOM };
 enum scn_op { SCN_EQ, SCN_NE, SCN_LT, SCN_LE, SCN_GT, SCN_GE };

@@ -62,6 +62,7 @@
 #include "scenario/sim_internal.h"
 #include "ksm/ksm.h"
 #include "migrate/migrate.h"
+#include "vm/huge_mm.h"
 #include "vm/mm.h"
 
 #define MEM_LOCKS	16
@@ -509,6 +510,22 @@ static void region_ksm_madvise(struct scn_run *run, struct sim_proc *proc,
 		cmd_fail(run, cmd, "%s", err_text(err));
 }
 
+/*
+ * madvise hugepage|nohugepage: madvise_hugepage_range() on the range
+ * (VM_HUGEPAGE / VM_NOHUGEPAGE; pages already mapped stay as they are).
+ */
+static void region_hugepage_madvise(struct scn_run *run, struct sim_proc *proc,
+				    struct sim_region *r, const struct scn_cmd *cmd)
+{
+	struct scn_range range = range_of(cmd, r);
+	int advice = cmd->mm.advice == SCN_HUGEPAGE ? MADV_HUGEPAGE : MADV_NOHUGEPAGE;
+	int err = madvise_hugepage_range(proc->mm, page_addr(r, range.first),
+					 (range.last - range.first + 1) << PAGE_SHIFT, advice);
+
+	if (err)
+		cmd_fail(run, cmd, "%s", err_text(err));
+}
+
 static void region_dontneed(struct scn_run *run, struct sim_proc *proc, struct sim_region *r,
 			    const struct scn_cmd *cmd)
 {
@@ -689,6 +706,9 @@ static void region_cmd(struct scn_run *run, struct sim_proc *proc, const struct 
 		region_check(run, proc, r, cmd);
 	else if (cmd->verb == SCN_MADVISE && cmd->mm.advice == SCN_DONTNEED)
 		region_dontneed(run, proc, r, cmd);
+	else if (cmd->verb == SCN_MADVISE &&
+		 (cmd->mm.advice == SCN_HUGEPAGE || cmd->mm.advice == SCN_NOHUGEPAGE))
+		region_hugepage_madvise(run, proc, r, cmd);
 	else if (cmd->verb == SCN_MADVISE)
 		region_ksm_madvise(run, proc, r, cmd);
 	else if (cmd->verb == SCN_MIGRATE)

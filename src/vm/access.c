@@ -8,8 +8,10 @@
  * A present entry with the needed permission is used at once: the accessed
  * and dirty bits are set as hardware sets them (an atomic compare-and-swap
  * that fails if the entry changed meanwhile), then the frame is read or
- * written. Anything else is a page fault, handled outside the access
- * under the mmap_lock, after which the piece is retried.
+ * written. A huge PMD (a transparent huge page, or the huge zero page)
+ * translates the address at the PMD level, as a 2 MiB TLB entry would.
+ * Anything else is a page fault, handled outside the access under the
+ * mmap_lock, after which the piece is retried.
  *
  * Frames are copied with relaxed atomic word accesses: two simulated CPUs
  * may race on the same memory, as real ones may, and that is the simulated
@@ -45,20 +47,57 @@ static void copy_relaxed(void *dst, const void *src, size_t len)
 				 __ATOMIC_RELAXED);
 }
 
-/* One access within a page; false if it needs a fault first. */
-static bool mmu_access_page(struct mm_struct *mm, unsigned long addr, void *buf,
-			    size_t len, bool write)
+/*
+ * The frame a huge PMD at *@pmdp maps for @addr, in *@pfn, with its
+ * accessed (and dirty) bits set; false if it does not allow the access or
+ * changed meanwhile.
+ */
+static bool pmd_translate(pmd_t *pmdp, pmd_t pmd, unsigned long addr, bool write,
+			  unsigned long *pfn)
 {
-	pte_t *ptep = pte_offset_lockless(mm, addr);
-	unsigned char *frame;
+	unsigned long want = pmd_val(pmd) | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+
+	if (write && !pmd_write(pmd))
+		return false;
+	if (want != pmd_val(pmd) &&
+	    !__atomic_compare_exchange_n(&pmdp->val, &pmd.val, want, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_RELAXED))
+		return false;
+	*pfn = pmd_pfn(pmd) + pte_index(addr);
+	return true;
+}
+
+/* The frame mapped at @addr for this access, its bits set; false to fault first. */
+static bool mmu_translate(struct mm_struct *mm, unsigned long addr, bool write,
+			  unsigned long *pfn)
+{
+	pmd_t *pmdp = pmd_off(mm, addr);
+	pmd_t pmd = pmdp ? pmdp_get(pmdp) : __pmd(0);
+	pte_t *ptep;
 	pte_t pte;
 
+	if (pmd_trans_huge(pmd))
+		return pmd_translate(pmdp, pmd, addr, write, pfn);
+	ptep = pte_offset_lockless(mm, addr);
 	if (!ptep)
 		return false;
 	pte = ptep_get(ptep);
 	if (!pte_present(pte) || (write && !pte_write(pte)) || !pte_mark_used(ptep, pte, write))
 		return false;
-	frame = (unsigned char *)page_address(pfn_to_page(pte_pfn(pte))) + (addr & ~PAGE_MASK);
+	*pfn = pte_pfn(pte);
+	return true;
+}
+
+/* One access within a page; false if it needs a fault first. */
+static bool mmu_access_page(struct mm_struct *mm, unsigned long addr, void *buf,
+			    size_t len, bool write)
+{
+	unsigned char *frame;
+	unsigned long pfn;
+
+	if (!mmu_translate(mm, addr, write, &pfn))
+		return false;
+	frame = (unsigned char *)page_address(pfn_to_page(pfn)) + (addr & ~PAGE_MASK);
 	if (write)
 		copy_relaxed(frame, buf, len);
 	else
@@ -110,6 +149,25 @@ int access_mm(struct mm_struct *mm, unsigned long addr, void *buf, size_t len, b
 	return 0;
 }
 
+/* follow_pfn() at the PMD level: -EAGAIN if no huge PMD maps @addr. */
+static int follow_huge_pmd_pfn(struct mm_struct *mm, unsigned long addr, unsigned long *pfn)
+{
+	pmd_t *pmdp = pmd_off(mm, addr);
+	int err = -EAGAIN;
+	pmd_t pmd;
+
+	if (!pmdp)
+		return err;
+	spin_lock(&mm->page_table_lock);
+	pmd = pmdp_get(pmdp);
+	if (pmd_trans_huge(pmd)) {
+		err = pmd_special(pmd) ? -ENOENT : 0;
+		*pfn = pmd_pfn(pmd) + pte_index(addr);
+	}
+	spin_unlock(&mm->page_table_lock);
+	return err;
+}
+
 /**
  * follow_pfn() - the frame of a normal page mapped at @addr.
  * Context: takes mmap_lock for read and the PTE lock.
@@ -124,8 +182,10 @@ int follow_pfn(struct mm_struct *mm, unsigned long addr, unsigned long *pfn)
 
 	mmap_read_lock(mm);
 	if (find_vma(mm, addr)) {
-		err = -ENOENT;
-		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		err = follow_huge_pmd_pfn(mm, addr, pfn);
+		ptep = err == -EAGAIN ? pte_offset_map_lock(mm, addr, &ptl) : NULL;
+		if (err == -EAGAIN)
+			err = -ENOENT;
 		if (ptep) {
 			pte = ptep_get(ptep);
 			if (pte_present(pte) && !pte_special(pte)) {

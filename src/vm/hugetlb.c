@@ -50,9 +50,19 @@
  * surplus pages, allocated with __GFP_RETRY_MAYFAIL on any node; they go
  * back to the buddy when freed or when their reservation goes unused.
  *
- * Not built: shared hugetlb mappings, hugetlbfs, per-node pools, 1 GiB pages, demotion, migration
- * of hugetlb folios (compaction skips them whole, as Linux's does outside
- * alloc_contig_range(); move_pages reports -EBUSY).
+ * Migration (mm/hugetlb.c's side of it): a mapped folio in use is
+ * HPG_MIGRATABLE; folio_isolate_hugetlb() takes it off the active list
+ * onto a migration list, folio_putback_hugetlb() brings it back. The
+ * target is a free pool page not needed by a reservation or, failing
+ * that, a fresh HPG_TEMPORARY folio from the buddy, counted in the pool
+ * (HugePages_Total) but not as surplus (alloc_hugetlb_folio_nodemask());
+ * move_hugetlb_state() hands the temporary mark to the source, which so
+ * goes back to the buddy when freed while the target stays in the pool.
+ * Compaction never isolates hugetlb folios (Linux does only for
+ * alloc_contig_range()).
+ *
+ * Not built: shared hugetlb mappings, hugetlbfs, per-node pools, 1 GiB
+ * pages, demotion, dissolving free pool pages (alloc_contig_range()).
  */
 #include <string.h>
 #include "vm/hugetlb.h"
@@ -66,6 +76,7 @@ struct hstate {
 	unsigned long free_huge_pages;
 	unsigned long resv_huge_pages;
 	unsigned long surplus_huge_pages;
+	unsigned long nr_isolated;	/* pagelab: in use, on a migration list */
 	struct list_head hugepage_freelist;
 	struct list_head hugepage_activelist;
 };
@@ -87,6 +98,12 @@ static unsigned long persistent_huge_pages(const struct hstate *h)
 static gfp_t htlb_alloc_mask(void)
 {
 	return GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOWARN;
+}
+
+/* The mask of surplus pages: any node, retrying hard (no __GFP_THISNODE). */
+static gfp_t htlb_surplus_mask(void)
+{
+	return htlb_alloc_mask() | __GFP_RETRY_MAYFAIL;
 }
 
 /**
@@ -356,7 +373,8 @@ unsigned long hugetlb_total_pages(void)
 /**
  * free_huge_folio() - the last reference to a hugetlb folio is gone: its
  * anon_vma is released and it goes back to the free list, or to the
- * buddy if the pool has surplus pages.
+ * buddy if it was a temporary migration page or the pool has surplus
+ * pages.
  * @folio: the head, with no references left.
  * Context: any thread holding no allocator lock; takes hugetlb_lock, and
  * the allocator's locks after dropping it.
@@ -370,7 +388,12 @@ void free_huge_folio(struct page *folio)
 	folio_release_mapping(folio);
 	mod_node_page_state(page_zone(folio)->zone_pgdat, NR_HUGETLB, -(long)folio_nr_pages(folio));
 	spin_lock(&hugetlb_lock);
-	if (h->surplus_huge_pages) {
+	folio->private &= ~HPG_MIGRATABLE;
+	if (folio->private & HPG_TEMPORARY) {
+		list_del(&folio->lru);
+		h->nr_huge_pages--;
+		to_buddy = true;
+	} else if (h->surplus_huge_pages) {
 		list_del(&folio->lru);
 		h->surplus_huge_pages--;
 		h->nr_huge_pages--;
@@ -384,12 +407,122 @@ void free_huge_folio(struct page *folio)
 		update_and_free_hugetlb_folio(folio);
 }
 
+/* ------------------------------------------------------------------ */
+/* Migration                                                           */
+
+/**
+ * folio_isolate_hugetlb() - take a mapped hugetlb folio in use off the
+ * active list onto @list for migration, with one more reference.
+ * @folio: a folio head, found through a PTE that maps it.
+ * Context: takes hugetlb_lock.
+ * Return: true if isolated; false for a folio that is not hugetlb, free,
+ * not mapped yet, being freed, or already isolated.
+ */
+bool folio_isolate_hugetlb(struct page *folio, struct list_head *list)
+{
+	bool isolated = false;
+
+	spin_lock(&hugetlb_lock);
+	if (folio_test_hugetlb(folio) && (folio->private & HPG_MIGRATABLE) &&
+	    get_page_unless_zero(folio)) {
+		folio->private &= ~HPG_MIGRATABLE;
+		list_move_tail(&folio->lru, list);
+		default_hstate.nr_isolated++;
+		isolated = true;
+	}
+	spin_unlock(&hugetlb_lock);
+	return isolated;
+}
+
+/**
+ * folio_putback_hugetlb() - an isolated folio goes back to the active list
+ * and its isolation reference is dropped (the last one frees it).
+ * @folio: the head, on a migration list.
+ * Context: takes hugetlb_lock; may free the folio (free_huge_folio()).
+ */
+void folio_putback_hugetlb(struct page *folio)
+{
+	spin_lock(&hugetlb_lock);
+	folio->private |= HPG_MIGRATABLE;
+	list_move_tail(&folio->lru, &default_hstate.hugepage_activelist);
+	default_hstate.nr_isolated--;
+	spin_unlock(&hugetlb_lock);
+	put_page(folio);
+}
+
+/*
+ * A fresh folio from the buddy as a migration target: counted in the pool
+ * (HugePages_Total) but not as surplus, marked HPG_TEMPORARY so the buddy
+ * gets back whichever of source and target ends up unused
+ * (alloc_migrate_hugetlb_folio()). Context: takes hugetlb_lock.
+ */
+static struct page *alloc_migrate_hugetlb_folio(struct hstate *h, gfp_t gfp)
+{
+	struct page *folio = alloc_fresh_hugetlb_folio(h, gfp);
+
+	if (!folio)
+		return NULL;
+	folio->private |= HPG_TEMPORARY;
+	page_ref_unfreeze(folio, 1);
+	spin_lock(&hugetlb_lock);
+	h->nr_huge_pages++;
+	list_add(&folio->lru, &h->hugepage_activelist);
+	spin_unlock(&hugetlb_lock);
+	return folio;
+}
+
+/**
+ * alloc_hugetlb_folio_nodemask() - a migration target for a hugetlb folio:
+ * a free pool page that no reservation needs, else a temporary folio from
+ * the buddy (allocated with the pool's mask plus __GFP_RETRY_MAYFAIL and
+ * the caller's __GFP_THISNODE).
+ * @gfp: the caller's mask; only __GFP_THISNODE is taken from it.
+ * Context: takes hugetlb_lock; may compact (the buddy's slow path).
+ * Return: the folio with one reference, on the active list and counted in
+ * nr_hugetlb, or NULL.
+ */
+struct page *alloc_hugetlb_folio_nodemask(gfp_t gfp)
+{
+	struct hstate *h = &default_hstate;
+	struct page *folio = NULL;
+
+	spin_lock(&hugetlb_lock);
+	if (h->free_huge_pages > h->resv_huge_pages)
+		folio = dequeue_hugetlb_folio(h);
+	spin_unlock(&hugetlb_lock);
+	if (!folio)
+		folio = alloc_migrate_hugetlb_folio(h, htlb_surplus_mask() |
+						    (gfp & __GFP_THISNODE));
+	if (folio)
+		mod_node_page_state(page_zone(folio)->zone_pgdat, NR_HUGETLB,
+				    folio_nr_pages(folio));
+	return folio;
+}
+
+/**
+ * move_hugetlb_state() - @dst took @src's contents and mappings, so it
+ * may be isolated in turn; if @dst was a temporary page, @src becomes the
+ * temporary one, so it goes back to the buddy when freed and the pool
+ * keeps its size.
+ * Context: both folios locked; takes hugetlb_lock.
+ */
+void move_hugetlb_state(struct page *src, struct page *dst)
+{
+	spin_lock(&hugetlb_lock);
+	dst->private |= HPG_MIGRATABLE;
+	if (dst->private & HPG_TEMPORARY) {
+		dst->private &= ~HPG_TEMPORARY;
+		src->private |= HPG_TEMPORARY;
+	}
+	spin_unlock(&hugetlb_lock);
+}
+
 /**
  * hugetlb_pool_valid() - do the pool's lists agree with its counters?
  * Every free folio is a frozen hugetlb folio marked HPG_FREED, every
  * active one is referenced and unmarked, the free list holds
- * free_huge_pages, both lists nr_huge_pages, and the reservations and
- * surplus fit.
+ * free_huge_pages, both lists and the folios isolated for migration
+ * nr_huge_pages, and the reservations and surplus fit.
  * @msg: receives the reason; @len: its size.
  * Context: takes hugetlb_lock. Return: true if valid.
  */
@@ -418,12 +551,14 @@ bool hugetlb_pool_valid(char *msg, size_t len)
 					       page_ref_count(folio), folio->private);
 		nactive++;
 	}
-	if (ok && (nfree != h->free_huge_pages || nfree + nactive != h->nr_huge_pages ||
+	if (ok && (nfree != h->free_huge_pages ||
+		   nfree + nactive + h->nr_isolated != h->nr_huge_pages ||
 		   h->resv_huge_pages > h->free_huge_pages ||
 		   h->surplus_huge_pages > h->nr_huge_pages))
-		ok = validation_failed(msg, len, "hugetlb pool: %lu free and %lu active folios "
-				       "listed, counters total %lu free %lu rsvd %lu surp %lu",
-				       nfree, nactive, h->nr_huge_pages, h->free_huge_pages,
+		ok = validation_failed(msg, len, "hugetlb pool: %lu free, %lu active and %lu "
+				       "isolated folios, counters total %lu free %lu rsvd %lu "
+				       "surp %lu", nfree, nactive, h->nr_isolated,
+				       h->nr_huge_pages, h->free_huge_pages,
 				       h->resv_huge_pages, h->surplus_huge_pages);
 	spin_unlock(&hugetlb_lock);
 	return ok;
@@ -431,12 +566,6 @@ bool hugetlb_pool_valid(char *msg, size_t len)
 
 /* ------------------------------------------------------------------ */
 /* Reservations and faults                                             */
-
-/* The mask of surplus pages: any node, retrying hard (no __GFP_THISNODE). */
-static gfp_t htlb_surplus_mask(void)
-{
-	return htlb_alloc_mask() | __GFP_RETRY_MAYFAIL;
-}
 
 /*
  * A fresh surplus folio, counted in the pool (nr_huge_pages and
@@ -626,6 +755,9 @@ static void hugetlb_map_folio(struct vm_area_struct *vma, unsigned long haddr, p
 	__atomic_store_n(&folio[1]._large_mapcount, nr - 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&folio[1]._nr_pages_mapped, nr, __ATOMIC_RELAXED);
 	page_ref_add(folio, nr - 1);
+	spin_lock(&hugetlb_lock);
+	folio->private |= HPG_MIGRATABLE;	/* folio_set_hugetlb_migratable() */
+	spin_unlock(&hugetlb_lock);
 }
 
 /* Are all the PTEs of the huge page at @ptep empty? */
@@ -674,9 +806,7 @@ static void hugetlb_remove_pte(pte_t *ptep, struct mmu_gather *tlb)
 	struct page *page = pfn_to_page(pte_pfn(pte)), *folio = page_folio(page);
 
 	VM_BUG_ON_PAGE(!folio_test_hugetlb(folio), page);
-	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
-		__atomic_fetch_sub(&folio[1]._nr_pages_mapped, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_sub(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	folio_remove_rmap_pte(page);
 	tlb_remove_page(tlb, page);
 }
 
@@ -744,10 +874,12 @@ static int hugetlb_wp(struct vm_area_struct *vma, unsigned long haddr, pte_t *pt
 /**
  * hugetlb_fault() - resolve a fault at @addr of the VM_HUGETLB @vma: map
  * the huge page around it from the pool if it is not mapped yet; for a
- * write to one a fork left read-only, reuse it or copy it.
+ * write to one a fork left read-only, reuse it or copy it; wait for a
+ * migration of it to end.
  * @flags: FAULT_FLAG_WRITE for a write.
  * Context: mmap_lock held; takes hugetlb_fault_mutex, hugetlb_lock, the
- * anon_vma lock and the PTE lock.
+ * anon_vma lock and the PTE lock; sleeps on the page lock of a folio being
+ * migrated (holding the fault mutex, which migration never takes).
  * Return: 0 (retry the access), or -ENOMEM when the pool has no page for
  * it (Linux sends SIGBUS).
  */
@@ -768,6 +900,9 @@ int hugetlb_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int f
 	if (pte_none(entry)) {
 		spin_unlock(ptl);
 		err = hugetlb_no_page(vma, haddr);
+	} else if (softleaf_is_migration(entry)) {
+		/* migration_entry_wait_huge(): sleep until the folio moved, retry. */
+		softleaf_entry_wait_on_locked(page_folio(pfn_to_page(softleaf_pfn(entry))), ptl);
 	} else if ((flags & FAULT_FLAG_WRITE) && !pte_write(entry)) {
 		err = hugetlb_wp(vma, haddr, ptep, ptl);
 	} else {
@@ -780,10 +915,15 @@ int hugetlb_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int f
 /* ------------------------------------------------------------------ */
 /* Unmapping and fork                                                  */
 
-/* Drop the PTE at @ptep, if any, of a hugetlb mapping into @arg's gather. */
+/* Drop the PTE at @ptep, if any, of a hugetlb mapping into @arg's gather;
+ * a migration entry holds no mapcount or reference and just goes. */
 static void zap_huge_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, void *arg)
 {
-	if (!pte_none(ptep_get(ptep)))
+	pte_t pte = ptep_get(ptep);
+
+	if (softleaf_is_migration(pte))
+		ptep_get_and_clear(ptep);
+	else if (!pte_none(pte))
 		hugetlb_remove_pte(ptep, arg);
 }
 
@@ -822,34 +962,60 @@ static void copy_huge_ptes(pte_t *dst, pte_t *src)
 	page_ref_add(folio, nr);
 }
 
+/*
+ * Share the huge page at @addr, if mapped, with the child. Context: both
+ * mmap_locks held for write. Return: 0, -ENOMEM, or -EAGAIN after waiting
+ * for a migration of it (retry the address).
+ */
+static int copy_hugetlb_one(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+			    unsigned long addr)
+{
+	pte_t *src = pte_offset_lockless(src_vma->vm_mm, addr), *dst, pte;
+	spinlock_t *src_ptl, *dst_ptl;
+
+	if (!src)
+		return 0;
+	dst = pte_alloc_map_lock(dst_vma->vm_mm, addr, &dst_ptl);
+	if (!dst)
+		return -ENOMEM;
+	src_ptl = pte_lockptr(src);
+	spin_lock_nested(src_ptl);
+	pte = ptep_get(src);
+	if (pte_present(pte))
+		copy_huge_ptes(dst, src);
+	spin_unlock(dst_ptl);
+	if (!softleaf_is_migration(pte)) {
+		spin_unlock(src_ptl);
+		return 0;
+	}
+	softleaf_entry_wait_on_locked(page_folio(pfn_to_page(softleaf_pfn(pte))), src_ptl);
+	return -EAGAIN;
+}
+
 /**
  * copy_hugetlb_page_range() - fork of a VM_HUGETLB VMA: every huge page
  * the parent has mapped is shared with the child, write-protected on both
  * sides (the first write copies it: hugetlb_wp()). The child has no
- * reservation of its own, as in Linux.
+ * reservation of its own, as in Linux. A huge page being migrated is
+ * waited for, then copied.
  * @dst_vma: the child's VMA (linked to the parent's anon_vma);
  * @src_vma: the parent's.
  * Context: both mmap_locks held for write; takes the child's PTE locks and
- * the parent's nested, as copy_page_range() does. The caller flushes the
- * parent's TLB. Return: 0, or -ENOMEM for a page table.
+ * the parent's nested, as copy_page_range() does; may sleep on a page lock.
+ * The caller flushes the parent's TLB. Return: 0, or -ENOMEM for a page
+ * table.
  */
 int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
 {
-	for (unsigned long addr = src_vma->vm_start; addr < src_vma->vm_end; addr += HPAGE_SIZE) {
-		pte_t *src = pte_offset_lockless(src_vma->vm_mm, addr), *dst;
-		spinlock_t *src_ptl, *dst_ptl;
+	unsigned long addr = src_vma->vm_start;
 
-		if (!src)
-			continue;
-		dst = pte_alloc_map_lock(dst_vma->vm_mm, addr, &dst_ptl);
-		if (!dst)
-			return -ENOMEM;
-		src_ptl = pte_lockptr(src);
-		spin_lock_nested(src_ptl);
-		if (pte_present(ptep_get(src)))
-			copy_huge_ptes(dst, src);
-		spin_unlock(src_ptl);
-		spin_unlock(dst_ptl);
+	while (addr < src_vma->vm_end) {
+		int err = copy_hugetlb_one(dst_vma, src_vma, addr);
+
+		if (err == -ENOMEM)
+			return err;
+		if (!err)
+			addr += HPAGE_SIZE;
 	}
 	return 0;
 }

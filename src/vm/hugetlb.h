@@ -30,6 +30,8 @@ static inline bool is_vm_hugetlb_page(const struct vm_area_struct *vma)
 
 /* hugetlb-private state in a hugetlb folio's private word (kernel: HPG_*). */
 #define HPG_FREED	BIT(0)		/* on the pool's free list */
+#define HPG_MIGRATABLE	BIT(1)		/* in use and mapped: may be isolated for migration */
+#define HPG_TEMPORARY	BIT(2)		/* a migration target from the buddy: back there when freed */
 
 /* Is @page the head of a free pool folio? Racy unless quiescent. */
 static inline bool hugetlb_folio_free(const struct page *page)
@@ -50,6 +52,12 @@ int hugetlb_meminfo_value(const char *name, long *value);
 unsigned long hugetlb_total_pages(void);
 void free_huge_folio(struct page *folio);
 bool hugetlb_pool_valid(char *msg, size_t len);
+
+/* migration (the migration core in migrate/ drives these) */
+bool folio_isolate_hugetlb(struct page *folio, struct list_head *list);
+void folio_putback_hugetlb(struct page *folio);
+struct page *alloc_hugetlb_folio_nodemask(gfp_t gfp);
+void move_hugetlb_state(struct page *src, struct page *dst);
 
 /* mappings */
 int hugetlb_reserve_pages(struct vm_area_struct *vma);

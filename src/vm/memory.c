@@ -22,7 +22,10 @@
  * ksm_zero_pages until a fault or a zap replaces them.
  * A fault in a VM_HUGETLB VMA, its unmapping and its copy at fork are
  * hugetlb.c's (hugetlb_fault(), unmap_hugepage_range(),
- * copy_hugetlb_page_range()).
+ * copy_hugetlb_page_range()). Before the PTE level, a fault looks at the
+ * PMD: an empty one where THP is allowed goes to
+ * do_huge_pmd_anonymous_page(), a huge one to do_huge_pmd_wp_page() for a
+ * write; unmapping and fork handle huge PMDs first (huge_memory.c).
  * A fault returns 0 when the access should be retried, -ENOMEM when no
  * page could be allocated, -EFAULT for an address no VMA allows.
  *
@@ -30,6 +33,7 @@
  * flush_tlb_wait(), so no CPU can still be using them.
  */
 #include <string.h>
+#include "vm/huge_mm.h"
 #include "vm/hugetlb.h"
 #include "vm/ksm_hooks.h"
 #include "vm/mm.h"
@@ -78,6 +82,29 @@ static pte_t mk_user_pte(struct page *page, bool write)
 	return write ? pte_mkdirty(pte) : pte;
 }
 
+/*
+ * The page a CPU that met a migration entry waits on: its own, or for a
+ * page of a THP being split (still a tail) the head, whose lock the split
+ * holds (THPs are order-9 blocks, naturally aligned). The head is found
+ * from the pfn, not from compound_head(), which the split rewrites.
+ */
+static struct page *migration_entry_page(pte_t entry)
+{
+	unsigned long pfn = softleaf_pfn(entry);
+
+	if (PageTail(pfn_to_page(pfn)))
+		pfn = ALIGN_DOWN(pfn, HPAGE_PMD_NR);
+	return pfn_to_page(pfn);
+}
+
+/* No PTE table could be had: a huge PMD now maps @addr (retry), or -ENOMEM. */
+static int pte_alloc_failed(struct mm_struct *mm, unsigned long addr)
+{
+	pmd_t *pmdp = pmd_off(mm, addr);
+
+	return pmdp && pmd_trans_huge(pmdp_get(pmdp)) ? 0 : -ENOMEM;
+}
+
 static int do_anonymous_page(struct vm_area_struct *vma, unsigned long addr, bool write)
 {
 	struct mm_struct *mm = vma->vm_mm;
@@ -96,7 +123,7 @@ static int do_anonymous_page(struct vm_area_struct *vma, unsigned long addr, boo
 	if (!ptep) {
 		if (page)
 			put_page(page);
-		return -ENOMEM;
+		return pte_alloc_failed(mm, addr);
 	}
 	if (!pte_none(ptep_get(ptep))) {
 		spin_unlock(ptl);
@@ -168,7 +195,9 @@ static bool wp_can_reuse_anon_page(struct page *page)
 		return false;
 	if (PageAnonExclusive(page))
 		return true;
-	if (page_mapcount(page) != 1 ||
+	/* A page of a shared THP is copied (deviation: Linux 6.18 may reuse
+	 * a large folio all of whose mappings are this mm's). */
+	if (PageCompound(page) || page_mapcount(page) != 1 ||
 	    __atomic_load_n(&page->_refcount, __ATOMIC_ACQUIRE) != 1)
 		return false;
 	SetPageAnonExclusive(page);
@@ -240,6 +269,29 @@ static int do_wp_page(struct vm_area_struct *vma, unsigned long addr, pte_t *pte
 	return wp_page_copy(vma, addr, orig, page, unshare);
 }
 
+/*
+ * The PMD level of a fault (__handle_mm_fault()): a THP for an empty PMD
+ * where allowed, the write path of a huge PMD. Returns VM_FAULT_FALLBACK
+ * to go on at PTE level, else the fault's result.
+ */
+static int huge_pmd_fault(struct vm_area_struct *vma, unsigned long addr, bool write,
+			  bool unshare)
+{
+	pmd_t *pmdp = pmd_alloc(vma->vm_mm, addr);
+	pmd_t pmd;
+
+	if (!pmdp)
+		return -ENOMEM;
+	pmd = pmdp_get(pmdp);
+	if (pmd_none(pmd) && !unshare && thp_vma_allowable_pmd(vma, addr))
+		return do_huge_pmd_anonymous_page(vma, addr, pmdp, write);
+	if (!pmd_trans_huge(pmd))
+		return VM_FAULT_FALLBACK;
+	if ((write || unshare) && !pmd_write(pmd))
+		return do_huge_pmd_wp_page(vma, addr, pmdp, unshare);
+	return 0;	/* another CPU mapped it first */
+}
+
 /**
  * handle_mm_fault() - resolve a fault at @addr in @vma.
  * @flags: FAULT_FLAG_WRITE for a write; FAULT_FLAG_UNSHARE to replace a
@@ -254,15 +306,19 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int
 	bool write = flags & FAULT_FLAG_WRITE, unshare = flags & FAULT_FLAG_UNSHARE;
 	spinlock_t *ptl;
 	pte_t *ptep, entry;
+	int ret;
 
 	if (write && !(vma->vm_flags & VM_WRITE))
 		return -EFAULT;
 	count_vm_event(PGFAULT);
 	if (is_vm_hugetlb_page(vma))
 		return hugetlb_fault(vma, addr, flags);
+	ret = huge_pmd_fault(vma, addr, write, unshare);
+	if (ret != VM_FAULT_FALLBACK)
+		return ret;
 	ptep = pte_alloc_map_lock(vma->vm_mm, addr, &ptl);
 	if (!ptep)
-		return -ENOMEM;
+		return pte_alloc_failed(vma->vm_mm, addr);
 	entry = ptep_get(ptep);
 	if (pte_none(entry)) {
 		spin_unlock(ptl);
@@ -273,7 +329,7 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long addr, unsigned int
 	}
 	if (softleaf_is_migration(entry)) {
 		/* migration_entry_wait(): sleep until migration ends, then retry. */
-		softleaf_entry_wait_on_locked(pfn_to_page(softleaf_pfn(entry)), ptl);
+		softleaf_entry_wait_on_locked(migration_entry_page(entry), ptl);
 		return 0;
 	}
 	if ((write || unshare) && !pte_write(entry))
@@ -296,8 +352,10 @@ static void zap_one_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, v
 	pte = ptep_get_and_clear(ptep);
 	if (softleaf_is_migration(pte)) {
 		/* No mapcount or reference to drop, only the RSS it counts in. */
+		/* A tail page's entry is a THP split's: anonymous. */
 		page = pfn_to_page(softleaf_pfn(pte));
-		add_mm_counter(mm, PageAnon(page) ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+		add_mm_counter(mm, PageAnon(page) || PageTail(page) ? MM_ANONPAGES : MM_SHMEMPAGES,
+			       -1);
 		return;
 	}
 	page = vm_normal_page(pte);
@@ -306,9 +364,9 @@ static void zap_one_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, v
 		return;
 	}
 	if (pte_dirty(pte))
-		SetPageDirty(page);
+		SetPageDirty(page_folio(page));
 	folio_remove_rmap_pte(page);
-	add_mm_counter(mm, PageAnon(page) ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+	add_mm_counter(mm, PageAnon(page_folio(page)) ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
 	tlb_remove_page(tlb, page);
 }
 
@@ -327,6 +385,7 @@ void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned lo
 		return;
 	}
 	tlb_gather_mmu(&tlb);
+	zap_huge_pmd_range(&tlb, vma, start, end);
 	walk_pte_range_locked(vma->vm_mm, start, end, zap_one_pte, &tlb);
 	tlb_finish_mmu(&tlb);
 }
@@ -345,17 +404,19 @@ static struct page *copy_one_pte(struct vm_area_struct *dst_vma, struct vm_area_
 	if (pte_none(pte))
 		return NULL;
 	if (softleaf_is_migration(pte))
-		return pfn_to_page(softleaf_pfn(pte));
+		return migration_entry_page(pte);
 	page = vm_normal_page(pte);
 	if (is_ksm_zero_pte(pte))
 		ksm_map_zero_page(dst_vma->vm_mm);
 	if (page) {
+		bool anon = PageAnon(page_folio(page));
+
 		get_page(page);
-		if (PageAnon(page))
+		if (anon)
 			folio_dup_anon_rmap_pte(page);
 		else
 			folio_add_file_rmap_pte(page);
-		add_mm_counter(dst_vma->vm_mm, PageAnon(page) ? MM_ANONPAGES : MM_SHMEMPAGES, 1);
+		add_mm_counter(dst_vma->vm_mm, anon ? MM_ANONPAGES : MM_SHMEMPAGES, 1);
 	}
 	if (vma_is_anonymous_private(src_vma) && pte_write(pte)) {
 		__atomic_fetch_and(&src_ptep->pte, ~_PAGE_RW, __ATOMIC_SEQ_CST);
@@ -411,8 +472,14 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 		return copy_hugetlb_page_range(dst_vma, src_vma);
 	while (addr < src_vma->vm_end) {
 		unsigned long next = min((addr & PMD_MASK) + PMD_SIZE, src_vma->vm_end);
-		long done = copy_pte_table(dst_vma, src_vma, addr, next);
+		pmd_t *src_pmdp = pmd_off(src_vma->vm_mm, addr);
+		long done = 1;
 
+		if (src_pmdp && pmd_trans_huge(pmdp_get(src_pmdp)))
+			done = copy_huge_pmd(dst_vma, src_vma, addr, src_pmdp);
+		if (done < 0)
+			return done;
+		done = done ? copy_pte_table(dst_vma, src_vma, addr, next) : (long)next;
 		if (done < 0)
 			return done;
 		addr = done;

@@ -15,6 +15,14 @@
 /* vm/pgtable.c */
 int pgd_alloc(struct mm_struct *mm);
 pte_t *pte_offset_lockless(struct mm_struct *mm, unsigned long addr);
+pmd_t *pmd_off(struct mm_struct *mm, unsigned long addr);
+pmd_t *pmd_alloc(struct mm_struct *mm, unsigned long addr);
+struct page *pte_alloc_one(struct mm_struct *mm);
+void pte_free(struct mm_struct *mm, struct page *table);
+void pgtable_trans_huge_deposit(struct mm_struct *mm, struct page *table);
+struct page *pgtable_trans_huge_withdraw(struct mm_struct *mm);
+void pmd_populate(pmd_t *pmdp, struct page *table);
+pte_t *pte_table_of(struct page *table);
 spinlock_t *pte_lockptr(pte_t *ptep);
 pte_t *pte_offset_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp);
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp);
@@ -27,7 +35,8 @@ void walk_pte_range_locked(struct mm_struct *mm, unsigned long start, unsigned l
 void walk_all_ptes(struct mm_struct *mm, void (*fn)(pte_t pte, unsigned long addr, void *arg),
 		   void *arg);
 unsigned long mm_pgtable_pages(struct mm_struct *mm);
-typedef bool (*mapped_page_fn)(struct page *page, void *arg);
+/* @page: a PTE-mapped page, or (@pmd true) the head of a PMD-mapped folio. */
+typedef bool (*mapped_page_fn)(struct page *page, bool pmd, void *arg);
 bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, char *msg,
 			 size_t len);
 bool mm_pgtables_valid(struct mm_struct *mm, char *msg, size_t len);
@@ -82,6 +91,8 @@ struct vm_area_struct *vma_next(struct mm_struct *mm, struct vm_area_struct *vma
 struct vm_area_struct *vma_range_mapped(struct mm_struct *mm, unsigned long start,
 					unsigned long end);
 int split_vma(struct vm_area_struct *vma, unsigned long addr);
+int vma_modify_flags(struct vm_area_struct **vmap, unsigned long start, unsigned long end,
+		     unsigned long flags);
 int madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len);
 void for_each_mm(void (*fn)(struct mm_struct *mm, void *arg), void *arg);
 static inline void mmap_read_lock(struct mm_struct *mm) { down_read(&mm->mmap_lock); }

@@ -38,6 +38,8 @@
 #define VM_MAYREAD	0x00000010UL
 #define VM_MAYWRITE	0x00000020UL
 #define VM_HUGETLB	0x00400000UL	/* mapped from the hugetlb pool (vm/hugetlb.c) */
+#define VM_HUGEPAGE	0x20000000UL	/* madvise(MADV_HUGEPAGE): THP wanted */
+#define VM_NOHUGEPAGE	0x40000000UL	/* madvise(MADV_NOHUGEPAGE): no THP */
 #define VM_MERGEABLE	0x80000000UL	/* madvise(MADV_MERGEABLE): KSM may scan */
 
 struct anon_vma {
@@ -83,6 +85,7 @@ enum mm_counter { MM_ANONPAGES, MM_SHMEMPAGES, NR_MM_COUNTERS };
 /* mm->flags bits (the kernel's MMF_* numbers) */
 #define MMF_VM_MERGEABLE	16	/* registered with KSM (has an mm slot) */
 #define MMF_VM_MERGE_ANY	30	/* prctl(PR_SET_MEMORY_MERGE): every new VMA mergeable */
+#define MMF_HUGE_ZERO_FOLIO	23	/* holds a reference on the huge zero page */
 
 struct mm_struct {
 	long mm_users;			/* atomic: the process, plus mmget() users */
@@ -92,7 +95,10 @@ struct mm_struct {
 					    * mmap_lock for write when VMAs go */
 	unsigned long mmap_base;	/* next free address for mmap */
 	unsigned long pgd_pfn;		/* top-level table */
-	spinlock_t page_table_lock;	/* populating upper-level tables */
+	spinlock_t page_table_lock;	/* populating upper-level tables; the PMD lock */
+	struct list_head pmd_huge_pte;	/* PTE tables deposited for huge PMDs, under
+					 * page_table_lock (vm/pgtable.c) */
+	unsigned long nr_pmd_huge_pte;	/* how many, under page_table_lock */
 	long rss_stat[NR_MM_COUNTERS];	/* atomic */
 	long pgtables_bytes;		/* atomic */
 	struct list_head mmlist;	/* on mm_list (mmap.c) */

@@ -6,7 +6,9 @@
  * VMAs of an mm are kept on a list sorted by address (the kernel uses a
  * maple tree; pagelab's processes have a handful of regions). New regions
  * are placed bottom-up from MMAP_BASE with a one-page guard gap between
- * them, and an address is never reused, so stale addresses fault.
+ * them (a private region whose length is a multiple of 2 MiB starts on a
+ * 2 MiB boundary, for THPs), and an address is never reused, so stale
+ * addresses fault.
  * munmap() takes whole VMAs only: a range that starts inside a VMA or
  * ends inside one is refused (the scenario language unmaps whole regions).
  * VMAs are split where a madvise changes the flags of part of one
@@ -19,6 +21,7 @@
  * checker can visit every page table.
  */
 #include <stdlib.h>
+#include "vm/huge_mm.h"
 #include "vm/hugetlb.h"
 #include "vm/ksm_hooks.h"
 #include "vm/mm.h"
@@ -42,6 +45,7 @@ struct mm_struct *mm_alloc(void)
 	init_rwsem(&mm->mmap_lock, LOCK_CLASS_MMAP);
 	spin_lock_init(&mm->page_table_lock, LOCK_CLASS_PTL);
 	INIT_LIST_HEAD(&mm->mmap);
+	INIT_LIST_HEAD(&mm->pmd_huge_pte);
 	mm->mmap_base = MMAP_BASE;
 	if (pgd_alloc(mm)) {
 		destroy_rwsem(&mm->mmap_lock);
@@ -128,6 +132,19 @@ struct vm_area_struct *vma_dup(struct mm_struct *mm, struct vm_area_struct *src)
 	return vma;
 }
 
+/*
+ * Where a new mapping of @len starts: the next free address, rounded up to
+ * 2 MiB for private memory whose length is a multiple of 2 MiB, so that
+ * THP faults can map it with huge PMDs (the kernel's
+ * thp_get_unmapped_area_vmflags()).
+ */
+static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long len, bool shared)
+{
+	if (shared || (len & ~PMD_MASK))
+		return mm->mmap_base;
+	return ALIGN(mm->mmap_base, PMD_SIZE);
+}
+
 /**
  * do_mmap() - map @len bytes of new anonymous memory, private or shared.
  * Context: takes mmap_lock for write; may allocate.
@@ -139,16 +156,18 @@ int do_mmap(struct mm_struct *mm, unsigned long len, bool shared, unsigned long 
 	unsigned long flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE |
 			      (shared ? VM_SHARED : 0);
 	struct vm_area_struct *vma;
+	unsigned long start;
 	int err = 0;
 
 	if (!len || len & ~PAGE_MASK || len > TASK_SIZE - MMAP_BASE)
 		return -EINVAL;
 	mmap_write_lock(mm);
-	if (mm->mmap_base + len > TASK_SIZE) {
+	start = get_unmapped_area(mm, len, shared);
+	if (start + len > TASK_SIZE) {
 		err = -ENOMEM;
 		goto out;
 	}
-	vma = vma_alloc(mm, mm->mmap_base, len, shared ? flags : ksm_vma_flags(mm, flags));
+	vma = vma_alloc(mm, start, len, shared ? flags : ksm_vma_flags(mm, flags));
 	if (!vma) {
 		err = -ENOMEM;
 		goto out;
@@ -302,6 +321,8 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr)
 	struct vm_area_struct *new;
 
 	VM_BUG_ON(addr <= vma->vm_start || addr >= vma->vm_end || (addr & ~PAGE_MASK));
+	if (addr & ~PMD_MASK)
+		split_huge_pmd_address(vma, addr);	/* vma_adjust_trans_huge() */
 	new = vma_alloc(mm, addr, vma->vm_end - addr, vma->vm_flags);
 	if (!new)
 		return -ENOMEM;
@@ -354,6 +375,37 @@ int do_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
 }
 
 /**
+ * vma_modify_flags() - give [@start, @end) of *@vmap the flags @flags,
+ * splitting the VMA where only part of it changes (the kernel's
+ * vma_modify_flags()); *@vmap becomes the VMA that covers the range.
+ * Context: mmap_lock held for write; may allocate.
+ * Return: 0, or -ENOMEM from split_vma() (what was split stays split).
+ */
+int vma_modify_flags(struct vm_area_struct **vmap, unsigned long start, unsigned long end,
+		     unsigned long flags)
+{
+	struct vm_area_struct *vma = *vmap;
+	int err;
+
+	if (flags == vma->vm_flags)
+		return 0;
+	if (start > vma->vm_start) {
+		err = split_vma(vma, start);
+		if (err)
+			return err;
+		vma = vma_next(vma->vm_mm, vma);
+	}
+	if (end < vma->vm_end) {
+		err = split_vma(vma, end);
+		if (err)
+			return err;
+	}
+	WRITE_ONCE(vma->vm_flags, flags);
+	*vmap = vma;
+	return 0;
+}
+
+/**
  * madvise_dontneed() - MADV_DONTNEED on [addr, addr + len): drop the
  * mappings; private pages read as zero afterwards, shared ones keep their
  * contents in the region.
@@ -399,6 +451,7 @@ static void exit_mmap(struct mm_struct *mm)
 	list_for_each_entry_safe(vma, next, &mm->mmap, vm_list)
 		remove_vma(vma);
 	free_all_pgtables(mm);
+	mm_put_huge_zero_folio(mm);
 	mmap_write_unlock(mm);
 	pthread_mutex_lock(&mm_list_lock);
 	list_del(&mm->mmlist);

@@ -18,6 +18,15 @@
  * excluded from tables being freed because the VMA was first unlinked from
  * the rmap under the anon_vma / i_mmap locks.
  *
+ * A PMD entry may also be a leaf mapping a transparent huge page (see
+ * pgtable.h): next_table() treats it as no table, so walkers looking for
+ * PTEs skip it, and table_alloc() never overwrites it. Each huge PMD of an
+ * mm has a PTE table deposited beside it (the kernel's
+ * pgtable_trans_huge_deposit(), on the mm's pmd_huge_pte list as without
+ * split PMD locks), so splitting the PMD never needs memory; deposited
+ * tables count in pgtables_bytes and NR_PAGETABLE. The PMD lock is
+ * mm->page_table_lock (the kernel's pmd_lock() without split PMD locks).
+ *
  * Validators (core/debug.h): mm_pgtables_valid() checks a whole mm (its
  * tables, every entry, its RSS counters and pgtables_bytes) with
  * mmap_lock held for write, which keeps faults, and so table population
@@ -27,6 +36,7 @@
  * with it) holds.
  */
 #include <stdlib.h>
+#include "vm/huge_mm.h"
 #include "vm/mm.h"
 
 #define TABLE_PRESENT	_PAGE_PRESENT
@@ -40,7 +50,9 @@ static unsigned long *next_table(unsigned long *entry)
 {
 	unsigned long e = __atomic_load_n(entry, __ATOMIC_ACQUIRE);
 
-	return e & TABLE_PRESENT ? table_of_pfn((e & PTE_PFN_MASK) >> PAGE_SHIFT) : NULL;
+	if (!(e & TABLE_PRESENT) || (e & _PAGE_PSE))
+		return NULL;	/* empty, or a huge PMD leaf */
+	return table_of_pfn((e & PTE_PFN_MASK) >> PAGE_SHIFT);
 }
 
 static struct page *table_page(const unsigned long *table)
@@ -106,6 +118,16 @@ static unsigned long *pmd_entry_lockless(struct mm_struct *mm, unsigned long add
 }
 
 /**
+ * pmd_off() - the PMD slot covering @addr, found without locks.
+ * Context: as pte_offset_lockless(). Return: the slot, or NULL if no PMD
+ * table covers @addr.
+ */
+pmd_t *pmd_off(struct mm_struct *mm, unsigned long addr)
+{
+	return (pmd_t *)pmd_entry_lockless(mm, addr);
+}
+
+/**
  * pte_offset_lockless() - the PTE for @addr, found without locks, as the
  * MMU finds it.
  * Context: inside tlb_access_begin()/end(), or with the PTE lock about to
@@ -158,7 +180,8 @@ static unsigned long *table_alloc(struct mm_struct *mm, unsigned long *entry)
 		return NULL;
 	spin_lock(&mm->page_table_lock);
 	table = next_table(entry);
-	if (!table) {
+	/* A huge PMD leaf installed meanwhile stays: no table (NULL). */
+	if (!__atomic_load_n(entry, __ATOMIC_RELAXED)) {
 		__atomic_store_n(entry, PFN_PHYS(page_to_pfn(page)) | TABLE_PRESENT,
 				 __ATOMIC_RELEASE);
 		table = page_address(page);
@@ -171,11 +194,87 @@ static unsigned long *table_alloc(struct mm_struct *mm, unsigned long *entry)
 }
 
 /**
+ * pmd_alloc() - the PMD slot for @addr, allocating the upper tables.
+ * Context: mmap_lock held; takes mm->page_table_lock to populate tables.
+ * Return: the slot, or NULL if a table could not be allocated.
+ */
+pmd_t *pmd_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long *pgd = table_of_pfn(mm->pgd_pfn);
+	unsigned long *pud = table_alloc(mm, &pgd[pgd_index(addr)]);
+	unsigned long *pmd = pud ? table_alloc(mm, &pud[pud_index(addr)]) : NULL;
+
+	return pmd ? (pmd_t *)&pmd[pmd_index(addr)] : NULL;
+}
+
+/**
+ * pte_alloc_one() - a new, empty PTE table for @mm, not yet in its tables
+ * (to deposit beside a huge PMD).
+ * Context: may allocate. Return: the table's page, or NULL.
+ */
+struct page *pte_alloc_one(struct mm_struct *mm)
+{
+	return pgtable_alloc(mm);
+}
+
+/** pte_free() - free a table from pte_alloc_one() that was never used. */
+void pte_free(struct mm_struct *mm, struct page *table)
+{
+	pgtable_free(mm, table);
+}
+
+/**
+ * pgtable_trans_huge_deposit() - keep @table for the huge PMD being
+ * installed, so that splitting it later needs no allocation.
+ * Context: the PMD lock (mm->page_table_lock) held.
+ */
+void pgtable_trans_huge_deposit(struct mm_struct *mm, struct page *table)
+{
+	lockdep_assert_held(&mm->page_table_lock);
+	list_add(&table->lru, &mm->pmd_huge_pte);
+	mm->nr_pmd_huge_pte++;
+}
+
+/**
+ * pgtable_trans_huge_withdraw() - take back a table deposited for a huge
+ * PMD that is going away (to free it) or being split (to use it).
+ * Context: the PMD lock held. Return: the table's page (zeroed).
+ */
+struct page *pgtable_trans_huge_withdraw(struct mm_struct *mm)
+{
+	struct page *table;
+
+	lockdep_assert_held(&mm->page_table_lock);
+	BUG_ON(list_empty(&mm->pmd_huge_pte));
+	table = list_first_entry(&mm->pmd_huge_pte, struct page, lru);
+	list_del(&table->lru);
+	INIT_LIST_HEAD(&table->lru);
+	mm->nr_pmd_huge_pte--;
+	return table;
+}
+
+/**
+ * pmd_populate() - point the PMD slot @pmdp at the PTE table @table.
+ * Context: the PMD lock held; @table is filled and private until now.
+ */
+void pmd_populate(pmd_t *pmdp, struct page *table)
+{
+	__atomic_store_n(&pmdp->val, PFN_PHYS(page_to_pfn(table)) | TABLE_PRESENT,
+			 __ATOMIC_RELEASE);
+}
+
+/** pte_table_of() - the first PTE of the PTE table @table. */
+pte_t *pte_table_of(struct page *table)
+{
+	return page_address(table);
+}
+
+/**
  * pte_alloc_map_lock() - the PTE for @addr with its lock held, allocating
  * missing tables.
  * Context: mmap_lock held. Takes mm->page_table_lock to populate tables,
  * then the PTE lock. Return: the entry, or NULL if a table could not be
- * allocated (the caller reports -ENOMEM).
+ * allocated (the caller reports -ENOMEM) or a huge PMD maps @addr.
  */
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp)
 {
@@ -249,6 +348,7 @@ static void free_unhooked(struct mm_struct *mm, struct list_head *freed)
 }
 
 static const int level_shift[] = { PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT };
+#define PMD_LEVEL	2	/* the level whose entries may be huge leaves */
 
 /*
  * Unhook the empty tables under the entries of @table covering [start, end)
@@ -305,7 +405,7 @@ void free_all_pgtables(struct mm_struct *mm)
 	unsigned long *pgd = table_of_pfn(mm->pgd_pfn);
 
 	free_empty_pgtables(mm, 0, TASK_SIZE, 0, TASK_SIZE);
-	BUG_ON(!table_empty(pgd));
+	BUG_ON(!table_empty(pgd) || mm->nr_pmd_huge_pte);
 	pgtable_free(mm, table_page(pgd));
 	mm->pgd_pfn = 0;
 }
@@ -385,8 +485,11 @@ static bool pte_entry_valid(pte_t pte, unsigned long addr, struct pgtable_census
 		if (!pfn_valid(softleaf_pfn(pte)))
 			return validation_failed(msg, len, "address %#lx has a migration entry for "
 						 "pfn %#lx beyond memory", addr, softleaf_pfn(pte));
-		/* A migration entry counts in RSS but holds no mapcount. */
-		census->rss[mm_counter_of(pfn_to_page(softleaf_pfn(pte)))]++;
+		/* A migration entry counts in RSS (hugetlb in none) but holds no
+		 * mapcount. */
+		folio = page_folio(pfn_to_page(softleaf_pfn(pte)));
+		if (!folio_test_hugetlb(folio))
+			census->rss[mm_counter_of(folio)]++;
 		return true;
 	}
 	if (pte_special(pte)) {
@@ -410,7 +513,39 @@ static bool pte_entry_valid(pte_t pte, unsigned long addr, struct pgtable_census
 	/* hugetlb pages count in no RSS counter (Linux: the mm's hugetlb_usage). */
 	if (!folio_test_hugetlb(folio))
 		census->rss[mm_counter_of(folio)]++;
-	return !census->fn || census->fn(page, census->arg);
+	return !census->fn || census->fn(page, false, census->arg);
+}
+
+/*
+ * A huge PMD leaf at @addr: the huge zero page (special, read-only), or
+ * the head of an order-9 anonymous folio that counts the mapping in its
+ * entire mapcount and holds a reference for it. Context: the PMD lock
+ * held, or the machine quiescent.
+ */
+static bool pmd_leaf_valid(pmd_t pmd, unsigned long addr, struct pgtable_census *census,
+			   char *msg, size_t len)
+{
+	struct page *folio;
+
+	if (!pfn_valid(pmd_pfn(pmd)) || (pmd_pfn(pmd) & (HPAGE_PMD_NR - 1)))
+		return validation_failed(msg, len, "address %#lx: huge PMD %#lx maps a bad pfn",
+					 addr, pmd_val(pmd));
+	folio = pfn_to_page(pmd_pfn(pmd));
+	if (pmd_special(pmd)) {
+		if (!is_huge_zero_folio(folio) || pmd_write(pmd))
+			return validation_failed(msg, len, "address %#lx: special huge PMD %#lx is "
+						 "not the read-only huge zero page", addr,
+						 pmd_val(pmd));
+		return true;
+	}
+	if (!folio_test_large(folio) || folio_order(folio) != HPAGE_PMD_ORDER ||
+	    !PageAnon(folio) || folio_entire_mapcount(folio) < 1 || folio_ref_count(folio) < 1)
+		return validation_failed(msg, len, "address %#lx: huge PMD maps pfn %#lx (order %u "
+					 "anon %d entire mapcount %d refcount %d)", addr,
+					 pmd_pfn(pmd), folio_order(folio), PageAnon(folio),
+					 folio_entire_mapcount(folio), folio_ref_count(folio));
+	census->rss[MM_ANONPAGES] += HPAGE_PMD_NR;
+	return !census->fn || census->fn(folio, true, census->arg);
 }
 
 /* A table page: allocated, PageTable, with its lock beside it. */
@@ -459,10 +594,13 @@ static bool table_valid(unsigned long *table, int level, unsigned long base,
 	}
 	for (int i = 0; i < PTRS_PER_TABLE; i++) {
 		unsigned long *child = next_table(&table[i]);
+		unsigned long addr = base + ((unsigned long)i << level_shift[level]);
+		pmd_t pmd = __pmd(__atomic_load_n(&table[i], __ATOMIC_ACQUIRE));
 
-		if (child && !table_valid(child, level + 1,
-					  base + ((unsigned long)i << level_shift[level]), census,
-					  msg, len))
+		if (level == PMD_LEVEL && pmd_trans_huge(pmd) &&
+		    !pmd_leaf_valid(pmd, addr, census, msg, len))
+			return false;
+		if (child && !table_valid(child, level + 1, addr, census, msg, len))
 			return false;
 	}
 	return true;
@@ -491,6 +629,7 @@ bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, cha
 
 	if (!table_valid(table_of_pfn(mm->pgd_pfn), 0, 0, &census, msg, len))
 		return false;
+	census.tables += mm->nr_pmd_huge_pte;	/* deposited beside huge PMDs */
 	if (census.tables != pgtables)
 		return validation_failed(msg, len, "an mm holds %lu page-table pages but counts %lu",
 					 census.tables, pgtables);
@@ -555,5 +694,5 @@ bool pte_table_valid(struct mm_struct *mm, unsigned long addr, char *msg, size_t
  */
 unsigned long mm_pgtable_pages(struct mm_struct *mm)
 {
-	return count_tables(table_of_pfn(mm->pgd_pfn), 0);
+	return count_tables(table_of_pfn(mm->pgd_pfn), 0) + mm->nr_pmd_huge_pte;
 }

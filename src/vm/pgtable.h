@@ -21,6 +21,13 @@
  *   bits 12..51 pfn of the page being migrated
  * A zero PTE (pte_none) maps nothing.
  *
+ * A PMD entry either points at a PTE table (present, no _PAGE_PSE) or is
+ * a leaf mapping 2 MiB at once (present | _PAGE_PSE, x86-64's format): a
+ * transparent huge page, or the huge zero page (also _PAGE_SPECIAL). Its
+ * pfn is the first of the 512 frames it maps; RW, ACCESSED and DIRTY mean
+ * what they mean in a PTE. Walkers that look for a PTE table treat a leaf
+ * as "no table" (vm/huge_memory.c handles leaves).
+ *
  * Entries are read and written with atomics (ptep_get/set_pte):
  * the simulated MMU reads them without the page-table lock, as hardware
  * does; every writer holds the PTE's page-table lock.
@@ -46,6 +53,7 @@ typedef struct { unsigned long val; } pgd_t, pud_t, pmd_t;
 #define _PAGE_RW	BIT(1)
 #define _PAGE_ACCESSED	BIT(5)
 #define _PAGE_DIRTY	BIT(6)
+#define _PAGE_PSE	BIT(7)		/* a PMD leaf: maps 2 MiB */
 #define _PAGE_SPECIAL	BIT(9)
 #define PTE_PFN_MASK	(((1UL << 52) - 1) & PAGE_MASK)
 
@@ -75,6 +83,40 @@ static inline pte_t pte_mkclean(pte_t pte)	{ return __pte(pte.pte & ~_PAGE_DIRTY
 static inline pte_t pte_mkyoung(pte_t pte)	{ return __pte(pte.pte | _PAGE_ACCESSED); }
 static inline pte_t pte_mkold(pte_t pte)	{ return __pte(pte.pte & ~_PAGE_ACCESSED); }
 static inline pte_t pte_mkspecial(pte_t pte)	{ return __pte(pte.pte | _PAGE_SPECIAL); }
+
+/* PMD entries (the values of a PMD table's slots). */
+static inline pmd_t __pmd(unsigned long v)	{ return (pmd_t){ v }; }
+static inline unsigned long pmd_val(pmd_t pmd)	{ return pmd.val; }
+static inline bool pmd_none(pmd_t pmd)		{ return pmd.val == 0; }
+static inline bool pmd_trans_huge(pmd_t pmd)
+{
+	return (pmd.val & (_PAGE_PRESENT | _PAGE_PSE)) == (_PAGE_PRESENT | _PAGE_PSE);
+}
+static inline bool pmd_write(pmd_t pmd)		{ return pmd.val & _PAGE_RW; }
+static inline bool pmd_dirty(pmd_t pmd)		{ return pmd.val & _PAGE_DIRTY; }
+static inline bool pmd_young(pmd_t pmd)		{ return pmd.val & _PAGE_ACCESSED; }
+static inline bool pmd_special(pmd_t pmd)	{ return pmd.val & _PAGE_SPECIAL; }
+static inline unsigned long pmd_pfn(pmd_t pmd)	{ return (pmd.val & PTE_PFN_MASK) >> PAGE_SHIFT; }
+static inline pmd_t pmd_wrprotect(pmd_t pmd)	{ return __pmd(pmd.val & ~_PAGE_RW); }
+static inline pmd_t pmd_mkold(pmd_t pmd)	{ return __pmd(pmd.val & ~_PAGE_ACCESSED); }
+
+/* A huge PMD mapping the 512 frames from @pfn. */
+static inline pmd_t pfn_pmd_huge(unsigned long pfn, bool write)
+{
+	return __pmd((pfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_PSE | (write ? _PAGE_RW : 0));
+}
+
+/* Read a PMD slot; lockless readers see a whole entry. */
+static inline pmd_t pmdp_get(pmd_t *pmdp)
+{
+	return __pmd(__atomic_load_n(&pmdp->val, __ATOMIC_SEQ_CST));
+}
+
+/* Context: the caller holds the PMD lock (mm->page_table_lock). */
+static inline void set_pmd(pmd_t *pmdp, pmd_t pmd)
+{
+	__atomic_store_n(&pmdp->val, pmd.val, __ATOMIC_SEQ_CST);
+}
 
 /*
  * PTE accesses are sequentially consistent: together with the CPUs'

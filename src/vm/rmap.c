@@ -17,6 +17,7 @@
  * mm->page_table_lock with the mmap_lock held for read (a fault).
  */
 #include <stdlib.h>
+#include "vm/huge_mm.h"
 #include "vm/ksm_hooks.h"
 #include "vm/mm.h"
 
@@ -225,9 +226,25 @@ void folio_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
 	mod_node_page_state(page_zone(page)->zone_pgdat, NR_ANON_MAPPED, 1);
 }
 
+/*
+ * One more PTE maps @page: its _mapcount and, in a large folio, the
+ * folio's large mapcount and pages mapped. @item (NR_ANON_MAPPED or
+ * NR_FILE_MAPPED) counts the page when it was not mapped at all before (a
+ * page of a folio that a PMD maps entirely is counted already: the
+ * kernel's ENTIRELY_MAPPED bit in _nr_pages_mapped says so).
+ */
 static void page_mapcount_inc(struct page *page, enum node_stat_item item)
 {
+	struct page *folio = page_folio(page);
+	bool counted = false;
+
 	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0)
+		counted = !folio_test_large(folio) ||
+			  __atomic_add_fetch(&folio[1]._nr_pages_mapped, 1, __ATOMIC_RELAXED) <
+			  ENTIRELY_MAPPED;
+	if (folio_test_large(folio))
+		__atomic_fetch_add(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	if (counted && !folio_test_hugetlb(folio))
 		mod_node_page_state(page_zone(page)->zone_pgdat, item, 1);
 }
 
@@ -238,7 +255,7 @@ static void page_mapcount_inc(struct page *page, enum node_stat_item item)
  */
 void folio_dup_anon_rmap_pte(struct page *page)
 {
-	VM_BUG_ON_PAGE(!PageAnon(page) || !page_mapped(page), page);
+	VM_BUG_ON_PAGE(!PageAnon(page_folio(page)) || !page_mapped(page), page);
 	ClearPageAnonExclusive(page);
 	page_mapcount_inc(page, NR_ANON_MAPPED);
 }
@@ -250,7 +267,7 @@ void folio_dup_anon_rmap_pte(struct page *page)
  */
 void folio_add_anon_rmap_pte(struct page *page, bool exclusive)
 {
-	VM_BUG_ON_PAGE(!PageAnon(page), page);
+	VM_BUG_ON_PAGE(!PageAnon(page_folio(page)), page);
 	if (exclusive)
 		SetPageAnonExclusive(page);
 	page_mapcount_inc(page, NR_ANON_MAPPED);
@@ -267,16 +284,97 @@ void folio_add_file_rmap_pte(struct page *page)
 }
 
 /**
- * folio_remove_rmap_pte() - one PTE no longer maps @page. The caller still
- * holds the mapping's reference and drops it after the TLB flush.
+ * folio_remove_rmap_pte() - one PTE no longer maps @page (a page of a
+ * large folio too). The caller still holds the mapping's reference and
+ * drops it after the TLB flush. An anonymous THP left with only some of
+ * its pages mapped goes on the deferred split queue (deferred_split_folio()).
  * Context: the PTE lock of the entry is held.
  */
 void folio_remove_rmap_pte(struct page *page)
 {
+	struct page *folio = page_folio(page);
+	bool large = folio_test_large(folio), uncounted = false;
+	int mapped = 0;
+
 	VM_BUG_ON_PAGE(!page_mapped(page), page);
-	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0) {
+		if (large)
+			mapped = __atomic_sub_fetch(&folio[1]._nr_pages_mapped, 1,
+						    __ATOMIC_RELAXED);
+		uncounted = !large || mapped < ENTIRELY_MAPPED;
+	}
+	if (large)
+		__atomic_fetch_sub(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	if (uncounted && !folio_test_hugetlb(folio))
 		mod_node_page_state(page_zone(page)->zone_pgdat,
-				    PageAnon(page) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+				    PageAnon(folio) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+	if (large && uncounted && mapped && PageAnon(folio) && !folio_test_hugetlb(folio))
+		deferred_split_folio(folio, true);
+}
+
+/**
+ * folio_add_new_anon_rmap_pmd() - make @folio, a new order-9 folio, an
+ * anonymous folio of @vma mapped by one PMD at @haddr, exclusive to this
+ * mm: entire mapcount 1, every page counted in NR_ANON_MAPPED, the folio
+ * in NR_ANON_THPS.
+ * Context: the folio is not yet visible; the PMD lock held.
+ */
+void folio_add_new_anon_rmap_pmd(struct page *folio, struct vm_area_struct *vma,
+				 unsigned long haddr)
+{
+	struct pglist_data *pgdat = page_zone(folio)->zone_pgdat;
+
+	VM_BUG_ON_PAGE(folio_mapcount(folio) || READ_ONCE(folio->mapping), folio);
+	get_anon_vma(vma->anon_vma);
+	folio->index = linear_page_index(vma, haddr);
+	WRITE_ONCE(folio->mapping, (unsigned long)vma->anon_vma | FOLIO_MAPPING_ANON);
+	__atomic_store_n(&folio[1]._entire_mapcount, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&folio[1]._large_mapcount, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&folio[1]._nr_pages_mapped, ENTIRELY_MAPPED, __ATOMIC_RELAXED);
+	__SetPageAnonExclusive(folio);
+	__SetPageSwapBacked(folio);
+	mod_node_page_state(pgdat, NR_ANON_MAPPED, folio_nr_pages(folio));
+	mod_node_page_state(pgdat, NR_ANON_THPS, folio_nr_pages(folio));
+}
+
+/**
+ * folio_dup_anon_rmap_pmd() - one more PMD maps @folio (fork copied it);
+ * the folio is no longer exclusive to one mm.
+ * Context: the PMD locks of both entries held.
+ */
+void folio_dup_anon_rmap_pmd(struct page *folio)
+{
+	VM_BUG_ON_PAGE(!PageAnon(folio) || folio_entire_mapcount(folio) < 1, folio);
+	ClearPageAnonExclusive(folio);
+	__atomic_fetch_add(&folio[1]._entire_mapcount, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+}
+
+/**
+ * folio_remove_rmap_pmd() - one PMD no longer maps @folio. When it was the
+ * last, the pages no PTE maps leave NR_ANON_MAPPED, the folio leaves
+ * NR_ANON_THPS, and if some pages stay PTE-mapped the folio goes on the
+ * deferred split queue. The caller drops the mapping's reference.
+ * Context: the PMD lock held.
+ */
+void folio_remove_rmap_pmd(struct page *folio)
+{
+	struct pglist_data *pgdat = page_zone(folio)->zone_pgdat;
+	long nr = folio_nr_pages(folio);
+	int mapped;
+
+	VM_BUG_ON_PAGE(folio_entire_mapcount(folio) < 1, folio);
+	__atomic_fetch_sub(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	if (__atomic_sub_fetch(&folio[1]._entire_mapcount, 1, __ATOMIC_RELAXED) >= 0)
+		return;
+	mapped = __atomic_sub_fetch(&folio[1]._nr_pages_mapped, ENTIRELY_MAPPED,
+				    __ATOMIC_RELAXED);
+	if (mapped >= ENTIRELY_MAPPED)
+		return;
+	mod_node_page_state(pgdat, NR_ANON_MAPPED, -(nr - mapped));
+	mod_node_page_state(pgdat, NR_ANON_THPS, -nr);
+	if (mapped)
+		deferred_split_folio(folio, true);
 }
 
 /**
@@ -287,6 +385,10 @@ void folio_remove_rmap_pte(struct page *page)
 void folio_release_mapping(struct page *page)
 {
 	struct anon_vma *anon_vma = page_anon_vma(page);
+
+	/* Pages of a PTE-mapped THP carry their own anon-exclusive bits. */
+	for (unsigned long i = 1; folio_test_large(page) && i < folio_nr_pages(page); i++)
+		ClearPageAnonExclusive(page + i);
 
 	if (PageKsm(page)) {
 		/* Its stable node, if any, is now stale (ksm_get_folio()). */
@@ -302,12 +404,20 @@ void folio_release_mapping(struct page *page)
 	put_anon_vma(anon_vma);
 }
 
+/*
+ * The first address in @vma of @page, or of any page of the folio when
+ * @page is a folio head (clamped to vm_start for a folio that begins
+ * before the VMA), or -EFAULT when none of it falls in @vma.
+ */
 static unsigned long vma_address(const struct page *page, const struct vm_area_struct *vma)
 {
 	pgoff_t index = READ_ONCE(page->index);
+	unsigned long nr = PageHead(page) ? folio_nr_pages(page) : 1;
 
-	if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
+	if (index + nr <= vma->vm_pgoff || index >= vma->vm_pgoff + vma_pages(vma))
 		return -EFAULT;
+	if (index < vma->vm_pgoff)
+		return vma->vm_start;
 	return vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
 }
 
@@ -376,27 +486,72 @@ void rmap_walk(struct page *page, const struct rmap_walk_control *rwc)
 
 static bool pvmw_pte_matches(const struct page_vma_mapped_walk *pvmw, pte_t pte)
 {
-	if (pvmw->flags & PVMW_MIGRATION)
-		return softleaf_is_migration(pte) && softleaf_pfn(pte) == pvmw->pfn;
-	return pte_present(pte) && pte_pfn(pte) == pvmw->pfn;
+	unsigned long pfn;
+
+	if (pvmw->flags & PVMW_MIGRATION) {
+		if (!softleaf_is_migration(pte))
+			return false;
+		pfn = softleaf_pfn(pte);
+	} else {
+		if (!pte_present(pte))
+			return false;
+		pfn = pte_pfn(pte);
+	}
+	return pfn - pvmw->pfn < max(pvmw->nr_pages, 1UL);
+}
+
+/* Lock the PTE table of pvmw->address, skipping tables that do not exist.
+ * Return: false (no lock held) once the walk is past its end. */
+static bool pvmw_map_table(struct page_vma_mapped_walk *pvmw)
+{
+	while (pvmw->address < pvmw->end) {
+		pvmw->ptep = pte_offset_map_lock(pvmw->vma->vm_mm, pvmw->address, &pvmw->ptl);
+		if (pvmw->ptep)
+			return true;
+		pvmw->address = (pvmw->address & PMD_MASK) + PMD_SIZE;
+	}
+	return false;
+}
+
+/* Step to the next PTE: the same table under the same lock, or the next
+ * table under its own. Return: false (no lock held) past the end. */
+static bool pvmw_next(struct page_vma_mapped_walk *pvmw)
+{
+	pvmw->address += PAGE_SIZE;
+	if (pvmw->address < pvmw->end && (pvmw->address & ~PMD_MASK)) {
+		pvmw->ptep++;
+		return true;
+	}
+	spin_unlock(pvmw->ptl);
+	return pvmw_map_table(pvmw);
 }
 
 /**
- * page_vma_mapped_walk() - find the PTE that maps pvmw->pfn at
- * pvmw->address in pvmw->vma (or, with PVMW_MIGRATION, the migration entry
- * that stands for it).
- * Context: rmap_walk() context. On true, returns with pvmw->ptl held;
- * release it with page_vma_mapped_walk_done().
+ * page_vma_mapped_walk() - find the next PTE in pvmw->vma that maps
+ * pvmw->pfn (or, with pvmw->nr_pages > 1, any pfn of that folio) from
+ * pvmw->address on, or with PVMW_MIGRATION the migration entry that stands
+ * for it. Start with pvmw->ptep NULL and call again for the next mapping of
+ * a large folio. (A PMD-mapped THP will be one more kind of hit here: the
+ * walk returns its PMD, as Linux's does, with ptep NULL.)
+ * Context: rmap_walk() context. On true, returns with pvmw->ptl held, which
+ * the next call or page_vma_mapped_walk_done() releases; on false no lock
+ * is held.
+ * Return: true if a mapping was found.
  */
 bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw)
 {
-	pvmw->ptep = pte_offset_map_lock(pvmw->vma->vm_mm, pvmw->address, &pvmw->ptl);
-	if (!pvmw->ptep)
+	if (!pvmw->ptep) {
+		pvmw->end = min(pvmw->address + (max(pvmw->nr_pages, 1UL) << PAGE_SHIFT),
+				pvmw->vma->vm_end);
+		if (!pvmw_map_table(pvmw))
+			return false;
+	} else if (!pvmw_next(pvmw)) {
 		return false;
-	if (pvmw_pte_matches(pvmw, ptep_get(pvmw->ptep)))
-		return true;
-	spin_unlock(pvmw->ptl);
-	return false;
+	}
+	while (!pvmw_pte_matches(pvmw, ptep_get(pvmw->ptep)))
+		if (!pvmw_next(pvmw))
+			return false;
+	return true;
 }
 
 /** page_vma_mapped_walk_done() - drop the PTE lock a successful walk took. */
@@ -426,7 +581,7 @@ static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma,
 
 static bool page_not_mapped(struct page *page)
 {
-	return !page_mapped(page);
+	return !folio_mapcount(page);
 }
 
 /**
@@ -476,92 +631,121 @@ int page_mapcount_by_walk(struct page *page)
 /* ------------------------------------------------------------------ */
 /* Migration entries                                                    */
 
-static enum softleaf_type migration_entry_type(const struct page *page, pte_t pte)
+static enum softleaf_type migration_entry_type(const struct page *folio,
+					       const struct page *page, pte_t pte)
 {
 	if (pte_write(pte))
 		return SOFTLEAF_MIGRATION_WRITE;
-	if (PageAnon(page) && PageAnonExclusive(page))
+	if (PageAnon(folio) && PageAnonExclusive(page))
 		return SOFTLEAF_MIGRATION_READ_EXCLUSIVE;
 	return SOFTLEAF_MIGRATION_READ;
 }
 
-static bool try_to_migrate_one(struct page *page, struct vm_area_struct *vma,
-			       unsigned long addr, void *arg)
+/* Replace the present PTE at pvmw->ptep, mapping @page of @folio, by a
+ * migration entry, and drop its mapcount and its reference. */
+static void set_migration_pte(struct page_vma_mapped_walk *pvmw, struct page *folio,
+			      struct page *page, enum ttu_flags flags)
 {
-	struct page_vma_mapped_walk pvmw = { .pfn = page_to_pfn(page), .vma = vma,
-					     .address = addr };
-	enum ttu_flags flags = *(enum ttu_flags *)arg;
 	pte_t pte, entry;
 
-	if (!page_vma_mapped_walk(&pvmw))
-		return true;
-	pte = (flags & TTU_BATCH_FLUSH) ? ptep_get_and_clear(pvmw.ptep)
-					: ptep_clear_flush(pvmw.ptep);
+	pte = (flags & TTU_BATCH_FLUSH) ? ptep_get_and_clear(pvmw->ptep)
+					: ptep_clear_flush(pvmw->ptep);
 	if (pte_dirty(pte))
-		SetPageDirty(page);
-	entry = make_softleaf_pte(migration_entry_type(page, pte), pvmw.pfn);
+		SetPageDirty(folio);
+	entry = make_softleaf_pte(migration_entry_type(folio, page, pte), page_to_pfn(page));
 	if (pte_dirty(pte))
 		entry.pte |= SOFTLEAF_DIRTY;
 	if (pte_young(pte))
 		entry.pte |= SOFTLEAF_YOUNG;
-	set_pte(pvmw.ptep, entry);
-	if (PageAnon(page))
+	set_pte(pvmw->ptep, entry);
+	if (PageAnon(folio))
 		ClearPageAnonExclusive(page);
 	folio_remove_rmap_pte(page);
-	page_vma_mapped_walk_done(&pvmw);
-	put_page(page);		/* the mapping's reference; the caller holds one */
+	put_page(folio);	/* the mapping's reference; the caller holds one */
+}
+
+/*
+ * Every PTE of @vma that maps a page of @folio becomes a migration entry.
+ * The PMD-mapped THP plugs in here: a walk hit with no PTE is its PMD,
+ * for set_pmd_migration_entry().
+ */
+static bool try_to_migrate_one(struct page *folio, struct vm_area_struct *vma,
+			       unsigned long addr, void *arg)
+{
+	struct page_vma_mapped_walk pvmw = { .pfn = page_to_pfn(folio), .vma = vma,
+					     .nr_pages = folio_nr_pages(folio), .address = addr };
+	enum ttu_flags flags = *(enum ttu_flags *)arg;
+
+	while (page_vma_mapped_walk(&pvmw))
+		set_migration_pte(&pvmw, folio, pfn_to_page(pte_pfn(ptep_get(pvmw.ptep))), flags);
 	return true;
 }
 
 /**
- * try_to_migrate() - replace every PTE that maps @page by a migration
- * entry, so CPUs touching it wait until migration ends. RSS counters keep
- * counting the entries, as in Linux; mapcount and references go.
+ * try_to_migrate() - replace every PTE that maps @folio (any of its pages,
+ * for a large folio) by a migration entry, so CPUs touching it wait until
+ * migration ends. RSS counters keep counting the entries, as in Linux;
+ * mapcounts and references go.
  * @flags: TTU_BATCH_FLUSH to leave the TLB flush to the caller
  * (flush_tlb_wait() once for a whole batch), else each PTE is flushed.
- * Context: @page locked and referenced; may sleep.
+ * Context: @folio (its head) locked and referenced; may sleep.
  */
-void try_to_migrate(struct page *page, enum ttu_flags flags)
+void try_to_migrate(struct page *folio, enum ttu_flags flags)
 {
 	struct rmap_walk_control rwc = { .rmap_one = try_to_migrate_one,
 					 .done = page_not_mapped, .arg = &flags };
 
-	rmap_walk(page, &rwc);
+	rmap_walk(folio, &rwc);
 }
 
-static bool remove_migration_pte(struct page *dst, struct vm_area_struct *vma,
-				 unsigned long addr, void *arg)
+/* The migration entry at pvmw->ptep, for a page of @src, becomes a PTE
+ * mapping the page at the same offset in @dst. */
+static void restore_migration_pte(struct page_vma_mapped_walk *pvmw, struct page *src,
+				  struct page *dst)
 {
-	struct page *src = arg;
-	struct page_vma_mapped_walk pvmw = { .pfn = page_to_pfn(src), .vma = vma,
-					     .address = addr, .flags = PVMW_MIGRATION };
-	enum softleaf_type type;
-	pte_t entry, pte;
+	pte_t entry = ptep_get(pvmw->ptep), pte;
+	enum softleaf_type type = softleaf_type(entry);
+	struct page *page = pfn_to_page(page_to_pfn(dst) + softleaf_pfn(entry) -
+					page_to_pfn(src));
 
-	if (!page_vma_mapped_walk(&pvmw))
-		return true;
-	entry = ptep_get(pvmw.ptep);
-	type = softleaf_type(entry);
-	pte = pfn_pte(page_to_pfn(dst), type == SOFTLEAF_MIGRATION_WRITE);
+	pte = pfn_pte(page_to_pfn(page), type == SOFTLEAF_MIGRATION_WRITE);
 	if (entry.pte & SOFTLEAF_DIRTY)
 		pte = pte_mkdirty(pte);
 	if (entry.pte & SOFTLEAF_YOUNG)
 		pte = pte_mkyoung(pte);
 	get_page(dst);
-	if (PageAnon(dst))
-		folio_add_anon_rmap_pte(dst, type != SOFTLEAF_MIGRATION_READ);
+	/* hugetlb pages carry no anon-exclusive bit here; a THP's pages each
+	 * carry their own. */
+	if (folio_test_hugetlb(dst))
+		page_mapcount_inc(page, NR_ANON_MAPPED);
+	else if (PageAnon(dst))
+		folio_add_anon_rmap_pte(page, type != SOFTLEAF_MIGRATION_READ);
 	else
-		folio_add_file_rmap_pte(dst);
-	set_pte(pvmw.ptep, pte);
-	page_vma_mapped_walk_done(&pvmw);
+		folio_add_file_rmap_pte(page);
+	set_pte(pvmw->ptep, pte);
+}
+
+/* Every migration entry of @vma for a page of src (@arg) points at @dst.
+ * (A PMD migration entry will be remove_migration_pmd()'s.) */
+static bool remove_migration_pte(struct page *dst, struct vm_area_struct *vma,
+				 unsigned long addr, void *arg)
+{
+	struct page *src = arg;
+	struct page_vma_mapped_walk pvmw = { .pfn = page_to_pfn(src), .vma = vma,
+					     .nr_pages = folio_nr_pages(src), .address = addr,
+					     .flags = PVMW_MIGRATION };
+
+	while (page_vma_mapped_walk(&pvmw))
+		restore_migration_pte(&pvmw, src, dst);
 	return true;
 }
 
 /**
- * remove_migration_ptes() - point every migration entry for @src at @dst
- * (@dst == @src when migration is undone), restoring write, dirty, young
- * and anon-exclusive state from the entries.
- * Context: both pages locked; @dst has @src's mapping and index. May sleep.
+ * remove_migration_ptes() - point every migration entry for a page of
+ * @src at the page at the same offset of @dst (@dst == @src when migration
+ * is undone), restoring write, dirty, young and anon-exclusive state from
+ * the entries.
+ * Context: both folios locked; @dst has @src's mapping and index. May sleep.
  */
 void remove_migration_ptes(struct page *src, struct page *dst)
 {

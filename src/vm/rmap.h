@@ -21,16 +21,22 @@ struct rmap_walk_control {
 };
 
 /*
- * struct page_vma_mapped_walk - where a page is mapped in one VMA.
- * On success ptep points at the PTE and ptl is held.
+ * struct page_vma_mapped_walk - where a page, or each page of a large
+ * folio, is mapped in one VMA. On success ptep points at the PTE (at
+ * address) and ptl is held. With @nr_pages > 1 every call finds the next
+ * PTE of [address, address + nr_pages pages) that maps a pfn of
+ * [pfn, pfn + nr_pages), keeping ptl while it stays in one PTE table; the
+ * call that finds none left returns false with no lock held.
  */
 struct page_vma_mapped_walk {
 	unsigned long pfn;
+	unsigned long nr_pages;		/* 0 or 1: one page */
 	struct vm_area_struct *vma;
 	unsigned long address;
 	pte_t *ptep;
 	spinlock_t *ptl;
 	unsigned int flags;
+	unsigned long end;		/* private to the walk */
 };
 #define PVMW_MIGRATION	BIT(0)	/* look for migration entries to pfn instead */
 
@@ -65,6 +71,10 @@ void folio_dup_anon_rmap_pte(struct page *page);
 void folio_add_anon_rmap_pte(struct page *page, bool exclusive);
 void folio_add_file_rmap_pte(struct page *page);
 void folio_remove_rmap_pte(struct page *page);
+void folio_add_new_anon_rmap_pmd(struct page *folio, struct vm_area_struct *vma,
+				 unsigned long haddr);
+void folio_dup_anon_rmap_pmd(struct page *folio);
+void folio_remove_rmap_pmd(struct page *folio);
 void folio_release_mapping(struct page *page);
 
 /* try_to_migrate() flags */

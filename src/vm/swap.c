@@ -5,6 +5,7 @@
  * and frees it; putting an isolated page back on its list drops the
  * isolation reference the same way.
  */
+#include "vm/huge_mm.h"
 #include "vm/hugetlb.h"
 #include "vm/mm.h"
 
@@ -51,6 +52,7 @@ void put_page(struct page *page)
 		free_huge_folio(page);
 		return;
 	}
+	folio_unqueue_deferred_split(page);
 	page_cache_release(page);
 	folio_release_mapping(page);
 	order = page_owner_order(page);

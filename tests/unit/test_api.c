@@ -74,6 +74,128 @@ static void test_knobs(void **state)
 	pagelab_machine_destroy(m);
 }
 
+static void assert_knob_text(struct pagelab_machine *m, const char *name, const char *text)
+{
+	char buf[80];
+
+	assert_int_equal(pagelab_knob_get(m, name, buf, sizeof(buf)), (int)strlen(text));
+	assert_string_equal(buf, text);
+}
+
+/* /sys/kernel/mm/transparent_hugepage: words in brackets, the kernel's refusals. */
+static void test_thp_knobs(void **state)
+{
+	struct pagelab_config cfg = PAGELAB_CONFIG_DEFAULT;
+	struct pagelab_machine *m;
+
+	cfg.memory_bytes = 512UL << 20;
+	cfg.deterministic = 1;
+	assert_int_equal(pagelab_machine_create(&cfg, &m), 0);
+	assert_knob_text(m, "thp.enabled", "always [madvise] never");
+	assert_knob_text(m, "thp.defrag", "always defer defer+madvise [madvise] never");
+	assert_knob_text(m, "thp.use_zero_page", "1");
+	assert_knob_text(m, "thp.hpage_pmd_size", "2097152");
+	assert_knob_text(m, "thp.shmem_enabled", "always within_size advise [never] deny force");
+	assert_knob_text(m, "thp.khugepaged/max_ptes_none", "511");
+	assert_knob_text(m, "thp.khugepaged/max_ptes_swap", "64");
+	assert_knob_text(m, "thp.khugepaged/max_ptes_shared", "256");
+	assert_knob_text(m, "thp.khugepaged/pages_to_scan", "4096");
+	assert_knob_text(m, "thp.khugepaged/scan_sleep_millisecs", "10000");
+	assert_knob_text(m, "thp.khugepaged/alloc_sleep_millisecs", "60000");
+	assert_knob_text(m, "thp.khugepaged/defrag", "1");
+	assert_int_equal(pagelab_knob_set(m, "thp.enabled", "always\n"), 0);
+	assert_knob_text(m, "thp.enabled", "[always] madvise never");
+	assert_int_equal(pagelab_knob_set(m, "thp.enabled", "sometimes"), -EINVAL);
+	assert_int_equal(pagelab_knob_set(m, "thp.enabled", "never"), 0);
+	assert_knob_text(m, "thp.enabled", "always madvise [never]");
+	assert_int_equal(pagelab_knob_set(m, "thp.defrag", "defer+madvise"), 0);
+	assert_knob_text(m, "thp.defrag", "always defer [defer+madvise] madvise never");
+	assert_int_equal(pagelab_knob_set(m, "thp.defrag", "never"), 0);
+	assert_knob_text(m, "thp.defrag", "always defer defer+madvise madvise [never]");
+	assert_int_equal(pagelab_knob_set(m, "thp.use_zero_page", "2"), -EINVAL);
+	assert_int_equal(pagelab_knob_set(m, "thp.use_zero_page", "0"), 0);
+	assert_knob_text(m, "thp.use_zero_page", "0");
+	assert_int_equal(pagelab_knob_set(m, "thp.khugepaged/max_ptes_none", "512"), -EINVAL);
+	assert_int_equal(pagelab_knob_set(m, "thp.khugepaged/max_ptes_none", "0"), 0);
+	assert_int_equal(pagelab_knob_set(m, "thp.khugepaged/pages_to_scan", "0"), -EINVAL);
+	assert_int_equal(pagelab_knob_set(m, "thp.khugepaged/full_scans", "1"), -EACCES);
+	assert_int_equal(pagelab_knob_set(m, "thp.hpage_pmd_size", "1"), -EACCES);
+	assert_int_equal(pagelab_knob_set(m, "thp.no_such_file", "1"), -ENOENT);
+	pagelab_machine_destroy(m);
+
+	/* Below 512 MiB of RAM the kernel boots with THP off. */
+	m = create(1);
+	assert_knob_text(m, "thp.enabled", "always madvise [never]");
+	assert_knob_text(m, "thp.defrag", "always defer defer+madvise madvise [never]");
+	assert_knob_text(m, "thp.use_zero_page", "0");
+	pagelab_machine_destroy(m);
+}
+
+static long vmstat(struct pagelab_machine *m, const char *name)
+{
+	long v;
+
+	assert_int_equal(pagelab_vmstat(m, name, &v), 0);
+	return v;
+}
+
+/*
+ * THPs through the API: MADV_HUGEPAGE, a fault per 2 MiB, a partial
+ * MADV_DONTNEED queueing a deferred split, vm.drop_caches splitting it,
+ * every byte kept; MADV_NOHUGEPAGE and enabled=never keep 4 KiB pages.
+ */
+static void test_thp(void **state)
+{
+	struct pagelab_config cfg = PAGELAB_CONFIG_DEFAULT;
+	const unsigned long len = 4UL << 20, nr = len / PAGE;
+	struct pagelab_machine *m;
+	struct pagelab_process *p;
+	unsigned long addr, other;
+	unsigned char *buf = malloc(len), *back = malloc(len);
+
+	cfg.memory_bytes = 512UL << 20;
+	cfg.deterministic = 1;
+	assert_int_equal(pagelab_machine_create(&cfg, &m), 0);
+	assert_int_equal(pagelab_process_create(m, &p), 0);
+	assert_int_equal(pagelab_mmap(p, len, PAGELAB_MAP_PRIVATE, &addr), 0);
+	assert_int_equal(addr % (2UL << 20), 0);	/* 2 MiB multiples start aligned */
+	assert_int_equal(pagelab_madvise(p, addr, len, PAGELAB_MADV_HUGEPAGE), 0);
+	assert_int_equal(pagelab_madvise(p, addr, len, 99), -EINVAL);
+	for (unsigned long i = 0; i < len; i++)
+		buf[i] = (unsigned char)(i * 7 + i / PAGE);
+	assert_int_equal(pagelab_write(p, addr, buf, len), 0);
+	assert_int_equal(vmstat(m, "thp_fault_alloc"), 2);
+	assert_int_equal(vmstat(m, "nr_anon_transparent_hugepages"), 2);
+	assert_int_equal(pagelab_madvise(p, addr + PAGE, PAGE, PAGELAB_MADV_DONTNEED), 0);
+	memset(buf + PAGE, 0, PAGE);
+	assert_int_equal(vmstat(m, "thp_split_pmd"), 1);
+	assert_int_equal(vmstat(m, "thp_deferred_split_page"), 1);
+	assert_int_equal(pagelab_knob_set(m, "vm.drop_caches", "5"), -EINVAL);
+	assert_int_equal(pagelab_knob_set(m, "vm.drop_caches", "2"), 0);
+	assert_int_equal(vmstat(m, "thp_split_page"), 1);
+	assert_int_equal(vmstat(m, "nr_anon_transparent_hugepages"), 1);
+	assert_int_equal(vmstat(m, "nr_anon_pages"), (long)nr - 1);
+	assert_int_equal(pagelab_read(p, addr, back, len), 0);
+	assert_memory_equal(buf, back, len);
+	assert_checked(m);
+
+	assert_int_equal(pagelab_mmap(p, len, PAGELAB_MAP_PRIVATE, &other), 0);
+	assert_int_equal(pagelab_madvise(p, other, len, PAGELAB_MADV_NOHUGEPAGE), 0);
+	assert_int_equal(pagelab_write(p, other, buf, len), 0);
+	assert_int_equal(pagelab_knob_set(m, "thp.enabled", "never"), 0);
+	assert_int_equal(pagelab_madvise(p, other, len, PAGELAB_MADV_HUGEPAGE), 0);
+	assert_int_equal(pagelab_madvise(p, other, len, PAGELAB_MADV_DONTNEED), 0);
+	assert_int_equal(pagelab_write(p, other, buf, len), 0);
+	assert_int_equal(vmstat(m, "thp_fault_alloc"), 2);
+	assert_checked(m);
+	pagelab_process_exit(p);
+	assert_int_equal(vmstat(m, "nr_anon_transparent_hugepages"), 0);
+	assert_checked(m);
+	pagelab_machine_destroy(m);
+	free(buf);
+	free(back);
+}
+
 static unsigned long empty_pageblocks(struct pagelab_machine *m)
 {
 	struct pagelab_pageblock pb;
@@ -275,6 +397,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_knobs),
+		cmocka_unit_test(test_thp_knobs),
+		cmocka_unit_test(test_thp),
 		cmocka_unit_test(test_compact_and_pageblocks),
 		cmocka_unit_test(test_move_pages),
 		cmocka_unit_test(test_ksm),

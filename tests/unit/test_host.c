@@ -198,6 +198,26 @@ static void test_nonreader_is_dropped(void **state)
 }
 
 /*
+ * The same with requests the host rejects before reading them (an unknown
+ * type): the rejection's reply cannot be sent, the peer is dropped with
+ * one line, and nothing more is read from the closed connection.
+ */
+static void test_nonreader_of_rejections_is_dropped(void **state)
+{
+	struct fixture *f = *state;
+	int bad = conn(f, true), good = conn(f, false), answered;
+
+	flood(bad, 0x7777, 1000);
+	answered = request(good, BALLOON_MSG_CTL_INFO, NULL, 0);
+	drain_to_eof(bad);
+	close(bad);
+	assert_int_equal(answered, BALLOON_INFO_WIRE_SIZE);
+	assert_int_equal(log_count(f, "does not take its replies"), 1);
+	assert_int_equal(log_count(f, "cannot read"), 0);
+	close(good);
+}
+
+/*
  * The guest itself stops reading: it is dropped, but its RAM is left as it
  * is (it may still be running on it) until another guest says HELLO.
  */
@@ -410,6 +430,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_nonreader_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nonreader_of_rejections_is_dropped, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_dropped_guest_keeps_its_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupts_coalesce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_connections_give_way,

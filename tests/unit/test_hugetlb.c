@@ -4,12 +4,15 @@
  * references through tails, freeing the whole block, the validator) and
  * the hugetlb pool: growing and shrinking it through vm.nr_hugepages, its
  * meminfo lines and counters, reservations, faults, unmapping, fork and
- * copy-on-write, and compaction leaving pool pages alone.
+ * copy-on-write, compaction leaving pool pages alone, and migration of
+ * hugetlb folios (every byte and mapping kept, the pool's counters exact).
  */
 #include "lib/machine_fixture.h"
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "compact/compaction.h"
+#include "migrate/migrate.h"
 #include "vm/hugetlb.h"
 
 static long free_pages_now(void)
@@ -387,6 +390,153 @@ static void test_compaction_skips_pool_pages(void **state)
 	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Migration                                                           */
+
+#define NR_HUGE	512
+
+/* Write a word naming (@seed, page) into every page of @nr huge pages. */
+static void fill_huge(struct mm_struct *mm, unsigned long addr, int nr, uint64_t seed)
+{
+	for (unsigned long i = 0; i < (unsigned long)nr * NR_HUGE; i++)
+		write_word(mm, addr + i * PAGE_SIZE + (i % 500) * 8, seed << 32 | i);
+}
+
+static void assert_huge_filled(struct mm_struct *mm, unsigned long addr, int nr, uint64_t seed)
+{
+	for (unsigned long i = 0; i < (unsigned long)nr * NR_HUGE; i++)
+		assert_int_equal(read_word(mm, addr + i * PAGE_SIZE + (i % 500) * 8),
+				 seed << 32 | i);
+}
+
+/* move_pages of a range: every status 0, the count moved returned. */
+static void move_all(struct mm_struct *mm, unsigned long addr, unsigned long nr, long moved)
+{
+	int *status = calloc(nr, sizeof(*status));
+
+	assert_non_null(status);
+	assert_int_equal(move_pages_range(mm, addr, nr, status), moved);
+	for (unsigned long i = 0; i < nr; i++)
+		assert_int_equal(status[i], 0);
+	free(status);
+}
+
+/*
+ * A huge page mapped by two processes moves whole to a free pool page:
+ * every byte, every PTE of both (mapcount, references), the pool's
+ * counters; counted as 512 base pages and no THP.
+ */
+static void test_migrate_keeps_bytes_mappings_and_pool(void **state)
+{
+	long success = vm_event_sum(PGMIGRATE_SUCCESS), thp = vm_event_sum(THP_MIGRATION_SUCCESS);
+	struct mm_struct *mm = mm_alloc(), *child;
+	struct page *old[2], *new;
+	unsigned long addr;
+	int err = 0;
+
+	assert_int_equal(sysctl_nr_hugepages_set(5), 0);
+	assert_int_equal(do_mmap_hugetlb(mm, 2 * HPAGE_SIZE, &addr), 0);
+	fill_huge(mm, addr, 2, 1);
+	old[0] = folio_at(mm, addr);
+	old[1] = folio_at(mm, addr + HPAGE_SIZE);
+	child = dup_mm(mm, &err);
+	assert_non_null(child);
+	move_all(mm, addr, 2 * NR_HUGE, 2 * NR_HUGE);
+	for (int i = 0; i < 2; i++) {
+		new = folio_at(mm, addr + i * HPAGE_SIZE);
+		assert_ptr_not_equal(new, old[i]);
+		assert_ptr_equal(folio_at(child, addr + i * HPAGE_SIZE), new);
+		assert_true(folio_test_hugetlb(new) && PageAnon(new));
+		assert_int_equal(folio_mapcount(new), 2 * NR_HUGE);
+		assert_int_equal(page_ref_count(new), 2 * NR_HUGE);
+	}
+	assert_huge_filled(mm, addr, 2, 1);
+	assert_huge_filled(child, addr, 2, 1);
+	assert_int_equal(vm_event_sum(PGMIGRATE_SUCCESS) - success, 2 * NR_HUGE);
+	assert_int_equal(vm_event_sum(THP_MIGRATION_SUCCESS) - thp, 0);
+	assert_int_equal(meminfo("HugePages_Total"), 5);
+	assert_int_equal(meminfo("HugePages_Free"), 3);
+	assert_int_equal(node_page_state(&contig_page_data, NR_HUGETLB), 2 * NR_HUGE);
+	assert_invariants();
+	/* Still copy-on-write after the move. */
+	write_word(child, addr, 77);
+	assert_int_equal(read_word(mm, addr), 1UL << 32);
+	assert_int_equal(meminfo("HugePages_Free"), 2);
+	mmput(child);
+	mmput(mm);
+	assert_int_equal(meminfo("HugePages_Free"), 5);
+	assert_invariants();
+	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
+}
+
+/*
+ * A free pool page that a reservation needs is no target: the target is a
+ * temporary page from the buddy, and the source goes back to the buddy, so
+ * the pool keeps its size, its reservation and no surplus.
+ */
+static void test_migrate_through_temporary_page(void **state)
+{
+	struct mm_struct *mm = mm_alloc(), *other = mm_alloc();
+	long allocs = vm_event_sum(HTLB_BUDDY_PGALLOC), before;
+	unsigned long addr, resv_addr;
+	struct page *old;
+
+	assert_int_equal(sysctl_nr_hugepages_set(2), 0);
+	assert_int_equal(do_mmap_hugetlb(mm, HPAGE_SIZE, &addr), 0);
+	assert_int_equal(do_mmap_hugetlb(other, HPAGE_SIZE, &resv_addr), 0);
+	fill_huge(mm, addr, 1, 2);
+	old = folio_at(mm, addr);
+	assert_int_equal(meminfo("HugePages_Free"), 1);
+	assert_int_equal(meminfo("HugePages_Rsvd"), 1);
+	before = free_pages_now();
+	move_all(mm, addr + 7 * PAGE_SIZE, 1, NR_HUGE);	/* any page moves the folio */
+	assert_ptr_not_equal(folio_at(mm, addr), old);
+	assert_false(folio_test_hugetlb(old));		/* the source is the buddy's */
+	assert_int_equal(vm_event_sum(HTLB_BUDDY_PGALLOC) - allocs, 3);
+	assert_int_equal(free_pages_now(), before);
+	assert_huge_filled(mm, addr, 1, 2);
+	assert_int_equal(meminfo("HugePages_Total"), 2);
+	assert_int_equal(meminfo("HugePages_Free"), 1);
+	assert_int_equal(meminfo("HugePages_Rsvd"), 1);
+	assert_int_equal(meminfo("HugePages_Surp"), 0);
+	assert_invariants();
+	mmput(other);
+	mmput(mm);
+	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
+}
+
+/* No target at all (pool empty, the buddy refuses): -ENOMEM, nothing moved. */
+static void test_migrate_without_target_fails(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	long fail = vm_event_sum(PGMIGRATE_FAIL);
+	unsigned long addr;
+	struct page *old;
+	int status = 1;
+
+	assert_int_equal(sysctl_nr_hugepages_set(1), 0);
+	assert_int_equal(do_mmap_hugetlb(mm, HPAGE_SIZE, &addr), 0);
+	fill_huge(mm, addr, 1, 3);
+	old = folio_at(mm, addr);
+	assert_int_equal(fail_page_alloc_set("ignore-gfp-wait", 0), 0);
+	assert_int_equal(fail_page_alloc_set("ignore-gfp-highmem", 0), 0);
+	assert_int_equal(fail_page_alloc_set("times", -1), 0);
+	assert_int_equal(fail_page_alloc_set("probability", 100), 0);
+	assert_int_equal(move_pages_range(mm, addr, 1, &status), -ENOMEM);
+	assert_int_equal(fail_page_alloc_set("probability", 0), 0);
+	assert_int_equal(fail_page_alloc_set("ignore-gfp-wait", 1), 0);
+	assert_int_equal(fail_page_alloc_set("ignore-gfp-highmem", 1), 0);
+	assert_int_equal(status, -EBUSY);
+	assert_ptr_equal(folio_at(mm, addr), old);
+	assert_int_equal(vm_event_sum(PGMIGRATE_FAIL) - fail, NR_HUGE);
+	assert_huge_filled(mm, addr, 1, 3);
+	assert_int_equal(meminfo("HugePages_Total"), 1);
+	assert_invariants();
+	mmput(mm);
+	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +552,9 @@ int main(void)
 		machine_test(test_shrink_keeps_reserved_pages),
 		machine_test(test_overcommit_surplus),
 		machine_test(test_compaction_skips_pool_pages),
+		machine_test(test_migrate_keeps_bytes_mappings_and_pool),
+		machine_test(test_migrate_through_temporary_page),
+		machine_test(test_migrate_without_target_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -176,9 +176,9 @@ static const struct error_case error_cases[] = {
 	  "t.scn:3: bad pattern 'stripes' (expected zero, byte:V, same, dup:K, unique)" },
 	{ "pattern_out_of_range", false, P_R "P touch R pattern=byte:256\n",
 	  "t.scn:3: pattern byte:256 is out of range (byte:0..255, dup:1..4294967295)" },
-	{ "bad_advice", false, P_R "P madvise R hugepage\n",
-	  "t.scn:3: bad advice 'hugepage' for 'madvise' (expected mergeable, unmergeable, "
-	  "dontneed)" },
+	{ "bad_advice", false, P_R "P madvise R huge\n",
+	  "t.scn:3: bad advice 'huge' for 'madvise' (expected mergeable, unmergeable, "
+	  "dontneed, hugepage, nohugepage)" },
 	{ "munmapped_region", false, P_R "P munmap R\nP check R\n",
 	  "t.scn:4: region 'R' of process 'P' was unmapped at line 3" },
 	{ "munmapped_region_bg", false, P_R "& P munmap R\nP touch R\n",
@@ -316,13 +316,17 @@ static const struct error_case error_cases[] = {
 	{ "sim_ksm_sleep", true, "ksm sleep_millisecs=4294967296\n",
 	  "t.scn:1: ksm sleep_millisecs=4294967296: invalid value, the kernel refuses it with "
 	  "EINVAL (an unsigned int)" },
-	{ "sim_thp", true, "thp enabled=always\n",
-	  "t.scn:1: 'thp' needs transparent huge pages, not in this build yet" },
+	{ "sim_thp", true, "thp enabled=always khugepaged/max_ptes_none=512\n",
+	  "t.scn:1: thp khugepaged/max_ptes_none=512: invalid value, the kernel refuses it "
+	  "with EINVAL (at most 511, HPAGE_PMD_NR - 1)" },
+	{ "sim_thp_pages_to_scan", true, "thp khugepaged/pages_to_scan=0\n",
+	  "t.scn:1: thp khugepaged/pages_to_scan=0: invalid value, the kernel refuses it "
+	  "with EINVAL (at least 1, an unsigned int)" },
 	{ "sim_sysctl_other", true, "sysctl vm.min_free_kbytes=1 vm.swappiness=10\n",
 	  "t.scn:1: sysctl 'vm.swappiness' is not in this build (the sim backend has "
 	  "vm.min_free_kbytes, vm.watermark_scale_factor, vm.compaction_proactiveness, "
 	  "vm.extfrag_threshold, vm.compact_unevictable_allowed, vm.compact_memory, "
-	  "vm.nr_hugepages, vm.nr_overcommit_hugepages)" },
+	  "vm.nr_hugepages, vm.nr_overcommit_hugepages, vm.drop_caches)" },
 	{ "sim_expect_vmstat", true, "expect vmstat.no_such_counter == 0\n",
 	  "t.scn:1: unknown vmstat counter 'no_such_counter' (not in this build)" },
 	{ "sim_expect_zone", true, "expect buddy.DMA32.order0 == 0\n",
@@ -452,13 +456,13 @@ static void test_all_errors_reported(void **state)
 static void test_sim_refusals_each_line(void **state)
 {
 	struct scn_script *s = parse("process P\nP mmap R 4K\nP migrate R\n"
-				     "thp enabled=always\nP touch R\nksm run=5\n"
+				     "thp use_zero_page=2\nP touch R\nksm run=5\n"
 				     "expect ksm.full_scans == 0\nexpect P.R.intact == 1\n",
 				     &scn_backend_sim);
 
 	assert_int_equal(s->nerrors, 2);
-	assert_string_equal(s->errors[0], "t.scn:4: 'thp' needs transparent huge pages, not in "
-			    "this build yet");
+	assert_string_equal(s->errors[0], "t.scn:4: thp use_zero_page=2: invalid value, the "
+			    "kernel refuses it with EINVAL (0 or 1)");
 	assert_string_equal(s->errors[1], "t.scn:6: ksm run=5: invalid value, the kernel refuses "
 			    "it with EINVAL (0 stops ksmd, 1 runs it, 2 unmerges everything)");
 	assert_int_equal(s->ncmds, 6);	/* process, mmap, migrate, touch, the expects */

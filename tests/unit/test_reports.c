@@ -82,6 +82,36 @@ static void test_vmstat(void **state)
 	assert_false(vmstat_name_known("pgalloc_dma"));
 }
 
+/*
+ * vmstat_read() of each counter by name gives the snapshot's value. Every
+ * node statistic and event is first given a value of its own (restored
+ * after), so that a name read from the wrong counter is seen.
+ */
+static void test_vmstat_read_every_counter(void **state)
+{
+	long saved_node[NR_VM_NODE_STAT_ITEMS], saved_event[NR_VM_EVENT_ITEMS];
+	struct vm_event_state *ev = &vm_event_states[0];
+	struct vmstat_entry e[VMSTAT_MAX_ENTRIES];
+	long value;
+	int n;
+
+	memcpy(saved_node, contig_page_data.vm_stat, sizeof(saved_node));
+	memcpy(saved_event, ev->event, sizeof(saved_event));
+	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
+		contig_page_data.vm_stat[i] += 1000 + i;
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		ev->event[i] += 2000 + i;
+	n = vmstat_snapshot(e, VMSTAT_MAX_ENTRIES);
+	assert_true(n > 0 && n < VMSTAT_MAX_ENTRIES);
+	for (int i = 0; i < n; i++) {
+		assert_true(vmstat_name_known(e[i].name));
+		assert_int_equal(vmstat_read(e[i].name, &value), 0);
+		assert_int_equal(value, e[i].value);
+	}
+	memcpy(contig_page_data.vm_stat, saved_node, sizeof(saved_node));
+	memcpy(ev->event, saved_event, sizeof(saved_event));
+}
+
 static void test_api_errors(void **state)
 {
 	struct pagelab_config cfg = PAGELAB_CONFIG_DEFAULT;
@@ -131,6 +161,7 @@ int main(void)
 		machine_test(test_buddyinfo_after_split),
 		machine_test(test_pagetypeinfo_fresh),
 		machine_test(test_vmstat),
+		machine_test(test_vmstat_read_every_counter),
 		cmocka_unit_test(test_api_errors),
 	};
 
