@@ -29,6 +29,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 #include "drivers/virtio_balloon.h"
 #include "compact/compaction.h"
@@ -1089,6 +1090,75 @@ static double bench_ksm_ratio(const struct bench *b)
 	return ratio(rate.ksm_scan, rate.xxh3);
 }
 
+/*
+ * Boot: a machine of b->order GiB, threaded, with deferred struct page
+ * init in the background. Boot's figures are taken together by the
+ * boot.seconds entry; the entries after it report them.
+ *   boot.seconds            machine_init() until it returns: the machine can
+ *                           run a scenario (the pgdatinit helpers go on)
+ *   boot.rss_mib_per_gib    the process's resident memory then, less what it
+ *                           was before the boot, per simulated GiB
+ *   boot.init_done_seconds  machine_init() until page_alloc_init_late()
+ *                           returns: every struct page initialised and free
+ *   boot.init_done_rss_mib_per_gib  resident memory then, per simulated GiB
+ * The benchmark's own 2 GiB machine is shut down around it and booted
+ * again. PAGELAB_BENCH_MEMORY_MIB shrinks these machines in proportion
+ * (bench_smoke's 256 MiB: 128 MiB, 2 GiB and 8 GiB), figures still per GiB.
+ */
+static struct machine_config bench_machine;
+static double boot_rss, boot_done_seconds, boot_done_rss;
+
+static double rss_mib(void)
+{
+	long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f && fscanf(f, "%*d %ld", &pages) != 1)
+		pages = 0;
+	if (f)
+		fclose(f);
+	return pages * (double)sysconf(_SC_PAGESIZE) / (1 << 20);
+}
+
+static double bench_boot(const struct bench *b)
+{
+	/* Shrunk with the benchmark's machine (bench_smoke: 1/8, 8 GiB at most). */
+	uint64_t bytes = ((uint64_t)b->order << 30) / (((unsigned long)BENCH_MEMORY_MIB << 20) /
+							cfg.memory);
+	double gib = (double)bytes / (1 << 30), before, start, ready;
+	struct machine_config mc = { bytes, BENCH_CPUS, 10, 9,
+				     .deferred_init = DEFERRED_INIT_BACKGROUND };
+
+	boot_rss = boot_done_seconds = boot_done_rss = NAN;
+	machine_exit();
+	before = rss_mib();
+	start = now();
+	if (machine_init(&mc))
+		return -1;
+	ready = now() - start;
+	boot_rss = (rss_mib() - before) / gib;
+	page_alloc_init_late();
+	boot_done_seconds = now() - start;
+	boot_done_rss = (rss_mib() - before) / gib;
+	machine_exit();
+	return machine_init(&bench_machine) ? -1 : ready;
+}
+
+static double bench_boot_rss(const struct bench *b)
+{
+	return boot_rss;
+}
+
+static double bench_boot_done(const struct bench *b)
+{
+	return boot_done_seconds;
+}
+
+static double bench_boot_done_rss(const struct bench *b)
+{
+	return boot_done_rss;
+}
+
 static const struct bench benches[] = {
 	{ "alloc_free.order0.threads1.pairs_per_s", bench_alloc_free, 0, 1 },
 	{ "alloc_free.order0.threads1.pairs_per_cpu_s", bench_ops_per_cpu_second, 0, 1 },
@@ -1137,6 +1207,12 @@ static const struct bench benches[] = {
 	{ "ksm.scan_pages_per_s", bench_ksm_scan, 0, 1 },
 	{ "ksm.merge_seconds", bench_ksm_merge, 0, 1 },
 	{ "ksm.ratio_to_xxh3", bench_ksm_ratio, 0, 1 },
+#define BOOT_BENCH(gib)								\
+	{ "boot.seconds." #gib "g", bench_boot, gib, 1 },			\
+	{ "boot.rss_mib_per_gib." #gib "g", bench_boot_rss, gib, 1 },		\
+	{ "boot.init_done_seconds." #gib "g", bench_boot_done, gib, 1 },	\
+	{ "boot.init_done_rss_mib_per_gib." #gib "g", bench_boot_done_rss, gib, 1 }
+	BOOT_BENCH(1), BOOT_BENCH(16), BOOT_BENCH(64),
 };
 
 #define NR_BENCHES ARRAY_SIZE(benches)
@@ -1300,7 +1376,6 @@ int main(int argc, char **argv)
 {
 	const char *json = NULL, *baseline_path = NULL;
 	char *baseline = NULL;
-	struct machine_config mc;
 	int err, nr_prefixes = 0;
 	char **prefixes = calloc(argc, sizeof(*prefixes));
 
@@ -1323,8 +1398,9 @@ int main(int argc, char **argv)
 	}
 	if (!read_config() || (baseline_path && !(baseline = read_file(baseline_path))))
 		return 2;
-	mc = (struct machine_config){ cfg.memory, BENCH_CPUS, 10, 9, .deterministic = true };
-	err = machine_init(&mc);
+	bench_machine = (struct machine_config){ cfg.memory, BENCH_CPUS, 10, 9,
+						 .deterministic = true };
+	err = machine_init(&bench_machine);
 	if (err) {
 		fprintf(stderr, "bench: machine_init: %s\n", strerror(-err));
 		return 1;

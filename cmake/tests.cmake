@@ -18,6 +18,7 @@ endfunction()
 
 # --- the machine: boot table, layer order ---
 pagelab_test(test_boot tests/unit/test_boot.c LABELS unit sanitize)
+pagelab_test(test_deferred_init tests/unit/test_deferred_init.c LABELS unit sanitize)
 add_test(NAME layers COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/check_layers.sh ${CMAKE_SOURCE_DIR}
          ${CMAKE_BINARY_DIR}/CMakeFiles/pagelab_obj.dir)
 set_tests_properties(layers PROPERTIES LABELS "layers" TIMEOUT 300)
@@ -154,6 +155,8 @@ pagelab_scenario(compact_direct tests/scenarios/compact_direct.scn LABELS saniti
 pagelab_scenario(compact_proactive tests/scenarios/compact_proactive.scn ARGS --deterministic)
 # The frame census, meminfo and zoneinfo, exact (src/machine/census.c).
 pagelab_scenario(census tests/scenarios/census.scn LABELS sanitize ARGS --deterministic)
+# A 64 GiB machine, deferred init in the background (not sanitize: ASan/TSan shadow of 64 GiB)
+pagelab_scenario(big_machine tests/scenarios/big_machine.scn ARGS --deterministic)
 add_test(NAME scn_migrate_deterministic_repeat
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/migrate_concurrent.scn)

@@ -29,6 +29,7 @@ int register_oom_notifier(struct notifier_block *nb);
 int unregister_oom_notifier(struct notifier_block *nb);
 void zone_init_free_lists(struct zone *zone);
 void memblock_free_all(void);
+void __free_pages_range(struct zone *zone, unsigned long pfn, unsigned long end);
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 void __free_pages(struct page *page, unsigned int order);
 void free_unref_page(struct page *page, unsigned int order);
@@ -44,8 +45,21 @@ int fail_page_alloc_set(const char *name, long value);
 int fail_page_alloc_get(const char *name, long *value);
 int fail_page_alloc_attr_range(const char *name, long *min, long *max);
 
+/* alloc/mm_init.c: deferred struct page init */
+void memmap_init_range(unsigned long start_pfn, unsigned long end_pfn, enum zone_type zone);
+unsigned long deferred_init_setup(struct pglist_data *pgdat, unsigned long end_pfn, bool defer);
+void deferred_init_teardown(struct pglist_data *pgdat);
+int deferred_init_memmap(struct pglist_data *pgdat);
+void deferred_init_memmap_sync(struct pglist_data *pgdat);
+void deferred_init_stop(void);
+void page_alloc_init_late(void);
+bool deferred_init_pending(const struct pglist_data *pgdat);
+bool deferred_grow_zone(struct zone *zone, unsigned int order);
+unsigned long deferred_init_nr_freed(const struct pglist_data *pgdat);
+
 /* alloc/pcp.c */
 int setup_zone_pageset(struct zone *zone);
+void zone_pcp_update(struct zone *zone);
 void free_zone_pageset(struct zone *zone);
 void drain_local_pages(struct zone *zone);
 void drain_all_pages(struct zone *zone);
@@ -73,6 +87,7 @@ extern int watermark_scale_factor;
 int sysctl_min_free_kbytes_set(long value);
 int sysctl_watermark_scale_factor_set(long value);
 void init_per_zone_wmark_min(void);
+void calculate_min_free_kbytes(void);
 void setup_per_zone_wmarks(void);
 
 /*

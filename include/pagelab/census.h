@@ -38,7 +38,9 @@ enum pagelab_frame_state {
 	PAGELAB_FRAMES_DRIVER,			/* "driver": a movable_ops page */
 	PAGELAB_FRAMES_BALLOON,			/* "balloon": inflated */
 	PAGELAB_FRAMES_ISOLATED,		/* "isolated": held by migration */
-	PAGELAB_FRAMES_RESERVED,		/* "reserved": never in the allocator */
+	PAGELAB_FRAMES_RESERVED,		/* "reserved": never in the allocator
+						 * (or not yet: deferred struct
+						 * page init has not reached it) */
 	PAGELAB_FRAMES_HUGETLB,			/* "hugetlb": a hugetlb pool page */
 	PAGELAB_FRAMES_THP,			/* "thp": an anonymous transparent huge page */
 	PAGELAB_NR_FRAME_STATES

@@ -51,6 +51,20 @@ struct pagelab_config {
 	 */
 	const char *balloon_connect;
 	int balloon_free_page_reporting;	/* the in-process host offers it */
+	/*
+	 * Deferred struct page init (docs/design.md): PAGELAB_DEFERRED_INIT_WAIT
+	 * (0) initialises the struct pages past the first 128 MiB in parallel
+	 * and pagelab_machine_create() waits for them; _BACKGROUND returns at
+	 * once, threads (none in a deterministic machine) and allocations that
+	 * run short initialising the rest; _OFF initialises all at boot.
+	 */
+	int deferred_init;
+};
+
+enum pagelab_deferred_init {
+	PAGELAB_DEFERRED_INIT_WAIT,
+	PAGELAB_DEFERRED_INIT_BACKGROUND,
+	PAGELAB_DEFERRED_INIT_OFF,
 };
 
 #define PAGELAB_CONFIG_DEFAULT \

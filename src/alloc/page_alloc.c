@@ -447,20 +447,44 @@ void post_alloc_hook(struct page *page, unsigned int order, gfp_t gfp)
 
 /*
  * Hand a boot-time block to the buddy. init_page_struct() left its pages
- * with no references, flags or owner, so there is nothing to check.
+ * with no references, flags or owner, so there is nothing to check; a
+ * block above a pageblock covers pageblocks of one type (boot's).
  */
-static void __free_pages_core(struct page *page, unsigned int order)
+static void __free_pages_core(struct zone *zone, unsigned long pfn, unsigned int order)
 {
-	free_one_page(page_zone(page), page, page_to_pfn(page), order, FPI_TO_TAIL);
+	struct page *page = pfn_to_page(pfn);
+
+	__free_one_page(page, pfn, zone, order, get_pageblock_migratetype(page), FPI_TO_TAIL);
 	count_vm_events(PGFREE, 1L << order);
 }
 
 /**
- * memblock_free_all() - release every frame of every zone to the buddy.
+ * __free_pages_range() - release the initialised frames [@pfn, @end) of
+ * @zone to the buddy, in ascending order, as the largest aligned blocks
+ * that fit (MAX_PAGE_ORDER except at a ragged end). As in the kernel this
+ * counts PGFREE for them.
+ * Context: zone->lock held; the frames are in no one's hands.
+ */
+void __free_pages_range(struct zone *zone, unsigned long pfn, unsigned long end)
+{
+	lockdep_assert_held(&zone->lock);
+	while (pfn < end) {
+		unsigned int order = MAX_PAGE_ORDER;
+
+		while (!IS_ALIGNED(pfn, 1UL << order) || pfn + (1UL << order) > end)
+			order--;
+		__free_pages_core(zone, pfn, order);
+		pfn += 1UL << order;
+	}
+	VM_EXPENSIVE(zone_free_area_valid, zone);
+}
+
+/**
+ * memblock_free_all() - release every frame boot initialised to the buddy:
+ * every frame of every zone, or, with deferred struct page init, those
+ * below pgdat_init_end_pfn() (mm_init.c frees the rest later).
  *
- * Frames go in as the largest aligned blocks that fit (MAX_PAGE_ORDER
- * except at a zone's ragged end), so afterwards NR_FREE_PAGES equals the
- * present pages. As in the kernel this counts PGFREE for them.
+ * Afterwards NR_FREE_PAGES equals the zone's managed pages.
  * Context: machine boot, single-threaded; takes zone->lock.
  */
 void memblock_free_all(void)
@@ -468,16 +492,9 @@ void memblock_free_all(void)
 	struct zone *zone;
 
 	for_each_populated_zone(zone) {
-		unsigned long pfn = zone->zone_start_pfn, end = zone_end_pfn(zone);
-
-		while (pfn < end) {
-			unsigned int order = MAX_PAGE_ORDER;
-
-			while (!IS_ALIGNED(pfn, 1UL << order) || pfn + (1UL << order) > end)
-				order--;
-			__free_pages_core(pfn_to_page(pfn), order);
-			pfn += 1UL << order;
-		}
+		spin_lock(&zone->lock);
+		__free_pages_range(zone, zone->zone_start_pfn, zone_init_end_pfn(zone));
+		spin_unlock(&zone->lock);
 	}
 }
 
@@ -963,7 +980,9 @@ bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 
 /*
  * Try the zone (one node, one zone: the zonelist is the preferred zone
- * alone). With ALLOC_NOFRAGMENT a failure is retried without it, as the
+ * alone). A zone whose struct pages are partly deferred grows first
+ * (deferred_grow_zone()), as the kernel's does before it gives up on the
+ * zone. With ALLOC_NOFRAGMENT a failure is retried without it, as the
  * kernel does once every zone was too fragmented.
  */
 static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
@@ -984,6 +1003,9 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
 				return page;
 			}
 		}
+		/* Struct pages not initialised yet: grow the zone and retry. */
+		if (deferred_grow_zone(zone, order))
+			continue;
 		if (!(alloc_flags & ALLOC_NOFRAGMENT))
 			return NULL;
 		alloc_flags &= ~ALLOC_NOFRAGMENT;

@@ -38,10 +38,25 @@ static unsigned long pfn_to_bitidx(const struct zone *zone, unsigned long pfn)
 	return (pfn >> pageblock_order) * NR_PAGEBLOCK_BITS;
 }
 
+/*
+ * The zone whose bitmap holds @pfn's bits, found by pfn as the kernel finds
+ * a section's pageblock bitmap: never from the struct page, which deferred
+ * struct page init may not have written yet.
+ */
+static struct zone *pageblock_zone(unsigned long pfn)
+{
+	struct zone *zone;
+
+	for_each_populated_zone(zone)
+		if (zone_spans_pfn(zone, pfn))
+			return zone;
+	return &contig_page_data.node_zones[ZONE_NORMAL];
+}
+
 static unsigned long *pageblock_word(const struct page *page, unsigned int *shift)
 {
-	struct zone *zone = page_zone(page);
 	unsigned long pfn = page_to_pfn(page);
+	struct zone *zone = pageblock_zone(pfn);
 	unsigned long bitidx;
 
 	VM_BUG_ON_PAGE(!zone_spans_pfn(zone, pfn), page);

@@ -92,6 +92,26 @@ int setup_zone_pageset(struct zone *zone)
 }
 
 /**
+ * zone_pcp_update() - set every cpu's batch and high again from @zone's
+ * managed pages (deferred struct page init grew them).
+ * @zone: a zone with per-cpu lists.
+ * Context: takes each pcp->lock in turn.
+ */
+void zone_pcp_update(struct zone *zone)
+{
+	int batch = zone_batchsize(zone);
+
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+
+		spin_lock(&pcp->lock);
+		WRITE_ONCE(pcp->batch, batch);
+		WRITE_ONCE(pcp->high, PCP_HIGH_BATCHES * batch);
+		spin_unlock(&pcp->lock);
+	}
+}
+
+/**
  * free_zone_pageset() - free @zone's per-cpu lists (NULL is fine). Pages
  * still on them are simply forgotten with the machine.
  * @zone: the zone.

@@ -173,7 +173,8 @@ bool zone_pageblocks_valid(struct zone *zone, char *msg, size_t len)
 			return validation_failed(msg, len, "pageblock at pfn %#lx has migratetype %d",
 						 pfn, mt);
 	}
-	for (pfn = ALIGN(zone->zone_start_pfn, pageblock_nr_pages); pfn < zone_end_pfn(zone);
+	/* Deferred struct pages hold no free block yet: stop before them. */
+	for (pfn = ALIGN(zone->zone_start_pfn, pageblock_nr_pages); pfn < zone_init_end_pfn(zone);
 	     pfn += pageblock_nr_pages) {
 		struct page *page = pfn_to_page(pfn);
 

@@ -14,9 +14,10 @@
  * Each machine is a fresh boot: init_per_zone_wmark_min() puts both
  * sysctls back to their boot values, so a value written for an earlier
  * machine in the same process does not leak into the next one. pagelab has
- * no memory hotplug, so the watermarks are only recomputed by the sysctls,
- * and a written min_free_kbytes always stays (the kernel's
- * user_min_free_kbytes rule has nothing to protect it from).
+ * no memory hotplug; the zone grows only by deferred struct page init,
+ * whose end recomputes min_free_kbytes for the full zone
+ * (calculate_min_free_kbytes()) unless a written value is at least as
+ * large: the kernel's user_min_free_kbytes rule.
  */
 #include <limits.h>
 #include "alloc/alloc_internal.h"
@@ -28,6 +29,7 @@
 
 int min_free_kbytes = 1024;		/* the kernel's value before boot computes it */
 int watermark_scale_factor = DEFAULT_WATERMARK_SCALE_FACTOR;
+static int user_min_free_kbytes = -1;	/* last written, -1: none since boot */
 
 /* floor(sqrt(x)), one result bit at a time. */
 static unsigned long int_sqrt(unsigned long x)
@@ -68,7 +70,7 @@ static unsigned long mult_frac(unsigned long x, unsigned long n, unsigned long d
  */
 void setup_per_zone_wmarks(void)
 {
-	unsigned long pages_min = (unsigned long)min_free_kbytes >> (PAGE_SHIFT - 10);
+	unsigned long pages_min = (unsigned long)READ_ONCE(min_free_kbytes) >> (PAGE_SHIFT - 10);
 	unsigned long lowmem_pages = lowmem_managed_pages();
 	struct zone *zone;
 
@@ -96,11 +98,26 @@ void setup_per_zone_wmarks(void)
  */
 void init_per_zone_wmark_min(void)
 {
-	unsigned long lowmem_kbytes = lowmem_managed_pages() * (PAGE_SIZE >> 10);
-
-	min_free_kbytes = clamp(int_sqrt(lowmem_kbytes * 16), (unsigned long)MIN_FREE_KBYTES_FLOOR,
-				(unsigned long)MIN_FREE_KBYTES_CEIL);
+	user_min_free_kbytes = -1;
 	watermark_scale_factor = DEFAULT_WATERMARK_SCALE_FACTOR;
+	calculate_min_free_kbytes();
+}
+
+/**
+ * calculate_min_free_kbytes() - set min_free_kbytes for the zones' managed
+ * pages now (sqrt(16 * lowmem KiB), clamped), unless vm.min_free_kbytes was
+ * written with a value at least as large, and recompute the watermarks.
+ * Context: boot, or the end of deferred struct page init; takes each
+ * zone->lock in turn.
+ */
+void calculate_min_free_kbytes(void)
+{
+	unsigned long lowmem_kbytes = lowmem_managed_pages() * (PAGE_SIZE >> 10);
+	unsigned long new_min = int_sqrt(lowmem_kbytes * 16);
+
+	if ((long)new_min > READ_ONCE(user_min_free_kbytes))
+		WRITE_ONCE(min_free_kbytes, clamp(new_min, (unsigned long)MIN_FREE_KBYTES_FLOOR,
+						  (unsigned long)MIN_FREE_KBYTES_CEIL));
 	setup_per_zone_wmarks();
 }
 
@@ -118,7 +135,8 @@ int sysctl_min_free_kbytes_set(long value)
 		return -EINVAL;
 	if (!machine_exists())
 		return -ENODEV;
-	min_free_kbytes = value;
+	WRITE_ONCE(min_free_kbytes, value);
+	WRITE_ONCE(user_min_free_kbytes, value);
 	setup_per_zone_wmarks();
 	return 0;
 }

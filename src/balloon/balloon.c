@@ -167,9 +167,10 @@ static bool __maybe_unused balloon_devinfo_ends_valid(struct balloon_dev_info *b
 static bool balloon_isolated_valid(struct balloon_dev_info *b, unsigned long nr_listed,
 				   char *msg, size_t len)
 {
-	unsigned long nr_owned = 0;
+	unsigned long nr_owned = 0, end = pgdat_init_end_pfn(&contig_page_data);
 
-	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++) {
+	/* Deferred struct pages are in no balloon: the walk stops before them. */
+	for (unsigned long pfn = 0; pfn < end; pfn++) {
 		struct page *page = pfn_to_page(pfn);
 		struct balloon_dev_info *owner = PageOffline(page) ? balloon_page_device(page) : NULL;
 

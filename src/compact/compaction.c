@@ -224,9 +224,11 @@ static bool pageblock_census(unsigned long pfn, unsigned long *alloc_end,
  */
 unsigned long compaction_max_free_blocks(struct zone *zone)
 {
-	unsigned long pfn = zone->zone_start_pfn, end = pfn + zone->spanned_pages;
+	unsigned long pfn = zone->zone_start_pfn, end = zone_init_end_pfn(zone);
 	unsigned long candidates = 0, movable = 0, alloc_end = 0, need;
 
+	/* Pageblocks deferred init has not reached hold nothing: all candidates. */
+	candidates = (zone_end_pfn(zone) - end) / pageblock_nr_pages;
 	for (; pfn + pageblock_nr_pages <= end; pfn += pageblock_nr_pages) {
 		unsigned long block_movable;
 
@@ -321,7 +323,7 @@ static void reset_cached_positions(struct zone *zone)
 {
 	WRITE_ONCE(zone->compact_cached_migrate_pfn[0], zone->zone_start_pfn);
 	WRITE_ONCE(zone->compact_cached_migrate_pfn[1], zone->zone_start_pfn);
-	WRITE_ONCE(zone->compact_cached_free_pfn, pageblock_start_pfn(zone_end_pfn(zone) - 1));
+	WRITE_ONCE(zone->compact_cached_free_pfn, pageblock_start_pfn(zone_init_end_pfn(zone) - 1));
 }
 
 /* A block worth rescanning holds an LRU page (a source) or a free page (a target). */
@@ -339,24 +341,26 @@ static bool block_worth_rescan(unsigned long pfn)
 /* Clear the skip bits of the blocks that may be useful again. */
 static void __reset_isolation_suitable(struct zone *zone)
 {
-	for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone);
+	for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_init_end_pfn(zone);
 	     pfn += pageblock_nr_pages)
 		if (get_pageblock_skip(pfn_to_page(pfn)) && block_worth_rescan(pfn))
 			clear_pageblock_skip(pfn_to_page(pfn));
 	WRITE_ONCE(zone->compact_init_migrate_pfn, zone->zone_start_pfn);
-	WRITE_ONCE(zone->compact_init_free_pfn, pageblock_start_pfn(zone_end_pfn(zone) - 1));
+	WRITE_ONCE(zone->compact_init_free_pfn, pageblock_start_pfn(zone_init_end_pfn(zone) - 1));
 	reset_cached_positions(zone);
 	WRITE_ONCE(zone->compact_blockskip_flush, false);
 }
 
 /**
- * compaction_zone_init() - a new zone's scanners start at its two ends.
+ * compaction_zone_init() - a new zone's scanners start at its two ends (of
+ * its initialised struct pages: the scanners never go past
+ * zone_init_end_pfn(), as deferred init may not have reached the rest).
  * Context: machine boot.
  */
 void compaction_zone_init(struct zone *zone)
 {
 	WRITE_ONCE(zone->compact_init_migrate_pfn, zone->zone_start_pfn);
-	WRITE_ONCE(zone->compact_init_free_pfn, pageblock_start_pfn(zone_end_pfn(zone) - 1));
+	WRITE_ONCE(zone->compact_init_free_pfn, pageblock_start_pfn(zone_init_end_pfn(zone) - 1));
 	reset_cached_positions(zone);
 }
 
@@ -914,7 +918,7 @@ static void compact_trace_bounds(const char *event, struct compact_control *cc,
 static void compact_zone_start(struct compact_control *cc)
 {
 	struct zone *zone = cc->zone;
-	unsigned long start = zone->zone_start_pfn, end = zone_end_pfn(zone);
+	unsigned long start = zone->zone_start_pfn, end = zone_init_end_pfn(zone);
 	bool sync = cc->mode != MIGRATE_ASYNC;
 
 	if (cc->whole_zone) {

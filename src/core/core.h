@@ -24,6 +24,7 @@
 /* core/arena.c */
 int arena_create(uint64_t bytes, int memfd);
 void arena_destroy(void);
+void memmap_populate(unsigned long start_pfn, unsigned long end_pfn);
 
 /* core/cpu.c */
 int cpu_bind_current(unsigned int cpu);

@@ -41,6 +41,7 @@ enum lock_class {
 	LOCK_CLASS_SPLIT_QUEUE = 48,	/* the THP deferred split queue's lock */
 	LOCK_CLASS_LRU = 50,		/* lruvec->lru_lock */
 	LOCK_CLASS_PCP = 60,		/* per_cpu_pages->lock */
+	LOCK_CLASS_NODE_SIZE = 65,	/* pgdat->node_size_lock */
 	LOCK_CLASS_ZONE = 70,		/* zone->lock */
 	LOCK_CLASS_PAGE_WAITQUEUE = 90,	/* page_wait_table[] bucket, leaf */
 };

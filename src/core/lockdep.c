@@ -49,6 +49,7 @@ const char *lock_class_name(enum lock_class class)
 	case LOCK_CLASS_SPLIT_QUEUE:	return "split_queue_lock";
 	case LOCK_CLASS_LRU:		return "lru_lock";
 	case LOCK_CLASS_PCP:		return "pcp->lock";
+	case LOCK_CLASS_NODE_SIZE:	return "pgdat->node_size_lock";
 	case LOCK_CLASS_ZONE:		return "zone->lock";
 	case LOCK_CLASS_PAGE_WAITQUEUE:	return "page waitqueue";
 	}

@@ -22,6 +22,8 @@
 #define MAX_PAGE_ORDER_CAP	12
 #define NR_PAGE_ORDERS_CAP	(MAX_PAGE_ORDER_CAP + 1)
 #define PAGE_ALLOC_COSTLY_ORDER	3
+/* A memory section: 128 MiB, as x86-64's SECTION_SIZE_BITS 27 */
+#define PAGES_PER_SECTION	(1UL << (27 - PAGE_SHIFT))
 #define NR_CPUS_CAP		64	/* the most cpus a machine may have */
 
 /* The machine's geometry, set once at boot (core/machine.c). */
@@ -218,6 +220,19 @@ struct pglist_data {
 	unsigned long node_start_pfn;
 	unsigned long node_present_pages;
 	unsigned long node_spanned_pages;
+	/*
+	 * Deferred struct page init (alloc/mm_init.c). node_size_lock (the
+	 * kernel's pgdat_resize_lock) guards first_deferred_pfn: the first
+	 * frame whose struct page is neither initialised nor claimed by the
+	 * pgdatinit threads, or ULONG_MAX when nothing is left to claim.
+	 * deferred_init_end_pfn (atomic, written with release, read with
+	 * acquire by pgdat_init_end_pfn()) ends the part of the node whose
+	 * struct pages frame walkers may read.
+	 */
+	spinlock_t node_size_lock;
+	unsigned long first_deferred_pfn;
+	unsigned long deferred_init_end_pfn;
+	unsigned long nr_deferred_freed;	/* atomic; changes under zone->lock */
 };
 
 extern struct pglist_data contig_page_data;
@@ -227,6 +242,16 @@ extern struct pglist_data contig_page_data;
 	for (zone = contig_page_data.node_zones;			\
 	     zone < contig_page_data.node_zones + MAX_NR_ZONES; zone++)	\
 		if (!zone->present_pages) {} else
+
+/*
+ * pgdat_init_end_pfn() - the end of the node's initialised struct pages:
+ * frames from here to the node's end are not initialised yet (deferred
+ * struct page init), and a frame walker must not read their struct pages.
+ */
+static inline unsigned long pgdat_init_end_pfn(const struct pglist_data *pgdat)
+{
+	return __atomic_load_n(&pgdat->deferred_init_end_pfn, __ATOMIC_ACQUIRE);
+}
 
 static inline unsigned long zone_end_pfn(const struct zone *zone)
 {
@@ -238,6 +263,19 @@ static inline bool zone_spans_pfn(const struct zone *zone, unsigned long pfn)
 	return zone->zone_start_pfn <= pfn && pfn < zone_end_pfn(zone);
 }
 
+static inline enum zone_type zone_idx(const struct zone *zone)
+{
+	return (enum zone_type)(zone - zone->zone_pgdat->node_zones);
+}
+
+/* The end of @zone's initialised struct pages (pgdat_init_end_pfn()). */
+static inline unsigned long zone_init_end_pfn(const struct zone *zone)
+{
+	unsigned long end = pgdat_init_end_pfn(zone->zone_pgdat);
+
+	return end < zone_end_pfn(zone) ? end : zone_end_pfn(zone);
+}
+
 static inline long zone_managed_pages(const struct zone *zone)
 {
 	return __atomic_load_n(&zone->managed_pages, __ATOMIC_RELAXED);
@@ -245,7 +283,7 @@ static inline long zone_managed_pages(const struct zone *zone)
 
 static inline unsigned long wmark_pages(const struct zone *z, enum zone_watermarks w)
 {
-	return z->_watermark[w] + READ_ONCE(z->watermark_boost);
+	return READ_ONCE(z->_watermark[w]) + READ_ONCE(z->watermark_boost);
 }
 #define min_wmark_pages(z)	wmark_pages(z, WMARK_MIN)
 #define low_wmark_pages(z)	wmark_pages(z, WMARK_LOW)

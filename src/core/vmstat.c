@@ -146,7 +146,8 @@ static int fls_ul(unsigned long x)
  * kernel's rule for a zone under no memory pressure
  * (calculate_normal_threshold()): 2 * fls(cpus) * (1 + fls(the zone's
  * memory in 128 MiB units)), at most 125 (24 for 2 cpus and 2 GiB).
- * Context: machine boot, before the zone is used by more than one thread.
+ * Context: machine boot, and once deferred struct page init is done;
+ * allocators read the threshold locklessly.
  */
 void refresh_zone_stat_thresholds(void)
 {
@@ -156,7 +157,7 @@ void refresh_zone_stat_thresholds(void)
 		unsigned long mem = zone_managed_pages(zone) >> (27 - PAGE_SHIFT);
 		int threshold = 2 * fls_ul(nr_cpu_ids) * (1 + fls_ul(mem));
 
-		zone->stat_threshold = min(threshold, 125);
+		WRITE_ONCE(zone->stat_threshold, min(threshold, 125));
 	}
 }
 

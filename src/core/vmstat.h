@@ -150,7 +150,7 @@ static inline void mod_zone_page_state(struct zone *zone, enum zone_stat_item it
 {
 	mod_state(&zone->vm_stat[item],
 		  &zone->per_cpu_zonestats[smp_processor_id()].vm_stat_diff[item],
-		  zone->stat_threshold, delta);
+		  READ_ONCE(zone->stat_threshold), delta);
 }
 #define __mod_zone_page_state mod_zone_page_state
 
@@ -164,7 +164,7 @@ static inline void mod_node_page_state(struct pglist_data *pgdat,
 {
 	mod_state(&pgdat->vm_stat[item],
 		  &pgdat->per_cpu_nodestats[smp_processor_id()].vm_node_stat_diff[item],
-		  pgdat->node_zones[ZONE_NORMAL].stat_threshold, delta);
+		  READ_ONCE(pgdat->node_zones[ZONE_NORMAL].stat_threshold), delta);
 }
 #define __mod_node_page_state mod_node_page_state
 

@@ -183,7 +183,10 @@ static void check_unstable_tree(struct ksm_checker *c)
 /* Every frame that is a KSM page must be a live node's. */
 static void check_ksm_frames(struct ksm_checker *c)
 {
-	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+	unsigned long end = pgdat_init_end_pfn(&contig_page_data);
+
+	/* Deferred struct pages are not KSM pages: the walk stops before them. */
+	for (unsigned long pfn = 0; pfn < end && !c->err; pfn++) {
 		struct page *page = pfn_to_page(pfn);
 		struct ksm_stable_node *node = page_stable_node(page);
 

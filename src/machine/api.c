@@ -57,8 +57,10 @@ static struct machine_config machine_config_of(const struct pagelab_config *cfg)
 		.max_order = cfg->max_order, .pageblock_order = cfg->pageblock_order,
 		.deterministic = cfg->deterministic,
 		.balloon_free_page_reporting = cfg->balloon_free_page_reporting,
+		.deferred_init = (enum deferred_init_mode)cfg->deferred_init,
 	};
 }
+BUILD_BUG_ON((int)PAGELAB_DEFERRED_INIT_OFF != (int)DEFERRED_INIT_OFF);
 
 int pagelab_config_validate(const struct pagelab_config *cfg, char *msg, size_t len)
 {
@@ -302,8 +304,11 @@ int pagelab_pageblock(struct pagelab_machine *m, unsigned long index,
 		return -EINVAL;
 	if (index >= machine.max_pfn >> pageblock_order)
 		return -ERANGE;
-	zone = page_zone(pfn_to_page(start));
+	page_alloc_init_late();
+	zone = &contig_page_data.node_zones[ZONE_NORMAL];
 	*info = (struct pagelab_pageblock){ .nr_pages = pageblock_nr_pages };
+	/* Struct pages deferred init has not reached: nothing free there yet. */
+	end = min(end, zone_init_end_pfn(zone));
 	spin_lock(&zone->lock);
 	info->migratetype = migratetype_names[get_pageblock_migratetype(pfn_to_page(start))];
 	/* A free block larger than a pageblock may start before this one. */

@@ -11,11 +11,13 @@
  *
  * The order is the kernel's: the geometry, the RAM (the balloon host's
  * memfd: a host thread of this process, or the `pagelab host` that
- * balloon_connect() reached), one struct page per frame (memmap_init),
+ * balloon_connect() reached), one struct page per frame (memmap_init:
+ * only the first section's with deferred struct page init),
  * page_owner, node 0's LRU, the zone with its free lists, pageblock flags
  * (all MIGRATE_MOVABLE, as memmap_init_zone leaves them) and per-cpu lists,
  * the watermarks, then every frame into the buddy allocator
- * (memblock_free_all). The shared zero page is one extra frame after the
+ * (memblock_free_all), then the deferred struct pages (deferred_init_memmap
+ * and page_alloc_init_late). The shared zero page is one extra frame after the
  * zone, reserved, as the kernel's lives in reserved memory outside the
  * buddy allocator. The hugetlb pool starts empty (hugetlb_init); its exit
  * gives every pool page back to the buddy. The daemons (kcompactd, ksmd) and the balloon driver
@@ -25,6 +27,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "compact/compaction.h"
 #include "drivers/channel.h"
 #include "drivers/virtio_balloon.h"
@@ -54,6 +57,9 @@ int machine_validate_config(const struct machine_config *cfg, char *msg, size_t 
 	else if (cfg->memory_bytes == 0 || cfg->memory_bytes > MACHINE_MEMORY_MAX)
 		snprintf(msg, len, "memory=%llu bytes is out of range (one pageblock..64G)",
 			 (unsigned long long)cfg->memory_bytes);
+	else if ((unsigned int)cfg->deferred_init > DEFERRED_INIT_OFF)
+		snprintf(msg, len, "deferred_init=%d is out of range (wait, background, off)",
+			 (int)cfg->deferred_init);
 	else if (cfg->memory_bytes % (PAGE_SIZE << cfg->pageblock_order))
 		snprintf(msg, len, "memory=%llu bytes is not a multiple of the pageblock size (%lu KiB)",
 			 (unsigned long long)cfg->memory_bytes,
@@ -108,19 +114,37 @@ static void ram_exit(void)
 	balloon_device_destroy();
 }
 
+static size_t memmap_bytes(void)
+{
+	return (machine.max_pfn + 1) * sizeof(struct page);
+}
+
+/*
+ * The mem_map: an anonymous mapping, so the struct pages deferred init has
+ * not reached cost no memory. (Not in transparent huge pages: the host's
+ * huge page faults made a full init twice as slow here.) Boot initialises
+ * the first section (or everything, with deferral off) and the zero page's.
+ */
 static int memmap_init(const struct machine_config *cfg)
 {
-	mem_map = aligned_alloc(64, (machine.max_pfn + 1) * sizeof(struct page));
-	if (!mem_map)
+	unsigned long boot_end;
+	void *map = mmap(NULL, memmap_bytes(), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (map == MAP_FAILED)
 		return -ENOMEM;
-	for (unsigned long pfn = 0; pfn <= machine.max_pfn; pfn++)
-		init_page_struct(pfn_to_page(pfn), ZONE_NORMAL);
+	mem_map = map;
+	boot_end = deferred_init_setup(&contig_page_data, machine.max_pfn,
+				       cfg->deferred_init != DEFERRED_INIT_OFF);
+	memmap_init_range(0, boot_end, ZONE_NORMAL);
+	init_page_struct(pfn_to_page(machine.max_pfn), ZONE_NORMAL);
 	return 0;
 }
 
 static void memmap_exit(void)
 {
-	free(mem_map);
+	deferred_init_teardown(&contig_page_data);
+	munmap(mem_map, memmap_bytes());
 	mem_map = NULL;
 }
 
@@ -149,7 +173,8 @@ static int zone_init(const struct machine_config *cfg)
 	zone->zone_start_pfn = 0;
 	zone->spanned_pages = machine.max_pfn;
 	zone->present_pages = machine.max_pfn;
-	zone->managed_pages = machine.max_pfn;
+	/* Deferred struct pages are managed once deferred init frees them. */
+	zone->managed_pages = pgdat_init_end_pfn(&contig_page_data);
 	err = pageblock_flags_alloc(zone);
 	if (err) {
 		memset(zone, 0, sizeof(*zone));
@@ -208,6 +233,29 @@ static int buddy_init(const struct machine_config *cfg)
 static void buddy_exit(void)
 {
 	machine.live = false;
+}
+
+/*
+ * The rest of the struct pages (alloc/mm_init.c): the pgdatinit helpers,
+ * or the same job on this thread in a deterministic machine; boot waits
+ * for it (page_alloc_init_late()) unless it is to go on in the background.
+ */
+static int deferred_init_step_init(const struct machine_config *cfg)
+{
+	struct pglist_data *pgdat = &contig_page_data;
+
+	if (cfg->deferred_init == DEFERRED_INIT_OFF)
+		return 0;
+	if (cfg->deterministic) {
+		if (cfg->deferred_init == DEFERRED_INIT_WAIT)
+			deferred_init_memmap_sync(pgdat);
+		return 0;
+	}
+	if (deferred_init_memmap(pgdat))
+		deferred_init_memmap_sync(pgdat);
+	if (cfg->deferred_init == DEFERRED_INIT_WAIT)
+		page_alloc_init_late();
+	return 0;
 }
 
 static int balloon_core_step_init(const struct machine_config *cfg)
@@ -279,6 +327,7 @@ static const struct boot_step boot_steps[] = {
 	{ "pageset",		pageset_init,		pageset_exit },
 	{ "knobs",		knobs_init,		NULL },
 	{ "buddy",		buddy_init,		buddy_exit },
+	{ "deferred_init",	deferred_init_step_init, deferred_init_stop },
 	{ "balloon_core",	balloon_core_step_init,	NULL },
 	{ "hugetlb",		hugetlb_step_init,	hugetlb_exit },
 	{ "thp",		thp_step_init,		thp_exit },

@@ -26,6 +26,10 @@
  *              pool or mapped: HugePages_Total's pages, whoever holds them;
  *   thp        an anonymous transparent huge page (a large anon folio,
  *              PMD- or PTE-mapped); isolated off the LRU, as anon;
+ * A frame whose struct page deferred struct page init has not reached yet
+ * (above pgdat_init_end_pfn()) is reserved: not in the allocator and not
+ * in the zone's managed pages yet, as in the kernel, until deferred init
+ * frees it.
  *
  * census_pageblocks() counts the same walk per pageblock, for the map of
  * physical memory in `pagelab run --html`.
@@ -206,6 +210,18 @@ unsigned long census_nr_pageblocks(void)
 	return DIV_ROUND_UP(machine.max_pfn, pageblock_nr_pages);
 }
 
+/* The frames the walk did not read (deferred init): reserved, per pageblock. */
+static void census_uninit_pageblocks(const struct frame_census *census,
+				     struct pageblock_census *blocks)
+{
+	for (unsigned long pfn = census->init_end; pfn < machine.max_pfn;) {
+		unsigned long next = min(pageblock_end_pfn(pfn), machine.max_pfn);
+
+		blocks[pfn >> pageblock_order].nr[CENSUS_RESERVED] += next - pfn;
+		pfn = next;
+	}
+}
+
 /**
  * census_pageblocks() - take the census, and count it per pageblock too.
  * @census: receives the frames of each state, as check_frames() counts them.
@@ -230,8 +246,9 @@ int census_pageblocks(struct frame_census *census, struct pageblock_census *bloc
 	err = check_frames_map(census, map, msg, len);
 	if (!err) {
 		memset(blocks, 0, nr * sizeof(*blocks));
-		for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++)
+		for (unsigned long pfn = 0; pfn < census->init_end; pfn++)
 			blocks[pfn >> pageblock_order].nr[map[pfn]]++;
+		census_uninit_pageblocks(census, blocks);
 		for (unsigned long b = 0; b < nr; b++)
 			blocks[b].migratetype =
 				get_pageblock_migratetype(pfn_to_page(b << pageblock_order));

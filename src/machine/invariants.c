@@ -7,7 +7,8 @@
  * Each frame must be in exactly one state:
  *   free       inside a block on a buddy free list;
  *   pcp        inside a block on a per-cpu free list;
- *   reserved   PG_reserved and in no allocation;
+ *   reserved   PG_reserved and in no allocation, or above
+ *              pgdat_init_end_pfn() (deferred struct page init);
  *   allocated  inside a live allocation recorded by page_owner.
  * This walk (check_frames()) is also the frame census: it counts the
  * frames of each state, an allocation's frames by what census.c says it
@@ -71,6 +72,7 @@ static const char *const frame_state_names[] = { "unseen", "free", "on a pcp lis
 
 struct checker {
 	unsigned char *state;	/* enum frame_state per pfn */
+	unsigned long end;	/* pgdat_init_end_pfn(): frames walked are below */
 	struct frame_census *census;
 	unsigned char *map;	/* enum census_state per pfn, or NULL */
 	bool dump;		/* dump_page() a frame not accounted for */
@@ -102,9 +104,10 @@ static bool mark(struct checker *c, unsigned long pfn, unsigned int order,
 		 enum frame_state state)
 {
 	for (unsigned long i = pfn; i < pfn + (1UL << order); i++) {
-		if (!pfn_valid(i))
-			return fail(c, "pfn %#lx (block %#lx order %u, %s) is beyond memory",
-				    i, pfn, order, frame_state_names[state]);
+		if (i >= c->end)
+			return fail(c, "pfn %#lx (block %#lx order %u, %s) is beyond %s",
+				    i, pfn, order, frame_state_names[state],
+				    pfn_valid(i) ? "initialised memory" : "memory");
 		if (c->state[i] != FRAME_UNSEEN)
 			return fail(c, "pfn %#lx is both %s and %s", i,
 				    frame_state_names[c->state[i]], frame_state_names[state]);
@@ -180,7 +183,7 @@ static void check_pcp(struct checker *c, struct per_cpu_pages *pcp, int cpu)
 /* The frames of live allocations; @unseen: only those the walk has not seen yet. */
 static void check_allocations(struct checker *c, bool unseen)
 {
-	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+	for (unsigned long pfn = 0; pfn < c->end && !c->err; pfn++) {
 		struct page *page = pfn_to_page(pfn);
 		int order;
 
@@ -202,7 +205,7 @@ static void check_allocations(struct checker *c, bool unseen)
 /* Reserved frames: PG_reserved, in no allocation, never given to the buddy. */
 static void check_reserved(struct checker *c)
 {
-	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+	for (unsigned long pfn = 0; pfn < c->end && !c->err; pfn++) {
 		struct page *page = pfn_to_page(pfn);
 
 		if (!PageReserved(page) || page_owner_order(page) >= 0)
@@ -215,7 +218,7 @@ static void check_reserved(struct checker *c)
 /* Every tail page belongs to an allocated compound page whose order covers it. */
 static void check_tails(struct checker *c)
 {
-	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+	for (unsigned long pfn = 0; pfn < c->end && !c->err; pfn++) {
 		struct page *page = pfn_to_page(pfn), *head;
 		unsigned long head_pfn;
 
@@ -237,7 +240,7 @@ static void check_tails(struct checker *c)
 
 static void check_all_accounted(struct checker *c)
 {
-	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+	for (unsigned long pfn = 0; pfn < c->end && !c->err; pfn++) {
 		if (c->state[pfn] == FRAME_UNSEEN) {
 			if (c->dump)
 				dump_page(pfn_to_page(pfn), "frame not accounted for");
@@ -268,7 +271,7 @@ static void check_lru(struct checker *c, struct lruvec *lruvec)
 	for (unsigned int lru = 0; lru < NR_LRU_LISTS; lru++)
 		on_lists += node_page_state(&contig_page_data, NR_LRU_BASE + lru);
 	spin_unlock(&lruvec->lru_lock);
-	for (unsigned long pfn = 0; pfn < machine.max_pfn; pfn++)	/* a THP: its head */
+	for (unsigned long pfn = 0; pfn < c->end; pfn++)	/* a THP: its head */
 		if (PageLRU(pfn_to_page(pfn)))
 			flagged += folio_nr_pages(pfn_to_page(pfn));
 	if (!c->err && flagged != on_lists)
@@ -286,6 +289,9 @@ static bool count_mapping(struct page *page, bool pmd, void *arg)
 {
 	struct mapping_census *census = arg;
 
+	if (page_to_pfn(page) >= census->c->end)
+		return fail(census->c, "pfn %#lx is mapped but its struct page is not initialised",
+			    page_to_pfn(page));
 	if (pmd)
 		census->pmds[page_to_pfn(page)]++;
 	else
@@ -320,8 +326,8 @@ static void check_mappings(struct checker *c)
 {
 	struct mapping_census census = { .c = c };
 
-	census.ptes = calloc(machine.max_pfn, sizeof(*census.ptes));
-	census.pmds = calloc(machine.max_pfn, sizeof(*census.pmds));
+	census.ptes = calloc(c->end, sizeof(*census.ptes));
+	census.pmds = calloc(c->end, sizeof(*census.pmds));
 	if (!census.ptes || !census.pmds) {
 		free(census.ptes);
 		free(census.pmds);
@@ -329,7 +335,7 @@ static void check_mappings(struct checker *c)
 		return;
 	}
 	for_each_mm(census_mm, &census);
-	for (unsigned long pfn = 0; pfn < machine.max_pfn && !c->err; pfn++) {
+	for (unsigned long pfn = 0; pfn < c->end && !c->err; pfn++) {
 		struct page *page = pfn_to_page(pfn);
 
 		check_pmd_mappings(c, &census, pfn);
@@ -354,7 +360,7 @@ static void check_mappings(struct checker *c)
 /* Does the walk miss a frame yet? */
 static bool frames_unseen(const struct checker *c)
 {
-	return memchr(c->state, FRAME_UNSEEN, machine.max_pfn) != NULL;
+	return memchr(c->state, FRAME_UNSEEN, c->end) != NULL;
 }
 
 /*
@@ -423,12 +429,24 @@ static void walk_frames(struct checker *c)
 		check_all_accounted(c);
 }
 
+/*
+ * The frames above pgdat_init_end_pfn() have no struct page yet: they are
+ * counted reserved (out of the allocator and of managed pages, as the
+ * kernel keeps them until deferred init frees them) and never read. page_alloc_init_late() first waits for
+ * the pgdatinit helpers of a threaded machine, so only a deterministic
+ * machine (or one booted with deferred init in the background and still
+ * growing) has any.
+ */
 static int checker_init(struct checker *c, struct frame_census *census, char *msg, size_t len)
 {
 	*c = (struct checker){ .msg = msg, .len = len, .census = census };
 	memset(census, 0, sizeof(*census));
 	msg[0] = '\0';
-	c->state = calloc(machine.max_pfn, 1);
+	page_alloc_init_late();
+	c->end = pgdat_init_end_pfn(&contig_page_data);
+	census->nr[CENSUS_RESERVED] = machine.max_pfn - c->end;
+	census->init_end = c->end;
+	c->state = calloc(c->end, 1);
 	return c->state ? 0 : -ENOMEM;
 }
 
@@ -436,8 +454,9 @@ static int checker_init(struct checker *c, struct frame_census *census, char *ms
  * check_frames_map() - account for every frame, count the frame census,
  * and say which state each frame is in.
  * @census: receives the frames of each state (zeroed first).
- * @map: receives each frame's enum census_state, one byte per pfn up to
- *	machine.max_pfn; NULL: not wanted.
+ * @map: receives each frame's enum census_state, one byte per pfn below
+ *	@census->init_end (the frames above it are reserved: deferred struct
+ *	page init has not reached them); NULL: not wanted.
  * @msg: receives the first problem found.
  * @len: its size.
  *

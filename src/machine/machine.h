@@ -12,10 +12,21 @@
 #include "internal.h"
 
 /* machine/boot.c */
+/*
+ * How boot treats the struct pages past the first section (alloc/mm_init.c):
+ * WAIT initialises them in parallel and boot waits (the kernel's
+ * page_alloc_init_late()); BACKGROUND lets boot return at once, the
+ * helpers (none in a deterministic machine) and deferred_grow_zone()
+ * doing the rest; OFF initialises all of them serially at boot, as a
+ * kernel without CONFIG_DEFERRED_STRUCT_PAGE_INIT.
+ */
+enum deferred_init_mode { DEFERRED_INIT_WAIT, DEFERRED_INIT_BACKGROUND, DEFERRED_INIT_OFF };
+
 struct machine_config {
 	uint64_t memory_bytes;
 	unsigned int cpus, max_order, pageblock_order;
 	bool deterministic;	/* daemons run as steps on the caller's thread */
+	enum deferred_init_mode deferred_init;
 	/* the in-process balloon host offers free page reporting */
 	bool balloon_free_page_reporting;
 };
@@ -52,15 +63,22 @@ enum census_state {
 	CENSUS_DRIVER,			/* a driver's movable_ops page (zsmalloc) */
 	CENSUS_BALLOON,			/* inflated in the balloon */
 	CENSUS_ISOLATED,		/* taken off its list by migration */
-	CENSUS_RESERVED,		/* PG_reserved, never in the allocator */
+	CENSUS_RESERVED,		/* PG_reserved, never in the allocator; or
+					 * not initialised yet (deferred init) */
 	CENSUS_HUGETLB,			/* a hugetlb pool page, free in the pool or mapped */
 	CENSUS_THP,			/* an anonymous transparent huge page */
 	NR_CENSUS_STATES
 };
 #define CENSUS_STATES_CAP 32
 
+/*
+ * @init_end: the walk read the frames below it; those from it to
+ * machine.max_pfn have no struct page yet (deferred init) and are counted
+ * in nr[CENSUS_RESERVED].
+ */
 struct frame_census {
 	unsigned long nr[NR_CENSUS_STATES];
+	unsigned long init_end;
 };
 extern const char *const census_state_names[NR_CENSUS_STATES];
 

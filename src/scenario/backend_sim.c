@@ -53,7 +53,7 @@ BUILD_BUG_ON(SCN_COUNTERS_MAX < VMSTAT_MAX_ENTRIES);
 struct sim_state {
 	struct sim_sets *sets;
 	struct sim_procs *procs;
-	long free_at_boot;	/* free pages plus balloon pages, at boot */
+	long free_at_boot;	/* pages_unused_at_boot_size(), at boot */
 	pthread_mutex_t census_lock;
 	char *census_error;	/* the first report whose frame census failed */
 };
@@ -263,12 +263,23 @@ static void state_free(struct sim_state *st)
 
 /*
  * Pages nobody uses: free, in the balloon (which machine_exit() deflates)
- * or in the hugetlb pool (which machine_exit() empties).
+ * or in the hugetlb pool (which machine_exit() empties), less what
+ * deferred struct page init has freed since boot: the same at the end of a
+ * run as at boot, however much of the mem_map was initialised meanwhile.
+ * The free part is read under zone->lock, under which the helper threads
+ * free and count in one go.
  */
-static long pages_unused(void)
+static long pages_unused_at_boot_size(void)
 {
-	return global_zone_page_state(NR_FREE_PAGES) +
-	       node_page_state(&contig_page_data, NR_BALLOON_PAGES) + hugetlb_total_pages();
+	struct zone *zone = &contig_page_data.node_zones[ZONE_NORMAL];
+	long pages;
+
+	spin_lock(&zone->lock);
+	pages = global_zone_page_state(NR_FREE_PAGES) -
+		(long)deferred_init_nr_freed(&contig_page_data);
+	spin_unlock(&zone->lock);
+	return pages + node_page_state(&contig_page_data, NR_BALLOON_PAGES) +
+	       hugetlb_total_pages();
 }
 
 /* Deterministic mode boots the machine without daemon threads: see ->step. */
@@ -279,6 +290,7 @@ static int sim_init(struct scn_run *run, char *msg, size_t len)
 		.memory_bytes = s->machine.memory_bytes, .cpus = s->machine.cpus,
 		.max_order = s->machine.max_order, .pageblock_order = s->machine.pageblock_order,
 		.deterministic = run->deterministic,
+		.deferred_init = (enum deferred_init_mode)s->machine.deferred_init,
 	};
 	struct sim_state *st = calloc(1, sizeof(*st));
 	int err = -ENOMEM;
@@ -303,7 +315,7 @@ static int sim_init(struct scn_run *run, char *msg, size_t len)
 	}
 	cpu_bind_current(0);
 	drain_all_pages(NULL);
-	st->free_at_boot = pages_unused();
+	st->free_at_boot = pages_unused_at_boot_size();
 	run->be_state = st;
 	return 0;
 }
@@ -741,7 +753,7 @@ static int sim_finish(struct scn_run *run, char *msg, size_t len)
 	err = check_invariants(msg, len);
 	if (err)
 		return err;
-	free_now = pages_unused();
+	free_now = pages_unused_at_boot_size();
 	if (free_now == st->free_at_boot)
 		return 0;
 	snprintf(msg, len, "%ld pages free or in the balloon after every process exited and "

@@ -520,7 +520,9 @@ static int validate_machine(const struct scn_machine *m, char *msg, size_t len)
 static int parse_machine(struct parser *p, struct scn_cmd *c)
 {
 	static const char *const opts[] = { "memory", "cpus", "max_order",
-					    "pageblock_order", NULL };
+					    "pageblock_order", "deferred_init", NULL };
+	/* In enum deferred_init_mode's order. */
+	static const char *const modes[] = { "wait", "background", "off", NULL };
 	struct scn_machine *m = &c->machine;
 	const char *mem;
 	char msg[256];
@@ -540,7 +542,8 @@ static int parse_machine(struct parser *p, struct scn_cmd *c)
 	    opt_uint(p, "max_order", 0, UINT_MAX, &m->max_order))
 		return -1;
 	m->pageblock_order = min(m->pageblock_order, m->max_order);
-	if (opt_uint(p, "pageblock_order", 0, UINT_MAX, &m->pageblock_order))
+	if (opt_uint(p, "pageblock_order", 0, UINT_MAX, &m->pageblock_order) ||
+	    opt_word(p, "deferred_init", modes, &m->deferred_init))
 		return -1;
 	if (validate_machine(m, msg, sizeof(msg)))
 		return scn_perr(p, "bad machine: %s", msg);

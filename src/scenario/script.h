@@ -83,6 +83,7 @@ enum scn_verb {
 struct scn_machine {
 	uint64_t memory_bytes;
 	unsigned int cpus, max_order, pageblock_order;
+	unsigned int deferred_init;	/* enum deferred_init_mode: wait, background, off */
 };
 
 #define SCN_DEFAULT_MACHINE ((struct scn_machine){ .memory_bytes = 1ULL << 30, \
