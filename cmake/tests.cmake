@@ -59,6 +59,10 @@ pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress san
 # --- compaction ---
 pagelab_test(test_compaction tests/unit/test_compaction.c LABELS unit sanitize)
 pagelab_test(test_compaction_heuristics tests/unit/test_compaction_heuristics.c LABELS unit sanitize)
+# Both fill and drain a 64 MiB zone page by page; at PAGELAB_DEBUG=2 every
+# pcp refill and drain validates all free lists: minutes under TSan on a
+# busy machine.
+set_tests_properties(test_compaction test_compaction_heuristics PROPERTIES TIMEOUT 900)
 
 # --- KSM ---
 pagelab_test(test_ksm tests/unit/test_ksm.c LABELS unit sanitize)
