@@ -69,6 +69,7 @@ extern char **environ;
 static unsigned long run_seed;
 static double round_deadline;
 static char host_socket[128];
+static pid_t host_pid;		/* killed by die(): ctest waits for its output */
 
 static double now(void)
 {
@@ -87,6 +88,8 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (host_pid > 0)
+		kill(host_pid, SIGKILL);
 	exit(1);
 }
 
@@ -540,6 +543,7 @@ static pid_t start_host(const char *dir)
 	snprintf(host_socket, sizeof(host_socket), "%s/sock", dir);
 	if (posix_spawn(&pid, bin, NULL, NULL, argv, environ))
 		die("cannot start %s host: %s", bin, strerror(errno));
+	host_pid = pid;
 	for (int i = 0; i < 500 && access(host_socket, F_OK); i++)
 		usleep(20000);
 	if (access(host_socket, F_OK))
@@ -552,8 +556,11 @@ static void stop_host(pid_t pid)
 	int status;
 
 	kill(pid, SIGTERM);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		host_pid = 0;
 		die("the host process ended badly (status %#x)", status);
+	}
+	host_pid = 0;
 }
 
 static void boot(void)
@@ -562,7 +569,10 @@ static void boot(void)
 	char msg[256];
 	int err;
 
-	err = balloon_connect(host_socket, msg, sizeof(msg));
+	/* The socket's file exists from bind(); connections are refused until listen(). */
+	for (int i = 0; (err = balloon_connect(host_socket, msg, sizeof(msg))) == -ECONNREFUSED &&
+			i < 500; i++)
+		usleep(20000);
 	if (!err)
 		err = balloon_connect_machine_memory(&cfg.memory_bytes, false, msg, sizeof(msg));
 	if (err)
