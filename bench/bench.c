@@ -138,7 +138,7 @@ static void *alloc_free_loop(void *arg)
 	unsigned int order = t->bench->order;
 
 	cpu_bind_current(t->cpu);
-	while (!should_stop(t)) {
+	do {	/* at least once: a thread the host never ran in time still counts */
 		struct page *page = alloc_pages(GFP_HIGHUSER_MOVABLE, order);
 
 		if (!page) {
@@ -147,7 +147,7 @@ static void *alloc_free_loop(void *arg)
 		}
 		__free_pages(page, order);
 		t->ops++;
-	}
+	} while (!should_stop(t));
 	t->cpu_seconds = thread_cpu_seconds();
 	return NULL;
 }
@@ -227,11 +227,11 @@ static void *struct_page_sweep_loop(void *arg)
 		exit(1);
 	}
 	memset(page, 0, nr * sizeof(*page));
-	while (!should_stop(t)) {
+	do {	/* at least once, as alloc_free_loop() */
 		for (unsigned long i = 0; i < nr; i++)
 			WRITE_ONCE(page[i].flags, READ_ONCE(page[i].flags) & ~PAGE_FLAGS_MASK);
 		t->ops++;
-	}
+	} while (!should_stop(t));
 	t->cpu_seconds = thread_cpu_seconds();
 	free(page);
 	return NULL;

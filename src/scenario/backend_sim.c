@@ -89,11 +89,35 @@ static int sim_check_sysctl(const struct scn_cmd *cmd, char *msg, size_t len)
  * outside it. The booleans take 0 or 1 here (the kernel's kstrtobool()
  * would also read 10 as 1).
  */
-static const struct {
+struct knob_range {
 	const char *knob;
 	long min, max;
-	const char *rule;
-} sim_ksm_ranges[] = {
+	const char *rule;	/* what the kernel says of a value outside */
+};
+
+/*
+ * The range of @tab that numeric knob @k breaks, or NULL (a word, a knob
+ * with no range, a value inside it).
+ */
+static const struct knob_range *knob_out_of_range(const struct knob_range *tab, size_t n,
+						  const struct scn_knob *k)
+{
+	for (size_t j = 0; j < n && !k->word; j++)
+		if (!strcmp(k->name, tab[j].knob))
+			return k->value >= tab[j].min && k->value <= tab[j].max ? NULL : &tab[j];
+	return NULL;
+}
+
+/* @k's value as written to its file: its word, or its number in @buf. */
+static const char *knob_value(const struct scn_knob *k, char *buf, size_t len)
+{
+	if (k->word)
+		return k->word;
+	snprintf(buf, len, "%ld", k->value);
+	return buf;
+}
+
+static const struct knob_range sim_ksm_ranges[] = {
 	{ "run", 0, 2, "0 stops ksmd, 1 runs it, 2 unmerges everything" },
 	{ "pages_to_scan", 0, UINT_MAX, "an unsigned int" },
 	{ "sleep_millisecs", 0, UINT_MAX, "an unsigned int" },
@@ -110,29 +134,22 @@ static int sim_check_ksm(const struct scn_cmd *cmd, char *msg, size_t len)
 {
 	for (unsigned int i = 0; i < cmd->knobs.n; i++) {
 		const struct scn_knob *k = &cmd->knobs.v[i];
+		const struct knob_range *r = knob_out_of_range(sim_ksm_ranges,
+							       ARRAY_SIZE(sim_ksm_ranges), k);
 
-		for (size_t j = 0; j < ARRAY_SIZE(sim_ksm_ranges) && !k->word; j++) {
-			if (strcmp(k->name, sim_ksm_ranges[j].knob))
-				continue;
-			if (k->value >= sim_ksm_ranges[j].min && k->value <= sim_ksm_ranges[j].max)
-				break;
-			/* kstrtoint()'s -ERANGE is what max_page_sharing passes on */
-			snprintf(msg, len, "ksm %s=%ld: invalid value, the kernel refuses it with "
-				 "%s (%s)", k->name, k->value, k->value > INT_MAX &&
-				 !strcmp(k->name, "max_page_sharing") ? "ERANGE" : "EINVAL",
-				 sim_ksm_ranges[j].rule);
-			return -EINVAL;
-		}
+		if (!r)
+			continue;
+		/* kstrtoint()'s -ERANGE is what max_page_sharing passes on */
+		snprintf(msg, len, "ksm %s=%ld: invalid value, the kernel refuses it with %s (%s)",
+			 k->name, k->value, k->value > INT_MAX &&
+			 !strcmp(k->name, "max_page_sharing") ? "ERANGE" : "EINVAL", r->rule);
+		return -EINVAL;
 	}
 	return 0;
 }
 
 /* The numbers /sys/kernel/mm/transparent_hugepage refuses (the words are the parser's). */
-static const struct {
-	const char *knob;
-	long min, max;
-	const char *rule;
-} sim_thp_ranges[] = {
+static const struct knob_range sim_thp_ranges[] = {
 	{ "use_zero_page", 0, 1, "0 or 1" },
 	{ "shrink_underused", 0, 1, "0 or 1" },
 	{ "khugepaged/defrag", 0, 1, "0 or 1" },
@@ -149,16 +166,14 @@ static int sim_check_thp(const struct scn_cmd *cmd, char *msg, size_t len)
 {
 	for (unsigned int i = 0; i < cmd->knobs.n; i++) {
 		const struct scn_knob *k = &cmd->knobs.v[i];
+		const struct knob_range *r = knob_out_of_range(sim_thp_ranges,
+							       ARRAY_SIZE(sim_thp_ranges), k);
 
-		for (size_t j = 0; j < ARRAY_SIZE(sim_thp_ranges) && !k->word; j++) {
-			if (strcmp(k->name, sim_thp_ranges[j].knob))
-				continue;
-			if (k->value >= sim_thp_ranges[j].min && k->value <= sim_thp_ranges[j].max)
-				break;
-			snprintf(msg, len, "thp %s=%ld: invalid value, the kernel refuses it with "
-				 "EINVAL (%s)", k->name, k->value, sim_thp_ranges[j].rule);
-			return -EINVAL;
-		}
+		if (!r)
+			continue;
+		snprintf(msg, len, "thp %s=%ld: invalid value, the kernel refuses it with EINVAL (%s)",
+			 k->name, k->value, r->rule);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -168,14 +183,10 @@ static void sim_thp_set(struct scn_run *run, const struct scn_cmd *cmd)
 {
 	for (unsigned int i = 0; i < cmd->knobs.n; i++) {
 		const struct scn_knob *k = &cmd->knobs.v[i];
-		char value[32];
-		int err;
+		char buf[32];
+		const char *value = knob_value(k, buf, sizeof(buf));
+		int err = thp_knob_write(k->name, value);
 
-		if (k->word)
-			snprintf(value, sizeof(value), "%s", k->word);
-		else
-			snprintf(value, sizeof(value), "%ld", k->value);
-		err = thp_knob_write(k->name, value);
 		if (err)
 			scn_record_failure(run, cmd, "thp failed: %s=%s: %s", k->name, value,
 					   strerror(-err));
@@ -401,14 +412,10 @@ static void sim_ksm_set(struct scn_run *run, const struct scn_cmd *cmd)
 {
 	for (unsigned int i = 0; i < cmd->knobs.n; i++) {
 		const struct scn_knob *k = &cmd->knobs.v[i];
-		char value[32];
-		int err;
+		char buf[32];
+		const char *value = knob_value(k, buf, sizeof(buf));
+		int err = ksm_knob_write(k->name, value);
 
-		if (k->word)
-			snprintf(value, sizeof(value), "%s", k->word);
-		else
-			snprintf(value, sizeof(value), "%ld", k->value);
-		err = ksm_knob_write(k->name, value);
 		if (err)
 			scn_record_failure(run, cmd, "ksm failed: %s=%s: %s (%s)", k->name, value,
 					   ksm_errno_name(err), ksm_refusal(k->name, err));
