@@ -464,15 +464,20 @@ static int replay_one(struct replay *r, const struct kmem_event *ev)
 	}
 }
 
-/* kcompactd's work up to trace time @t (at most GAP_MAX_MS for one gap). */
+/*
+ * kcompactd's work up to trace time @t (at most GAP_MAX_MS for one gap).
+ * A trace's timestamps are any numbers: a gap is converted to whole
+ * milliseconds only once bounded, a larger double is no unsigned long.
+ */
 static void advance_daemons(struct replay *r, double t)
 {
-	unsigned long ms = t > r->clock_s ? (unsigned long)((t - r->clock_s) * 1000) : 0;
+	double gap_ms = floor((t - r->clock_s) * 1000);
+	unsigned long ms;
 
-	if (!ms)
+	if (!(gap_ms >= 1))
 		return;
-	r->clock_s += ms / 1000.0;
-	ms = min(ms, (unsigned long)GAP_MAX_MS);
+	r->clock_s += gap_ms / 1000;
+	ms = gap_ms < GAP_MAX_MS ? (unsigned long)gap_ms : GAP_MAX_MS;
 	cpu_bind_current(0);
 	while (ms) {
 		unsigned long step = min(ms, (unsigned long)STEP_MAX_MS);
