@@ -13,9 +13,9 @@
  * when a direct compactor's scanners met or deferred compaction restarts.
  *
  * Simplifications, documented in docs/compaction.md: no fast_find_migrateblock
- * / fast_isolate_freepages (the linear scanners are what they shortcut),
- * no compound pages to skip (pagelab allocates none), and no reclaim to
- * retry after. Entry points: compact_node() (compact_memory, kcompactd,
+ * / fast_isolate_freepages (the linear scanners are what they shortcut)
+ * and no reclaim to retry after. Large folios below the wanted order are
+ * isolated whole, larger ones and hugetlb folios skipped by their order. Entry points: compact_node() (compact_memory, kcompactd,
  * proactive) and try_to_compact_pages() (direct compaction).
  */
 #include <string.h>
