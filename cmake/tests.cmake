@@ -55,6 +55,7 @@ pagelab_test(test_stress_vm tests/stress/stress_vm.c LABELS stress sanitize)
 pagelab_test(test_migrate tests/unit/test_migrate.c LABELS unit sanitize)
 pagelab_test(test_migrate_large tests/unit/test_migrate_large.c LABELS unit sanitize)
 pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress sanitize)
+pagelab_test(test_stress_thp tests/stress/stress_thp.c LABELS stress sanitize)
 
 # --- compaction ---
 pagelab_test(test_compaction tests/unit/test_compaction.c LABELS unit sanitize)

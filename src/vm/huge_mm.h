@@ -95,6 +95,7 @@ void khugepaged_enter_vma(struct vm_area_struct *vma);
 void khugepaged_exit(struct mm_struct *mm);
 int khugepaged_init(bool deterministic);
 void khugepaged_stop(void);
+int khugepaged_run(void);
 void khugepaged_shutdown(void);
 void khugepaged_wakeup(void);
 void khugepaged_step(unsigned long elapsed_ms);

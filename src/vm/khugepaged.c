@@ -507,6 +507,31 @@ void khugepaged_stop(void)
 }
 
 /**
+ * khugepaged_run() - start the thread again after khugepaged_stop(), as
+ * the kernel's start_stop_khugepaged() does when THPs are enabled again:
+ * a caller stops the daemon for a quiescent check and resumes it. Does
+ * nothing in deterministic mode or while the thread runs.
+ * Context: no locks held; the caller is the one that stopped it.
+ * Return: 0 or -EAGAIN (the thread stays stopped).
+ */
+int khugepaged_run(void)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&kd.lock);
+	if (kd.threaded && kd.stop) {
+		kd.stop = false;
+		kd.wake = false;
+		if (pthread_create(&kd.thread, NULL, khugepaged_thread, NULL)) {
+			kd.stop = true;
+			err = -EAGAIN;
+		}
+	}
+	pthread_mutex_unlock(&kd.lock);
+	return err;
+}
+
+/**
  * khugepaged_shutdown() - stop the thread and drop the slot list (empty:
  * every process has exited).
  * Context: machine shutdown.
