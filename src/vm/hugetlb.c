@@ -77,6 +77,7 @@ struct hstate {
 	unsigned long resv_huge_pages;
 	unsigned long surplus_huge_pages;
 	unsigned long nr_isolated;	/* pagelab: in use, on a migration list */
+	unsigned long nr_temporary;	/* pagelab: HPG_TEMPORARY folios, in nr_huge_pages */
 	struct list_head hugepage_freelist;
 	struct list_head hugepage_activelist;
 };
@@ -260,6 +261,8 @@ static void shrink_pool(struct hstate *h, unsigned long count)
 	while (min_count < persistent_huge_pages(h) &&
 	       dequeue_hugetlb_folio_for_release(h, &victims))
 		;
+	/* Temporary migration folios count in the pool but never become surplus. */
+	count = max(count, h->nr_temporary);
 	if (count < persistent_huge_pages(h))
 		h->surplus_huge_pages += persistent_huge_pages(h) - count;
 	spin_unlock(&hugetlb_lock);
@@ -392,6 +395,7 @@ void free_huge_folio(struct page *folio)
 	if (folio->private & HPG_TEMPORARY) {
 		list_del(&folio->lru);
 		h->nr_huge_pages--;
+		h->nr_temporary--;
 		to_buddy = true;
 	} else if (h->surplus_huge_pages) {
 		list_del(&folio->lru);
@@ -466,6 +470,7 @@ static struct page *alloc_migrate_hugetlb_folio(struct hstate *h, gfp_t gfp)
 	page_ref_unfreeze(folio, 1);
 	spin_lock(&hugetlb_lock);
 	h->nr_huge_pages++;
+	h->nr_temporary++;
 	list_add(&folio->lru, &h->hugepage_activelist);
 	spin_unlock(&hugetlb_lock);
 	return folio;
@@ -554,12 +559,13 @@ bool hugetlb_pool_valid(char *msg, size_t len)
 	if (ok && (nfree != h->free_huge_pages ||
 		   nfree + nactive + h->nr_isolated != h->nr_huge_pages ||
 		   h->resv_huge_pages > h->free_huge_pages ||
-		   h->surplus_huge_pages > h->nr_huge_pages))
+		   h->surplus_huge_pages + h->nr_temporary > h->nr_huge_pages))
 		ok = validation_failed(msg, len, "hugetlb pool: %lu free, %lu active and %lu "
 				       "isolated folios, counters total %lu free %lu rsvd %lu "
-				       "surp %lu", nfree, nactive, h->nr_isolated,
+				       "surp %lu temporary %lu", nfree, nactive, h->nr_isolated,
 				       h->nr_huge_pages, h->free_huge_pages,
-				       h->resv_huge_pages, h->surplus_huge_pages);
+				       h->resv_huge_pages, h->surplus_huge_pages,
+				       h->nr_temporary);
 	spin_unlock(&hugetlb_lock);
 	return ok;
 }

@@ -506,6 +506,39 @@ static void test_migrate_through_temporary_page(void **state)
 	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
 }
 
+/*
+ * A shrink while a migration holds a temporary target: the temporary
+ * folio never becomes surplus, so once it goes back to the buddy the
+ * surplus still fits in the pool. stress_thp found HugePages_Surp above
+ * HugePages_Total this way, and the next resize wrapped it below zero.
+ */
+static void test_shrink_leaves_temporary_out_of_surplus(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr;
+	struct page *tmp;
+
+	assert_int_equal(sysctl_nr_hugepages_set(1), 0);
+	assert_int_equal(do_mmap_hugetlb(mm, HPAGE_SIZE, &addr), 0);
+	write_word(mm, addr, 7);			/* the pool's one page, in use */
+	tmp = alloc_hugetlb_folio_nodemask(0);		/* no free page: a temporary one */
+	assert_non_null(tmp);
+	assert_int_equal(meminfo("HugePages_Total"), 2);
+	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
+	assert_int_equal(meminfo("HugePages_Surp"), 1);	/* the page in use only */
+	put_page(tmp);					/* the migration gave it up */
+	assert_int_equal(meminfo("HugePages_Total"), 1);
+	assert_int_equal(meminfo("HugePages_Surp"), 1);
+	assert_int_equal(hugetlb_nr_hugepages(), 0);
+	assert_invariants();
+	assert_int_equal(sysctl_nr_hugepages_set(1), 0);	/* the surplus page is kept */
+	assert_int_equal(meminfo("HugePages_Total"), 1);
+	assert_int_equal(meminfo("HugePages_Surp"), 0);
+	mmput(mm);
+	assert_int_equal(sysctl_nr_hugepages_set(0), 0);
+	assert_int_equal(meminfo("HugePages_Total"), 0);
+}
+
 /* No target at all (pool empty, the buddy refuses): -ENOMEM, nothing moved. */
 static void test_migrate_without_target_fails(void **state)
 {
@@ -555,6 +588,7 @@ int main(void)
 		machine_test(test_migrate_keeps_bytes_mappings_and_pool),
 		machine_test(test_migrate_through_temporary_page),
 		machine_test(test_migrate_without_target_fails),
+		machine_test(test_shrink_leaves_temporary_out_of_surplus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
