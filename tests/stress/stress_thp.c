@@ -108,7 +108,7 @@
 #define MAX_RUN			16	/* pages per write or read run */
 #define MAX_MOVE		64	/* pages per own move_pages() */
 #define UNKNOWN			UINT64_MAX
-#define BALLAST_PAGES		((128UL << 20) >> PAGE_SHIFT)
+#define BALLAST_SPARE		((32UL << 20) >> PAGE_SHIFT)	/* free memory not in the ballast */
 #define FRAGMENT_WINDOW		2048	/* ballast pages per refragmentation */
 
 #define WORDS			(PAGE_SIZE / sizeof(uint64_t))
@@ -905,6 +905,7 @@ static void *racer_fn(void *arg)
 /* The ballast, the compactor and the knobber                           */
 
 static struct proc *ballast;	/* not in the pool: the compactor's own process */
+static unsigned long ballast_pages;
 
 /*
  * Write every page of [@first, @first + @n) of the ballast, then discard
@@ -931,21 +932,24 @@ static bool fragment(struct worker *w, unsigned long first, unsigned long n)
 	return true;
 }
 
-static void ballast_create(struct worker *w)
+/* Free memory but BALLAST_SPARE, in FRAGMENT_WINDOWs. */
+static void ballast_create(struct worker *w, long free_pages)
 {
 	struct mm_struct *mm = mm_alloc();
 	unsigned long addr;
 
+	ballast_pages = (free_pages - BALLAST_SPARE) / FRAGMENT_WINDOW * FRAGMENT_WINDOW;
+
 	assert_non_null(mm);
 	ballast = proc_new(mm);
-	assert_int_equal(do_mmap(mm, BALLAST_PAGES * PAGE_SIZE, false, &addr), 0);
-	assert_int_equal(madvise_hugepage_range(mm, addr, BALLAST_PAGES * PAGE_SIZE,
+	assert_int_equal(do_mmap(mm, ballast_pages * PAGE_SIZE, false, &addr), 0);
+	assert_int_equal(madvise_hugepage_range(mm, addr, ballast_pages * PAGE_SIZE,
 						MADV_NOHUGEPAGE), 0);
-	ballast->regions[0] = (struct region){ .addr = addr, .nr_pages = BALLAST_PAGES,
-					       .version = calloc(BALLAST_PAGES, sizeof(uint64_t)) };
+	ballast->regions[0] = (struct region){ .addr = addr, .nr_pages = ballast_pages,
+					       .version = calloc(ballast_pages, sizeof(uint64_t)) };
 	assert_non_null(ballast->regions[0].version);
 	ballast->nr_regions = 1;
-	if (!fragment(w, 0, BALLAST_PAGES))
+	if (!fragment(w, 0, ballast_pages))
 		fail_msg("%s", w->error);
 }
 
@@ -958,7 +962,7 @@ static void *compactor_fn(void *arg)
 	while (!stopped()) {
 		switch (rand_below(w, 5)) {
 		case 0:
-			fragment(w, rand_below(w, BALLAST_PAGES / FRAGMENT_WINDOW) * FRAGMENT_WINDOW,
+			fragment(w, rand_below(w, ballast_pages / FRAGMENT_WINDOW) * FRAGMENT_WINDOW,
 				 FRAGMENT_WINDOW);
 			break;
 		case 1:
@@ -1065,7 +1069,7 @@ static void check_quiescent(struct worker *w, unsigned int round)
 		failf(w, "round %u: NR_ISOLATED_ANON is %ld with nothing isolated", round,
 		      node_page_state(&contig_page_data, NR_ISOLATED_ANON));
 	for_each_mm(census_mm, w);
-	verify_run(w, ballast, &ballast->regions[0], 0, BALLAST_PAGES);
+	verify_run(w, ballast, &ballast->regions[0], 0, ballast_pages);
 	for (int i = 0; i < pool.nr && !w->error[0]; i++) {
 		struct proc *p = pool.slots[i];
 
@@ -1236,7 +1240,7 @@ static void test_stress_thp(void **state)
 		snprintf(w->crash_msg, sizeof(w->crash_msg),
 			 "stress_thp: the %s thread %u crashed (SEED=%#lx)\n", w->role, t, seed);
 	}
-	ballast_create(checker);
+	ballast_create(checker, boot_free);
 #ifndef PAGELAB_SANITIZED
 	sigaction(SIGSEGV, &crash_action, &old_segv);
 	sigaction(SIGBUS, &crash_action, &old_bus);
