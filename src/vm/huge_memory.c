@@ -163,7 +163,8 @@ void deferred_split_folio(struct page *folio, bool partially_mapped)
 	if (!(*state & DEFERRED_QUEUED)) {
 		BUG_ON(split_queue_len == split_queue_cap);
 		folio[2].index = split_queue_len;
-		split_queue[split_queue_len++] = folio;
+		split_queue[split_queue_len] = folio;
+		WRITE_ONCE(split_queue_len, split_queue_len + 1);	/* deferred_split_count() */
 		*state |= DEFERRED_QUEUED;
 	}
 	spin_unlock(&split_queue_lock);
@@ -174,7 +175,8 @@ static void __folio_unqueue_deferred_split(struct page *folio)
 	unsigned long slot = folio[2].index;
 
 	lockdep_assert_held(&split_queue_lock);
-	split_queue[slot] = split_queue[--split_queue_len];
+	WRITE_ONCE(split_queue_len, split_queue_len - 1);	/* deferred_split_count() */
+	split_queue[slot] = split_queue[split_queue_len];
 	split_queue[slot][2].index = slot;
 	folio[2].index = 0;
 	*deferred_state(folio) = 0;

@@ -157,7 +157,7 @@ static struct page *alloc_fresh_hugetlb_folio(struct hstate *h, gfp_t gfp)
 	}
 	count_vm_event(HTLB_BUDDY_PGALLOC);
 	__SetPageHugetlb(folio);
-	folio->private = 0;
+	WRITE_ONCE(folio->private, 0);	/* compaction reads it locklessly */
 	if (!page_ref_freeze(folio, 1))
 		BUG();
 	return folio;
@@ -193,7 +193,7 @@ static void update_and_free_hugetlb_folio(struct page *folio)
 {
 	VM_BUG_ON_PAGE(page_ref_count(folio) || READ_ONCE(folio->mapping), folio);
 	__ClearPageHugetlb(folio);
-	folio->private = 0;
+	WRITE_ONCE(folio->private, 0);
 	INIT_LIST_HEAD(&folio->lru);
 	free_unref_page(folio, folio_order(folio));
 }

@@ -88,9 +88,11 @@
 #ifdef PAGELAB_SANITIZED
 #define DEFAULT_SECONDS		8.0
 #define MAX_HUGE_CHUNKS		2	/* 2 MiB chunks per THP region */
+#define THP_MEMORY		(128UL << 20)
 #else
 #define DEFAULT_SECONDS		4.0
 #define MAX_HUGE_CHUNKS		3
+#define THP_MEMORY		(256UL << 20)
 #endif
 #define DEFAULT_SEED		0x7ba9e2026UL
 #define DEFAULT_ROUNDS		4
@@ -98,7 +100,6 @@
 #define NR_RACERS		2
 #define HANG_SECONDS		120
 
-#define THP_MEMORY		(256UL << 20)
 #define THP_CPUS		4
 #define MIN_PROCS		2
 #define INITIAL_PROCS		3
@@ -110,6 +111,8 @@
 #define UNKNOWN			UINT64_MAX
 #define BALLAST_SPARE		((32UL << 20) >> PAGE_SHIFT)	/* free memory not in the ballast */
 #define FRAGMENT_WINDOW		2048	/* ballast pages per refragmentation */
+#define HOLE_STRIDE		32	/* the ballast keeps HOLE_STRIDE - HOLE_RUN of */
+#define HOLE_RUN		16	/* every HOLE_STRIDE pages */
 
 #define WORDS			(PAGE_SIZE / sizeof(uint64_t))
 
@@ -170,7 +173,7 @@ struct counts {
 	/* owners */
 	long steps, mmap, mmap_hugetlb, mmap_enomem, write_pages, write_enomem, hugetlb_enomem,
 	     verify_pages,
-	     dontneed, munmap, trim, madvise, fork, exit, spawn, own_moves, own_moved;
+	     dontneed, munmap, trim, madvise, fork, fork_enomem, exit, spawn, own_moves, own_moved;
 	/* owners and racers */
 	long split[NR_SPLIT];
 	/* racers */
@@ -680,7 +683,8 @@ static bool op_fork(struct worker *w, struct proc *p)
 	mm = dup_mm(p->mm, &err);
 	if (!mm) {
 		pool_unreserve();
-		return failf(w, "process %lu: fork failed: %d", p->pid, err);
+		w->c.fork_enomem += err == -ENOMEM;
+		return err == -ENOMEM || failf(w, "process %lu: fork failed: %d", p->pid, err);
 	}
 	child = proc_new(mm);
 	child->nr_regions = p->nr_regions;
@@ -766,9 +770,10 @@ static bool spawn(struct worker *w)
 	if (!pool_reserve())
 		return true;
 	mm = mm_alloc();
-	if (!mm) {
+	if (!mm) {			/* no page for its page tables */
 		pool_unreserve();
-		return failf(w, "mm_alloc failed");
+		w->c.fork_enomem++;
+		return true;
 	}
 	pool_publish(proc_new(mm), true);
 	w->c.spawn++;
@@ -909,9 +914,9 @@ static unsigned long ballast_pages;
 
 /*
  * Write every page of [@first, @first + @n) of the ballast, then discard
- * every other one: the frames freed are 4 KiB holes between movable
- * pages, so THP faults and the pool's growth need compaction, and what
- * defrag says matters.
+ * HOLE_RUN pages in every HOLE_STRIDE: the frames freed are holes between
+ * movable pages, so THP faults and the pool's growth need compaction, and
+ * what defrag says matters.
  */
 static bool fragment(struct worker *w, unsigned long first, unsigned long n)
 {
@@ -920,37 +925,43 @@ static bool fragment(struct worker *w, unsigned long first, unsigned long n)
 	for (unsigned long i = first; i < first + n; i++)
 		if (!write_page(w, ballast, r, i))
 			return false;
-	for (unsigned long i = first; i < first + n; i += 2) {
-		int err = madvise_dontneed(ballast->mm, r->addr + i * PAGE_SIZE, PAGE_SIZE);
+	for (unsigned long i = first; i < first + n; i += HOLE_STRIDE) {
+		int err = madvise_dontneed(ballast->mm, r->addr + i * PAGE_SIZE,
+					   HOLE_RUN * PAGE_SIZE);
 
 		if (err)
 			return failf(w, "ballast: MADV_DONTNEED of %#lx failed: %d",
 				     r->addr + i * PAGE_SIZE, err);
-		r->version[i] = 0;
+		memset(&r->version[i], 0, HOLE_RUN * sizeof(uint64_t));
 	}
 	w->c.fragments++;
 	return true;
 }
 
-/* Free memory but BALLAST_SPARE, in FRAGMENT_WINDOWs. */
+/*
+ * All free memory but BALLAST_SPARE, in FRAGMENT_WINDOWs: faulted as THPs
+ * (fast), fragmented, split by the deferred split shrinker, then
+ * MADV_NOHUGEPAGE so that khugepaged leaves it fragmented.
+ */
 static void ballast_create(struct worker *w, long free_pages)
 {
 	struct mm_struct *mm = mm_alloc();
-	unsigned long addr;
-
-	ballast_pages = (free_pages - BALLAST_SPARE) / FRAGMENT_WINDOW * FRAGMENT_WINDOW;
+	unsigned long addr, len;
 
 	assert_non_null(mm);
+	ballast_pages = (free_pages - BALLAST_SPARE) / FRAGMENT_WINDOW * FRAGMENT_WINDOW;
+	len = ballast_pages * PAGE_SIZE;
 	ballast = proc_new(mm);
-	assert_int_equal(do_mmap(mm, ballast_pages * PAGE_SIZE, false, &addr), 0);
-	assert_int_equal(madvise_hugepage_range(mm, addr, ballast_pages * PAGE_SIZE,
-						MADV_NOHUGEPAGE), 0);
+	assert_int_equal(do_mmap(mm, len, false, &addr), 0);
+	assert_int_equal(madvise_hugepage_range(mm, addr, len, MADV_HUGEPAGE), 0);
 	ballast->regions[0] = (struct region){ .addr = addr, .nr_pages = ballast_pages,
 					       .version = calloc(ballast_pages, sizeof(uint64_t)) };
 	assert_non_null(ballast->regions[0].version);
 	ballast->nr_regions = 1;
 	if (!fragment(w, 0, ballast_pages))
 		fail_msg("%s", w->error);
+	drop_slab();
+	assert_int_equal(madvise_hugepage_range(mm, addr, len, MADV_NOHUGEPAGE), 0);
 }
 
 static void *compactor_fn(void *arg)
@@ -1069,7 +1080,9 @@ static void check_quiescent(struct worker *w, unsigned int round)
 		failf(w, "round %u: NR_ISOLATED_ANON is %ld with nothing isolated", round,
 		      node_page_state(&contig_page_data, NR_ISOLATED_ANON));
 	for_each_mm(census_mm, w);
-	verify_run(w, ballast, &ballast->regions[0], 0, ballast_pages);
+	for (unsigned long i = 0; i < ballast_pages && !w->error[0]; i++)
+		if (ballast->regions[0].version[i])	/* holes would fault: slow */
+			verify_page(w, ballast, &ballast->regions[0], i);
 	for (int i = 0; i < pool.nr && !w->error[0]; i++) {
 		struct proc *p = pool.slots[i];
 
@@ -1127,14 +1140,14 @@ static void print_counts(const struct counts *s, double seconds)
 	fprintf(stderr,
 		"stress_thp: %.1fs; owners: %ld steps, %ld mmap (%ld hugetlb, %ld more -ENOMEM), "
 		"%ld pages written (%ld more -ENOMEM, %ld of them hugetlb), %ld verified, %ld dontneed, "
-		"%ld munmap, %ld trimmed, %ld madvise, %ld fork, %ld exit, %ld spawn, "
+		"%ld munmap, %ld trimmed, %ld madvise, %ld fork (%ld more -ENOMEM), %ld exit, %ld spawn, "
 		"%ld own move_pages (%ld moved); splits: %ld done, %ld -EAGAIN, %ld -EBUSY, "
 		"%ld found no THP; racers: %ld move_pages of %ld pages, %ld moved, %ld -ENOMEM; "
 		"statuses: 0 %ld, -EFAULT %ld, -ENOENT %ld, -EBUSY %ld; %ld compact_node, "
 		"%ld drop_caches, %ld nr_hugepages, %ld refragmentations, %ld knob writes\n",
 		seconds, s->steps, s->mmap, s->mmap_hugetlb, s->mmap_enomem, s->write_pages, s->write_enomem,
 		s->hugetlb_enomem, s->verify_pages, s->dontneed, s->munmap, s->trim, s->madvise,
-		s->fork, s->exit, s->spawn, s->own_moves, s->own_moved, s->split[SPLIT_OK],
+		s->fork, s->fork_enomem, s->exit, s->spawn, s->own_moves, s->own_moved, s->split[SPLIT_OK],
 		s->split[SPLIT_EAGAIN], s->split[SPLIT_EBUSY], s->split[SPLIT_NONE],
 		s->move_calls, s->move_pages, s->move_moved, s->move_enomem, s->status[ST_OK],
 		s->status[ST_EFAULT], s->status[ST_ENOENT], s->status[ST_EBUSY], s->compactions,
@@ -1149,7 +1162,9 @@ static void print_counts(const struct counts *s, double seconds)
 		event("thp_fault_alloc"), event("thp_fault_fallback"), event("thp_split_pmd"),
 		event("thp_split_page"), event("thp_split_page_failed"),
 		event("thp_deferred_split_page"), event("thp_underused_split_page"),
-		event("thp_collapse_alloc"), khugepaged_pages_collapsed, khugepaged_full_scans,
+		event("thp_collapse_alloc"),
+		__atomic_load_n(&khugepaged_pages_collapsed, __ATOMIC_RELAXED),
+		__atomic_load_n(&khugepaged_full_scans, __ATOMIC_RELAXED),
 		event("thp_migration_success"), event("thp_migration_fail"),
 		event("pgmigrate_success"), event("compact_stall"), event("compact_daemon_wake"),
 		event("htlb_buddy_alloc_success"));
@@ -1240,6 +1255,7 @@ static void test_stress_thp(void **state)
 		snprintf(w->crash_msg, sizeof(w->crash_msg),
 			 "stress_thp: the %s thread %u crashed (SEED=%#lx)\n", w->role, t, seed);
 	}
+	assert_int_equal(thp_knob_write("enabled", "madvise"), 0);
 	ballast_create(checker, boot_free);
 #ifndef PAGELAB_SANITIZED
 	sigaction(SIGSEGV, &crash_action, &old_segv);
