@@ -358,7 +358,7 @@ void prep_compound_page(struct page *page, unsigned int order)
 		struct page *tail = page + i;
 
 		WRITE_ONCE(tail->mapping, TAIL_MAPPING);
-		tail->private = 0;
+		WRITE_ONCE(tail->private, 0);	/* compaction: buddy_order_unsafe() */
 		WRITE_ONCE(tail->compound_head, (unsigned long)page + 1);
 		__set_bit(PG_tail, &tail->flags);
 	}

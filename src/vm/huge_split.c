@@ -164,7 +164,7 @@ static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma,
 		get_anon_vma(anon_vma);
 		WRITE_ONCE(page->mapping, READ_ONCE(folio->mapping));
 		page->index = folio->index + i;
-		page->private = 0;
+		WRITE_ONCE(page->private, 0);	/* compaction: buddy_order_unsafe() */
 		__atomic_fetch_or(&page->flags, flags, __ATOMIC_RELAXED);
 		clear_bit(PG_tail, &page->flags);
 		WRITE_ONCE(page->lru.next, &page->lru);
