@@ -173,7 +173,8 @@ struct counts {
 	/* owners */
 	long steps, mmap, mmap_hugetlb, mmap_enomem, write_pages, write_enomem, hugetlb_enomem,
 	     verify_pages,
-	     dontneed, munmap, trim, madvise, fork, fork_enomem, exit, spawn, own_moves, own_moved;
+	     dontneed, munmap, trim, madvise, fills, fork, fork_enomem, exit, spawn, own_moves,
+	     own_moved;
 	/* owners and racers */
 	long split[NR_SPLIT];
 	/* racers */
@@ -729,6 +730,42 @@ static bool op_split(struct worker *w, struct proc *p)
 }
 
 /*
+ * A 2 MiB-aligned chunk of a region rewritten as 512 small pages (the
+ * chunk discarded and MADV_NOHUGEPAGE while written), then MADV_HUGEPAGE
+ * again: a full range for khugepaged to collapse, every byte copied.
+ */
+static bool op_fill(struct worker *w, struct proc *p)
+{
+	struct region *r = random_region(w, p);
+	unsigned long first, addr, len = HPAGE_PMD_SIZE;
+	int err;
+
+	if (!r || r->hugetlb)
+		return true;
+	first = ALIGN(r->addr, HPAGE_PMD_SIZE) - r->addr;
+	if (first + len > r->nr_pages * PAGE_SIZE)
+		return true;
+	first = (first >> PAGE_SHIFT) +
+		rand_below(w, (r->nr_pages - (first >> PAGE_SHIFT)) / HPAGE_PMD_NR) * HPAGE_PMD_NR;
+	addr = r->addr + first * PAGE_SIZE;
+	err = madvise_dontneed(p->mm, addr, len);
+	if (!err)
+		memset(&r->version[first], 0, HPAGE_PMD_NR * sizeof(uint64_t));
+	if (!err)
+		err = madvise_hugepage_range(p->mm, addr, len, MADV_NOHUGEPAGE);
+	for (unsigned long i = first; !err && i < first + HPAGE_PMD_NR; i++)
+		if (!write_page(w, p, r, i))
+			return false;
+	if (!err)
+		err = madvise_hugepage_range(p->mm, addr, len, MADV_HUGEPAGE);
+	if (err && err != -ENOMEM)
+		return failf(w, "process %lu: refilling the chunk at %#lx failed: %d", p->pid, addr,
+			     err);
+	w->c.fills++;
+	return true;
+}
+
+/*
  * move_pages on the process's own pages, then read them back. A page never
  * written may be unmapped, the zero page, or a page of a THP (moved with
  * it); a written one is mapped (or under a migration entry at that
@@ -812,8 +849,10 @@ static void *owner_fn(void *arg)
 			ok = op_fork(w, p);
 		else if (r < 73 && try_exit(w, p))
 			continue;	/* gone, and unlocked */
-		else if (r < 86)
+		else if (r < 85)
 			ok = op_split(w, p);
+		else if (r < 88)
+			ok = op_fill(w, p);
 		else
 			ok = op_own_move(w, p);
 		pthread_mutex_unlock(&p->lock);
@@ -1140,14 +1179,14 @@ static void print_counts(const struct counts *s, double seconds)
 	fprintf(stderr,
 		"stress_thp: %.1fs; owners: %ld steps, %ld mmap (%ld hugetlb, %ld more -ENOMEM), "
 		"%ld pages written (%ld more -ENOMEM, %ld of them hugetlb), %ld verified, %ld dontneed, "
-		"%ld munmap, %ld trimmed, %ld madvise, %ld fork (%ld more -ENOMEM), %ld exit, %ld spawn, "
+		"%ld munmap, %ld trimmed, %ld madvise, %ld chunks refilled, %ld fork (%ld more -ENOMEM), %ld exit, %ld spawn, "
 		"%ld own move_pages (%ld moved); splits: %ld done, %ld -EAGAIN, %ld -EBUSY, "
 		"%ld found no THP; racers: %ld move_pages of %ld pages, %ld moved, %ld -ENOMEM; "
 		"statuses: 0 %ld, -EFAULT %ld, -ENOENT %ld, -EBUSY %ld; %ld compact_node, "
 		"%ld drop_caches, %ld nr_hugepages, %ld refragmentations, %ld knob writes\n",
 		seconds, s->steps, s->mmap, s->mmap_hugetlb, s->mmap_enomem, s->write_pages, s->write_enomem,
 		s->hugetlb_enomem, s->verify_pages, s->dontneed, s->munmap, s->trim, s->madvise,
-		s->fork, s->fork_enomem, s->exit, s->spawn, s->own_moves, s->own_moved, s->split[SPLIT_OK],
+		s->fills, s->fork, s->fork_enomem, s->exit, s->spawn, s->own_moves, s->own_moved, s->split[SPLIT_OK],
 		s->split[SPLIT_EAGAIN], s->split[SPLIT_EBUSY], s->split[SPLIT_NONE],
 		s->move_calls, s->move_pages, s->move_moved, s->move_enomem, s->status[ST_OK],
 		s->status[ST_EFAULT], s->status[ST_ENOENT], s->status[ST_EBUSY], s->compactions,
