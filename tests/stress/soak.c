@@ -4,28 +4,40 @@
  *
  * A 256 MiB, 2-cpu machine whose RAM belongs to a separate `pagelab host`
  * process (the balloon's host device, over a Unix socket), with kcompactd
- * (proactive compaction on), ksmd and the balloon worker running as
- * threads. Rounds of about a second each race these threads:
+ * (proactive compaction on), ksmd, khugepaged (THPs enabled, a short
+ * scan_sleep_millisecs) and the balloon worker running as threads. Rounds
+ * of about a second each race these threads:
  *
  *   owners     (2) each runs its own processes: mmap regions (mergeable or
- *              not), write runs of pages with one of a few contents (so KSM
- *              merges them) or with unique ones, read them back, dontneed,
- *              munmap, MADV_UNMERGEABLE, fork (the child joins the same
- *              owner), exit, flip the prctl-like KSM switch, move_pages();
- *   compactor  compact_node(), now and then;
+ *              not; 2 or 4 MiB MADV_HUGEPAGE ones, where THPs fault; 2 MiB
+ *              hugetlb ones while the pool has a page), write runs of pages
+ *              with one of a few contents (so KSM merges them) or with
+ *              unique ones, read them back, dontneed (a PMD split when part
+ *              of a THP), munmap, MADV_UNMERGEABLE, MADV_HUGEPAGE or
+ *              MADV_NOHUGEPAGE on part of a region, split_huge_page() the
+ *              THP at an address, fork (the child joins the same owner;
+ *              huge PMDs and hugetlb pages shared), exit, flip the
+ *              prctl-like KSM switch, move_pages();
+ *   compactor  compact_node(), vm.drop_caches=2 (the deferred split
+ *              shrinker) and vm.nr_hugepages (the pool grown and shrunk),
+ *              now and then;
  *   operator   sets the balloon's target through the host's control socket,
  *              as `pagelab balloon set` does, anywhere up to 85% of memory:
  *              the worker inflates and deflates under everything else, and
  *              deflate-on-OOM runs when the owners run short;
- *   knobber    moves KSM's knobs, and now and then unmerges everything.
+ *   knobber    moves KSM's knobs and the THP knobs (enabled, defrag,
+ *              khugepaged's max_ptes_none and scan_sleep_millisecs), and
+ *              now and then unmerges everything.
  *
- * Between rounds the threads are joined, kcompactd is stopped, ksmd is
- * parked (run=0) and the balloon reaches its target; then the invariant
- * checker runs (every frame, every structure's validator, KSM's trees, the
- * balloon's list), every page of every process is read back and compared
+ * Between rounds the threads are joined, kcompactd and khugepaged are
+ * stopped, ksmd is parked (run=0) and the balloon reaches its target; then
+ * the invariant checker runs (every frame, every structure's validator,
+ * KSM's trees, the balloon's list, compound pages and huge PMDs, the
+ * hugetlb pool), every page of every process is read back and compared
  * with the model, and the host's inflated set must match the guest's
  * count with no message refused. At the end every process exits, the
- * balloon empties, and free memory must be what it was at boot.
+ * balloon empties, the pool shrinks to 0, the deferred split queue is
+ * drained, and free memory must be what it was at boot.
  *
  * Usage: soak [SECONDS] (default PAGELAB_SOAK_SECONDS, else 10), with the
  * path of the `pagelab` binary in PAGELAB_BIN. PAGELAB_STRESS_SEED fixes
@@ -49,6 +61,8 @@
 #include "ksm/ksm.h"
 #include "machine/machine.h"
 #include "migrate/migrate.h"
+#include "vm/huge_mm.h"
+#include "vm/hugetlb.h"
 #include "vm/mm.h"
 
 #define SOAK_MEMORY		"256M"
@@ -61,6 +75,7 @@
 #define NR_CONTENTS		4	/* 0 (zeroes) .. 3; above: unique */
 #define CONTENT_UNKNOWN		0xffffffffu
 #define BALLOON_MAX_PCT		85
+#define MAX_POOL		8	/* vm.nr_hugepages at most */
 #define WAIT_MS			60000
 #define WORDS			(PAGE_SIZE / sizeof(uint64_t))
 
@@ -117,6 +132,7 @@ static long content_mismatch(const uint64_t *buf, uint32_t c)
 
 struct region {
 	unsigned long addr, nr_pages;
+	bool hugetlb;
 	uint32_t *content;
 };
 
@@ -128,6 +144,7 @@ struct proc {
 
 struct counts {
 	long writes, reads, mmaps, munmaps, forks, exits, dontneed, unmerge, prctl, moved;
+	long thp_mmaps, hugetlb_mmaps, splits, thp_madvise, drop_caches, pool_resizes;
 	long enomem, compactions, targets, knobs;
 };
 
@@ -198,6 +215,8 @@ static bool check_page(struct worker *w, struct proc *p, struct region *r, unsig
 	if (r->content[i] == CONTENT_UNKNOWN)
 		return true;
 	err = access_mm(p->mm, addr, w->buf, PAGE_SIZE, false);
+	if (err == -ENOMEM && r->hugetlb && !r->content[i])
+		return true;	/* faulted from the pool: maybe none is left */
 	if (err)
 		return worker_error(w, "mm %p: reading %#lx failed: %d", (void *)p->mm, addr, err);
 	bad = content_mismatch(w->buf, r->content[i]);
@@ -235,7 +254,9 @@ static bool op_write(struct worker *w, struct proc *p)
 		fill_content(w->buf, c);
 		err = access_mm(p->mm, r->addr + i * PAGE_SIZE, w->buf, PAGE_SIZE, true);
 		if (err == -ENOMEM) {
-			r->content[i] = CONTENT_UNKNOWN;
+			/* hugetlb: the copy-on-write found no pool page, nothing written */
+			if (!r->hugetlb)
+				r->content[i] = CONTENT_UNKNOWN;
 			w->c.enomem++;
 			continue;
 		}
@@ -262,27 +283,39 @@ static bool op_read(struct worker *w, struct proc *p)
 	return true;
 }
 
+/* A small region, a THP one (2 or 4 MiB, MADV_HUGEPAGE) or a 2 MiB hugetlb one. */
 static bool op_mmap(struct worker *w, struct proc *p)
 {
-	unsigned long pages = 1 + rand_below(w, MAX_REGION_PAGES), addr;
+	unsigned long kind = rand_below(w, 8), pages, addr;
+	bool hugetlb = !kind, thp = kind == 1 || kind == 2;
 	struct region *r;
 	int err;
 
 	if (p->nr_regions == MAX_REGIONS)
 		return true;
-	err = do_mmap(p->mm, pages * PAGE_SIZE, false, &addr);
+	pages = hugetlb ? HPAGE_PMD_NR : thp ? HPAGE_PMD_NR * (1 + rand_below(w, 2)) :
+		1 + rand_below(w, MAX_REGION_PAGES);
+	err = hugetlb ? do_mmap_hugetlb(p->mm, pages * PAGE_SIZE, &addr)
+		      : do_mmap(p->mm, pages * PAGE_SIZE, false, &addr);
 	if (err)
 		return err == -ENOMEM || worker_error(w, "mmap failed: %d", err);
 	r = &p->regions[p->nr_regions++];
-	*r = (struct region){ addr, pages, calloc(pages, sizeof(uint32_t)) };
+	*r = (struct region){ addr, pages, hugetlb, calloc(pages, sizeof(uint32_t)) };
 	if (!r->content)
 		die("out of memory");
-	if (rand_below(w, 4)) {
+	if (thp) {
+		err = madvise_hugepage_range(p->mm, addr, pages * PAGE_SIZE, MADV_HUGEPAGE);
+		if (err && err != -ENOMEM)
+			return worker_error(w, "MADV_HUGEPAGE failed: %d", err);
+	}
+	if (!hugetlb && rand_below(w, 4)) {
 		err = ksm_madvise_range(p->mm, addr, pages * PAGE_SIZE, MADV_MERGEABLE);
 		if (err && err != -ENOMEM)
 			return worker_error(w, "MADV_MERGEABLE failed: %d", err);
 	}
 	w->c.mmaps++;
+	w->c.thp_mmaps += thp;
+	w->c.hugetlb_mmaps += hugetlb;
 	return true;
 }
 
@@ -311,6 +344,10 @@ static bool op_dontneed(struct worker *w, struct proc *p)
 	if (!r)
 		return true;
 	pick_run(w, r, &first, &n);
+	if (r->hugetlb) {		/* whole huge pages only */
+		first = 0;
+		n = r->nr_pages;
+	}
 	err = madvise_dontneed(p->mm, r->addr + first * PAGE_SIZE, n * PAGE_SIZE);
 	if (err)
 		return worker_error(w, "MADV_DONTNEED failed: %d", err);
@@ -406,6 +443,57 @@ static bool op_move(struct worker *w, struct proc *p)
 	return true;
 }
 
+/*
+ * split_huge_page() on the THP mapped at a random page of a region, with a
+ * speculative reference on its head and its lock (trylock), as the
+ * deferred split shrinker takes them; then the region is read back.
+ */
+static bool op_split(struct worker *w, struct proc *p)
+{
+	struct region *r = pick_region(w, p);
+	unsigned long pfn;
+	struct page *head;
+	int err = -ENOENT;
+
+	if (!r || follow_pfn(p->mm, r->addr + rand_below(w, r->nr_pages) * PAGE_SIZE, &pfn))
+		return true;
+	head = compound_head(pfn_to_page(pfn));
+	if (!get_page_unless_zero(head))
+		return true;
+	if (PageHead(head) && !folio_test_hugetlb(head) && folio_order(head) == HPAGE_PMD_ORDER &&
+	    PageAnon(head) && !is_huge_zero_folio(head) && trylock_page(head)) {
+		err = PageHead(head) ? split_huge_page(head) : -ENOENT;
+		unlock_page(head);
+	}
+	put_page(head);
+	if (err && err != -ENOENT && err != -EAGAIN && err != -EBUSY)
+		return worker_error(w, "split_huge_page() of pfn %#lx: %d", page_to_pfn(head), err);
+	w->c.splits += !err;
+	for (unsigned long i = 0; i < r->nr_pages; i++)
+		if (!check_page(w, p, r, i))
+			return false;
+	return true;
+}
+
+/* MADV_HUGEPAGE or MADV_NOHUGEPAGE on part of a region: VMA splits, contents kept. */
+static bool op_thp_madvise(struct worker *w, struct proc *p)
+{
+	struct region *r = pick_region(w, p);
+	unsigned long first, n;
+	int err;
+
+	if (!r)
+		return true;
+	first = rand_below(w, r->nr_pages);
+	n = 1 + rand_below(w, r->nr_pages - first);
+	err = madvise_hugepage_range(p->mm, r->addr + first * PAGE_SIZE, n * PAGE_SIZE,
+				     rand_below(w, 2) ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	if (err && err != -ENOMEM)
+		return worker_error(w, "MADV_(NO)HUGEPAGE failed: %d", err);
+	w->c.thp_madvise++;
+	return true;
+}
+
 static void *owner_fn(void *arg)
 {
 	struct worker *w = arg;
@@ -435,8 +523,12 @@ static void *owner_fn(void *arg)
 			op_exit(w, i);
 		else if (op < 84)
 			ok = op_prctl(w, p);
-		else
+		else if (op < 94)
 			ok = op_move(w, p);
+		else if (op < 97)
+			ok = op_split(w, p);
+		else
+			ok = op_thp_madvise(w, p);
 		if (!ok)
 			worker_error(w, "operation %lu failed", op);
 	}
@@ -451,9 +543,22 @@ static void *compactor_fn(void *arg)
 	struct worker *w = arg;
 
 	cpu_bind_current(w->id % SOAK_CPUS);
-	while (now() < round_deadline) {
-		compact_node(&contig_page_data, false);
-		w->c.compactions++;
+	while (now() < round_deadline && !w->error[0]) {
+		unsigned long op = rand_below(w, 4);
+		int err = 0;
+
+		if (op < 2) {
+			compact_node(&contig_page_data, false);
+			w->c.compactions++;
+		} else if (op == 2) {
+			err = machine_sysctl_set("vm.drop_caches", 2);
+			w->c.drop_caches++;
+		} else {
+			err = machine_sysctl_set("vm.nr_hugepages", rand_below(w, MAX_POOL + 1));
+			w->c.pool_resizes++;
+		}
+		if (err)
+			worker_error(w, "sysctl %lu failed: %d", op, err);
 		usleep(20000 + rand_below(w, 80000));
 	}
 	return NULL;
@@ -500,14 +605,30 @@ static void knob(struct worker *w, const char *name, const char *value)
 	w->c.knobs++;
 }
 
+static void thp_knob(struct worker *w, const char *name, const char *const *values,
+		     unsigned long nr)
+{
+	const char *value = values[rand_below(w, nr)];
+	int err = thp_knob_write(name, value);
+
+	if (err)
+		worker_error(w, "writing transparent_hugepage/%s=%s failed: %d", name, value, err);
+	w->c.knobs++;
+}
+
 static void *knobber_fn(void *arg)
 {
 	static const char *const scans[] = { "64", "256", "1024" };
+	static const char *const enabled[] = { "always", "madvise" };
+	static const char *const defrag[] = { "always", "defer", "defer+madvise", "madvise",
+					      "never" };
+	static const char *const none[] = { "511", "256", "64" };
+	static const char *const sleep_ms[] = { "1", "10", "50" };
 	struct worker *w = arg;
 
 	while (now() < round_deadline && !w->error[0]) {
 		usleep(20000 + rand_below(w, 50000));
-		switch (rand_below(w, 8)) {
+		switch (rand_below(w, 12)) {
 		case 0:
 			knob(w, "use_zero_pages", rand_below(w, 2) ? "1" : "0");
 			break;
@@ -520,6 +641,18 @@ static void *knobber_fn(void *arg)
 		case 3:
 			knob(w, "run", "2");
 			knob(w, "run", "1");
+			break;
+		case 4:
+			thp_knob(w, "enabled", enabled, ARRAY_SIZE(enabled));
+			break;
+		case 5:
+			thp_knob(w, "defrag", defrag, ARRAY_SIZE(defrag));
+			break;
+		case 6:
+			thp_knob(w, "khugepaged/max_ptes_none", none, ARRAY_SIZE(none));
+			break;
+		case 7:
+			thp_knob(w, "khugepaged/scan_sleep_millisecs", sleep_ms, ARRAY_SIZE(sleep_ms));
 			break;
 		default:
 			break;
@@ -594,6 +727,7 @@ static void quiesce(void)
 	if (ksm_knob_write("run", "0"))		/* ksmd stops after its batch */
 		die("ksm run=0 failed");
 	kcompactd_stop(NODE_DATA(0));
+	khugepaged_stop();
 	if (virtio_balloon_wait(WAIT_MS))
 		die("the balloon did not reach its target within %d ms", WAIT_MS);
 	drain_all_pages(NULL);
@@ -601,7 +735,7 @@ static void quiesce(void)
 
 static void resume(void)
 {
-	if (kcompactd_run(NODE_DATA(0), true) || ksm_knob_write("run", "1"))
+	if (kcompactd_run(NODE_DATA(0), true) || khugepaged_run() || ksm_knob_write("run", "1"))
 		die("restarting the daemons failed");
 }
 
@@ -669,8 +803,15 @@ static void finish(struct worker *workers, unsigned int nr, long boot_free)
 	if (balloon_operator_set(operator_ctl, 0))
 		die("emptying the balloon failed");
 	quiesce();
+	if (machine_sysctl_set("vm.nr_hugepages", 0))
+		die("emptying the hugetlb pool failed");
+	drop_slab();
+	drain_all_pages(NULL);
 	if (check_invariants(msg, sizeof(msg)))
 		die("at the end: invariant violated: %s", msg);
+	if (deferred_split_count() || hugetlb_total_pages())
+		die("at the end %lu THPs are on the deferred split queue, %lu pool pages left",
+		    deferred_split_count(), hugetlb_total_pages());
 	if (global_zone_page_state(NR_FREE_PAGES) != boot_free)
 		die("at the end %ld pages are free, %ld were at boot",
 		    global_zone_page_state(NR_FREE_PAGES), boot_free);
@@ -681,7 +822,8 @@ static void finish(struct worker *workers, unsigned int nr, long boot_free)
 static void print_counts(const struct worker *workers, unsigned int nr, unsigned int rounds)
 {
 	struct counts s = { 0 };
-	long full_scans = 0, migrated = 0, balloon_migrated = 0;
+	long full_scans = 0, migrated = 0, balloon_migrated = 0, thp_faults = 0, split_pmd = 0,
+	     split_page = 0, thp_migrated = 0, pool_allocs = 0;
 
 	for (unsigned int t = 0; t < nr; t++) {
 		const long *a = (const long *)&workers[t].c;
@@ -692,6 +834,11 @@ static void print_counts(const struct worker *workers, unsigned int nr, unsigned
 	ksm_read("full_scans", &full_scans);
 	vmstat_read("pgmigrate_success", &migrated);
 	vmstat_read("balloon_migrate", &balloon_migrated);
+	vmstat_read("thp_fault_alloc", &thp_faults);
+	vmstat_read("thp_split_pmd", &split_pmd);
+	vmstat_read("thp_split_page", &split_page);
+	vmstat_read("thp_migration_success", &thp_migrated);
+	vmstat_read("htlb_buddy_alloc_success", &pool_allocs);
 	printf("soak: %u rounds: %ld pages written, %ld read, %ld mmap, %ld munmap, %ld fork, "
 	       "%ld exit, %ld dontneed, %ld unmerge, %ld prctl, %ld moved by move_pages, "
 	       "%ld -ENOMEM; %ld compactions, %ld balloon targets, %ld KSM knob writes; "
@@ -699,6 +846,14 @@ static void print_counts(const struct worker *workers, unsigned int nr, unsigned
 	       rounds, s.writes, s.reads, s.mmaps, s.munmaps, s.forks, s.exits, s.dontneed,
 	       s.unmerge, s.prctl, s.moved, s.enomem, s.compactions, s.targets, s.knobs,
 	       full_scans, migrated, balloon_migrated);
+	printf("soak: huge pages: %ld THP and %ld hugetlb mmaps, %ld split_huge_page, %ld "
+	       "MADV_(NO)HUGEPAGE, %ld drop_caches, %ld nr_hugepages; thp_fault_alloc %ld, "
+	       "thp_split_pmd %ld, thp_split_page %ld, khugepaged pages_collapsed %lu, "
+	       "thp_migration_success %ld, htlb_buddy_alloc_success %ld\n",
+	       s.thp_mmaps, s.hugetlb_mmaps, s.splits, s.thp_madvise, s.drop_caches,
+	       s.pool_resizes, thp_faults, split_pmd, split_page,
+	       __atomic_load_n(&khugepaged_pages_collapsed, __ATOMIC_RELAXED), thp_migrated,
+	       pool_allocs);
 }
 
 int main(int argc, char **argv)
@@ -717,7 +872,10 @@ int main(int argc, char **argv)
 	host = start_host(dir);
 	boot();
 	if (sysctl_compaction_proactiveness_set(50) || ksm_knob_write("max_page_sharing", "4") ||
-	    ksm_knob_write("sleep_millisecs", "5") || ksm_knob_write("run", "1"))
+	    ksm_knob_write("sleep_millisecs", "5") || ksm_knob_write("run", "1") ||
+	    thp_knob_write("enabled", "madvise") ||	/* off at boot below 512 MiB */
+	    thp_knob_write("khugepaged/pages_to_scan", "4096") ||
+	    thp_knob_write("khugepaged/scan_sleep_millisecs", "10"))
 		die("setting the knobs failed");
 	drain_all_pages(NULL);
 	boot_free = global_zone_page_state(NR_FREE_PAGES);
