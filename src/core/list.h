@@ -28,7 +28,9 @@ static inline void __list_add(struct list_head *entry, struct list_head *prev,
 			      struct list_head *next)
 {
 	next->prev = entry;
-	entry->next = next;
+	/* A page's lru.next is a tail's compound_head word: compound_head()
+	 * reads it locklessly on pages it holds no reference on. */
+	WRITE_ONCE(entry->next, next);
 	entry->prev = prev;
 	prev->next = entry;
 }
