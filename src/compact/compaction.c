@@ -397,6 +397,9 @@ static void update_pageblock_skip(struct compact_control *cc, struct page *page,
 /* ------------------------------------------------------------------ */
 /* The migrate scanner                                                  */
 
+/* Waits of 100 us for other isolations to end before the scanner gives up. */
+#define ISOLATED_WAIT_MAX	2000
+
 static bool too_many_isolated(struct compact_control *cc)
 {
 	struct pglist_data *pgdat = cc->zone->zone_pgdat;
@@ -485,9 +488,17 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 	unsigned long start_pfn = low_pfn, nr_scanned = 0, nr_isolated = 0, skip, nr;
 	struct page *valid_page = NULL;
 
-	while (too_many_isolated(cc)) {
+	for (unsigned int waits = 0; too_many_isolated(cc); waits++) {
 		if (cc->nr_migratepages || cc->mode == MIGRATE_ASYNC)
 			return -EAGAIN;
+		/*
+		 * Linux waits until a fatal signal. pagelab has none, and a
+		 * thread that holds the isolated pages itself (migrating a THP,
+		 * compacting for its target on a machine with a small LRU)
+		 * would wait for ever: the wait is bounded (deviation).
+		 */
+		if (waits == ISOLATED_WAIT_MAX)
+			return -EINTR;
 		usleep(100);		/* reclaim_throttle(VMSCAN_THROTTLE_ISOLATED) */
 	}
 	for (; low_pfn < end_pfn; low_pfn++) {

@@ -13,6 +13,7 @@
 #include "alloc/alloc_internal.h"
 #include "compact/compact_internal.h"
 #include "drivers/zsmalloc.h"
+#include "migrate/migrate.h"
 #include "vm/mm.h"
 
 #define CHUNK (256 * PAGE_SIZE)		/* half a pageblock */
@@ -331,6 +332,37 @@ static void test_kcompactd_stop_races_wakeup(void **state)
 		__free_pages(reserve[--nr_reserve], 4);
 }
 
+/*
+ * A thread that holds isolated pages itself and compacts in a sync mode
+ * (move_pages of a THP, compacting for its order-9 target on a machine
+ * whose LRU is small) gives up waiting for the isolated count to drop: the
+ * soak hung there, every compactor waiting on the pages one of them held.
+ */
+static void test_sync_compaction_with_own_isolated_pages(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	LIST_HEAD(isolated);
+	unsigned long addr, pfn;
+	long word = 1;
+
+	assert_int_equal(do_mmap(mm, 64 * PAGE_SIZE, false, &addr), 0);
+	for (int i = 0; i < 64; i++) {
+		struct page *page;
+
+		assert_int_equal(access_mm(mm, addr + i * PAGE_SIZE, &word, sizeof(word), true), 0);
+		assert_int_equal(follow_pfn(mm, addr + i * PAGE_SIZE, &pfn), 0);
+		page = pfn_to_page(pfn);
+		get_page(page);
+		assert_true(isolate_folio_to_list(page, &isolated));
+		put_page(page);
+	}
+	/* The whole LRU is isolated: too many for any sync compaction run. */
+	compact_node(&contig_page_data, false);
+	putback_movable_pages(&isolated);
+	assert_int_equal(node_page_state(&contig_page_data, NR_ISOLATED_ANON), 0);
+	mmput(mm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +372,7 @@ int main(void)
 		machine_test(test_deferral),
 		machine_test(test_proactive_kcompactd),
 		machine_test(test_kcompactd_stop_races_wakeup),
+		machine_test(test_sync_compaction_with_own_isolated_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
