@@ -4,7 +4,8 @@
  * and folio splits, fork and copy-on-write of huge PMDs, migration,
  * compaction, khugepaged and the hugetlb pool, all at once.
  *
- * A 256 MiB, 4-cpu machine with kcompactd (proactive compaction on) and
+ * A 256 MiB (128 MiB under sanitizers), 4-cpu machine with kcompactd
+ * (proactive compaction on) and
  * khugepaged (scan_sleep_millisecs short, pages_to_scan 4096) running as
  * threads, and THPs on (enabled=madvise or always, from round to round),
  * runs a pool of 2..8 processes while these threads, bound round-robin to
@@ -22,16 +23,22 @@
  *              MADV_NOHUGEPAGE part of one, fork (huge PMDs and hugetlb
  *              pages shared; later writes copy), exit, split the THP
  *              mapped at an address with split_huge_page() (its reference
- *              and lock taken as the deferred split shrinker does), and
- *              move_pages() their own pages.
+ *              and lock taken as the deferred split shrinker does),
+ *              rewrite a 2 MiB chunk as 512 small pages (MADV_NOHUGEPAGE
+ *              while written, then MADV_HUGEPAGE: khugepaged collapses it),
+ *              and move_pages() their own pages.
  *   racers     take a reference on a random live process (mmget under the
  *              pool lock) and move_pages_range() all or part of one of its
  *              VMAs, or split_huge_page() the THP at a random address of
  *              it; every status must be 0, -EFAULT, -ENOENT or -EBUSY, and
  *              a split 0, -EAGAIN or -EBUSY.
  *   compactor  compact_node() now and then, vm.drop_caches=2 (the
- *              deferred split shrinker), and vm.nr_hugepages grown and
- *              shrunk anywhere in 0..MAX_POOL (pages in use become surplus).
+ *              deferred split shrinker), vm.nr_hugepages grown and shrunk
+ *              anywhere in 0..MAX_POOL (pages in use become surplus), and
+ *              refragments a window of the ballast: a process of its own
+ *              that holds all free memory but BALLAST_SPARE at the start,
+ *              half of it in 64 KiB holes, so that THP faults and the
+ *              pool's growth need compaction (and defrag matters).
  *   knobber    moves the THP knobs: defrag (always, defer, defer+madvise,
  *              madvise, never), khugepaged/defrag, khugepaged/max_ptes_none
  *              (so the shrinker splits underused THPs too) and
@@ -53,7 +60,8 @@
  * its folio, the hugetlb pool's lists and counters, the LRU), no PTE may
  * be a migration entry, every mapped page's folio must be on the LRU (or a
  * hugetlb folio) and unlocked, NR_ISOLATED_ANON must be 0, and every page
- * of every process is read back and compared with the model. At the end
+ * of every process (and every written page of the ballast) is read back
+ * and compared with the model. At the end
  * every process exits, the pool is shrunk to 0 and the deferred split
  * queue drained, and the machine must be back to its boot state: the
  * invariants hold, NR_FREE_PAGES is what it was after boot, and
