@@ -282,11 +282,15 @@ static void shrink_pool(struct hstate *h, unsigned long count)
 int sysctl_nr_hugepages_set(long value)
 {
 	struct hstate *h = &default_hstate;
+	bool grow;
 
 	if (value < 0)
 		return -EINVAL;
 	mutex_lock(&h->resize_lock);
-	if ((unsigned long)value > persistent_huge_pages(h))
+	spin_lock(&hugetlb_lock);	/* migration allocates temporary pages meanwhile */
+	grow = (unsigned long)value > persistent_huge_pages(h);
+	spin_unlock(&hugetlb_lock);
+	if (grow)
 		grow_pool(h, value);
 	else
 		shrink_pool(h, value);
