@@ -89,6 +89,11 @@ void zap_huge_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			unsigned long start, unsigned long end);
 int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
 		  unsigned long addr, pmd_t *src_pmdp);
+struct page_vma_mapped_walk;
+void set_pmd_migration_entry(struct page_vma_mapped_walk *pvmw, struct page *folio);
+void remove_migration_pmd(struct page_vma_mapped_walk *pvmw, struct page *src,
+			  struct page *dst);
+void pmd_migration_entry_wait(struct mm_struct *mm, pmd_t *pmdp);
 
 /* vm/khugepaged.c */
 void khugepaged_enter_vma(struct vm_area_struct *vma);
