@@ -106,6 +106,7 @@ void khugepaged_step(unsigned long elapsed_ms);
 
 /* vm/huge_split.c */
 int split_huge_page(struct page *page);
+int split_huge_page_to_list(struct page *page, struct list_head *list);
 unsigned long deferred_split_scan(unsigned long nr_to_scan);
 unsigned long drop_slab(void);
 

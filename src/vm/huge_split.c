@@ -7,7 +7,7 @@
  *
  * A split, with the folio locked and referenced by the caller:
  *  1. take the anon_vma's write lock (no rmap walker sees the folio half
- *     split) and the folio off the LRU;
+ *     split) and the folio off the LRU (unless the caller isolated it);
  *  2. unmap: every huge PMD mapping it is split into PTEs, then every PTE
  *     mapping one of its pages becomes a migration entry for that page
  *     (mapcount and reference dropped), so a CPU touching it waits: on
@@ -20,7 +20,8 @@
  *     (someone else holds one: -EAGAIN, the entries are restored), under
  *     split_queue_lock, and take the folio off the deferred split queue;
  *  4. make each page a page of its own: flags, mapping, index, anon_vma
- *     reference, page_owner record, a temporary reference, the LRU;
+ *     reference, page_owner record, a temporary reference, the LRU (or,
+ *     for an isolated folio, the caller's list and an isolation reference);
  *  5. remap: each migration entry becomes a PTE for its page again, except
  *     that a page that is all zeros is mapped to the shared zero page and
  *     freed (RMP_USE_SHARED_ZEROPAGE, 6.18);
@@ -144,10 +145,12 @@ static void split_walk_vmas(struct anon_vma *anon_vma, struct split_walk *w, pte
 
 /*
  * Step 4: every page of the frozen @folio a page of its own, locked for
- * the split's waiters if it could be (bit set in @locked).
+ * the split's waiters if it could be (bit set in @locked). Each new page
+ * goes on the LRU, or, with @list (an isolated folio), stays isolated on
+ * @list with an isolation reference of its own; the head keeps its place.
  */
 static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma,
-			      unsigned long *locked)
+			      unsigned long *locked, struct list_head *list)
 {
 	unsigned long copy = BIT(PG_uptodate) | BIT(PG_dirty) | BIT(PG_swapbacked) |
 			     BIT(PG_active) | BIT(PG_referenced);
@@ -172,28 +175,42 @@ static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma,
 		if (trylock_page(page))
 			__set_bit(i, locked);
 		set_page_owner(page, 0, GFP_HIGHUSER_MOVABLE);
-		page_ref_unfreeze(page, 1);	/* the temporary reference */
-		folio_add_lru(page);
+		if (list) {
+			page_ref_unfreeze(page, 2);	/* temporary and isolation */
+			list_add_tail(&page->lru, list);
+		} else {
+			page_ref_unfreeze(page, 1);	/* the temporary reference */
+			folio_add_lru(page);
+		}
 	}
 	clear_bit(PG_head, &folio->flags);
 	set_page_owner(folio, 0, GFP_HIGHUSER_MOVABLE);
+	if (list) {
+		page_ref_unfreeze(folio, 1);	/* the isolation's, the caller's */
+		return;
+	}
 	page_ref_unfreeze(folio, 2);		/* the caller's and the isolation's */
 	folio_putback_lru(folio);
 }
 
-/* Steps 2-6 with the anon_vma locked and the folio isolated. */
-static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma)
+/*
+ * Steps 2-6 with the anon_vma locked and the folio isolated (by the split,
+ * or with @list by the caller, whose isolation reference is its only one).
+ */
+static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma,
+			      struct list_head *list)
 {
 	struct split_walk w = { .folio = folio, .pfn = page_to_pfn(folio) };
 
 	split_walk_vmas(anon_vma, &w, unmap_one, true);
 	flush_tlb_wait();
-	if (!folio_freeze_unqueue(folio, 2)) {
+	if (!folio_freeze_unqueue(folio, list ? 1 : 2)) {
 		split_walk_vmas(anon_vma, &w, remap_one, false);
-		folio_putback_lru(folio);
+		if (!list)
+			folio_putback_lru(folio);
 		return -EAGAIN;
 	}
-	split_folio_pages(folio, anon_vma, w.locked);
+	split_folio_pages(folio, anon_vma, w.locked, list);
 	w.zero_pages = true;
 	split_walk_vmas(anon_vma, &w, remap_one, false);
 	for (unsigned long i = 1; i < HPAGE_PMD_NR; i++) {
@@ -204,13 +221,42 @@ static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma)
 	return 0;
 }
 
+/*
+ * The split of a locked anonymous THP; with @list not NULL the folio is
+ * isolated already (see split_huge_page_to_list()).
+ */
+static int __split_huge_page(struct page *page, struct list_head *list)
+{
+	struct anon_vma *anon_vma;
+	int err;
+
+	if (!PageHead(page) || folio_test_hugetlb(page) || folio_order(page) != HPAGE_PMD_ORDER)
+		return -EINVAL;
+	if (is_huge_zero_folio(page))
+		return -EBUSY;
+	VM_BUG_ON_PAGE(!PageLocked(page), page);
+	VM_BUG_ON_PAGE(list && PageLRU(page), page);
+	anon_vma = page_anon_vma(page);
+	if (!anon_vma || PageKsm(page) || (!list && !folio_isolate_lru(page))) {
+		count_vm_event(THP_SPLIT_PAGE_FAILED);
+		return -EBUSY;
+	}
+	get_anon_vma(anon_vma);
+	down_write(&anon_vma->root->rwsem);
+	err = __split_anon_folio(page, anon_vma, list);
+	up_write(&anon_vma->root->rwsem);
+	put_anon_vma(anon_vma);
+	count_vm_event(err ? THP_SPLIT_PAGE_FAILED : THP_SPLIT_PAGE);
+	return err;
+}
+
 /**
  * split_huge_page() - split the anonymous THP @page heads into 512 order-0
  * pages: every byte stays in its frame, every mapping maps the same frame
  * again (a page of zeros maps the shared zero page and is freed), each page
  * keeps its anon-exclusive state, and the caller keeps its reference and
  * lock on @page, now an order-0 page.
- * @page: the head of a PMD-sized anonymous folio.
+ * @page: the head of a PMD-sized anonymous folio on the LRU.
  *
  * Context: the caller holds a reference on the folio and its lock; takes
  * the anon_vma's rwsem for write, PMD and PTE locks, split_queue_lock and
@@ -222,26 +268,28 @@ static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma)
  */
 int split_huge_page(struct page *page)
 {
-	struct anon_vma *anon_vma;
-	int err;
+	return __split_huge_page(page, NULL);
+}
 
-	if (!PageHead(page) || folio_test_hugetlb(page) || folio_order(page) != HPAGE_PMD_ORDER)
-		return -EINVAL;
-	if (is_huge_zero_folio(page))
-		return -EBUSY;
-	VM_BUG_ON_PAGE(!PageLocked(page), page);
-	anon_vma = page_anon_vma(page);
-	if (!anon_vma || PageKsm(page) || !folio_isolate_lru(page)) {
-		count_vm_event(THP_SPLIT_PAGE_FAILED);
-		return -EBUSY;
-	}
-	get_anon_vma(anon_vma);
-	down_write(&anon_vma->root->rwsem);
-	err = __split_anon_folio(page, anon_vma);
-	up_write(&anon_vma->root->rwsem);
-	put_anon_vma(anon_vma);
-	count_vm_event(err ? THP_SPLIT_PAGE_FAILED : THP_SPLIT_PAGE);
-	return err;
+/**
+ * split_huge_page_to_list() - split the isolated anonymous THP @page heads
+ * as split_huge_page() does (the kernel's split_folio_to_list(), for
+ * migration's try_split_folio()): every new page but the head goes on
+ * @list, isolated, with an isolation reference of its own, and counted in
+ * NR_ISOLATED_ANON as the folio was; @page stays where it is (on the
+ * caller's list), an order-0 page holding the folio's isolation reference.
+ * A page of zeros maps the shared zero page and is left on @list with only
+ * its isolation reference (migration then finds it freed under it).
+ * @page: the head of a PMD-sized anonymous folio, isolated from the LRU.
+ * @list: where the new pages go.
+ *
+ * Context: the caller holds the folio's lock and its isolation reference,
+ * and no other; locks as split_huge_page().
+ * Return: as split_huge_page(); on failure the folio stays isolated.
+ */
+int split_huge_page_to_list(struct page *page, struct list_head *list)
+{
+	return __split_huge_page(page, list);
 }
 
 /* ------------------------------------------------------------------ */

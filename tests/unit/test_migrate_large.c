@@ -183,27 +183,50 @@ static void test_migrate_pmd_sized_folio(void **state)
 	mmput(mm);
 }
 
-/* No target of the folio's order: it fails whole (Linux would split it). */
+/* Order-9 allocations fail (fail_page_alloc min-order 9), smaller ones do not. */
+static void fail_order9_allocations(bool on)
+{
+	assert_int_equal(fail_page_alloc_set("verbose", 0), 0);
+	assert_int_equal(fail_page_alloc_set("min-order", on ? HPAGE_PMD_ORDER : 1), 0);
+	assert_int_equal(fail_page_alloc_set("ignore-gfp-wait", !on), 0);
+	assert_int_equal(fail_page_alloc_set("ignore-gfp-highmem", !on), 0);
+	assert_int_equal(fail_page_alloc_set("times", -1), 0);
+	assert_int_equal(fail_page_alloc_set("probability", on ? 100 : 0), 0);
+}
+
+/*
+ * No target of the folio's order: the isolated folio is split
+ * (thp_split_page) and its 512 pages migrated one by one, every byte
+ * kept: one failed and split THP, 512 base pages migrated (Linux's
+ * migrate_pages_batch() -> try_split_folio()).
+ */
 static void test_migrate_large_folio_without_target(void **state)
 {
 	struct mm_struct *mm = mm_alloc();
-	unsigned long addr = map_region(mm, PMD_SIZE, PMD_SHIFT - PAGE_SHIFT);
-	struct page *old = map_large_folio(mm, addr, PMD_SHIFT - PAGE_SHIFT, 3);
+	unsigned long addr = map_region(mm, PMD_SIZE, HPAGE_PMD_ORDER);
+	struct page *old = map_large_folio(mm, addr, HPAGE_PMD_ORDER, 3);
 	int status = 1;
 
-	assert_int_equal(fail_page_alloc_set("ignore-gfp-wait", 0), 0);
-	assert_int_equal(fail_page_alloc_set("ignore-gfp-highmem", 0), 0);
-	assert_int_equal(fail_page_alloc_set("times", -1), 0);
-	assert_int_equal(fail_page_alloc_set("probability", 100), 0);
-	assert_int_equal(move_pages_range(mm, addr, 1, &status), -ENOMEM);
-	assert_int_equal(fail_page_alloc_set("probability", 0), 0);
-	assert_int_equal(fail_page_alloc_set("ignore-gfp-wait", 1), 0);
-	assert_int_equal(fail_page_alloc_set("ignore-gfp-highmem", 1), 0);
-	assert_int_equal(status, -EBUSY);
-	assert_ptr_equal(assert_mapped_folio(mm, addr, PMD_SHIFT - PAGE_SHIFT), old);
-	assert_int_equal(event("pgmigrate_fail"), 512);
+	fail_order9_allocations(true);
+	assert_int_equal(move_pages_range(mm, addr, 1, &status), HPAGE_PMD_NR);
+	fail_order9_allocations(false);
+	assert_int_equal(status, 0);
+	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++) {
+		struct page *page = pfn_to_page(pfn_at(mm, addr + i * PAGE_SIZE));
+
+		assert_int_equal(folio_order(page), 0);
+		assert_true(page_to_pfn(page) - page_to_pfn(old) >= HPAGE_PMD_NR);
+		assert_int_equal(page_mapcount(page), 1);
+		assert_true(PageAnonExclusive(page) && PageLRU(page));
+	}
+	assert_int_equal(event("pgmigrate_success"), HPAGE_PMD_NR);
+	assert_int_equal(event("pgmigrate_fail"), 0);
+	assert_int_equal(event("thp_migration_success"), 0);
 	assert_int_equal(event("thp_migration_fail"), 1);
-	verify(mm, addr, 512, 3);
+	assert_int_equal(event("thp_migration_split"), 1);
+	assert_int_equal(event("thp_split_page"), 1);
+	assert_int_equal(event("nr_isolated_anon"), 0);
+	verify(mm, addr, HPAGE_PMD_NR, 3);
 	assert_invariants();
 	mmput(mm);
 }
