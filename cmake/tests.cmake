@@ -54,6 +54,7 @@ pagelab_test(test_stress_vm tests/stress/stress_vm.c LABELS stress sanitize)
 # --- migration ---
 pagelab_test(test_migrate tests/unit/test_migrate.c LABELS unit sanitize)
 pagelab_test(test_migrate_large tests/unit/test_migrate_large.c LABELS unit sanitize)
+pagelab_test(test_migrate_pmd tests/unit/test_migrate_pmd.c LABELS unit sanitize)
 pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress sanitize)
 
 # --- compaction ---
