@@ -119,6 +119,7 @@ pagelab_scenario(thp_concurrent tests/scenarios/thp_concurrent.scn LABELS saniti
 pagelab_scenario(thp_khugepaged tests/scenarios/thp_khugepaged.scn LABELS sanitize ARGS --deterministic)
 pagelab_scenario(thp_fault_defrag tests/scenarios/thp_fault_defrag.scn ARGS --deterministic)
 pagelab_scenario(thp_migration tests/scenarios/thp_migration.scn LABELS sanitize)
+pagelab_scenario(thp_migration_split tests/scenarios/thp_migration_split.scn LABELS sanitize)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
 # The --html page and the --svg chart, checked by an XML parser (xmllint).
