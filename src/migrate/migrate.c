@@ -14,7 +14,8 @@
  *
  * Unmap (migrate_folio_unmap): get a target page, lock both pages, and
  * replace every PTE mapping the source by a migration entry
- * (try_to_migrate). In ASYNC mode the TLB flush is deferred and done once
+ * (try_to_migrate; a huge PMD mapping a THP by one PMD migration entry).
+ * In ASYNC mode the TLB flush is deferred and done once
  * for the whole batch before any page is copied. Move (migrate_folio_move):
  * check the reference count (any reference beyond the isolation one and the
  * shared-memory cache's means someone else holds the page: -EAGAIN), copy
@@ -28,7 +29,8 @@
  * Results follow the kernel: -EAGAIN is retried for up to 10 passes (ASYNC),
  * or 3 batched ASYNC passes then 7 passes of each page alone in the
  * requested mode (SYNC, SYNC_LIGHT); -ENOMEM (no target page) stops the
- * call; any other error is permanent. Pages not migrated stay on the list
+ * call, except for a large folio, which is split and its pages migrated
+ * after its batch (thp_migration_split); any other error is permanent. Pages not migrated stay on the list
  * for putback_movable_pages(). The return value counts pages not migrated.
  */
 #include <string.h>

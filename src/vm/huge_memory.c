@@ -4,7 +4,8 @@
  * kernel's mm/huge_memory.c): the huge zero page, THP faults that map an
  * order-9 folio with one PMD, write faults on a huge PMD (reuse, or split
  * and copy-on-write at PTE level), splitting a PMD mapping into 512 PTEs,
- * zapping and copying huge PMDs, and the deferred split queue. The knobs
+ * zapping and copying huge PMDs, PMD migration entries (set, restored,
+ * waited on, copied, zapped and split), and the deferred split queue. The knobs
  * and which VMAs may use THPs are thp_knobs.c's; docs/huge-pages.md tells
  * a THP's life with the function and lock of each step.
  *

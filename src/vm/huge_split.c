@@ -17,6 +17,7 @@
  *     the head's PG_locked; a tail's flags cannot, the first tail's low
  *     byte being the order);
  *  3. freeze the refcount at the caller's and the isolation's references
+ *     (for an isolated folio, at its isolation reference alone)
  *     (someone else holds one: -EAGAIN, the entries are restored), under
  *     split_queue_lock, and take the folio off the deferred split queue;
  *  4. make each page a page of its own: flags, mapping, index, anon_vma

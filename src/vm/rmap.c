@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rmap.c - the reverse map: anon_vmas and their chains, adding and removing
- * a page's mappings, and walking every PTE that maps a page.
+ * a page's mappings, and walking every PTE (and huge PMD) that maps a page.
  *
  * anon_vma lifetime: an anon_vma is freed when its reference count drops to
  * zero. References are held by each anon_vma_chain linking it to a VMA, by
@@ -853,7 +853,7 @@ static bool remove_migration_pte(struct page *dst, struct vm_area_struct *vma,
  * remove_migration_ptes() - point every migration entry for a page of
  * @src at the page at the same offset of @dst (@dst == @src when migration
  * is undone), restoring write, dirty, young and anon-exclusive state from
- * the entries.
+ * the entries; a PMD migration entry becomes a huge PMD mapping @dst.
  * Context: both folios locked; @dst has @src's mapping and index. May sleep.
  */
 void remove_migration_ptes(struct page *src, struct page *dst)
