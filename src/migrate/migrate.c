@@ -429,9 +429,10 @@ static int try_split_folio(struct page *folio, struct list_head *split_folios,
 /*
  * Unmap phase of a batch: up to @nr_pass passes over @from, moving every
  * folio unmapped onto @unmap (its target onto @dst_list). A large folio
- * that gets no target is split, its pages going onto @split_folios (not
- * NULL), and counts as one failed folio in *@nr_split_failed (and in
- * nr_thp_failed, nr_thp_split and nr_split), as Linux counts it. Returns
+ * that gets no target, or a partially mapped THP on the deferred split
+ * queue, is split, its pages going onto @split_folios (not NULL), and
+ * counts as one failed folio in *@nr_split_failed (and in nr_thp_failed,
+ * nr_thp_split and nr_split), as Linux counts it. Returns
  * -ENOMEM if targets ran out for a folio that could not be split (it and
  * the pass's busy ones counted failed), else the number of folios still
  * busy after the last pass, counted failed (they stay on @from).
@@ -455,6 +456,18 @@ static int migrate_batch_unmap(struct list_head *from, new_folio_t get_new,
 
 			if (migrate_folio_freed(src, stats))
 				continue;
+			/* A partially mapped THP on the deferred split queue is
+			 * split now and its pages moved (counted as a failed and
+			 * split folio, as Linux counts it). */
+			if (split_folios && folio_nr_pages(src) > 2 &&
+			    folio_test_partially_mapped(src) &&
+			    !try_split_folio(src, split_folios, mode)) {
+				(*nr_split_failed)++;
+				stats->nr_thp_failed += thp;
+				stats->nr_thp_split += thp;
+				stats->nr_split++;
+				continue;
+			}
 			rc = migrate_folio_unmap(get_new, put_new, private, src, &dst, mode);
 			if (rc == -ENOMEM && split_folios && folio_test_large(src) &&
 			    !try_split_folio(src, split_folios, mode)) {

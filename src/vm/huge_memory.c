@@ -244,6 +244,23 @@ unsigned int deferred_split_take(struct page **batch, bool *partial, unsigned in
 	return n;
 }
 
+/**
+ * folio_test_partially_mapped() - is @folio on the deferred split queue
+ * and marked partially mapped (the kernel's !list_empty(&_deferred_list)
+ * && folio_test_partially_mapped())?
+ * Context: any; racy (the split that may follow checks under its locks).
+ */
+bool folio_test_partially_mapped(struct page *folio)
+{
+	unsigned long state;
+
+	if (folio_order(folio) <= 1 || folio_test_hugetlb(folio))
+		return false;
+	state = READ_ONCE(*deferred_state(folio));
+	return (state & (DEFERRED_QUEUED | DEFERRED_PARTIAL)) ==
+	       (DEFERRED_QUEUED | DEFERRED_PARTIAL);
+}
+
 /** deferred_split_count() - the THPs on the queue. Context: any; racy. */
 unsigned long deferred_split_count(void)
 {

@@ -75,6 +75,7 @@ bool is_huge_zero_folio(const struct page *folio);
 void mm_put_huge_zero_folio(struct mm_struct *mm);
 void deferred_split_folio(struct page *folio, bool partially_mapped);
 void folio_unqueue_deferred_split(struct page *folio);
+bool folio_test_partially_mapped(struct page *folio);
 unsigned long deferred_split_count(void);
 bool folio_freeze_unqueue(struct page *folio, int refs);
 unsigned int deferred_split_take(struct page **batch, bool *partial, unsigned int nr);

@@ -7,8 +7,8 @@
  * migration, fork copies it (a read entry on both sides), munmap and
  * MADV_DONTNEED clear it with its deposited table, a partial unmap splits
  * it into 512 PTE migration entries, move_pages finds no page there. Also
- * a migration that gets no order-9 target splits the THP and moves its
- * pages (thp_migration_split).
+ * a migration that gets no order-9 target, or that meets a partially
+ * mapped THP, splits the THP and moves its pages (thp_migration_split).
  */
 #include "lib/machine_fixture.h"
 #include <pthread.h>
@@ -473,6 +473,43 @@ static void test_migrate_pmd_thp_split_without_target(void **state)
 	mmput(mm);
 }
 
+/*
+ * A partially mapped THP on the deferred split queue (part of it dropped
+ * by MADV_DONTNEED) is split before migration, as 6.18's
+ * migrate_pages_batch() does: one failed and split THP, its mapped pages
+ * moved one by one, the dropped ones freed (counted as migrated, freed
+ * under us).
+ */
+static void test_migrate_partially_mapped_thp_splits(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = thp_region(mm, 11), pfn;
+	struct page *old = thp_at(mm, addr);
+	int status = 1;
+
+	assert_int_equal(madvise_dontneed(mm, addr, 16 * PAGE_SIZE), 0);
+	assert_int_equal(event("thp_deferred_split_page"), 1);
+	assert_int_equal(move_pages_range(mm, addr + 16 * PAGE_SIZE, 1, &status), HPAGE_PMD_NR);
+	assert_int_equal(status, 0);
+	assert_int_equal(event("thp_migration_split"), 1);
+	assert_int_equal(event("thp_migration_fail"), 1);
+	assert_int_equal(event("thp_migration_success"), 0);
+	assert_int_equal(event("thp_split_page"), 1);
+	assert_int_equal(event("pgmigrate_success"), HPAGE_PMD_NR);
+	assert_int_equal(event("pgmigrate_fail"), 0);
+	assert_int_equal(event("nr_isolated_anon"), 0);
+	assert_int_equal(event("nr_anon_pages"), HPAGE_PMD_NR - 16);
+	for (unsigned long i = 16; i < HPAGE_PMD_NR; i++) {
+		assert_int_equal(follow_pfn(mm, addr + i * PAGE_SIZE, &pfn), 0);
+		/* Moved (the dropped pages' frames may be reused). */
+		assert_true(pfn != page_to_pfn(old) + i);
+		assert_int_equal(folio_order(pfn_to_page(pfn)), 0);
+	}
+	verify(mm, addr, 16, HPAGE_PMD_NR - 16, 11);
+	assert_invariants();
+	mmput(mm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +522,7 @@ int main(void)
 		machine_test(test_move_pages_meets_pmd_entry),
 		machine_test(test_migrate_pmd_thp_under_access),
 		machine_test(test_migrate_pmd_thp_split_without_target),
+		machine_test(test_migrate_partially_mapped_thp_splits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
