@@ -6,7 +6,8 @@
  * that meets a PMD handles it as Linux 6.18 does: a fault waits for the
  * migration, fork copies it (a read entry on both sides), munmap and
  * MADV_DONTNEED clear it with its deposited table, a partial unmap splits
- * it into 512 PTE migration entries, move_pages finds no page there. Also
+ * it into 512 PTE migration entries, move_pages finds no page there,
+ * khugepaged passes over it. Also
  * a migration that gets no order-9 target, or that meets a partially
  * mapped THP, splits the THP and moves its pages (thp_migration_split).
  */
@@ -378,6 +379,25 @@ static void test_move_pages_meets_pmd_entry(void **state)
 	mmput(mm);
 }
 
+/* khugepaged's scan passes over a PMD migration entry (no PTE table). */
+static void test_khugepaged_skips_pmd_entry(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = thp_region(mm, 12);
+	struct migrator *m = pmd_migration_start(mm, addr);
+	pmd_t entry = pmd_at(mm, addr);
+
+	assert_int_equal(thp_knob_write("khugepaged/scan_sleep_millisecs", "0"), 0);
+	khugepaged_step(1);
+	assert_true(khugepaged_full_scans > 0);
+	assert_int_equal(pmd_val(pmd_at(mm, addr)), pmd_val(entry));
+	assert_int_equal(event("thp_collapse_alloc"), 0);
+	assert_pgtables_valid(mm);
+	pmd_migration_end(m);
+	verify(mm, addr, 0, HPAGE_PMD_NR, 12);
+	mmput(mm);
+}
+
 /* Real migrations while another CPU writes and reads the THP: it stays
  * PMD-mapped (no thp_split_pmd), and no write is lost. */
 struct writer {
@@ -520,6 +540,7 @@ int main(void)
 		machine_test(test_unmap_clears_pmd_entry),
 		machine_test(test_partial_unmap_splits_pmd_entry),
 		machine_test(test_move_pages_meets_pmd_entry),
+		machine_test(test_khugepaged_skips_pmd_entry),
 		machine_test(test_migrate_pmd_thp_under_access),
 		machine_test(test_migrate_pmd_thp_split_without_target),
 		machine_test(test_migrate_partially_mapped_thp_splits),
