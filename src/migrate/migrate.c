@@ -13,10 +13,10 @@
  *      └───────────── putback_movable_pages() <─┘
  *
  * Unmap (migrate_folio_unmap): get a target page, lock both pages, and
- * replace every PTE mapping the source by a migration entry
- * (try_to_migrate; a huge PMD mapping a THP by one PMD migration entry).
- * In ASYNC mode the TLB flush is deferred and done once
- * for the whole batch before any page is copied. Move (migrate_folio_move):
+ * replace every PTE mapping the source by a migration entry, and a huge
+ * PMD mapping a THP by one PMD migration entry (try_to_migrate). In ASYNC
+ * mode the TLB flush is deferred and done once for the whole batch before
+ * any page is copied. Move (migrate_folio_move):
  * check the reference count (any reference beyond the isolation one and the
  * shared-memory cache's means someone else holds the page: -EAGAIN), copy
  * contents and state, put the target on the LRU, point the migration
@@ -30,8 +30,9 @@
  * or 3 batched ASYNC passes then 7 passes of each page alone in the
  * requested mode (SYNC, SYNC_LIGHT); -ENOMEM (no target page) stops the
  * call, except for a large folio, which is split and its pages migrated
- * after its batch (thp_migration_split); any other error is permanent. Pages not migrated stay on the list
- * for putback_movable_pages(). The return value counts pages not migrated.
+ * after its batch (thp_migration_split); any other error is permanent.
+ * Pages not migrated stay on the list for putback_movable_pages(). The
+ * return value counts pages not migrated.
  */
 #include <string.h>
 #include "migrate/migrate.h"
@@ -426,16 +427,25 @@ static int try_split_folio(struct page *folio, struct list_head *split_folios,
 	return rc;
 }
 
+/* A folio split to be migrated: one failed folio, a failed and split THP. */
+static void stats_count_split(struct migrate_pages_stats *stats, bool thp, int *nr_failed)
+{
+	(*nr_failed)++;
+	stats->nr_thp_failed += thp;
+	stats->nr_thp_split += thp;
+	stats->nr_split++;
+}
+
 /*
  * Unmap phase of a batch: up to @nr_pass passes over @from, moving every
  * folio unmapped onto @unmap (its target onto @dst_list). A large folio
  * that gets no target, or a partially mapped THP on the deferred split
  * queue, is split, its pages going onto @split_folios (not NULL), and
  * counts as one failed folio in *@nr_split_failed (and in nr_thp_failed,
- * nr_thp_split and nr_split), as Linux counts it. Returns
- * -ENOMEM if targets ran out for a folio that could not be split (it and
- * the pass's busy ones counted failed), else the number of folios still
- * busy after the last pass, counted failed (they stay on @from).
+ * nr_thp_split and nr_split), as Linux counts it. Returns -ENOMEM if
+ * targets ran out for a folio that could not be split (it and the pass's
+ * busy ones counted failed), else the number of folios still busy after
+ * the last pass, counted failed (they stay on @from).
  */
 static int migrate_batch_unmap(struct list_head *from, new_folio_t get_new,
 			       free_folio_t put_new, unsigned long private,
@@ -462,19 +472,13 @@ static int migrate_batch_unmap(struct list_head *from, new_folio_t get_new,
 			if (split_folios && folio_nr_pages(src) > 2 &&
 			    folio_test_partially_mapped(src) &&
 			    !try_split_folio(src, split_folios, mode)) {
-				(*nr_split_failed)++;
-				stats->nr_thp_failed += thp;
-				stats->nr_thp_split += thp;
-				stats->nr_split++;
+				stats_count_split(stats, thp, nr_split_failed);
 				continue;
 			}
 			rc = migrate_folio_unmap(get_new, put_new, private, src, &dst, mode);
 			if (rc == -ENOMEM && split_folios && folio_test_large(src) &&
 			    !try_split_folio(src, split_folios, mode)) {
-				(*nr_split_failed)++;
-				stats->nr_thp_failed += thp;
-				stats->nr_thp_split += thp;
-				stats->nr_split++;
+				stats_count_split(stats, thp, nr_split_failed);
 			} else if (rc == -ENOMEM) {
 				stats_count(stats, src, false);
 				stats->nr_failed_pages += busy.nr_failed_pages;
