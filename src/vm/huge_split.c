@@ -241,8 +241,9 @@ static void split_hand_over(struct page *folio, struct page *page, bool locked)
  * Return: 0 (thp_split_page); -EINVAL for a page of no such folio, -EBUSY
  * for the huge zero page or a folio no anon_vma or LRU list holds, -EAGAIN
  * when someone else holds a reference (the last two count
- * thp_split_page_failed). On failure nothing moved: the caller still holds
- * the folio's lock and reference.
+ * thp_split_page_failed; a reference beyond the mappings' and the caller's
+ * is seen before any PMD is split, as Linux's can_split_folio() sees it).
+ * On failure the caller still holds the folio's lock and reference.
  */
 int split_huge_page(struct page *page)
 {
@@ -257,6 +258,11 @@ int split_huge_page(struct page *page)
 	if (is_huge_zero_folio(folio))
 		return -EBUSY;
 	VM_BUG_ON_PAGE(!PageLocked(folio), folio);
+	/* can_split_folio(), before any PMD is split: a pinned THP stays whole. */
+	if (folio_ref_count(folio) != folio_mapcount(folio) + 1) {
+		count_vm_event(THP_SPLIT_PAGE_FAILED);
+		return -EAGAIN;
+	}
 	anon_vma = page_anon_vma(folio);
 	if (!anon_vma || PageKsm(folio) || !folio_isolate_lru(folio)) {
 		count_vm_event(THP_SPLIT_PAGE_FAILED);
