@@ -182,7 +182,8 @@ set_tests_properties(scn_trace_compaction scn_trace_migrate PROPERTIES LABELS "s
 # KSM in scenarios (src/scenario/backend_sim.c, sim_process.c): the kernel's
 # KSM selftests with exact counts, each threaded (ksmd a real thread) and
 # deterministic (ksmd stepped on the virtual clock), twice alike, and traced.
-foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork prctl dontneed concurrent thp)
+foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork prctl dontneed concurrent thp
+        thp_fork)
   pagelab_scenario(ksm_${ksm_scn} tests/scenarios/ksm_${ksm_scn}.scn LABELS sanitize)
   pagelab_scenario(ksm_${ksm_scn}_deterministic tests/scenarios/ksm_${ksm_scn}.scn
                    ARGS --deterministic)
@@ -258,7 +259,7 @@ pagelab_kernel_test(compare_thp sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:page
                     ${PAGELAB_KDIR} thp.scn vmstat.thp_fault_alloc)
 # The KSM selftests of tests/scenarios give the same exact counts on both
 # (ksm_prctl.scn does not: a real process's heap and stack merge too).
-foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork dontneed thp)
+foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork dontneed thp thp_fork)
   pagelab_kernel_test(compare_ksm_${ksm_scn} sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                       ${PAGELAB_KDIR} ../scenarios/ksm_${ksm_scn}.scn vmstat.cow_ksm)
 endforeach()
