@@ -1099,41 +1099,41 @@ static unsigned long map_thp(struct mm_struct *mm)
 	return addr;
 }
 
-static void assert_thp_contents(struct mm_struct *mm, unsigned long addr, unsigned long skip)
+/* Pages @first..@last of the THP range hold what map_thp() wrote, unlocked. */
+static void assert_thp_contents(struct mm_struct *mm, unsigned long addr, unsigned long first,
+				unsigned long last)
 {
 	static uint64_t buf[PAGE_SIZE / 8];
 
-	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++) {
-		if (i == skip)
-			continue;
+	for (unsigned long i = first; i <= last; i++) {
+		assert_false(PageLocked(pfn_to_page(pfn_at(mm, addr + i * PAGE_SIZE))));
 		assert_int_equal(access_mm(mm, addr + i * PAGE_SIZE, buf, PAGE_SIZE, false), 0);
 		for (unsigned long w = 0; w < PAGE_SIZE / 8; w += 97)
 			assert_true(buf[w] == (i + 1) * 0x9e3779b97f4a7c15ULL + w);
 	}
 }
 
-/* Each page @a maps in the THP range is the KSM page @b maps there. */
+/* Pages @first..@last of the THP range: @a maps the KSM page @b maps there. */
 static void assert_thp_merged(struct mm_struct *a, struct mm_struct *b, unsigned long addr,
-			      unsigned long skip)
+			      unsigned long first, unsigned long last)
 {
-	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++) {
-		unsigned long pfn;
+	for (unsigned long i = first; i <= last; i++) {
+		unsigned long pfn = pfn_at(a, addr + i * PAGE_SIZE);
 
-		if (i == skip)
-			continue;
-		pfn = pfn_at(a, addr + i * PAGE_SIZE);
 		assert_int_equal(pfn, pfn_at(b, addr + i * PAGE_SIZE));
 		assert_true(PageKsm(pfn_to_page(pfn)));
 	}
 }
 
 /*
- * Two mms, a THP each with the same 512 contents: ksmd sees each page
- * under the PMDs (ksm_next_page_pmd_entry()), and the first merge of a
- * page of either THP splits it (split_huge_page(): thp_split_page, and
- * thp_split_pmd for its PMD). b's THP is PTE-mapped already (its last
- * page dropped: the PMD split, thp_split_pmd 1): KSM splits it the same.
- * 511 KSM pages, each mapped twice; a's page 511 has no partner.
+ * Two mms, a THP each with the same 512 contents but for page 0: ksmd
+ * sees each page under the PMDs (ksm_next_page_pmd_entry()), and the
+ * first merge of a page of either THP, page 1, a tail, splits it
+ * (split_huge_page(): thp_split_page, and thp_split_pmd for its PMD; the
+ * caller's reference and lock end on page 1). b's THP is PTE-mapped
+ * already (its last page dropped: the PMD split, thp_split_pmd 1): KSM
+ * splits it the same. 510 KSM pages, each mapped twice; page 0 differs
+ * and a's page 511 has no partner.
  */
 static void test_thp_merge(void **state)
 {
@@ -1144,6 +1144,7 @@ static void test_thp_merge(void **state)
 	ksm_setup();
 	addr = map_thp(a);
 	assert_int_equal(map_thp(b), addr);
+	fill_unique(b, addr, HPAGE_PMD_NR + 1);
 	assert_int_equal(madvise_dontneed(b, addr + 511 * PAGE_SIZE, PAGE_SIZE), 0);
 	assert_int_equal(vm_event("thp_fault_alloc"), 2);
 	assert_int_equal(vm_event("thp_split_pmd"), 1);
@@ -1151,16 +1152,18 @@ static void test_thp_merge(void **state)
 	assert_int_equal(ksm_madvise_range(a, addr, PMD_SIZE, MADV_MERGEABLE), 0);
 	assert_int_equal(ksm_madvise_range(b, addr, PMD_SIZE, MADV_MERGEABLE), 0);
 	ksm_start();
-	assert_int_equal(ksm("pages_shared"), 511);
-	assert_int_equal(ksm("pages_sharing"), 511);
+	assert_int_equal(ksm("pages_shared"), 510);
+	assert_int_equal(ksm("pages_sharing"), 510);
 	assert_int_equal(vm_event("thp_split_page"), 2);
 	assert_int_equal(vm_event("thp_split_page_failed"), 0);
 	assert_int_equal(vm_event("thp_split_pmd"), 2);
 	assert_int_equal(vm_event("nr_anon_transparent_hugepages"), 0);
-	assert_thp_merged(a, b, addr, 511);
+	assert_thp_merged(a, b, addr, 1, 510);
+	assert_false(PageKsm(pfn_to_page(pfn_at(a, addr))));
+	assert_false(PageKsm(pfn_to_page(pfn_at(b, addr))));
 	assert_false(PageKsm(pfn_to_page(pfn_at(a, addr + 511 * PAGE_SIZE))));
-	assert_thp_contents(a, addr, HPAGE_PMD_NR);
-	assert_thp_contents(b, addr, 511);
+	assert_thp_contents(a, addr, 0, 511);
+	assert_thp_contents(b, addr, 1, 510);
 	assert_invariants();
 	mmput(b);
 	mmput(a);
@@ -1208,8 +1211,8 @@ static void test_thp_split_fails(void **state)
 	assert_int_equal(ksm("pages_sharing"), 512);
 	assert_int_equal(vm_event("thp_split_page"), 2);
 	assert_int_equal(vm_event("nr_anon_transparent_hugepages"), 0);
-	assert_thp_merged(a, b, addr, HPAGE_PMD_NR);
-	assert_thp_contents(b, addr, HPAGE_PMD_NR);
+	assert_thp_merged(a, b, addr, 0, 511);
+	assert_thp_contents(b, addr, 0, 511);
 	mmput(b);
 	mmput(a);
 }
