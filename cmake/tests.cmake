@@ -126,8 +126,12 @@ add_test(NAME scn_pictures_default
 add_test(NAME scn_pictures_compact_selftest
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/compact_selftest.scn --deterministic)
-set_tests_properties(scn_pictures_default scn_pictures_compact_selftest PROPERTIES
-                     LABELS scenario TIMEOUT 300)
+add_test(NAME scn_pictures_thp
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/thp_fault.scn --deterministic)
+set_tests_properties(scn_pictures_thp PROPERTIES ENVIRONMENT CHECK_THP=1)
+set_tests_properties(scn_pictures_default scn_pictures_compact_selftest scn_pictures_thp
+                     PROPERTIES LABELS scenario TIMEOUT 300)
 add_test(NAME scn_deterministic_repeat
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/deterministic.scn)
