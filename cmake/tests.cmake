@@ -246,6 +246,7 @@ pagelab_kernel_test(ksm sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGEL
 pagelab_kernel_test(hugetlb sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR}
                     hugetlb.scn)
 pagelab_kernel_test(knobs sh ${PAGELAB_KDIR}/knobs.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+pagelab_kernel_test(signals sh ${PAGELAB_KDIR}/signals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(nonroot sh ${PAGELAB_KDIR}/nonroot.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(refusals sh ${PAGELAB_KDIR}/refusals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})

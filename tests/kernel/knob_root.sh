@@ -66,9 +66,9 @@ given_back() {
 	echo 'always [madvise] never' >"$thp/enabled"
 }
 
-# Start knob_root_sleep.scn in the background; return once it changed every knob.
+# Start guard_sleep.scn in the background; return once it changed every knob.
 start_sleeper() {
-	"$pagelab" run "$dir/knob_root_sleep.scn" --backend kernel >"$tmp/out" 2>&1 &
+	"$pagelab" run "$dir/guard_sleep.scn" --backend kernel >"$tmp/out" 2>&1 &
 	runner=$!
 	wait_knob "$thp/enabled" always
 }
@@ -90,7 +90,7 @@ done
 # 2. A pipe nobody reads: the failure message, written while the knobs are
 # changed, does not kill the run; it gives back (the report it prints after
 # that may still die of SIGPIPE: nothing is changed any more).
-python3 - "$pagelab" run "$dir/knob_root_fail.scn" --backend kernel <<'PY'
+python3 - "$pagelab" run "$dir/guard_fail.scn" --backend kernel <<'PY'
 import os, subprocess, sys
 r, w = os.pipe()
 os.close(r)
@@ -106,7 +106,7 @@ start_sleeper
 cp "$journal" "$tmp/journal"
 grep -q "^knob	$ksm/pages_to_scan	100\$" "$tmp/journal" || fail "the journal lacks pages_to_scan"
 for other in "" "$tmp/another-journal"; do
-	PAGELAB_KNOB_JOURNAL=$other "$pagelab" run "$dir/knob_root_fail.scn" --backend kernel \
+	PAGELAB_KNOB_JOURNAL=$other "$pagelab" run "$dir/guard_fail.scn" --backend kernel \
 		>"$tmp/out" 2>&1
 	status=$?
 	[ "$status" = 2 ] || fail "a second run (PAGELAB_KNOB_JOURNAL=$other): exit $status, not 2"
