@@ -252,10 +252,10 @@ pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${P
 pagelab_kernel_test(refusals sh ${PAGELAB_KDIR}/refusals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 # The kernel backend on stand-in knob files ($PAGELAB_KNOB_ROOT): signals, a
 # refused lock, SIGKILL and pagelab restore, deterministically, as any
-# user; it touches no host knob (label backend, not kernel).
+# user; it touches no host knob (labels backend and sanitize, not kernel).
 add_test(NAME backend_kernel_knob_root
          COMMAND sh ${PAGELAB_KDIR}/knob_root.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
-set_tests_properties(backend_kernel_knob_root PROPERTIES LABELS "backend" TIMEOUT 300)
+set_tests_properties(backend_kernel_knob_root PROPERTIES LABELS "backend;sanitize" TIMEOUT 300)
 # pagelab compare, one test per scenario.
 pagelab_kernel_test(compare_compaction sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                     ${PAGELAB_KDIR} compact_compare.scn)
