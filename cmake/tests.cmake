@@ -250,9 +250,16 @@ pagelab_kernel_test(ksm sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGEL
 pagelab_kernel_test(hugetlb sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR}
                     hugetlb.scn)
 pagelab_kernel_test(knobs sh ${PAGELAB_KDIR}/knobs.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+pagelab_kernel_test(signals sh ${PAGELAB_KDIR}/signals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(nonroot sh ${PAGELAB_KDIR}/nonroot.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(refusals sh ${PAGELAB_KDIR}/refusals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+# The kernel backend on stand-in knob files ($PAGELAB_KNOB_ROOT): signals, a
+# refused lock, SIGKILL and pagelab restore, deterministically, as any
+# user; it touches no host knob (labels backend and sanitize, not kernel).
+add_test(NAME backend_kernel_knob_root
+         COMMAND sh ${PAGELAB_KDIR}/knob_root.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+set_tests_properties(backend_kernel_knob_root PROPERTIES LABELS "backend;sanitize" TIMEOUT 300)
 # pagelab compare, one test per scenario.
 pagelab_kernel_test(compare_compaction sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                     ${PAGELAB_KDIR} compact_compare.scn)
