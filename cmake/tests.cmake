@@ -126,8 +126,12 @@ add_test(NAME scn_pictures_default
 add_test(NAME scn_pictures_compact_selftest
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/compact_selftest.scn --deterministic)
-set_tests_properties(scn_pictures_default scn_pictures_compact_selftest PROPERTIES
-                     LABELS scenario TIMEOUT 300)
+add_test(NAME scn_pictures_thp
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/thp_fault.scn --deterministic)
+set_tests_properties(scn_pictures_thp PROPERTIES ENVIRONMENT CHECK_THP=1)
+set_tests_properties(scn_pictures_default scn_pictures_compact_selftest scn_pictures_thp
+                     PROPERTIES LABELS scenario TIMEOUT 300)
 add_test(NAME scn_deterministic_repeat
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/deterministic.scn)
@@ -247,9 +251,16 @@ pagelab_kernel_test(ksm sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGEL
 pagelab_kernel_test(hugetlb sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR}
                     hugetlb.scn)
 pagelab_kernel_test(knobs sh ${PAGELAB_KDIR}/knobs.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+pagelab_kernel_test(signals sh ${PAGELAB_KDIR}/signals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(nonroot sh ${PAGELAB_KDIR}/nonroot.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(refusals sh ${PAGELAB_KDIR}/refusals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+# The kernel backend on stand-in knob files ($PAGELAB_KNOB_ROOT): signals, a
+# refused lock, SIGKILL and pagelab restore, deterministically, as any
+# user; it touches no host knob (labels backend and sanitize, not kernel).
+add_test(NAME backend_kernel_knob_root
+         COMMAND sh ${PAGELAB_KDIR}/knob_root.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+set_tests_properties(backend_kernel_knob_root PROPERTIES LABELS "backend;sanitize" TIMEOUT 300)
 # pagelab compare, one test per scenario.
 pagelab_kernel_test(compare_compaction sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                     ${PAGELAB_KDIR} compact_compare.scn)
