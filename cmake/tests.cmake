@@ -128,8 +128,12 @@ add_test(NAME scn_pictures_default
 add_test(NAME scn_pictures_compact_selftest
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/compact_selftest.scn --deterministic)
-set_tests_properties(scn_pictures_default scn_pictures_compact_selftest PROPERTIES
-                     LABELS scenario TIMEOUT 300)
+add_test(NAME scn_pictures_thp
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/thp_fault.scn --deterministic)
+set_tests_properties(scn_pictures_thp PROPERTIES ENVIRONMENT CHECK_THP=1)
+set_tests_properties(scn_pictures_default scn_pictures_compact_selftest scn_pictures_thp
+                     PROPERTIES LABELS scenario TIMEOUT 300)
 add_test(NAME scn_deterministic_repeat
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/deterministic.scn)
@@ -184,7 +188,8 @@ set_tests_properties(scn_trace_compaction scn_trace_migrate PROPERTIES LABELS "s
 # KSM in scenarios (src/scenario/backend_sim.c, sim_process.c): the kernel's
 # KSM selftests with exact counts, each threaded (ksmd a real thread) and
 # deterministic (ksmd stepped on the virtual clock), twice alike, and traced.
-foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork prctl dontneed concurrent)
+foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork prctl dontneed concurrent thp
+        thp_fork)
   pagelab_scenario(ksm_${ksm_scn} tests/scenarios/ksm_${ksm_scn}.scn LABELS sanitize)
   pagelab_scenario(ksm_${ksm_scn}_deterministic tests/scenarios/ksm_${ksm_scn}.scn
                    ARGS --deterministic)
@@ -248,9 +253,16 @@ pagelab_kernel_test(ksm sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGEL
 pagelab_kernel_test(hugetlb sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR}
                     hugetlb.scn)
 pagelab_kernel_test(knobs sh ${PAGELAB_KDIR}/knobs.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+pagelab_kernel_test(signals sh ${PAGELAB_KDIR}/signals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(nonroot sh ${PAGELAB_KDIR}/nonroot.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(refusals sh ${PAGELAB_KDIR}/refusals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+# The kernel backend on stand-in knob files ($PAGELAB_KNOB_ROOT): signals, a
+# refused lock, SIGKILL and pagelab restore, deterministically, as any
+# user; it touches no host knob (labels backend and sanitize, not kernel).
+add_test(NAME backend_kernel_knob_root
+         COMMAND sh ${PAGELAB_KDIR}/knob_root.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+set_tests_properties(backend_kernel_knob_root PROPERTIES LABELS "backend;sanitize" TIMEOUT 300)
 # pagelab compare, one test per scenario.
 pagelab_kernel_test(compare_compaction sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                     ${PAGELAB_KDIR} compact_compare.scn)
@@ -260,7 +272,7 @@ pagelab_kernel_test(compare_thp sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:page
                     ${PAGELAB_KDIR} thp.scn vmstat.thp_fault_alloc)
 # The KSM selftests of tests/scenarios give the same exact counts on both
 # (ksm_prctl.scn does not: a real process's heap and stack merge too).
-foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork dontneed)
+foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork dontneed thp thp_fork)
   pagelab_kernel_test(compare_ksm_${ksm_scn} sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                       ${PAGELAB_KDIR} ../scenarios/ksm_${ksm_scn}.scn vmstat.cow_ksm)
 endforeach()

@@ -197,9 +197,12 @@ static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma,
 /*
  * Steps 2-6 with the anon_vma locked and the folio isolated (by the split,
  * or with @list by the caller, whose isolation reference is its only one).
+ * @lock_at, a page of the folio, keeps its temporary reference (the
+ * caller's, from now on) and, if the split could take it, its lock:
+ * *@locked says so.
  */
 static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma,
-			      struct list_head *list)
+			      struct page *lock_at, bool *locked, struct list_head *list)
 {
 	struct split_walk w = { .folio = folio, .pfn = page_to_pfn(folio) };
 
@@ -214,7 +217,10 @@ static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma,
 	split_folio_pages(folio, anon_vma, w.locked, list);
 	w.zero_pages = true;
 	split_walk_vmas(anon_vma, &w, remap_one, false);
+	*locked = lock_at == folio || test_bit(lock_at - folio, w.locked);
 	for (unsigned long i = 1; i < HPAGE_PMD_NR; i++) {
+		if (folio + i == lock_at)
+			continue;
 		if (test_bit(i, w.locked))
 			unlock_page(folio + i);
 		put_page(folio + i);	/* the temporary references */
@@ -223,49 +229,77 @@ static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma,
 }
 
 /*
- * The split of a locked anonymous THP; with @list not NULL the folio is
- * isolated already (see split_huge_page_to_list()).
+ * The caller's lock and reference move from the old head to @page, as
+ * Linux's lock_at page keeps them (the split may have found @page's lock
+ * taken by a passing trylock: then it is waited for, now that no rmap lock
+ * is held).
+ */
+static void split_hand_over(struct page *folio, struct page *page, bool locked)
+{
+	unlock_page(folio);
+	put_page(folio);
+	if (!locked)
+		lock_page(page);
+}
+
+/*
+ * The split of the locked anonymous THP @page is part of; with @list not
+ * NULL the folio is isolated already (see split_huge_page_to_list()).
  */
 static int __split_huge_page(struct page *page, struct list_head *list)
 {
+	struct page *folio = compound_head(page);
 	struct anon_vma *anon_vma;
+	bool locked = true;
 	int err;
 
-	if (!PageHead(page) || folio_test_hugetlb(page) || folio_order(page) != HPAGE_PMD_ORDER)
+	if (!PageHead(folio) || folio_test_hugetlb(folio) ||
+	    folio_order(folio) != HPAGE_PMD_ORDER)
 		return -EINVAL;
-	if (is_huge_zero_folio(page))
+	if (is_huge_zero_folio(folio))
 		return -EBUSY;
-	VM_BUG_ON_PAGE(!PageLocked(page), page);
-	VM_BUG_ON_PAGE(list && PageLRU(page), page);
-	anon_vma = page_anon_vma(page);
-	if (!anon_vma || PageKsm(page) || (!list && !folio_isolate_lru(page))) {
+	VM_BUG_ON_PAGE(!PageLocked(folio), folio);
+	VM_BUG_ON_PAGE(list && PageLRU(folio), folio);
+	/* can_split_folio(), before any PMD is split: a pinned THP stays whole. */
+	if (folio_ref_count(folio) != folio_mapcount(folio) + 1) {
+		count_vm_event(THP_SPLIT_PAGE_FAILED);
+		return -EAGAIN;
+	}
+	anon_vma = page_anon_vma(folio);
+	if (!anon_vma || PageKsm(folio) || (!list && !folio_isolate_lru(folio))) {
 		count_vm_event(THP_SPLIT_PAGE_FAILED);
 		return -EBUSY;
 	}
 	get_anon_vma(anon_vma);
 	down_write(&anon_vma->root->rwsem);
-	err = __split_anon_folio(page, anon_vma, list);
+	err = __split_anon_folio(folio, anon_vma, page, &locked, list);
 	up_write(&anon_vma->root->rwsem);
 	put_anon_vma(anon_vma);
+	if (!err && page != folio)
+		split_hand_over(folio, page, locked);
 	count_vm_event(err ? THP_SPLIT_PAGE_FAILED : THP_SPLIT_PAGE);
 	return err;
 }
 
 /**
- * split_huge_page() - split the anonymous THP @page heads into 512 order-0
- * pages: every byte stays in its frame, every mapping maps the same frame
- * again (a page of zeros maps the shared zero page and is freed), each page
- * keeps its anon-exclusive state, and the caller keeps its reference and
- * lock on @page, now an order-0 page.
- * @page: the head of a PMD-sized anonymous folio on the LRU.
+ * split_huge_page() - split the anonymous THP @page is part of into 512
+ * order-0 pages: every byte stays in its frame, every mapping maps the
+ * same frame again (a page of zeros maps the shared zero page and is
+ * freed), each page keeps its anon-exclusive state, and the caller's
+ * reference and lock end on @page, now an order-0 page (Linux's lock_at:
+ * if @page is not the head, they leave the old head).
+ * @page: a page of a PMD-sized anonymous folio on the LRU (its head or a
+ *        tail).
  *
- * Context: the caller holds a reference on the folio and its lock; takes
- * the anon_vma's rwsem for write, PMD and PTE locks, split_queue_lock and
- * lru_lock; waits for in-flight accesses; may sleep.
- * Return: 0 (thp_split_page); -EINVAL for a page that is no such folio's
- * head, -EBUSY for the huge zero page or a folio no anon_vma or LRU list
- * holds, -EAGAIN when someone else holds a reference (the last two count
- * thp_split_page_failed).
+ * Context: the caller holds a reference on the folio and the folio's lock
+ * (the head's); takes the anon_vma's rwsem for write, PMD and PTE locks,
+ * split_queue_lock and lru_lock; waits for in-flight accesses; may sleep.
+ * Return: 0 (thp_split_page); -EINVAL for a page of no such folio, -EBUSY
+ * for the huge zero page or a folio no anon_vma or LRU list holds, -EAGAIN
+ * when someone else holds a reference (the last two count
+ * thp_split_page_failed; a reference beyond the mappings' and the caller's
+ * is seen before any PMD is split, as Linux's can_split_folio() sees it).
+ * On failure the caller still holds the folio's lock and reference.
  */
 int split_huge_page(struct page *page)
 {
@@ -290,6 +324,7 @@ int split_huge_page(struct page *page)
  */
 int split_huge_page_to_list(struct page *page, struct list_head *list)
 {
+	VM_BUG_ON_PAGE(!PageHead(page), page);
 	return __split_huge_page(page, list);
 }
 
