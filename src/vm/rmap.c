@@ -378,8 +378,9 @@ void folio_add_anon_rmap_pmd(struct page *folio, bool exclusive)
 /**
  * folio_remove_rmap_pmd() - one PMD no longer maps @folio. When it was the
  * last, the pages no PTE maps leave NR_ANON_MAPPED, the folio leaves
- * NR_ANON_THPS, and if some pages stay PTE-mapped the folio goes on the
- * deferred split queue. The caller drops the mapping's reference.
+ * NR_ANON_THPS, and if some pages but not all stay PTE-mapped the folio
+ * goes on the deferred split queue (Linux's partially_mapped). The caller
+ * drops the mapping's reference.
  * Context: the PMD lock held.
  */
 void folio_remove_rmap_pmd(struct page *folio)
@@ -398,7 +399,7 @@ void folio_remove_rmap_pmd(struct page *folio)
 		return;
 	mod_node_page_state(pgdat, NR_ANON_MAPPED, -(nr - mapped));
 	mod_node_page_state(pgdat, NR_ANON_THPS, -nr);
-	if (mapped)
+	if (mapped && mapped < nr)	/* some pages, not all, stay PTE-mapped */
 		deferred_split_folio(folio, true);
 }
 
