@@ -150,7 +150,7 @@ static struct page *get_mergeable_page(struct ksm_rmap_item *rmap_item)
  * write_protect_page() - make the PTE mapping @page in @vma read-only and
  * clean, after checking under a cleared, flushed PTE that nobody but the
  * mappings and ksmd holds the page. *@orig_pte receives the new entry.
- * Return: 0, or -EFAULT if not mapped there or held by someone else.
+ * Return: 0, or -EFAULT if not mapped there by a PTE or held by someone else.
  */
 static int write_protect_page(struct vm_area_struct *vma, struct page *page, pte_t *orig_pte)
 {
@@ -162,6 +162,9 @@ static int write_protect_page(struct vm_area_struct *vma, struct page *page, pte
 	pvmw.address = page_address_in_vma(page, vma);
 	if (pvmw.address == (unsigned long)-EFAULT || !page_vma_mapped_walk(&pvmw))
 		return err;
+	/* A huge PMD (or its migration entry): the THP was to be split first. */
+	if (WARN_ON_ONCE(!pvmw.ptep))
+		goto out_unlock;
 	entry = ptep_get(pvmw.ptep);
 	anon_exclusive = PageAnonExclusive(page);
 	if (pte_write(entry) || pte_dirty(entry) || anon_exclusive) {
