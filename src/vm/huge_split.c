@@ -8,9 +8,10 @@
  * A split, with the folio locked and referenced by the caller:
  *  1. take the anon_vma's write lock (no rmap walker sees the folio half
  *     split) and the folio off the LRU (unless the caller isolated it);
- *  2. unmap: every huge PMD mapping it is split into PTEs, then every PTE
- *     mapping one of its pages becomes a migration entry for that page
- *     (mapcount and reference dropped), so a CPU touching it waits: on
+ *  2. unmap: every huge PMD mapping it becomes 512 PTE migration entries
+ *     (frozen: never PTE-mapped on the way), and every PTE mapping one of
+ *     its pages becomes a migration entry for that page (mapcount and
+ *     reference dropped), so a CPU touching one waits: on
  *     the head's lock (the caller's) while the page is a tail, then on
  *     the page's own lock, which the split takes as soon as the page is a
  *     page of its own and drops after step 5 (Linux's new folios inherit
@@ -116,9 +117,36 @@ static void remap_one(struct mm_struct *mm, pte_t *ptep, unsigned long addr, voi
 }
 
 /*
+ * The huge PMD at @addr of @vma, if it maps @w's folio, becomes 512 PTE
+ * migration entries at once (the kernel's split_huge_pmd_address() with
+ * freeze): the PMD becomes a PMD migration entry, which is split. No page
+ * is ever PTE-mapped on the way, so the folio is never partially mapped
+ * and not queued for a deferred split, as in Linux; thp_split_pmd counts
+ * it. Context: the anon_vma's root rwsem held for write; takes the PMD lock.
+ */
+static void freeze_huge_pmd(struct vm_area_struct *vma, unsigned long addr,
+			    const struct split_walk *w)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page_vma_mapped_walk pvmw = { .vma = vma, .pmdp = pmd_off(mm, addr) };
+	pmd_t pmd;
+
+	if (!pvmw.pmdp || !pmd_trans_huge(pmdp_get(pvmw.pmdp)))
+		return;
+	spin_lock(&mm->page_table_lock);
+	pmd = pmdp_get(pvmw.pmdp);
+	if (pmd_trans_huge(pmd) && pmd_pfn(pmd) == w->pfn) {
+		set_pmd_migration_entry(&pvmw, w->folio);
+		__split_huge_pmd_locked(vma, pvmw.pmdp, addr & HPAGE_PMD_MASK);
+	}
+	spin_unlock(&mm->page_table_lock);
+}
+
+/*
  * Call @fn on every PTE of each VMA that may map the folio, over the part
  * of the folio's range inside it; before an unmap, a huge PMD mapping this
- * folio is split first. Context: the anon_vma's root rwsem held for write.
+ * folio becomes PTE migration entries first (freeze_huge_pmd()).
+ * Context: the anon_vma's root rwsem held for write.
  */
 static void split_walk_vmas(struct anon_vma *anon_vma, struct split_walk *w, pte_range_fn fn,
 			    bool unmap)
@@ -130,16 +158,13 @@ static void split_walk_vmas(struct anon_vma *anon_vma, struct split_walk *w, pte
 		long first = (long)w->folio->index - (long)vma->vm_pgoff;
 		unsigned long start = vma->vm_start + first * (long)PAGE_SIZE;
 		unsigned long end = start + HPAGE_PMD_SIZE;
-		pmd_t *pmdp;
 
 		start = max(start, vma->vm_start);
 		end = min(end, vma->vm_end);
 		if (first <= -(long)HPAGE_PMD_NR || start >= end)
 			continue;
-		pmdp = pmd_off(vma->vm_mm, start);
-		if (unmap && pmdp && pmd_trans_huge(pmdp_get(pmdp)) &&
-		    pmd_pfn(pmdp_get(pmdp)) == w->pfn)
-			split_huge_pmd_address(vma, start, NULL);
+		if (unmap)
+			freeze_huge_pmd(vma, start, w);
 		walk_pte_range_locked(vma->vm_mm, start, end, fn, w);
 	}
 }
