@@ -569,8 +569,8 @@ static double thp_memcpy_rate(const unsigned long *src, const unsigned long *dst
 }
 
 /*
- * move_pages() of a THP region over and over (the first pass finds PMD
- * mappings and splits them; later ones move the PTE-mapped folios whole:
+ * move_pages() of a THP region over and over (each pass moves every
+ * PMD-mapped THP whole by PMD migration entries; it stays PMD-mapped:
  * docs/huge-pages.md), in base pages per second, only move_pages_range()
  * timed; then the memcpy bound between the last pass's frames.
  */

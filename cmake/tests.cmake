@@ -54,6 +54,7 @@ pagelab_test(test_stress_vm tests/stress/stress_vm.c LABELS stress sanitize)
 # --- migration ---
 pagelab_test(test_migrate tests/unit/test_migrate.c LABELS unit sanitize)
 pagelab_test(test_migrate_large tests/unit/test_migrate_large.c LABELS unit sanitize)
+pagelab_test(test_migrate_pmd tests/unit/test_migrate_pmd.c LABELS unit sanitize)
 pagelab_test(test_stress_migrate tests/stress/stress_migrate.c LABELS stress sanitize)
 pagelab_test(test_stress_thp tests/stress/stress_thp.c LABELS stress sanitize)
 
@@ -119,6 +120,7 @@ pagelab_scenario(thp_concurrent tests/scenarios/thp_concurrent.scn LABELS saniti
 pagelab_scenario(thp_khugepaged tests/scenarios/thp_khugepaged.scn LABELS sanitize ARGS --deterministic)
 pagelab_scenario(thp_fault_defrag tests/scenarios/thp_fault_defrag.scn ARGS --deterministic)
 pagelab_scenario(thp_migration tests/scenarios/thp_migration.scn LABELS sanitize)
+pagelab_scenario(thp_migration_split tests/scenarios/thp_migration_split.scn LABELS sanitize)
 pagelab_scenario(outputs tests/scenarios/concurrent.scn LABELS sanitize
                  ARGS --json ${CMAKE_BINARY_DIR}/scn_outputs.json --svg ${CMAKE_BINARY_DIR}/scn_outputs.svg)
 # The --html page and the --svg chart, checked by an XML parser (xmllint).
@@ -127,8 +129,12 @@ add_test(NAME scn_pictures_default
 add_test(NAME scn_pictures_compact_selftest
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/compact_selftest.scn --deterministic)
-set_tests_properties(scn_pictures_default scn_pictures_compact_selftest PROPERTIES
-                     LABELS scenario TIMEOUT 300)
+add_test(NAME scn_pictures_thp
+         COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_pictures.sh $<TARGET_FILE:pagelab>
+                 ${CMAKE_SOURCE_DIR}/tests/scenarios/thp_fault.scn --deterministic)
+set_tests_properties(scn_pictures_thp PROPERTIES ENVIRONMENT CHECK_THP=1)
+set_tests_properties(scn_pictures_default scn_pictures_compact_selftest scn_pictures_thp
+                     PROPERTIES LABELS scenario TIMEOUT 300)
 add_test(NAME scn_deterministic_repeat
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/scenarios/check_deterministic.sh $<TARGET_FILE:pagelab>
                  ${CMAKE_SOURCE_DIR}/tests/scenarios/deterministic.scn)
@@ -183,7 +189,8 @@ set_tests_properties(scn_trace_compaction scn_trace_migrate PROPERTIES LABELS "s
 # KSM in scenarios (src/scenario/backend_sim.c, sim_process.c): the kernel's
 # KSM selftests with exact counts, each threaded (ksmd a real thread) and
 # deterministic (ksmd stepped on the virtual clock), twice alike, and traced.
-foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork prctl dontneed concurrent)
+foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork prctl dontneed concurrent thp
+        thp_fork)
   pagelab_scenario(ksm_${ksm_scn} tests/scenarios/ksm_${ksm_scn}.scn LABELS sanitize)
   pagelab_scenario(ksm_${ksm_scn}_deterministic tests/scenarios/ksm_${ksm_scn}.scn
                    ARGS --deterministic)
@@ -247,9 +254,16 @@ pagelab_kernel_test(ksm sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGEL
 pagelab_kernel_test(hugetlb sh ${PAGELAB_KDIR}/run.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR}
                     hugetlb.scn)
 pagelab_kernel_test(knobs sh ${PAGELAB_KDIR}/knobs.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+pagelab_kernel_test(signals sh ${PAGELAB_KDIR}/signals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(nonroot sh ${PAGELAB_KDIR}/nonroot.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(trace sh ${PAGELAB_KDIR}/trace.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
 pagelab_kernel_test(refusals sh ${PAGELAB_KDIR}/refusals.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+# The kernel backend on stand-in knob files ($PAGELAB_KNOB_ROOT): signals, a
+# refused lock, SIGKILL and pagelab restore, deterministically, as any
+# user; it touches no host knob (labels backend and sanitize, not kernel).
+add_test(NAME backend_kernel_knob_root
+         COMMAND sh ${PAGELAB_KDIR}/knob_root.sh $<TARGET_FILE:pagelab> ${PAGELAB_KDIR})
+set_tests_properties(backend_kernel_knob_root PROPERTIES LABELS "backend;sanitize" TIMEOUT 300)
 # pagelab compare, one test per scenario.
 pagelab_kernel_test(compare_compaction sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                     ${PAGELAB_KDIR} compact_compare.scn)
@@ -259,7 +273,7 @@ pagelab_kernel_test(compare_thp sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:page
                     ${PAGELAB_KDIR} thp.scn vmstat.thp_fault_alloc)
 # The KSM selftests of tests/scenarios give the same exact counts on both
 # (ksm_prctl.scn does not: a real process's heap and stack merge too).
-foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork dontneed)
+foreach(ksm_scn merge unmerge zero_pages max_page_sharing cow fork dontneed thp thp_fork)
   pagelab_kernel_test(compare_ksm_${ksm_scn} sh ${PAGELAB_KDIR}/compare.sh $<TARGET_FILE:pagelab>
                       ${PAGELAB_KDIR} ../scenarios/ksm_${ksm_scn}.scn vmstat.cow_ksm)
 endforeach()

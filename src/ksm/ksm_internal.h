@@ -217,6 +217,7 @@ void ksmd_stop(void);
 void ksmd_wakeup(void);
 void ksmd_scan_done(void);
 void ksm_end_full_scan(void);
+bool ksm_follow_huge_pmd(struct mm_struct *mm, unsigned long addr, struct page **pagep);
 int unmerge_and_remove_all_rmap_items(void);
 
 /* ksm/knobs.c */

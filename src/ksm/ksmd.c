@@ -223,7 +223,7 @@ static bool should_skip_rmap_item(struct page *page, struct ksm_rmap_item *rmap_
 {
 	rmap_age_t age;
 
-	if (!READ_ONCE(ksm_smart_scan) || PageKsm(page))
+	if (!READ_ONCE(ksm_smart_scan) || PageKsm(page_folio(page)))
 		return false;
 	age = rmap_item->age;
 	if (age != UINT8_MAX)
@@ -240,22 +240,70 @@ static bool should_skip_rmap_item(struct page *page, struct ksm_rmap_item *rmap_
 	return true;
 }
 
+/**
+ * ksm_follow_huge_pmd() - the page a huge PMD maps at @addr of @mm, as
+ * 6.18's ksm_next_page_pmd_entry() and folio_walk_start() find it: the
+ * THP's page for that address, with a reference on the folio.
+ * @pagep: the page, or NULL for the huge zero page (vm_normal_page_pmd()
+ *         has none) or a folio that is not anonymous.
+ * Context: @mm's mmap_lock held; takes the PMD lock (mm->page_table_lock).
+ * Return: true if a huge PMD maps @addr; false if its PMD is a table, is
+ * empty or is not present (a PMD migration entry: skipped, as Linux's
+ * walk skips it), so that the PTEs are looked at, if any.
+ */
+bool ksm_follow_huge_pmd(struct mm_struct *mm, unsigned long addr, struct page **pagep)
+{
+	pmd_t *pmdp = pmd_off(mm, addr);
+	struct page *page = NULL;
+	bool huge;
+	pmd_t pmd;
+
+	if (!pmdp || !pmd_trans_huge(pmdp_get(pmdp)))
+		return false;
+	spin_lock(&mm->page_table_lock);
+	pmd = pmdp_get(pmdp);
+	huge = pmd_trans_huge(pmd);	/* not split meanwhile */
+	if (huge && !pmd_special(pmd)) {
+		page = pfn_to_page(pmd_pfn(pmd));
+		if (PageAnon(page)) {
+			get_page(page);
+			page += pte_index(addr);
+		} else {
+			page = NULL;
+		}
+	}
+	spin_unlock(&mm->page_table_lock);
+	*pagep = page;
+	return huge;
+}
+
 /*
- * The next present anonymous page (KSM pages included) mapped in
- * [*@addrp, @end) of @vma, referenced; *@addrp becomes its address, or
- * @end if there is none (a page-table walk, as 6.18's
- * ksm_next_page_pmd_entry()). Context: mmap_lock held.
+ * The next present anonymous page (KSM pages and pages of THPs included)
+ * mapped in [*@addrp, @end) of @vma, with a reference on its folio;
+ * *@addrp becomes its address, or @end if there is none (a page-table
+ * walk, as 6.18's ksm_next_page_pmd_entry(): a huge PMD gives the THP's
+ * page at the address, the huge zero page nothing). Context: mmap_lock held.
  */
 static struct page *ksm_next_page(struct vm_area_struct *vma, unsigned long *addrp,
 				  unsigned long end)
 {
 	unsigned long addr = *addrp;
+	struct page *huge_page;
 
 	while (addr < end) {
 		unsigned long next = min((addr & PMD_MASK) + PMD_SIZE, end);
 		spinlock_t *ptl;
-		pte_t *ptep = pte_offset_map_lock(vma->vm_mm, addr, &ptl);
+		pte_t *ptep;
 
+		if (ksm_follow_huge_pmd(vma->vm_mm, addr, &huge_page)) {
+			if (huge_page) {
+				*addrp = addr;
+				return huge_page;
+			}
+			addr = next;
+			continue;
+		}
+		ptep = pte_offset_map_lock(vma->vm_mm, addr, &ptl);
 		if (!ptep) {
 			addr = next;
 			continue;
@@ -264,7 +312,7 @@ static struct page *ksm_next_page(struct vm_area_struct *vma, unsigned long *add
 			pte_t pte = ptep_get(ptep);
 			struct page *page = pte_present(pte) ? vm_normal_page(pte) : NULL;
 
-			if (!page || !PageAnon(page))
+			if (!page || !PageAnon(page_folio(page)))
 				continue;
 			get_page(page);
 			spin_unlock(ptl);

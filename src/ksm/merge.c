@@ -21,6 +21,7 @@
 #include <string.h>
 #include <xxhash.h>
 #include "ksm/ksm_internal.h"
+#include "vm/huge_mm.h"
 
 bool ksm_use_zero_pages;
 unsigned int zero_checksum;		/* checksum of a page of zeroes */
@@ -28,9 +29,10 @@ static void (*ksm_merge_hook)(struct page *page);
 
 /**
  * ksm_test_set_merge_hook() - test-only: call @hook (NULL: none) with each
- * page about to be write-protected for a merge, locked, so a test can
- * write or pin the page in the window where a simulated CPU or a GUP user
- * may. The hook must take no lock. Context: ksmd idle.
+ * page about to be write-protected for a merge, its folio locked (before a
+ * THP is split), so a test can write or pin the page in the window where a
+ * simulated CPU or a GUP user may. The hook must take no lock.
+ * Context: ksmd idle.
  */
 void ksm_test_set_merge_hook(void (*hook)(struct page *page))
 {
@@ -113,23 +115,27 @@ static void break_cow(struct ksm_rmap_item *rmap_item)
 	mmap_read_unlock(mm);
 }
 
-/* The anonymous page @rmap_item stands for, referenced, or NULL. */
+/*
+ * The anonymous page @rmap_item stands for (a THP's page too, mapped by a
+ * PMD or a PTE), with a reference on its folio, or NULL.
+ */
 static struct page *get_mergeable_page(struct ksm_rmap_item *rmap_item)
 {
 	struct mm_struct *mm = rmap_item->mm;
 	unsigned long addr = rmap_item->address & PAGE_MASK;
 	struct page *page = NULL;
 	spinlock_t *ptl;
-	pte_t *ptep;
+	pte_t *ptep = NULL;
 
 	mmap_read_lock(mm);
-	ptep = find_mergeable_vma(mm, addr) ? pte_offset_map_lock(mm, addr, &ptl) : NULL;
+	if (find_mergeable_vma(mm, addr) && !ksm_follow_huge_pmd(mm, addr, &page))
+		ptep = pte_offset_map_lock(mm, addr, &ptl);
 	if (ptep) {
 		pte_t pte = ptep_get(ptep);
 
 		if (pte_present(pte)) {
 			page = vm_normal_page(pte);
-			if (page && PageAnon(page))
+			if (page && PageAnon(page_folio(page)))
 				get_page(page);
 			else
 				page = NULL;
@@ -144,7 +150,7 @@ static struct page *get_mergeable_page(struct ksm_rmap_item *rmap_item)
  * write_protect_page() - make the PTE mapping @page in @vma read-only and
  * clean, after checking under a cleared, flushed PTE that nobody but the
  * mappings and ksmd holds the page. *@orig_pte receives the new entry.
- * Return: 0, or -EFAULT if not mapped there or held by someone else.
+ * Return: 0, or -EFAULT if not mapped there by a PTE or held by someone else.
  */
 static int write_protect_page(struct vm_area_struct *vma, struct page *page, pte_t *orig_pte)
 {
@@ -156,6 +162,9 @@ static int write_protect_page(struct vm_area_struct *vma, struct page *page, pte
 	pvmw.address = page_address_in_vma(page, vma);
 	if (pvmw.address == (unsigned long)-EFAULT || !page_vma_mapped_walk(&pvmw))
 		return err;
+	/* A huge PMD (or its migration entry): the THP was to be split first. */
+	if (WARN_ON_ONCE(!pvmw.ptep))
+		goto out_unlock;
 	entry = ptep_get(pvmw.ptep);
 	anon_exclusive = PageAnonExclusive(page);
 	if (pte_write(entry) || pte_dirty(entry) || anon_exclusive) {
@@ -225,20 +234,33 @@ static int replace_page(struct vm_area_struct *vma, struct page *page, struct pa
  * with @kpage NULL, make @page itself a KSM page (with no stable node yet:
  * stable_tree_insert() gives it one). The page's anon_vma, and the
  * reference the page held on it (mm_types.h), then go to *@anon_vmap.
- * Return: 0 or -EFAULT.
+ * A page of a THP is split off first, under the folio's lock, as 6.18
+ * does: split_huge_page() leaves the caller's reference and the lock on
+ * @page; if the split fails (someone else holds a reference, a pin say),
+ * the page is not merged this time and a later scan tries again.
+ * Context: the caller holds a reference on @page's folio (after a split:
+ * on @page). Return: 0 or -EFAULT.
  */
 static int try_to_merge_one_page(struct vm_area_struct *vma, struct page *page,
 				 struct page *kpage, struct anon_vma **anon_vmap)
 {
+	struct page *folio = page_folio(page);
 	pte_t orig_pte = __pte(0);
 	int err = -EFAULT;
 
 	if (page == kpage)		/* a KSM page forked */
 		return 0;
-	if (!PageAnon(page) || !trylock_page(page))
+	if (!PageAnon(folio) || !trylock_page(folio))
 		return err;
 	if (ksm_merge_hook)
 		ksm_merge_hook(page);
+	if (folio_test_large(folio)) {
+		if (split_huge_page(page)) {
+			unlock_page(folio);
+			return err;
+		}
+		folio = page;		/* the lock is @page's now */
+	}
 	if (write_protect_page(vma, page, &orig_pte) == 0) {
 		if (!kpage) {
 			*anon_vmap = page_anon_vma(page);
@@ -249,7 +271,7 @@ static int try_to_merge_one_page(struct vm_area_struct *vma, struct page *page,
 			err = replace_page(vma, page, kpage, orig_pte);
 		}
 	}
-	unlock_page(page);
+	unlock_page(folio);
 	return err;
 }
 
@@ -415,6 +437,22 @@ static void stable_tree_add_pair(struct page *kpage, struct anon_vma *anon_vma,
 	}
 }
 
+/*
+ * @page and the equal tree page it failed to merge with were pages of one
+ * THP: each held a reference on the folio, so the split, which allows the
+ * caller one, failed. With the tree page's reference dropped it can
+ * succeed: split the THP now (only if its lock is free), and the pages
+ * merge on later visits (Linux's "split" case of cmp_and_merge_page()).
+ */
+static void split_after_failed_pair(struct page *page)
+{
+	struct page *folio = page_folio(page);
+
+	if (!trylock_page(folio))
+		return;
+	unlock_page(split_huge_page(page) ? folio : page);
+}
+
 /**
  * cmp_and_merge_page() - what ksmd does with one scanned page: a KSM page
  * already known to @rmap_item is left alone; a page whose checksum changed
@@ -428,7 +466,7 @@ static void stable_tree_add_pair(struct page *kpage, struct anon_vma *anon_vma,
 void cmp_and_merge_page(struct page *page, struct ksm_rmap_item *rmap_item)
 {
 	struct ksm_stable_node *stable_node = page_stable_node(page);
-	bool max_page_sharing_bypass = false;
+	bool max_page_sharing_bypass = false, split;
 	struct ksm_rmap_item *tree_rmap_item;
 	struct page *kpage, *tree_page = NULL;
 	struct anon_vma *anon_vma = NULL;
@@ -474,7 +512,10 @@ void cmp_and_merge_page(struct page *page, struct ksm_rmap_item *rmap_item)
 	if (!tree_rmap_item)
 		return;
 	kpage = try_to_merge_two_pages(rmap_item, page, tree_rmap_item, tree_page, &anon_vma);
+	split = !kpage && PageCompound(page) && page_folio(page) == page_folio(tree_page);
 	put_page(tree_page);
 	if (kpage)
 		stable_tree_add_pair(kpage, anon_vma, tree_rmap_item, rmap_item);
+	else if (split)
+		split_after_failed_pair(page);
 }

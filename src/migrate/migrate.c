@@ -13,9 +13,10 @@
  *      └───────────── putback_movable_pages() <─┘
  *
  * Unmap (migrate_folio_unmap): get a target page, lock both pages, and
- * replace every PTE mapping the source by a migration entry
- * (try_to_migrate). In ASYNC mode the TLB flush is deferred and done once
- * for the whole batch before any page is copied. Move (migrate_folio_move):
+ * replace every PTE mapping the source by a migration entry, and a huge
+ * PMD mapping a THP by one PMD migration entry (try_to_migrate). In ASYNC
+ * mode the TLB flush is deferred and done once for the whole batch before
+ * any page is copied. Move (migrate_folio_move):
  * check the reference count (any reference beyond the isolation one and the
  * shared-memory cache's means someone else holds the page: -EAGAIN), copy
  * contents and state, put the target on the LRU, point the migration
@@ -28,11 +29,14 @@
  * Results follow the kernel: -EAGAIN is retried for up to 10 passes (ASYNC),
  * or 3 batched ASYNC passes then 7 passes of each page alone in the
  * requested mode (SYNC, SYNC_LIGHT); -ENOMEM (no target page) stops the
- * call; any other error is permanent. Pages not migrated stay on the list
- * for putback_movable_pages(). The return value counts pages not migrated.
+ * call, except for a large folio, which is split and its pages migrated
+ * after its batch (thp_migration_split); any other error is permanent.
+ * Pages not migrated stay on the list for putback_movable_pages(). The
+ * return value counts pages not migrated.
  */
 #include <string.h>
 #include "migrate/migrate.h"
+#include "vm/huge_mm.h"
 #include "vm/hugetlb.h"
 #include "vm/ksm_hooks.h"
 #include "vm/mm.h"
@@ -404,16 +408,50 @@ static bool migrate_folio_freed(struct page *src, struct migrate_pages_stats *st
 }
 
 /*
+ * Split the isolated large folio @folio, its pages (the head last) going
+ * onto @split_folios, still isolated (the kernel's try_split_folio()): the
+ * lock is taken as lock_source() takes a source's. Returns 0, or the
+ * error that left the folio whole and where it was.
+ */
+static int try_split_folio(struct page *folio, struct list_head *split_folios,
+			   enum migrate_mode mode)
+{
+	int rc;
+
+	if (!lock_source(folio, mode))
+		return -EAGAIN;
+	rc = split_huge_page_to_list(folio, split_folios);
+	unlock_page(folio);
+	if (!rc)
+		list_move_tail(&folio->lru, split_folios);
+	return rc;
+}
+
+/* A folio split to be migrated: one failed folio, a failed and split THP. */
+static void stats_count_split(struct migrate_pages_stats *stats, bool thp, int *nr_failed)
+{
+	(*nr_failed)++;
+	stats->nr_thp_failed += thp;
+	stats->nr_thp_split += thp;
+	stats->nr_split++;
+}
+
+/*
  * Unmap phase of a batch: up to @nr_pass passes over @from, moving every
- * folio unmapped onto @unmap (its target onto @dst_list). Returns -ENOMEM
- * if targets ran out (that folio and the pass's busy ones counted failed),
- * else the number of folios still busy after the last pass, counted failed
- * (they stay on @from).
+ * folio unmapped onto @unmap (its target onto @dst_list). A large folio
+ * that gets no target, or a partially mapped THP on the deferred split
+ * queue, is split, its pages going onto @split_folios (not NULL), and
+ * counts as one failed folio in *@nr_split_failed (and in nr_thp_failed,
+ * nr_thp_split and nr_split), as Linux counts it. Returns -ENOMEM if
+ * targets ran out for a folio that could not be split (it and the pass's
+ * busy ones counted failed), else the number of folios still busy after
+ * the last pass, counted failed (they stay on @from).
  */
 static int migrate_batch_unmap(struct list_head *from, new_folio_t get_new,
 			       free_folio_t put_new, unsigned long private,
 			       enum migrate_mode mode, struct list_head *unmap,
-			       struct list_head *dst_list, struct migrate_pages_stats *stats,
+			       struct list_head *dst_list, struct list_head *split_folios,
+			       int *nr_split_failed, struct migrate_pages_stats *stats,
 			       int nr_pass)
 {
 	struct page *src, *next, *dst;
@@ -424,12 +462,24 @@ static int migrate_batch_unmap(struct list_head *from, new_folio_t get_new,
 		retry = 0;
 		memset(&busy, 0, sizeof(busy));
 		list_for_each_entry_safe(src, next, from, lru) {
+			bool thp = folio_is_thp(src);
+
 			if (migrate_folio_freed(src, stats))
 				continue;
+			/* A partially mapped THP on the deferred split queue is
+			 * split now and its pages moved (counted as a failed and
+			 * split folio, as Linux counts it). */
+			if (split_folios && folio_nr_pages(src) > 2 &&
+			    folio_test_partially_mapped(src) &&
+			    !try_split_folio(src, split_folios, mode)) {
+				stats_count_split(stats, thp, nr_split_failed);
+				continue;
+			}
 			rc = migrate_folio_unmap(get_new, put_new, private, src, &dst, mode);
-			if (rc == -ENOMEM) {
-				/* Linux splits a large folio here and moves its pages;
-				 * pagelab cannot split yet: it fails (docs/migration.md). */
+			if (rc == -ENOMEM && split_folios && folio_test_large(src) &&
+			    !try_split_folio(src, split_folios, mode)) {
+				stats_count_split(stats, thp, nr_split_failed);
+			} else if (rc == -ENOMEM) {
 				stats_count(stats, src, false);
 				stats->nr_failed_pages += busy.nr_failed_pages;
 				stats->nr_thp_failed += busy.nr_thp_failed;
@@ -457,25 +507,30 @@ static int migrate_batch_unmap(struct list_head *from, new_folio_t get_new,
  *
  * Counting follows Linux, in base pages (a large folio counts its
  * nr_pages, and once in the thp_ counts if PMD-sized): a folio freed
- * under us counts as migrated; on -ENOMEM the folio that got no target
- * and the busy ones of that pass count as failed, those never tried do not.
+ * under us counts as migrated; a large folio that got no target is split
+ * onto @split_folios (unless NULL) and counts as one failed folio, a
+ * failed and a split THP, but no failed pages (its pages are migrated
+ * later, each counted then); on -ENOMEM for a folio not split, it and the
+ * busy ones of that pass count as failed, those never tried do not.
  */
 static int migrate_pages_batch(struct list_head *from, new_folio_t get_new,
 			       free_folio_t put_new, unsigned long private,
 			       enum migrate_mode mode, struct list_head *ret,
+			       struct list_head *split_folios,
 			       struct migrate_pages_stats *stats, int nr_pass)
 {
 	LIST_HEAD(unmap_folios);
 	LIST_HEAD(dst_folios);
 	struct page *src, *next, *dst, *dst_next;
-	int retry = 1, nr_failed, rc_saved = 0, rc;
+	int retry = 1, nr_failed, nr_split = 0, rc_saved = 0, rc;
 
 	nr_failed = migrate_batch_unmap(from, get_new, put_new, private, mode, &unmap_folios,
-					&dst_folios, stats, nr_pass);
+					&dst_folios, split_folios, &nr_split, stats, nr_pass);
 	if (nr_failed < 0) {
 		rc_saved = nr_failed;
 		nr_failed = 0;
 	}
+	nr_failed += nr_split;
 	flush_tlb_wait();	/* one shootdown for every PTE the batch cleared */
 	for (int pass = 0; pass < nr_pass && retry; pass++) {
 		retry = 0;
@@ -606,7 +661,7 @@ static int migrate_hugetlbs(struct list_head *from, new_folio_t get_new,
 static int migrate_pages_sync(struct list_head *from, new_folio_t get_new,
 			      free_folio_t put_new, unsigned long private,
 			      enum migrate_mode mode, struct list_head *ret,
-			      struct migrate_pages_stats *stats)
+			      struct list_head *split_folios, struct migrate_pages_stats *stats)
 {
 	struct migrate_pages_stats astats = { 0 };
 	LIST_HEAD(failed);
@@ -614,20 +669,26 @@ static int migrate_pages_sync(struct list_head *from, new_folio_t get_new,
 	int rc, nr_failed = 0;
 
 	rc = migrate_pages_batch(from, get_new, put_new, private, MIGRATE_ASYNC, &failed,
-				 &astats, NR_MAX_MIGRATE_ASYNC_RETRY);
+				 split_folios, &astats, NR_MAX_MIGRATE_ASYNC_RETRY);
 	stats->nr_succeeded += astats.nr_succeeded;
 	stats->nr_thp_succeeded += astats.nr_thp_succeeded;
+	stats->nr_thp_split += astats.nr_thp_split;
+	stats->nr_split += astats.nr_split;
 	if (rc < 0) {
 		stats->nr_failed_pages += astats.nr_failed_pages;
 		stats->nr_thp_failed += astats.nr_thp_failed;
 		list_splice_tail_init(&failed, ret);
 		return rc;
 	}
+	/* The folios that failed are retried below; the split ones are not
+	 * and count as failed (nr_split includes the THPs). */
+	stats->nr_thp_failed += astats.nr_thp_split;
+	nr_failed += astats.nr_split;
 	list_splice_tail_init(&failed, from);
 	while (!list_empty(from)) {
 		list_move(from->next, &one);
-		rc = migrate_pages_batch(&one, get_new, put_new, private, mode, ret, stats,
-					 NR_MAX_MIGRATE_SYNC_RETRY);
+		rc = migrate_pages_batch(&one, get_new, put_new, private, mode, ret, split_folios,
+					 stats, NR_MAX_MIGRATE_SYNC_RETRY);
 		list_splice_tail_init(&one, ret);
 		if (rc < 0)
 			return rc;
@@ -669,10 +730,13 @@ static void cut_batch(struct list_head *from, struct list_head *batch, struct li
  *
  * Every folio on @from must have been isolated by the caller (with a
  * reference). hugetlb folios go first, one at a time; the others in
- * batches of 512 base pages. Folios that were not migrated are left on
- * @from; the caller then calls putback_movable_pages(). Counts
- * pgmigrate_success and pgmigrate_fail in base pages, thp_migration_*
- * per PMD-sized folio (hugetlb is no THP).
+ * batches of 512 base pages. A large folio for which @get_new_folio finds
+ * no target is split (unless @reason is MR_NUMA_MISPLACED) and its pages
+ * migrated after its batch, in one ASYNC pass. Folios that were not
+ * migrated are left on @from; the caller then calls
+ * putback_movable_pages(). Counts pgmigrate_success and pgmigrate_fail in
+ * base pages, thp_migration_* per PMD-sized folio (hugetlb is no THP; a
+ * split THP counts in thp_migration_split and thp_migration_fail).
  * Context: takes page locks (only trylock in ASYNC mode), rmap and PTE
  * locks; may sleep unless ASYNC.
  * Return: the number of folios not migrated, 0 if @from ends up empty, or
@@ -685,6 +749,9 @@ int migrate_pages(struct list_head *from, new_folio_t get_new_folio,
 	struct migrate_pages_stats stats = { 0 };
 	LIST_HEAD(ret_folios);
 	LIST_HEAD(batch);
+	LIST_HEAD(split_folios);
+	/* NUMA balancing never splits a large folio to move it (nosplit). */
+	struct list_head *split = reason == MR_NUMA_MISPLACED ? NULL : &split_folios;
 	int rc, rc_gather = 0;
 
 	trace_mm_migrate_pages_start(mode, reason);
@@ -695,17 +762,23 @@ int migrate_pages(struct list_head *from, new_folio_t get_new_folio,
 		cut_batch(from, &batch, &ret_folios);
 		if (mode == MIGRATE_ASYNC)
 			rc = migrate_pages_batch(&batch, get_new_folio, put_new_folio, private,
-						 mode, &ret_folios, &stats,
+						 mode, &ret_folios, split, &stats,
 						 NR_MAX_MIGRATE_PAGES_RETRY);
 		else
 			rc = migrate_pages_sync(&batch, get_new_folio, put_new_folio, private,
-						mode, &ret_folios, &stats);
+						mode, &ret_folios, split, &stats);
 		list_splice_tail_init(&batch, &ret_folios);
 		if (rc < 0) {
 			rc_gather = rc;
+			list_splice_tail_init(&split_folios, &ret_folios);
 			list_splice_tail_init(from, &ret_folios);
 			break;
 		}
+		/* The pages of split folios: one ASYNC pass, their failures
+		 * counted in pages only (each folio counted once already). */
+		migrate_pages_batch(&split_folios, get_new_folio, put_new_folio, private,
+				    MIGRATE_ASYNC, &ret_folios, NULL, &stats, 1);
+		list_splice_tail_init(&split_folios, &ret_folios);
 		rc_gather += rc;
 	}
 out:

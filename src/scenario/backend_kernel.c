@@ -61,6 +61,12 @@ static int refuse(char *msg, size_t len, const char *fmt, const char *what)
 	return -EOPNOTSUPP;
 }
 
+/* Whether this run may write knobs: as root, or on stand-in files (tests). */
+static bool may_write_knobs(void)
+{
+	return !geteuid() || *kknobs_root();
+}
+
 /* A knob's or an action's file: it must exist, and writing it needs root. */
 static int check_file(const char *verb, const char *path, char *msg, size_t len)
 {
@@ -68,7 +74,7 @@ static int check_file(const char *verb, const char *path, char *msg, size_t len)
 		snprintf(msg, len, "'%s': this kernel has no %s", verb, path);
 		return -ENOENT;
 	}
-	if (geteuid()) {
+	if (!may_write_knobs()) {
 		snprintf(msg, len, "'%s' writes %s, which needs root (this run is uid %u)", verb,
 			 path, (unsigned int)geteuid());
 		return -EPERM;
@@ -76,14 +82,15 @@ static int check_file(const char *verb, const char *path, char *msg, size_t len)
 	return 0;
 }
 
-/* The file of knob @k of @verb (sysctl, ksm or thp). */
+/* The file of knob @k of @verb (sysctl, ksm or thp), under the knob root. */
 static void knob_path(enum scn_verb verb, const struct scn_knob *k, char *path, size_t len)
 {
 	if (verb == SCN_SYSCTL)
-		snprintf(path, len, KERNEL_SYSCTL_DIR "/%s", k->name + strlen("vm."));
+		snprintf(path, len, "%s" KERNEL_SYSCTL_DIR "/%s", kknobs_root(),
+			 k->name + strlen("vm."));
 	else
-		snprintf(path, len, "%s/%s", verb == SCN_KSM_SET ? KERNEL_KSM_DIR : KERNEL_THP_DIR,
-			 k->name);
+		snprintf(path, len, "%s%s/%s", kknobs_root(),
+			 verb == SCN_KSM_SET ? KERNEL_KSM_DIR : KERNEL_THP_DIR, k->name);
 }
 
 static int check_knobs(const struct scn_cmd *cmd, char *msg, size_t len)
@@ -102,7 +109,9 @@ static int check_knobs(const struct scn_cmd *cmd, char *msg, size_t len)
 
 static int need_ksm(const char *what, char *msg, size_t len)
 {
-	if (!access(KERNEL_KSM_DIR "/run", F_OK))
+	char path[PATH_MAX];
+
+	if (!access(kknob_file(path, sizeof(path), KERNEL_KSM_DIR "/run"), F_OK))
 		return 0;
 	return refuse(msg, len, "'%s' needs KSM, which this kernel does not have "
 		      "(no " KERNEL_KSM_DIR ")", what);
@@ -138,6 +147,8 @@ static int check_fault(const struct scn_cmd *cmd, char *msg, size_t len)
 static int kernel_check_cmd(const struct scn_script *s, const struct scn_cmd *cmd,
 			    char *msg, size_t len)
 {
+	char path[PATH_MAX];
+
 	switch (cmd->verb) {
 	case SCN_KALLOC:
 	case SCN_KFREE:
@@ -165,7 +176,8 @@ static int kernel_check_cmd(const struct scn_script *s, const struct scn_cmd *cm
 	case SCN_KSM_SET:
 		return need_ksm("ksm", msg, len) ?: check_knobs(cmd, msg, len);
 	case SCN_COMPACT:
-		return check_file("compact", KERNEL_COMPACT_MEMORY, msg, len);
+		return check_file("compact", kknob_file(path, sizeof(path), KERNEL_COMPACT_MEMORY),
+				  msg, len);
 	case SCN_KSM_WAIT:
 	case SCN_KSM_MERGE:
 		return need_ksm(scn_verb_name(cmd->verb), msg, len);
@@ -252,7 +264,7 @@ static int kernel_check_name(const struct scn_script *s, const struct scn_name *
 			 name->a);
 		return -ENOENT;
 	case SCN_NAME_KSM:
-		snprintf(path, sizeof(path), KERNEL_KSM_DIR "/%s", name->a);
+		snprintf(path, sizeof(path), "%s" KERNEL_KSM_DIR "/%s", kknobs_root(), name->a);
 		if (!access(path, R_OK))
 			return 0;
 		return need_ksm(name->text, msg, len) ?:
@@ -341,7 +353,7 @@ static int kstate_build(struct scn_run *run, struct kstate *st, char *msg, size_
 {
 	int err = 0;
 
-	if (!geteuid())
+	if (may_write_knobs())
 		err = kknobs_open(&st->knobs, msg, len);
 	else if (run->trace_path)
 		err = refuse(msg, len, "%s on the kernel backend needs root (tracefs)", "--trace");
@@ -436,6 +448,8 @@ static void kernel_ksm_wait(struct scn_run *run, const struct scn_cmd *cmd)
 
 static int kernel_exec(struct scn_run *run, const struct scn_cmd *cmd)
 {
+	char path[PATH_MAX];
+
 	switch (cmd->verb) {
 	case SCN_MACHINE:
 		return 0;	/* ignored (->init said so) */
@@ -445,7 +459,7 @@ static int kernel_exec(struct scn_run *run, const struct scn_cmd *cmd)
 		kernel_knobs(run, cmd);
 		return 0;
 	case SCN_COMPACT:
-		return kfile_write(KERNEL_COMPACT_MEMORY, "1");
+		return kfile_write(kknob_file(path, sizeof(path), KERNEL_COMPACT_MEMORY), "1");
 	case SCN_KSM_WAIT:
 		kernel_ksm_wait(run, cmd);
 		return 0;

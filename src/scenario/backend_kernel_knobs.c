@@ -16,16 +16,27 @@
  * `pagelab restore` all do exactly that, so there is one way back. A line
  * that cannot be replayed stays in the journal, which then says what is
  * still changed. The journal is /run/pagelab/kernel-journal (tmpfs: knobs
- * are reset at boot, and so is the journal), or $PAGELAB_KNOB_JOURNAL. A
- * run holds an flock() on JOURNAL.lock (which holds its pid) from its start
- * to its end, so two kernel-backend runs never share the host's knobs, and
- * a journal whose lock nobody holds was left by a run that died.
+ * are reset at boot, and so is the journal): one per host, like the knobs,
+ * so that the next run always finds what a dead one left. A run holds an
+ * flock() on JOURNAL.lock (which holds its pid) from its start to its end,
+ * before it reads any knob and until everything is given back, so two
+ * kernel-backend runs never share the host's knobs (the second one touches
+ * nothing, the other's journal included), and a journal whose lock nobody
+ * holds was left by a run that died.
+ *
+ * DOC: the knob root. $PAGELAB_KNOB_ROOT (tests only) puts every knob file
+ * (/proc/sys/vm, /sys/kernel/mm/ksm, /sys/kernel/mm/transparent_hugepage),
+ * the journal and its lock under a folder of stand-in files, so that kills
+ * and refused locks can be tested without touching the host; such a run
+ * needs no root. The host's counters (/proc/vmstat, ...) are still read.
  *
  * DOC: KSM's knobs that need no KSM pages. max_page_sharing and
  * merge_across_nodes refuse a write (EBUSY) while KSM pages or stable
  * nodes exist. If giving one back meets EBUSY, KSM is unmerged (run=2,
  * which removes every stable node), the write is tried again, and run gets
- * its value back.
+ * its value back. run's value is journalled first (appended to the journal
+ * being replayed), so a run killed while KSM is unmerged leaves it in the
+ * journal, not changed behind it.
  *
  * Locks: kknobs.lock (the journal, the saved list, closed) is a leaf. The
  * guard thread holds no lock of its own.
@@ -44,8 +55,8 @@
 #include "pagelab/scenario.h"
 #include "scenario/kernel_internal.h"
 
-#define JOURNAL_DEFAULT		"/run/pagelab/kernel-journal"
-#define JOURNAL_ENV		"PAGELAB_KNOB_JOURNAL"
+#define JOURNAL_FILE		"/run/pagelab/kernel-journal"
+#define ROOT_ENV		"PAGELAB_KNOB_ROOT"
 #define JOURNAL_MAX		(1 << 20)
 #define VALUE_MAX		256
 #define GUARD_POLL_NS		100000000L
@@ -66,17 +77,47 @@ struct jentry {
 };
 
 /**
- * kknobs_journal_path() - where the journal is: $PAGELAB_KNOB_JOURNAL, or
- * /run/pagelab/kernel-journal.
+ * kknobs_root() - the folder the knob files are under: "" (the host's), or
+ * $PAGELAB_KNOB_ROOT (tests: stand-in files; see DOC above).
  *
  * Context: any.
- * Return: the path.
+ * Return: the prefix, "" for the host.
+ */
+const char *kknobs_root(void)
+{
+	const char *env = getenv(ROOT_ENV);
+
+	return env && *env ? env : "";
+}
+
+/**
+ * kknob_file() - where the knob file @path (an absolute path on the host,
+ * /proc/sys/vm/X) is for this run: under kknobs_root().
+ * @buf: receives it.
+ * @len: its size.
+ * @path: the host's path.
+ *
+ * Context: any.
+ * Return: @buf.
+ */
+char *kknob_file(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, "%s%s", kknobs_root(), path);
+	return buf;
+}
+
+/**
+ * kknobs_journal_path() - where the journal is: /run/pagelab/kernel-journal
+ * under kknobs_root(); its lock is the same path with ".lock".
+ *
+ * Context: any.
+ * Return: the path (a static buffer, the same for the whole process).
  */
 const char *kknobs_journal_path(void)
 {
-	const char *env = getenv(JOURNAL_ENV);
+	static char path[PATH_MAX];
 
-	return env && *env ? env : JOURNAL_DEFAULT;
+	return kknob_file(path, sizeof(path), JOURNAL_FILE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -138,28 +179,40 @@ int kfile_write(const char *path, const char *value)
 	return err;
 }
 
-/* Write KSM knob @path while KSM pages hold it back (see DOC above). */
-static int ksm_write_unmerged(const char *path, const char *value)
-{
-	char run[VALUE_MAX];
-	int err = kfile_read_value(KERNEL_KSM_DIR "/run", run, sizeof(run));
+static int journal_add(const char *journal, const char *kind, const char *path,
+		       const char *value);
 
+/*
+ * Write KSM knob @path while KSM pages hold it back (see DOC above): run's
+ * value goes into @journal (the one being replayed) before run=2.
+ */
+static int ksm_write_unmerged(const char *journal, const char *path, const char *value)
+{
+	char run_path[PATH_MAX], run[VALUE_MAX];
+	int err, back;
+
+	kknob_file(run_path, sizeof(run_path), KERNEL_KSM_DIR "/run");
+	err = kfile_read_value(run_path, run, sizeof(run));
+	if (!err)
+		err = journal_add(journal, KJ_KNOB, run_path, run);
 	if (err)
 		return err;
-	err = kfile_write(KERNEL_KSM_DIR "/run", "2");
+	err = kfile_write(run_path, "2");
 	if (!err)
 		err = kfile_write(path, value);
-	kfile_write(KERNEL_KSM_DIR "/run", run);
-	return err;
+	back = kfile_write(run_path, run);
+	return err ?: back;
 }
 
-/* Give one knob back. */
-static int restore_knob(const char *path, const char *value)
+/* Give one knob back; @journal is the journal being replayed. */
+static int restore_knob(const char *journal, const char *path, const char *value)
 {
+	char ksm_dir[PATH_MAX];
 	int err = kfile_write(path, value);
 
-	if (err == -EBUSY && !strncmp(path, KERNEL_KSM_DIR "/", strlen(KERNEL_KSM_DIR) + 1))
-		err = ksm_write_unmerged(path, value);
+	kknob_file(ksm_dir, sizeof(ksm_dir), KERNEL_KSM_DIR "/");
+	if (err == -EBUSY && !strncmp(path, ksm_dir, strlen(ksm_dir)))
+		err = ksm_write_unmerged(journal, path, value);
 	return err;
 }
 
@@ -191,11 +244,11 @@ static struct jentry *journal_parse(char *text, unsigned int *n)
 	return e;
 }
 
-/* Undo one entry. */
-static int journal_undo(const struct jentry *e)
+/* Undo one entry of @journal. */
+static int journal_undo(const char *journal, const struct jentry *e)
 {
 	if (!strcmp(e->kind, KJ_KNOB))
-		return restore_knob(e->path, e->value);
+		return restore_knob(journal, e->path, e->value);
 	if (!strcmp(e->kind, KJ_DIR))
 		return rmdir(e->path) && errno != ENOENT ? -errno : 0;
 	if (!strcmp(e->kind, KJ_MOUNT)) {
@@ -206,18 +259,34 @@ static int journal_undo(const struct jentry *e)
 	return -EINVAL;
 }
 
-/* Write the entries that could not be undone back as the journal. */
+/*
+ * Write the entries that could not be undone back as the journal: into
+ * JOURNAL.new, synced, then renamed over it, so that a kill meanwhile leaves
+ * the whole old journal rather than an empty one.
+ */
 static int journal_keep(const char *path, const struct jentry *e, const bool *failed,
 			unsigned int n)
 {
-	FILE *f = fopen(path, "w");
+	char tmp[PATH_MAX];
+	FILE *f;
+	int err = 0;
 
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
 	for (unsigned int i = 0; i < n; i++)
 		if (failed[i])
 			fprintf(f, "%s\t%s\t%s\n", e[i].kind, e[i].path, e[i].value);
-	return fclose(f) ? -errno : 0;
+	if (fflush(f) || fdatasync(fileno(f)))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
 }
 
 /*
@@ -248,7 +317,7 @@ static int journal_replay(const char *path, FILE *said, const char *prefix, char
 		ne = 0;
 	}
 	for (unsigned int i = ne; i-- > 0;) {
-		int e_err = journal_undo(&e[i]);
+		int e_err = journal_undo(path, &e[i]);
 
 		if (e_err) {
 			if (!err)
@@ -275,43 +344,74 @@ static int journal_replay(const char *path, FILE *said, const char *prefix, char
 	return err ? err : undone;
 }
 
-/* Append one line to the journal and sync it. Caller holds k->lock. */
-static int journal_append(struct kknobs *k, const char *kind, const char *path,
-			  const char *value)
+/* Write one line to the journal open at @fd, with one write(), and sync it. */
+static int journal_line(int fd, const char *kind, const char *path, const char *value)
 {
 	char *line;
 	int n, err = 0;
 
-	if (k->journal_fd < 0) {
-		k->journal_fd = open(kknobs_journal_path(),
-				     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (k->journal_fd < 0)
-			return -errno;
-	}
 	n = asprintf(&line, "%s\t%s\t%s\n", kind, path, value);
 	if (n < 0)
 		return -ENOMEM;
-	if (write(k->journal_fd, line, n) != n || fdatasync(k->journal_fd))
+	errno = 0;
+	if (write(fd, line, n) != n || fdatasync(fd))
 		err = errno ? -errno : -EIO;
 	free(line);
 	return err;
 }
 
+static int journal_open(const char *journal)
+{
+	int fd = open(journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Append one line to the journal at @journal (while it is replayed). */
+static int journal_add(const char *journal, const char *kind, const char *path,
+		       const char *value)
+{
+	int fd = journal_open(journal), err;
+
+	if (fd < 0)
+		return fd;
+	err = journal_line(fd, kind, path, value);
+	close(fd);
+	return err;
+}
+
+/* Append one line to the run's journal and sync it. Caller holds k->lock. */
+static int journal_append(struct kknobs *k, const char *kind, const char *path,
+			  const char *value)
+{
+	if (k->journal_fd < 0) {
+		k->journal_fd = journal_open(kknobs_journal_path());
+		if (k->journal_fd < 0) {
+			int err = k->journal_fd;
+
+			k->journal_fd = -1;
+			return err;
+		}
+	}
+	return journal_line(k->journal_fd, kind, path, value);
+}
+
 /* ------------------------------------------------------------------ */
 /* The run's hold                                                      */
 
-/* mkdir the journal's folder if it is missing (one level). */
+/* mkdir the journal's folder and its parents if they are missing. */
 static int journal_dir(const char *path)
 {
 	char dir[PATH_MAX];
-	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
+	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return -errno;
+		*slash = '/';
+	}
+	return 0;
 }
 
 /* Take JOURNAL.lock and write our pid in it; @msg says who holds it otherwise. */
@@ -551,12 +651,13 @@ int pagelab_kernel_restore(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* The guard: SIGINT, SIGTERM and SIGHUP                               */
+/* The guard: SIGINT, SIGTERM and SIGHUP; SIGPIPE ignored             */
 
 struct kguard {
 	pthread_t tid;
 	sigset_t set;			/* the signals it takes */
 	sigset_t old;			/* the starting thread's mask before */
+	struct sigaction old_pipe;	/* SIGPIPE's action before */
 	bool stop;			/* atomic: kguard_stop() asks it to end */
 	void (*emergency)(void *arg);
 	void *arg;
@@ -590,6 +691,9 @@ static void *guard_main(void *arg)
  * kguard_start() - block SIGINT, SIGTERM and SIGHUP in the calling thread
  * (and so in every thread it starts later) and start a thread that, when
  * one comes, calls @emergency and then lets the signal end the process.
+ * SIGPIPE is ignored meanwhile: a message written to a pipe nobody reads
+ * any more (the test harness that started the run died) fails with EPIPE
+ * instead of killing the run with its knobs changed.
  * @out: the guard.
  * @emergency: what gives everything back; it may run concurrently with
  *	the run's threads, and with their own teardown.
@@ -618,13 +722,15 @@ int kguard_start(struct kguard **out, void (*emergency)(void *arg), void *arg)
 		free(g);
 		return -err;
 	}
+	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &g->old_pipe);
 	*out = g;
 	return 0;
 }
 
 /**
  * kguard_stop() - end the guard and restore the calling thread's mask (a
- * signal that came meanwhile is then delivered as usual).
+ * signal that came meanwhile is then delivered as usual) and SIGPIPE's
+ * action.
  * @g: the guard, or NULL.
  *
  * Context: the thread that started it, after everything was given back.
@@ -635,6 +741,7 @@ void kguard_stop(struct kguard *g)
 		return;
 	__atomic_store_n(&g->stop, true, __ATOMIC_RELEASE);
 	pthread_join(g->tid, NULL);
+	sigaction(SIGPIPE, &g->old_pipe, NULL);
 	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 	free(g);
 }

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -185,7 +186,7 @@ static int ksm_counter_file(const struct dirent *d)
 	char path[512];
 	struct stat st;
 
-	snprintf(path, sizeof(path), KERNEL_KSM_DIR "/%s", d->d_name);
+	snprintf(path, sizeof(path), "%s" KERNEL_KSM_DIR "/%s", kknobs_root(), d->d_name);
 	return d->d_name[0] != '.' && !stat(path, &st) && S_ISREG(st.st_mode) &&
 	       !(st.st_mode & 0222);
 }
@@ -202,7 +203,9 @@ static int ksm_counter_file(const struct dirent *d)
 int kstat_ksm(struct scn_counter *c, unsigned int max)
 {
 	struct dirent **names;
-	int n = scandir(KERNEL_KSM_DIR, &names, ksm_counter_file, alphasort);
+	char dir[PATH_MAX];
+	int n = scandir(kknob_file(dir, sizeof(dir), KERNEL_KSM_DIR), &names, ksm_counter_file,
+			alphasort);
 	unsigned int k = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -230,7 +233,7 @@ int kstat_ksm_value(const char *name, long *value)
 	char path[512], text[64];
 	int n;
 
-	snprintf(path, sizeof(path), KERNEL_KSM_DIR "/%s", name);
+	snprintf(path, sizeof(path), "%s" KERNEL_KSM_DIR "/%s", kknobs_root(), name);
 	n = kstat_read(path, text, sizeof(text));
 	return n < 0 ? n : parse_long(text, value);
 }

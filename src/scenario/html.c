@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * html.c - the --html page: one self-contained file (XHTML that is also
- * HTML, inline SVG and CSS, no script, nothing fetched) with five panels:
+ * HTML, inline SVG and CSS, no script, nothing fetched) with six panels:
  * free memory by order over the run (chart.c's stacked area, as --svg);
  * a map of physical memory at each report, one cell per pageblock; the
  * balloon's target, actual size and host-released memory; KSM's
- * pages_shared and pages_sharing; and migration and compaction rates
- * between reports. A panel whose data the backend does not have says so.
+ * pages_shared and pages_sharing; migration and compaction rates between
+ * reports; and huge pages (anonymous THPs and the hugetlb pool at each
+ * report, THP events between reports). A panel whose data the backend
+ * does not have says so.
  *
  * A map cell is a pageblock: its outline and pale background are the
  * colour of its migratetype, and its used frames fill it from the bottom,
  * coloured by what they are (the frame census states, grouped: movable
- * memory, unmovable and reclaimable kernel memory, balloon, KSM, hugetlb,
- * isolated, per-cpu lists); the pale part left is what is free in the
+ * memory, unmovable and reclaimable kernel memory, balloon, KSM,
+ * anonymous THPs, hugetlb, isolated, per-cpu lists); the pale part left is what is free in the
  * buddy. A movable block with a red stripe is the fragmentation that
  * compaction cannot undo.
  */
@@ -27,24 +29,39 @@
 #define MAP_W		600	/* the cells of a map, at most */
 #define CELL_MAX	18
 
-/* What the map tells apart: census states, grouped. */
+/*
+ * What the map tells apart: census states, grouped. @kind says which
+ * groups make a pageblock "mixed" in the caption: one with both movable and
+ * unmovable (or reclaimable) frames, the fragmentation compaction cannot
+ * undo.
+ */
+enum content_kind { CONTENT_OTHER, CONTENT_MOVABLE, CONTENT_UNMOVABLE };
+
 struct content {
 	const char *name, *color;
+	enum content_kind kind;
 	const char *states[5];	/* frames.STATE names */
 };
 
 static const struct content contents[] = {
-	{ "movable (anon, shmem, kernel movable, driver)", "#2f6db5",
+	{ "movable (anon, shmem, kernel movable, driver)", "#2f6db5", CONTENT_MOVABLE,
 	  { "anon", "shmem", "kernel_movable", "driver" } },
-	{ "unmovable (kernel, page tables, reserved)", "#c62828",
+	{ "THP (anonymous huge pages)", "#6fa8dc", CONTENT_MOVABLE, { "thp" } },
+	{ "unmovable (kernel, page tables, reserved)", "#c62828", CONTENT_UNMOVABLE,
 	  { "kernel_unmovable", "pagetable", "reserved" } },
-	{ "reclaimable (kernel)", "#ef8a17", { "kernel_reclaimable" } },
-	{ "balloon", "#333333", { "balloon" } },
-	{ "KSM", "#1b9e3a", { "ksm" } },
-	{ "huge (hugetlb)", "#8e3fb0", { "hugetlb" } },
-	{ "isolated (migration)", "#f2c500", { "isolated" } },
-	{ "per-cpu lists (free)", "#aaaaaa", { "pcp" } },
+	{ "reclaimable (kernel)", "#ef8a17", CONTENT_UNMOVABLE, { "kernel_reclaimable" } },
+	{ "balloon", "#333333", CONTENT_OTHER, { "balloon" } },
+	{ "KSM", "#1b9e3a", CONTENT_OTHER, { "ksm" } },
+	{ "huge (hugetlb)", "#8e3fb0", CONTENT_OTHER, { "hugetlb" } },
+	{ "isolated (migration)", "#f2c500", CONTENT_OTHER, { "isolated" } },
+	{ "per-cpu lists (free)", "#aaaaaa", CONTENT_OTHER, { "pcp" } },
 };
+
+/* The kind of frames.STATE @i's group (@group from content_of()). */
+static enum content_kind kind_of(const int *group, unsigned int i)
+{
+	return group[i] < 0 ? CONTENT_OTHER : contents[group[i]].kind;
+}
 
 /* Migratetype colours, by the kernel's names; others grey. */
 static const char *migratetype_color(const char *name)
@@ -184,8 +201,8 @@ static void map_caption(FILE *out, const struct scn_snapshot *snap, const int *g
 			by_mt[pb->migratetype]++;
 		free_blocks += free_state >= 0 && pb->nr[free_state] == snap->pageblock_pages;
 		for (unsigned int i = 0; i < snap->nframes; i++) {
-			unmov += group[i] == 1 || group[i] == 2 ? pb->nr[i] : 0;
-			mov += group[i] == 0 ? pb->nr[i] : 0;
+			unmov += kind_of(group, i) == CONTENT_UNMOVABLE ? pb->nr[i] : 0;
+			mov += kind_of(group, i) == CONTENT_MOVABLE ? pb->nr[i] : 0;
 		}
 		mixed += unmov && mov;
 	}
@@ -335,6 +352,40 @@ static double vmstat_rate(const struct scn_results *res, unsigned int i, const c
 	return res->deterministic || dt <= 0 ? now - before : (now - before) / dt;
 }
 
+/*
+ * Report @i's meminfo line @name in huge pages: AnonHugePages (kB) divided
+ * by Hugepagesize, the HugePages_* counts as they are.
+ */
+static double huge_pages(const struct scn_results *res, unsigned int i, const char *name)
+{
+	const struct scn_snapshot *snap = res->reports[i];
+	double v = counter(snap->meminfo, snap->nmeminfo, name);
+	double size_kb = counter(snap->meminfo, snap->nmeminfo, "Hugepagesize");
+
+	if (strcmp(name, "AnonHugePages"))
+		return v;
+	return isnan(size_kb) || size_kb <= 0 ? NAN : v / size_kb;
+}
+
+/* The huge pages panel: what is huge at each report, and the THP events between. */
+static void huge_panel(const struct scn_results *res, FILE *out, const char *ylabel)
+{
+	static const char *const held[] = { "AnonHugePages", "HugePages_Total",
+					    "HugePages_Free" };
+	static const char *const events[] = { "thp_fault_alloc", "thp_fault_fallback",
+					      "thp_split_page", "thp_collapse_alloc",
+					      "thp_migration_success" };
+
+	fputs("<h2 id=\"huge\">Huge pages</h2>\n<p class=\"note\">Anonymous transparent huge "
+	      "pages (meminfo's AnonHugePages, in huge pages) and the hugetlb pool "
+	      "(HugePages_Total, HugePages_Free) at each report; then the THP events "
+	      "between reports.</p>\n", out);
+	counters_chart(res, out, "huge pages", "huge pages", held, ARRAY_SIZE(held), huge_pages,
+		       false, "the reports have no meminfo lines for huge pages.");
+	counters_chart(res, out, "THP events", ylabel, events, ARRAY_SIZE(events), vmstat_rate,
+		       true, "the reports have no thp_* counters.");
+}
+
 static void series_panels(const struct scn_results *res, FILE *out)
 {
 	static const char *const balloon[] = { "target_pages", "actual_pages",
@@ -364,6 +415,8 @@ static void series_panels(const struct scn_results *res, FILE *out)
 		       vmstat_rate, true, "the reports have no migration counters.");
 	counters_chart(res, out, "compaction scanners", ylabel, scan, ARRAY_SIZE(scan),
 		       vmstat_rate, true, "the reports have no compaction counters.");
+	snprintf(ylabel, sizeof(ylabel), "events %s", per);
+	huge_panel(res, out, ylabel);
 }
 
 /**

@@ -48,6 +48,8 @@ int kknobs_note(struct kknobs *k, const char *kind, const char *path);
 int kknobs_restore(struct kknobs *k);
 void kknobs_close(struct kknobs *k);
 const char *kknobs_journal_path(void);
+const char *kknobs_root(void);
+char *kknob_file(char *buf, size_t len, const char *path);
 int kfile_read_value(const char *path, char *buf, size_t len);
 int kfile_write(const char *path, const char *value);
 

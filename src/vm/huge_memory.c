@@ -4,7 +4,8 @@
  * kernel's mm/huge_memory.c): the huge zero page, THP faults that map an
  * order-9 folio with one PMD, write faults on a huge PMD (reuse, or split
  * and copy-on-write at PTE level), splitting a PMD mapping into 512 PTEs,
- * zapping and copying huge PMDs, and the deferred split queue. The knobs
+ * zapping and copying huge PMDs, PMD migration entries (set, restored,
+ * waited on, copied, zapped and split), and the deferred split queue. The knobs
  * and which VMAs may use THPs are thp_knobs.c's; docs/huge-pages.md tells
  * a THP's life with the function and lock of each step.
  *
@@ -245,6 +246,23 @@ unsigned int deferred_split_take(struct page **batch, bool *partial, unsigned in
 	return n;
 }
 
+/**
+ * folio_test_partially_mapped() - is @folio on the deferred split queue
+ * and marked partially mapped (the kernel's !list_empty(&_deferred_list)
+ * && folio_test_partially_mapped())?
+ * Context: any; racy (the split that may follow checks under its locks).
+ */
+bool folio_test_partially_mapped(struct page *folio)
+{
+	unsigned long state;
+
+	if (folio_order(folio) <= 1 || folio_test_hugetlb(folio))
+		return false;
+	state = READ_ONCE(*deferred_state(folio));
+	return (state & (DEFERRED_QUEUED | DEFERRED_PARTIAL)) ==
+	       (DEFERRED_QUEUED | DEFERRED_PARTIAL);
+}
+
 /** deferred_split_count() - the THPs on the queue. Context: any; racy. */
 unsigned long deferred_split_count(void)
 {
@@ -468,6 +486,20 @@ static void split_pmd_rmap(struct page *folio)
 	folio_remove_rmap_pmd(folio);
 }
 
+/*
+ * 512 PTE migration entries in @ptes for the PMD migration entry @pmd,
+ * one per page, each with the entry's type (write, or read and
+ * anon-exclusive, or read), dirty and young bits.
+ */
+static void fill_split_migration_ptes(pte_t *ptes, pmd_t pmd)
+{
+	pte_t entry = pmd_to_softleaf(pmd);
+	unsigned long pfn = softleaf_pfn(entry);
+
+	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++)
+		set_pte(&ptes[i], __pte((entry.pte & ~PTE_PFN_MASK) | PFN_PHYS(pfn + i)));
+}
+
 /**
  * __split_huge_pmd_locked() - turn the huge PMD *@pmdp mapping @haddr into
  * a PTE table of 512 entries with the same pfns, permissions, dirty and
@@ -475,6 +507,9 @@ static void split_pmd_rmap(struct page *folio)
  * deposited for it; counts thp_split_pmd. Never fails. Accesses racing
  * with it see the same frames through either mapping; the PMD is replaced
  * by compare-and-swap so a dirty or young bit set meanwhile is carried.
+ * A PMD migration entry becomes 512 PTE migration entries, one for each
+ * page, with its type, dirty and young bits; no mapcount or reference
+ * changes (an entry holds none).
  * Context: the PMD lock held; takes the new table's PTE lock, nested,
  * while the folio's rmap changes.
  */
@@ -482,18 +517,27 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, unsigned l
 {
 	struct mm_struct *mm = vma->vm_mm;
 	pmd_t pmd = pmdp_get(pmdp);
+	bool migration = is_pmd_migration_entry(pmd);
 	struct page *table;
 	spinlock_t *ptl;
 	pte_t *ptes;
 
 	lockdep_assert_held(&mm->page_table_lock);
-	if (!pmd_trans_huge(pmd))
+	if (!pmd_trans_huge(pmd) && !migration)
 		return;
 	count_vm_event(THP_SPLIT_PMD);
 	table = pgtable_trans_huge_withdraw(mm);
 	ptes = pte_table_of(table);
 	ptl = pte_lockptr(ptes);
 	spin_lock_nested(ptl);
+	if (migration) {
+		/* Nothing but the PMD lock's holders changes an entry. */
+		fill_split_migration_ptes(ptes, pmd);
+		pmd_populate(pmdp, table);
+		VM_EXPENSIVE(pte_table_valid, mm, haddr);
+		spin_unlock(ptl);
+		return;
+	}
 	do {
 		fill_split_ptes(ptes, pmd);
 	} while (!__atomic_compare_exchange_n(&pmdp->val, &pmd.val,
@@ -507,7 +551,8 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, unsigned l
 
 /**
  * split_huge_pmd_address() - split the huge PMD mapping @addr in @vma,
- * if there is one and, with @folio not NULL, it maps @folio (a VMA
+ * if there is one and, with @folio not NULL, it maps @folio; with @folio
+ * NULL a PMD migration entry there is split too (a VMA
  * boundary or a partial range moves inside it: the kernel's
  * split_huge_pmd_address() / vma_adjust_trans_huge(); migration unmapping
  * a THP).
@@ -521,7 +566,7 @@ void split_huge_pmd_address(struct vm_area_struct *vma, unsigned long addr,
 	pmd_t *pmdp = pmd_off(mm, addr);
 	pmd_t pmd;
 
-	if (!pmdp || !pmd_trans_huge(pmdp_get(pmdp)))
+	if (!pmdp || !pmd_is_huge(pmdp_get(pmdp)))
 		return;
 	spin_lock(&mm->page_table_lock);
 	pmd = pmdp_get(pmdp);
@@ -533,7 +578,8 @@ void split_huge_pmd_address(struct vm_area_struct *vma, unsigned long addr,
 /* ------------------------------------------------------------------ */
 /* Zapping and copying huge PMDs                                       */
 
-/* Zap the huge PMD *@pmdp; false if it is not one (any more). */
+/* Zap the huge PMD or PMD migration entry *@pmdp (with its deposited
+ * table); false if it is neither (any more). */
 static bool zap_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t *pmdp)
 {
 	struct mm_struct *mm = vma->vm_mm;
@@ -542,13 +588,16 @@ static bool zap_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd
 
 	spin_lock(&mm->page_table_lock);
 	pmd = pmdp_get(pmdp);
-	if (!pmd_trans_huge(pmd)) {
+	if (!pmd_is_huge(pmd)) {
 		spin_unlock(&mm->page_table_lock);
 		return false;
 	}
 	pmd = __pmd(__atomic_exchange_n(&pmdp->val, 0, __ATOMIC_SEQ_CST));
 	table = pgtable_trans_huge_withdraw(mm);
-	if (!pmd_special(pmd)) {
+	if (is_pmd_migration_entry(pmd)) {
+		/* No mapcount or reference to drop, only the RSS it counts in. */
+		add_mm_counter(mm, MM_ANONPAGES, -(long)HPAGE_PMD_NR);
+	} else if (!pmd_special(pmd)) {
 		folio = pfn_to_page(pmd_pfn(pmd));
 		if (pmd_dirty(pmd))
 			SetPageDirty(folio);
@@ -563,9 +612,10 @@ static bool zap_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd
 }
 
 /**
- * zap_huge_pmd_range() - the huge PMDs of [@start, @end) in @vma: those the
- * range covers whole are zapped (their folio's reference dropped after the
- * TLB flush), those it covers in part are split so the caller zaps PTEs.
+ * zap_huge_pmd_range() - the huge PMDs (and PMD migration entries) of
+ * [@start, @end) in @vma: those the range covers whole are zapped (a
+ * folio's reference dropped after the TLB flush; an entry holds none),
+ * those it covers in part are split so the caller zaps PTEs.
  * Context: mmap_lock held, or (migration) the folio locked and its rmap
  * lock held; takes the PMD lock.
  */
@@ -577,7 +627,7 @@ void zap_huge_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		unsigned long haddr = addr & HPAGE_PMD_MASK;
 		pmd_t *pmdp = pmd_off(vma->vm_mm, addr);
 
-		if (!pmdp || !pmd_trans_huge(pmdp_get(pmdp)))
+		if (!pmdp || !pmd_is_huge(pmdp_get(pmdp)))
 			continue;
 		if (haddr >= start && haddr + HPAGE_PMD_SIZE <= end && zap_huge_pmd(tlb, vma, pmdp))
 			continue;
@@ -600,13 +650,35 @@ static pmd_t copy_huge_pmd_locked(struct mm_struct *dst_mm, pmd_t *src_pmdp, pmd
 	return pmd_wrprotect(pmd);
 }
 
+/*
+ * Give the child the parent's PMD migration entry @pmd: one that allowed
+ * writing, or said the folio was exclusive, becomes a plain read entry in
+ * both (the first write after migration copies or reuses at the PTE or PMD
+ * level as for any shared THP). The entry holds no reference or mapcount;
+ * the child's RSS counts it. Context: both PMD locks held.
+ */
+static pmd_t copy_pmd_migration_entry(struct mm_struct *dst_mm, pmd_t *src_pmdp, pmd_t pmd)
+{
+	pte_t entry = pmd_to_softleaf(pmd);
+
+	if (softleaf_type(entry) != SOFTLEAF_MIGRATION_READ) {
+		entry.pte &= ~SOFTLEAF_TYPE_MASK;
+		entry.pte |= (unsigned long)SOFTLEAF_MIGRATION_READ << SOFTLEAF_TYPE_SHIFT;
+		pmd = softleaf_to_pmd(entry);
+		set_pmd(src_pmdp, pmd);
+	}
+	add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
+	return pmd;
+}
+
 /**
  * copy_huge_pmd() - fork: give the child the parent's huge PMD at @addr,
  * both sides write-protected, the THP shared (the kernel's
- * copy_huge_pmd()); the huge zero page stays mapped in both.
+ * copy_huge_pmd()); the huge zero page stays mapped in both; a PMD
+ * migration entry is copied, made a read entry on both sides.
  * Context: both mms' mmap_lock held for write; takes the child's PMD lock
  * then the parent's, nested. The caller flushes the parent's TLB.
- * Return: 0 (done), 1 (no huge PMD there: copy PTEs), or -ENOMEM.
+ * Return: 0 (done), 1 (no huge PMD or entry there: copy PTEs), or -ENOMEM.
  */
 int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
 		  unsigned long addr, pmd_t *src_pmdp)
@@ -625,7 +697,12 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 	spin_lock(&dst_mm->page_table_lock);
 	spin_lock_nested(&src_mm->page_table_lock);
 	pmd = pmdp_get(src_pmdp);
-	if (pmd_trans_huge(pmd)) {
+	if (is_pmd_migration_entry(pmd)) {
+		pmd = copy_pmd_migration_entry(dst_mm, src_pmdp, pmd);
+		pgtable_trans_huge_deposit(dst_mm, table);
+		set_pmd(dst_pmdp, pmd);
+		table = NULL;
+	} else if (pmd_trans_huge(pmd)) {
 		pmd = copy_huge_pmd_locked(dst_mm, src_pmdp, pmd);
 		pgtable_trans_huge_deposit(dst_mm, table);
 		set_pmd(dst_pmdp, pmd_mkold(pmd));
@@ -636,4 +713,104 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 	if (table)
 		pte_free(dst_mm, table);
 	return table ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* PMD migration entries                                               */
+
+static enum softleaf_type pmd_migration_type(pmd_t pmd, bool anon_exclusive)
+{
+	if (pmd_write(pmd))
+		return SOFTLEAF_MIGRATION_WRITE;
+	return anon_exclusive ? SOFTLEAF_MIGRATION_READ_EXCLUSIVE : SOFTLEAF_MIGRATION_READ;
+}
+
+/**
+ * set_pmd_migration_entry() - replace the huge PMD at pvmw->pmdp, which
+ * maps @folio whole, by a PMD migration entry (the kernel's
+ * set_pmd_migration_entry()): its type says whether the mapping was
+ * writable, or read-only and anon-exclusive; its dirty and young bits are
+ * the PMD's. The PMD is exchanged for the entry by compare-and-swap, so a
+ * dirty or young bit the MMU sets meanwhile is carried and no fault ever
+ * sees the slot empty, then flushed (pmdp_invalidate()); the folio loses
+ * the mapping's entire mapcount, its anon-exclusive bit and the mapping's
+ * reference. The mm's RSS keeps counting the entry.
+ * Context: page_vma_mapped_walk() found the PMD: the PMD lock
+ * (mm->page_table_lock) held; @folio locked and referenced by the caller.
+ */
+void set_pmd_migration_entry(struct page_vma_mapped_walk *pvmw, struct page *folio)
+{
+	bool anon_exclusive = PageAnonExclusive(folio);
+	pmd_t pmd = pmdp_get(pvmw->pmdp);
+	pte_t entry;
+
+	lockdep_assert_held(&pvmw->vma->vm_mm->page_table_lock);
+	VM_BUG_ON_PAGE(!pmd_trans_huge(pmd) || pmd_pfn(pmd) != page_to_pfn(folio), folio);
+	do {
+		entry = make_softleaf_pte(pmd_migration_type(pmd, anon_exclusive),
+					  page_to_pfn(folio));
+		if (pmd_dirty(pmd))
+			entry.pte |= SOFTLEAF_DIRTY;
+		if (pmd_young(pmd))
+			entry.pte |= SOFTLEAF_YOUNG;
+	} while (!__atomic_compare_exchange_n(&pvmw->pmdp->val, &pmd.val, entry.pte, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	flush_tlb_wait();
+	if (pmd_dirty(pmd))
+		SetPageDirty(folio);
+	if (anon_exclusive)
+		ClearPageAnonExclusive(folio);
+	folio_remove_rmap_pmd(folio);
+	put_page(folio);	/* the mapping's reference; the caller holds one */
+}
+
+/**
+ * remove_migration_pmd() - the PMD migration entry at pvmw->pmdp, for
+ * @src, becomes a huge PMD mapping @dst (@src itself when migration is
+ * undone): writable if the entry was a write entry, dirty and young as
+ * the entry says, @dst anon-exclusive unless it was a plain read entry
+ * (the kernel's remove_migration_pmd()). @dst gains the mapping's
+ * reference and entire mapcount, and so is counted in NR_ANON_THPS
+ * (AnonHugePages) again.
+ * Context: page_vma_mapped_walk() found the entry: the PMD lock held;
+ * both folios locked; @dst has @src's mapping and index.
+ */
+void remove_migration_pmd(struct page_vma_mapped_walk *pvmw, struct page *src,
+			  struct page *dst)
+{
+	pte_t entry = pmd_to_softleaf(pmdp_get(pvmw->pmdp));
+	enum softleaf_type type = softleaf_type(entry);
+	pmd_t pmd = pfn_pmd_huge(page_to_pfn(dst), type == SOFTLEAF_MIGRATION_WRITE);
+
+	lockdep_assert_held(&pvmw->vma->vm_mm->page_table_lock);
+	VM_BUG_ON_PAGE(softleaf_pfn(entry) != page_to_pfn(src), src);
+	if (entry.pte & SOFTLEAF_DIRTY)
+		pmd = __pmd(pmd_val(pmd) | _PAGE_DIRTY);
+	if (entry.pte & SOFTLEAF_YOUNG)
+		pmd = __pmd(pmd_val(pmd) | _PAGE_ACCESSED);
+	get_page(dst);
+	folio_add_anon_rmap_pmd(dst, type != SOFTLEAF_MIGRATION_READ);
+	set_pmd(pvmw->pmdp, pmd);
+}
+
+/**
+ * pmd_migration_entry_wait() - a fault met a PMD migration entry at
+ * @pmdp: sleep until the folio's migration ends (its lock is dropped),
+ * then the caller retries the access (the kernel's
+ * pmd_migration_entry_wait()). Returns at once if the entry is gone.
+ * Context: mmap_lock held for read; takes the PMD lock, which
+ * softleaf_entry_wait_on_locked() drops. Sleeps.
+ */
+void pmd_migration_entry_wait(struct mm_struct *mm, pmd_t *pmdp)
+{
+	pmd_t pmd;
+
+	spin_lock(&mm->page_table_lock);
+	pmd = pmdp_get(pmdp);
+	if (!is_pmd_migration_entry(pmd)) {
+		spin_unlock(&mm->page_table_lock);
+		return;
+	}
+	softleaf_entry_wait_on_locked(pfn_to_page(softleaf_pfn(pmd_to_softleaf(pmd))),
+				      &mm->page_table_lock);
 }

@@ -75,6 +75,7 @@ bool is_huge_zero_folio(const struct page *folio);
 void mm_put_huge_zero_folio(struct mm_struct *mm);
 void deferred_split_folio(struct page *folio, bool partially_mapped);
 void folio_unqueue_deferred_split(struct page *folio);
+bool folio_test_partially_mapped(struct page *folio);
 unsigned long deferred_split_count(void);
 bool folio_freeze_unqueue(struct page *folio, int refs);
 unsigned int deferred_split_take(struct page **batch, bool *partial, unsigned int nr);
@@ -89,6 +90,11 @@ void zap_huge_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			unsigned long start, unsigned long end);
 int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
 		  unsigned long addr, pmd_t *src_pmdp);
+struct page_vma_mapped_walk;
+void set_pmd_migration_entry(struct page_vma_mapped_walk *pvmw, struct page *folio);
+void remove_migration_pmd(struct page_vma_mapped_walk *pvmw, struct page *src,
+			  struct page *dst);
+void pmd_migration_entry_wait(struct mm_struct *mm, pmd_t *pmdp);
 
 /* vm/khugepaged.c */
 void khugepaged_enter_vma(struct vm_area_struct *vma);
@@ -102,6 +108,7 @@ void khugepaged_step(unsigned long elapsed_ms);
 
 /* vm/huge_split.c */
 int split_huge_page(struct page *page);
+int split_huge_page_to_list(struct page *page, struct list_head *list);
 unsigned long deferred_split_scan(unsigned long nr_to_scan);
 unsigned long drop_slab(void);
 

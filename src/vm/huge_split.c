@@ -7,20 +7,23 @@
  *
  * A split, with the folio locked and referenced by the caller:
  *  1. take the anon_vma's write lock (no rmap walker sees the folio half
- *     split) and the folio off the LRU;
- *  2. unmap: every huge PMD mapping it is split into PTEs, then every PTE
- *     mapping one of its pages becomes a migration entry for that page
- *     (mapcount and reference dropped), so a CPU touching it waits: on
+ *     split) and the folio off the LRU (unless the caller isolated it);
+ *  2. unmap: every huge PMD mapping it becomes 512 PTE migration entries
+ *     (frozen: never PTE-mapped on the way), and every PTE mapping one of
+ *     its pages becomes a migration entry for that page (mapcount and
+ *     reference dropped), so a CPU touching one waits: on
  *     the head's lock (the caller's) while the page is a tail, then on
  *     the page's own lock, which the split takes as soon as the page is a
  *     page of its own and drops after step 5 (Linux's new folios inherit
  *     the head's PG_locked; a tail's flags cannot, the first tail's low
  *     byte being the order);
  *  3. freeze the refcount at the caller's and the isolation's references
+ *     (for an isolated folio, at its isolation reference alone)
  *     (someone else holds one: -EAGAIN, the entries are restored), under
  *     split_queue_lock, and take the folio off the deferred split queue;
  *  4. make each page a page of its own: flags, mapping, index, anon_vma
- *     reference, page_owner record, a temporary reference, the LRU;
+ *     reference, page_owner record, a temporary reference, the LRU (or,
+ *     for an isolated folio, the caller's list and an isolation reference);
  *  5. remap: each migration entry becomes a PTE for its page again, except
  *     that a page that is all zeros is mapped to the shared zero page and
  *     freed (RMP_USE_SHARED_ZEROPAGE, 6.18);
@@ -114,9 +117,36 @@ static void remap_one(struct mm_struct *mm, pte_t *ptep, unsigned long addr, voi
 }
 
 /*
+ * The huge PMD at @addr of @vma, if it maps @w's folio, becomes 512 PTE
+ * migration entries at once (the kernel's split_huge_pmd_address() with
+ * freeze): the PMD becomes a PMD migration entry, which is split. No page
+ * is ever PTE-mapped on the way, so the folio is never partially mapped
+ * and not queued for a deferred split, as in Linux; thp_split_pmd counts
+ * it. Context: the anon_vma's root rwsem held for write; takes the PMD lock.
+ */
+static void freeze_huge_pmd(struct vm_area_struct *vma, unsigned long addr,
+			    const struct split_walk *w)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page_vma_mapped_walk pvmw = { .vma = vma, .pmdp = pmd_off(mm, addr) };
+	pmd_t pmd;
+
+	if (!pvmw.pmdp || !pmd_trans_huge(pmdp_get(pvmw.pmdp)))
+		return;
+	spin_lock(&mm->page_table_lock);
+	pmd = pmdp_get(pvmw.pmdp);
+	if (pmd_trans_huge(pmd) && pmd_pfn(pmd) == w->pfn) {
+		set_pmd_migration_entry(&pvmw, w->folio);
+		__split_huge_pmd_locked(vma, pvmw.pmdp, addr & HPAGE_PMD_MASK);
+	}
+	spin_unlock(&mm->page_table_lock);
+}
+
+/*
  * Call @fn on every PTE of each VMA that may map the folio, over the part
  * of the folio's range inside it; before an unmap, a huge PMD mapping this
- * folio is split first. Context: the anon_vma's root rwsem held for write.
+ * folio becomes PTE migration entries first (freeze_huge_pmd()).
+ * Context: the anon_vma's root rwsem held for write.
  */
 static void split_walk_vmas(struct anon_vma *anon_vma, struct split_walk *w, pte_range_fn fn,
 			    bool unmap)
@@ -128,26 +158,25 @@ static void split_walk_vmas(struct anon_vma *anon_vma, struct split_walk *w, pte
 		long first = (long)w->folio->index - (long)vma->vm_pgoff;
 		unsigned long start = vma->vm_start + first * (long)PAGE_SIZE;
 		unsigned long end = start + HPAGE_PMD_SIZE;
-		pmd_t *pmdp;
 
 		start = max(start, vma->vm_start);
 		end = min(end, vma->vm_end);
 		if (first <= -(long)HPAGE_PMD_NR || start >= end)
 			continue;
-		pmdp = pmd_off(vma->vm_mm, start);
-		if (unmap && pmdp && pmd_trans_huge(pmdp_get(pmdp)) &&
-		    pmd_pfn(pmdp_get(pmdp)) == w->pfn)
-			split_huge_pmd_address(vma, start, NULL);
+		if (unmap)
+			freeze_huge_pmd(vma, start, w);
 		walk_pte_range_locked(vma->vm_mm, start, end, fn, w);
 	}
 }
 
 /*
  * Step 4: every page of the frozen @folio a page of its own, locked for
- * the split's waiters if it could be (bit set in @locked).
+ * the split's waiters if it could be (bit set in @locked). Each new page
+ * goes on the LRU, or, with @list (an isolated folio), stays isolated on
+ * @list with an isolation reference of its own; the head keeps its place.
  */
 static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma,
-			      unsigned long *locked)
+			      unsigned long *locked, struct list_head *list)
 {
 	unsigned long copy = BIT(PG_uptodate) | BIT(PG_dirty) | BIT(PG_swapbacked) |
 			     BIT(PG_active) | BIT(PG_referenced);
@@ -172,31 +201,51 @@ static void split_folio_pages(struct page *folio, struct anon_vma *anon_vma,
 		if (trylock_page(page))
 			__set_bit(i, locked);
 		set_page_owner(page, 0, GFP_HIGHUSER_MOVABLE);
-		page_ref_unfreeze(page, 1);	/* the temporary reference */
-		folio_add_lru(page);
+		if (list) {
+			page_ref_unfreeze(page, 2);	/* temporary and isolation */
+			list_add_tail(&page->lru, list);
+		} else {
+			page_ref_unfreeze(page, 1);	/* the temporary reference */
+			folio_add_lru(page);
+		}
 	}
 	clear_bit(PG_head, &folio->flags);
 	set_page_owner(folio, 0, GFP_HIGHUSER_MOVABLE);
+	if (list) {
+		page_ref_unfreeze(folio, 1);	/* the isolation's, the caller's */
+		return;
+	}
 	page_ref_unfreeze(folio, 2);		/* the caller's and the isolation's */
 	folio_putback_lru(folio);
 }
 
-/* Steps 2-6 with the anon_vma locked and the folio isolated. */
-static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma)
+/*
+ * Steps 2-6 with the anon_vma locked and the folio isolated (by the split,
+ * or with @list by the caller, whose isolation reference is its only one).
+ * @lock_at, a page of the folio, keeps its temporary reference (the
+ * caller's, from now on) and, if the split could take it, its lock:
+ * *@locked says so.
+ */
+static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma,
+			      struct page *lock_at, bool *locked, struct list_head *list)
 {
 	struct split_walk w = { .folio = folio, .pfn = page_to_pfn(folio) };
 
 	split_walk_vmas(anon_vma, &w, unmap_one, true);
 	flush_tlb_wait();
-	if (!folio_freeze_unqueue(folio, 2)) {
+	if (!folio_freeze_unqueue(folio, list ? 1 : 2)) {
 		split_walk_vmas(anon_vma, &w, remap_one, false);
-		folio_putback_lru(folio);
+		if (!list)
+			folio_putback_lru(folio);
 		return -EAGAIN;
 	}
-	split_folio_pages(folio, anon_vma, w.locked);
+	split_folio_pages(folio, anon_vma, w.locked, list);
 	w.zero_pages = true;
 	split_walk_vmas(anon_vma, &w, remap_one, false);
+	*locked = lock_at == folio || test_bit(lock_at - folio, w.locked);
 	for (unsigned long i = 1; i < HPAGE_PMD_NR; i++) {
+		if (folio + i == lock_at)
+			continue;
 		if (test_bit(i, w.locked))
 			unlock_page(folio + i);
 		put_page(folio + i);	/* the temporary references */
@@ -204,44 +253,104 @@ static int __split_anon_folio(struct page *folio, struct anon_vma *anon_vma)
 	return 0;
 }
 
-/**
- * split_huge_page() - split the anonymous THP @page heads into 512 order-0
- * pages: every byte stays in its frame, every mapping maps the same frame
- * again (a page of zeros maps the shared zero page and is freed), each page
- * keeps its anon-exclusive state, and the caller keeps its reference and
- * lock on @page, now an order-0 page.
- * @page: the head of a PMD-sized anonymous folio.
- *
- * Context: the caller holds a reference on the folio and its lock; takes
- * the anon_vma's rwsem for write, PMD and PTE locks, split_queue_lock and
- * lru_lock; waits for in-flight accesses; may sleep.
- * Return: 0 (thp_split_page); -EINVAL for a page that is no such folio's
- * head, -EBUSY for the huge zero page or a folio no anon_vma or LRU list
- * holds, -EAGAIN when someone else holds a reference (the last two count
- * thp_split_page_failed).
+/*
+ * The caller's lock and reference move from the old head to @page, as
+ * Linux's lock_at page keeps them (the split may have found @page's lock
+ * taken by a passing trylock: then it is waited for, now that no rmap lock
+ * is held).
  */
-int split_huge_page(struct page *page)
+static void split_hand_over(struct page *folio, struct page *page, bool locked)
 {
+	unlock_page(folio);
+	put_page(folio);
+	if (!locked)
+		lock_page(page);
+}
+
+/*
+ * The split of the locked anonymous THP @page is part of; with @list not
+ * NULL the folio is isolated already (see split_huge_page_to_list()).
+ */
+static int __split_huge_page(struct page *page, struct list_head *list)
+{
+	struct page *folio = compound_head(page);
 	struct anon_vma *anon_vma;
+	bool locked = true;
 	int err;
 
-	if (!PageHead(page) || folio_test_hugetlb(page) || folio_order(page) != HPAGE_PMD_ORDER)
+	if (!PageHead(folio) || folio_test_hugetlb(folio) ||
+	    folio_order(folio) != HPAGE_PMD_ORDER)
 		return -EINVAL;
-	if (is_huge_zero_folio(page))
+	if (is_huge_zero_folio(folio))
 		return -EBUSY;
-	VM_BUG_ON_PAGE(!PageLocked(page), page);
-	anon_vma = page_anon_vma(page);
-	if (!anon_vma || PageKsm(page) || !folio_isolate_lru(page)) {
+	VM_BUG_ON_PAGE(!PageLocked(folio), folio);
+	VM_BUG_ON_PAGE(list && PageLRU(folio), folio);
+	/* can_split_folio(), before any PMD is split: a pinned THP stays whole. */
+	if (folio_ref_count(folio) != folio_mapcount(folio) + 1) {
+		count_vm_event(THP_SPLIT_PAGE_FAILED);
+		return -EAGAIN;
+	}
+	anon_vma = page_anon_vma(folio);
+	if (!anon_vma || PageKsm(folio) || (!list && !folio_isolate_lru(folio))) {
 		count_vm_event(THP_SPLIT_PAGE_FAILED);
 		return -EBUSY;
 	}
 	get_anon_vma(anon_vma);
 	down_write(&anon_vma->root->rwsem);
-	err = __split_anon_folio(page, anon_vma);
+	err = __split_anon_folio(folio, anon_vma, page, &locked, list);
 	up_write(&anon_vma->root->rwsem);
 	put_anon_vma(anon_vma);
+	if (!err && page != folio)
+		split_hand_over(folio, page, locked);
 	count_vm_event(err ? THP_SPLIT_PAGE_FAILED : THP_SPLIT_PAGE);
 	return err;
+}
+
+/**
+ * split_huge_page() - split the anonymous THP @page is part of into 512
+ * order-0 pages: every byte stays in its frame, every mapping maps the
+ * same frame again (a page of zeros maps the shared zero page and is
+ * freed), each page keeps its anon-exclusive state, and the caller's
+ * reference and lock end on @page, now an order-0 page (Linux's lock_at:
+ * if @page is not the head, they leave the old head).
+ * @page: a page of a PMD-sized anonymous folio on the LRU (its head or a
+ *        tail).
+ *
+ * Context: the caller holds a reference on the folio and the folio's lock
+ * (the head's); takes the anon_vma's rwsem for write, PMD and PTE locks,
+ * split_queue_lock and lru_lock; waits for in-flight accesses; may sleep.
+ * Return: 0 (thp_split_page); -EINVAL for a page of no such folio, -EBUSY
+ * for the huge zero page or a folio no anon_vma or LRU list holds, -EAGAIN
+ * when someone else holds a reference (the last two count
+ * thp_split_page_failed; a reference beyond the mappings' and the caller's
+ * is seen before any PMD is split, as Linux's can_split_folio() sees it).
+ * On failure the caller still holds the folio's lock and reference.
+ */
+int split_huge_page(struct page *page)
+{
+	return __split_huge_page(page, NULL);
+}
+
+/**
+ * split_huge_page_to_list() - split the isolated anonymous THP @page heads
+ * as split_huge_page() does (the kernel's split_folio_to_list(), for
+ * migration's try_split_folio()): every new page but the head goes on
+ * @list, isolated, with an isolation reference of its own, and counted in
+ * NR_ISOLATED_ANON as the folio was; @page stays where it is (on the
+ * caller's list), an order-0 page holding the folio's isolation reference.
+ * A page of zeros maps the shared zero page and is left on @list with only
+ * its isolation reference (migration then finds it freed under it).
+ * @page: the head of a PMD-sized anonymous folio, isolated from the LRU.
+ * @list: where the new pages go.
+ *
+ * Context: the caller holds the folio's lock and its isolation reference,
+ * and no other; locks as split_huge_page().
+ * Return: as split_huge_page(); on failure the folio stays isolated.
+ */
+int split_huge_page_to_list(struct page *page, struct list_head *list)
+{
+	VM_BUG_ON_PAGE(!PageHead(page), page);
+	return __split_huge_page(page, list);
 }
 
 /* ------------------------------------------------------------------ */

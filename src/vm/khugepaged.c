@@ -154,12 +154,13 @@ static struct collapse_scan scan_ptes(pte_t *ptes)
 	return s;
 }
 
-/* The PTE table under the PMD slot @pmdp, or NULL (none, or huge). */
+/* The PTE table under the PMD slot @pmdp, or NULL (none, huge, or a PMD
+ * migration entry: a THP being migrated, skipped). */
 static pte_t *pmd_pte_table(pmd_t *pmdp)
 {
 	pmd_t pmd = pmdp ? pmdp_get(pmdp) : __pmd(0);
 
-	if (pmd_none(pmd) || pmd_trans_huge(pmd))
+	if (!pmd_present(pmd) || pmd_trans_huge(pmd))
 		return NULL;
 	return page_address(pfn_to_page(pmd_pfn(pmd)));
 }

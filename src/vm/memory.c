@@ -97,12 +97,13 @@ static struct page *migration_entry_page(pte_t entry)
 	return pfn_to_page(pfn);
 }
 
-/* No PTE table could be had: a huge PMD now maps @addr (retry), or -ENOMEM. */
+/* No PTE table could be had: a huge PMD or a PMD migration entry now
+ * covers @addr (retry), or -ENOMEM. */
 static int pte_alloc_failed(struct mm_struct *mm, unsigned long addr)
 {
 	pmd_t *pmdp = pmd_off(mm, addr);
 
-	return pmdp && pmd_trans_huge(pmdp_get(pmdp)) ? 0 : -ENOMEM;
+	return pmdp && pmd_is_huge(pmdp_get(pmdp)) ? 0 : -ENOMEM;
 }
 
 static int do_anonymous_page(struct vm_area_struct *vma, unsigned long addr, bool write)
@@ -271,7 +272,8 @@ static int do_wp_page(struct vm_area_struct *vma, unsigned long addr, pte_t *pte
 
 /*
  * The PMD level of a fault (__handle_mm_fault()): a THP for an empty PMD
- * where allowed, the write path of a huge PMD. Returns VM_FAULT_FALLBACK
+ * where allowed, the write path of a huge PMD, a wait for the migration
+ * a PMD migration entry stands for. Returns VM_FAULT_FALLBACK
  * to go on at PTE level, else the fault's result.
  */
 static int huge_pmd_fault(struct vm_area_struct *vma, unsigned long addr, bool write,
@@ -286,6 +288,10 @@ static int huge_pmd_fault(struct vm_area_struct *vma, unsigned long addr, bool w
 	if (pmd_none(pmd) && !unshare && thp_vma_allowable_pmd(vma, addr)) {
 		khugepaged_enter_vma(vma);
 		return do_huge_pmd_anonymous_page(vma, addr, pmdp, write);
+	}
+	if (is_pmd_migration_entry(pmd)) {
+		pmd_migration_entry_wait(vma->vm_mm, pmdp);
+		return 0;
 	}
 	if (!pmd_trans_huge(pmd))
 		return VM_FAULT_FALLBACK;
@@ -477,7 +483,7 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 		pmd_t *src_pmdp = pmd_off(src_vma->vm_mm, addr);
 		long done = 1;
 
-		if (src_pmdp && pmd_trans_huge(pmdp_get(src_pmdp)))
+		if (src_pmdp && pmd_is_huge(pmdp_get(src_pmdp)))
 			done = copy_huge_pmd(dst_vma, src_vma, addr, src_pmdp);
 		if (done < 0)
 			return done;

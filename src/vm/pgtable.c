@@ -18,9 +18,10 @@
  * excluded from tables being freed because the VMA was first unlinked from
  * the rmap under the anon_vma / i_mmap locks.
  *
- * A PMD entry may also be a leaf mapping a transparent huge page (see
- * pgtable.h): next_table() treats it as no table, so walkers looking for
- * PTEs skip it, and table_alloc() never overwrites it. Each huge PMD of an
+ * A PMD entry may also be a leaf mapping a transparent huge page, or a
+ * PMD migration entry standing for one (see pgtable.h): next_table()
+ * treats either as no table, so walkers looking for PTEs skip it, and
+ * table_alloc() never overwrites it. Each huge PMD of an
  * mm has a PTE table deposited beside it (the kernel's
  * pgtable_trans_huge_deposit(), on the mm's pmd_huge_pte list as without
  * split PMD locks), so splitting the PMD never needs memory; deposited
@@ -463,6 +464,7 @@ static unsigned long count_tables(unsigned long *table, int level)
 
 /* Present and migration entries of one mm, by the RSS counter they count in. */
 struct pgtable_census {
+	struct mm_struct *mm;		/* whose PMD lock guards huge entries */
 	long rss[NR_MM_COUNTERS];
 	unsigned long tables;
 	mapped_page_fn fn;
@@ -554,6 +556,64 @@ static bool pmd_leaf_valid(pmd_t pmd, unsigned long addr, struct pgtable_census 
 	return !census->fn || census->fn(folio, true, census->arg);
 }
 
+/*
+ * A PMD migration entry at @addr: for the head of an order-9 anonymous
+ * folio (locked by its migration), counted in RSS, holding no mapcount.
+ * Context: as pmd_leaf_valid().
+ */
+static bool pmd_migration_entry_valid(pmd_t pmd, unsigned long addr,
+				      struct pgtable_census *census, char *msg, size_t len)
+{
+	unsigned long pfn = softleaf_pfn(pmd_to_softleaf(pmd));
+	struct page *folio;
+
+	if (!pfn_valid(pfn) || (pfn & (HPAGE_PMD_NR - 1)))
+		return validation_failed(msg, len, "address %#lx: PMD migration entry %#lx for a "
+					 "bad pfn", addr, pmd_val(pmd));
+	folio = pfn_to_page(pfn);
+	if (!PageHead(folio) || folio_order(folio) != HPAGE_PMD_ORDER || !PageAnon(folio) ||
+	    !PageLocked(folio))
+		return validation_failed(msg, len, "address %#lx: PMD migration entry for pfn %#lx "
+					 "(head %d order %u anon %d locked %d)", addr, pfn,
+					 PageHead(folio), folio_order(folio), PageAnon(folio),
+					 PageLocked(folio));
+	census->rss[MM_ANONPAGES] += HPAGE_PMD_NR;
+	return true;
+}
+
+static bool table_valid(unsigned long *table, int level, unsigned long base,
+			struct pgtable_census *census, char *msg, size_t len);
+
+/*
+ * A PMD slot at @addr that holds no table: a huge PMD or a PMD migration
+ * entry, read again and checked under the PMD lock (migration changes
+ * them under it, holding no mmap_lock).
+ */
+static bool pmd_entry_valid(pmd_t *pmdp, unsigned long addr, struct pgtable_census *census,
+			    char *msg, size_t len)
+{
+	pmd_t pmd;
+	bool valid;
+
+	spin_lock(&census->mm->page_table_lock);
+	pmd = pmdp_get(pmdp);
+	if (pmd_trans_huge(pmd))
+		valid = pmd_leaf_valid(pmd, addr, census, msg, len);
+	else if (is_pmd_migration_entry(pmd))
+		valid = pmd_migration_entry_valid(pmd, addr, census, msg, len);
+	else
+		valid = pmd_none(pmd) || pmd_present(pmd) ||
+			validation_failed(msg, len, "address %#lx has a non-present PMD %#lx of no "
+					  "known kind", addr, pmd_val(pmd));
+	spin_unlock(&census->mm->page_table_lock);
+	/* A split installed a table meanwhile: check it under its own lock
+	 * (the caller's mmap_lock keeps it from being freed). */
+	if (valid && pmd_present(pmd) && !pmd_trans_huge(pmd))
+		valid = table_valid(table_of_pfn(pmd_pfn(pmd)), PMD_LEVEL + 1, addr, census, msg,
+				    len);
+	return valid;
+}
+
 /* A table page: allocated, PageTable, with its lock beside it. */
 static bool table_page_valid(const unsigned long *table, unsigned long base, char *msg,
 			     size_t len)
@@ -603,9 +663,12 @@ static bool table_valid(unsigned long *table, int level, unsigned long base,
 		unsigned long addr = base + ((unsigned long)i << level_shift[level]);
 		pmd_t pmd = __pmd(__atomic_load_n(&table[i], __ATOMIC_ACQUIRE));
 
-		if (level == PMD_LEVEL && pmd_trans_huge(pmd) &&
-		    !pmd_leaf_valid(pmd, addr, census, msg, len))
+		if (level == PMD_LEVEL && !child && !pmd_none(pmd) &&
+		    !pmd_entry_valid((pmd_t *)&table[i], addr, census, msg, len))
 			return false;
+		if (level < PMD_LEVEL && !child && !pmd_none(pmd))
+			return validation_failed(msg, len, "address %#lx has an upper entry %#lx "
+						 "of no known kind", addr, pmd_val(pmd));
 		if (child && !table_valid(child, level + 1, addr, census, msg, len))
 			return false;
 	}
@@ -632,7 +695,7 @@ static bool table_valid(unsigned long *table, int level, unsigned long base,
 bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, char *msg,
 			 size_t len)
 {
-	struct pgtable_census census = { .fn = fn, .arg = arg };
+	struct pgtable_census census = { .mm = mm, .fn = fn, .arg = arg };
 	unsigned long pgtables = __atomic_load_n(&mm->pgtables_bytes, __ATOMIC_RELAXED) / PAGE_SIZE;
 	bool walked;
 

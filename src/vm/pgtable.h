@@ -19,7 +19,8 @@
  *   bits 1..5   type (SOFTLEAF_MIGRATION_*)
  *   bit 6       dirty, bit 7 young (carried by migration entries)
  *   bits 12..51 pfn of the page being migrated
- * A zero PTE (pte_none) maps nothing.
+ * A zero PTE (pte_none) maps nothing. A PMD slot may hold a softleaf
+ * entry too: a PMD migration entry, for a THP a PMD mapped.
  *
  * A PMD entry either points at a PTE table (present, no _PAGE_PSE) or is
  * a leaf mapping 2 MiB at once (present | _PAGE_PSE, x86-64's format): a
@@ -177,6 +178,26 @@ static inline pte_t make_softleaf_pte(enum softleaf_type type, unsigned long pfn
 static inline unsigned long softleaf_pfn(pte_t pte)
 {
 	return pte_pfn(pte);
+}
+
+/*
+ * A PMD migration entry: a non-present, non-zero PMD with a PTE softleaf
+ * entry's layout (type, dirty, young, pfn of the folio's head), standing
+ * for a whole PMD-mapped THP being migrated (the kernel's
+ * is_pmd_migration_entry()). Walkers looking for a PTE table see no table
+ * (not present); table_alloc() never overwrites it (not zero).
+ */
+static inline bool pmd_present(pmd_t pmd)	{ return pmd.val & _PAGE_PRESENT; }
+static inline pte_t pmd_to_softleaf(pmd_t pmd)	{ return __pte(pmd.val); }
+static inline bool is_pmd_migration_entry(pmd_t pmd)
+{
+	return softleaf_is_migration(pmd_to_softleaf(pmd));
+}
+static inline pmd_t softleaf_to_pmd(pte_t entry)	{ return __pmd(entry.pte); }
+/* A huge PMD, or a PMD migration entry standing for one. */
+static inline bool pmd_is_huge(pmd_t pmd)
+{
+	return pmd_trans_huge(pmd) || is_pmd_migration_entry(pmd);
 }
 
 #endif /* PAGELAB_PGTABLE_H */

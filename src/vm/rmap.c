@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rmap.c - the reverse map: anon_vmas and their chains, adding and removing
- * a page's mappings, and walking every PTE that maps a page.
+ * a page's mappings, and walking every PTE (and huge PMD) that maps a page.
  *
  * anon_vma lifetime: an anon_vma is freed when its reference count drops to
  * zero. References are held by each anon_vma_chain linking it to a VMA, by
@@ -351,10 +351,36 @@ void folio_dup_anon_rmap_pmd(struct page *folio)
 }
 
 /**
+ * folio_add_anon_rmap_pmd() - one more PMD maps @folio, an anonymous
+ * order-9 folio with its mapping set (migration restored a PMD migration
+ * entry): when it is the first, the pages no PTE maps join NR_ANON_MAPPED
+ * and the folio NR_ANON_THPS. @exclusive: the mapping was exclusive.
+ * Context: the PMD lock held; the folio locked.
+ */
+void folio_add_anon_rmap_pmd(struct page *folio, bool exclusive)
+{
+	struct pglist_data *pgdat = page_zone(folio)->zone_pgdat;
+	long nr = folio_nr_pages(folio);
+	int mapped;
+
+	VM_BUG_ON_PAGE(!PageAnon(folio) || folio_order(folio) != HPAGE_PMD_ORDER, folio);
+	if (exclusive)
+		SetPageAnonExclusive(folio);
+	__atomic_fetch_add(&folio[1]._large_mapcount, 1, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&folio[1]._entire_mapcount, 1, __ATOMIC_RELAXED))
+		return;
+	mapped = __atomic_add_fetch(&folio[1]._nr_pages_mapped, ENTIRELY_MAPPED,
+				    __ATOMIC_RELAXED) - ENTIRELY_MAPPED;
+	mod_node_page_state(pgdat, NR_ANON_MAPPED, nr - mapped);
+	mod_node_page_state(pgdat, NR_ANON_THPS, nr);
+}
+
+/**
  * folio_remove_rmap_pmd() - one PMD no longer maps @folio. When it was the
  * last, the pages no PTE maps leave NR_ANON_MAPPED, the folio leaves
- * NR_ANON_THPS, and if some pages stay PTE-mapped the folio goes on the
- * deferred split queue. The caller drops the mapping's reference.
+ * NR_ANON_THPS, and if some pages but not all stay PTE-mapped the folio
+ * goes on the deferred split queue (Linux's partially_mapped). The caller
+ * drops the mapping's reference.
  * Context: the PMD lock held.
  */
 void folio_remove_rmap_pmd(struct page *folio)
@@ -373,7 +399,7 @@ void folio_remove_rmap_pmd(struct page *folio)
 		return;
 	mod_node_page_state(pgdat, NR_ANON_MAPPED, -(nr - mapped));
 	mod_node_page_state(pgdat, NR_ANON_THPS, -nr);
-	if (mapped)
+	if (mapped && mapped < nr)	/* some pages, not all, stay PTE-mapped */
 		deferred_split_folio(folio, true);
 }
 
@@ -500,27 +526,83 @@ static bool pvmw_pte_matches(const struct page_vma_mapped_walk *pvmw, pte_t pte)
 	return pfn - pvmw->pfn < max(pvmw->nr_pages, 1UL);
 }
 
-/* Lock the PTE table of pvmw->address, skipping tables that do not exist.
- * Return: false (no lock held) once the walk is past its end. */
-static bool pvmw_map_table(struct page_vma_mapped_walk *pvmw)
+/* What the next step of a walk found. */
+enum pvmw_found { PVMW_END, PVMW_PTE_TABLE, PVMW_PMD_HIT };
+
+/* Does the huge PMD (or, with PVMW_MIGRATION, PMD migration entry) @pmd
+ * map a pfn of [pfn, pfn + nr_pages)? (the kernel's check_pmd()) */
+static bool pvmw_pmd_matches(const struct page_vma_mapped_walk *pvmw, pmd_t pmd)
+{
+	unsigned long pfn;
+
+	if (pvmw->flags & PVMW_MIGRATION) {
+		if (!is_pmd_migration_entry(pmd))
+			return false;
+		pfn = softleaf_pfn(pmd_to_softleaf(pmd));
+	} else {
+		if (!pmd_trans_huge(pmd) || pmd_special(pmd))
+			return false;
+		pfn = pmd_pfn(pmd);
+	}
+	return pfn + HPAGE_PMD_NR > pvmw->pfn && pfn < pvmw->pfn + max(pvmw->nr_pages, 1UL);
+}
+
+/*
+ * The PMD covering pvmw->address: a huge PMD or PMD migration entry that
+ * matches is a hit (PMD lock held, PVMW_PMD_HIT); one that does not is
+ * skipped (PVMW_END); anything else (a table, none, or a PMD split under
+ * us) is left to the PTE level (PVMW_PTE_TABLE, no lock held).
+ */
+static enum pvmw_found pvmw_check_pmd(struct page_vma_mapped_walk *pvmw)
+{
+	struct mm_struct *mm = pvmw->vma->vm_mm;
+	pmd_t *pmdp = pmd_off(mm, pvmw->address);
+	pmd_t pmd;
+
+	if (!pmdp || !pmd_is_huge(pmdp_get(pmdp)))
+		return PVMW_PTE_TABLE;
+	spin_lock(&mm->page_table_lock);
+	pmd = pmdp_get(pmdp);
+	if (pmd_is_huge(pmd) && pvmw_pmd_matches(pvmw, pmd)) {
+		pvmw->pmdp = pmdp;
+		pvmw->ptep = NULL;
+		pvmw->ptl = &mm->page_table_lock;
+		return PVMW_PMD_HIT;
+	}
+	spin_unlock(&mm->page_table_lock);
+	return pmd_is_huge(pmd) ? PVMW_END : PVMW_PTE_TABLE;
+}
+
+/* Lock the PTE table of pvmw->address, or find a PMD hit there, skipping
+ * tables that do not exist. Return: PVMW_END (no lock held) once the walk
+ * is past its end. */
+static enum pvmw_found pvmw_map_table(struct page_vma_mapped_walk *pvmw)
 {
 	while (pvmw->address < pvmw->end) {
-		pvmw->ptep = pte_offset_map_lock(pvmw->vma->vm_mm, pvmw->address, &pvmw->ptl);
-		if (pvmw->ptep)
-			return true;
+		enum pvmw_found found = pvmw_check_pmd(pvmw);
+
+		if (found == PVMW_PMD_HIT)
+			return found;
+		if (found == PVMW_PTE_TABLE) {
+			pvmw->ptep = pte_offset_map_lock(pvmw->vma->vm_mm, pvmw->address,
+							 &pvmw->ptl);
+			if (pvmw->ptep)
+				return PVMW_PTE_TABLE;
+		}
 		pvmw->address = (pvmw->address & PMD_MASK) + PMD_SIZE;
 	}
-	return false;
+	return PVMW_END;
 }
 
 /* Step to the next PTE: the same table under the same lock, or the next
- * table under its own. Return: false (no lock held) past the end. */
-static bool pvmw_next(struct page_vma_mapped_walk *pvmw)
+ * table (or PMD hit) under its own. Return: PVMW_END (no lock held) past
+ * the end. */
+static enum pvmw_found pvmw_next(struct page_vma_mapped_walk *pvmw)
 {
 	pvmw->address += PAGE_SIZE;
 	if (pvmw->address < pvmw->end && (pvmw->address & ~PMD_MASK)) {
 		pvmw->ptep++;
-		return true;
+		return PVMW_PTE_TABLE;
 	}
 	spin_unlock(pvmw->ptl);
 	return pvmw_map_table(pvmw);
@@ -530,9 +612,11 @@ static bool pvmw_next(struct page_vma_mapped_walk *pvmw)
  * page_vma_mapped_walk() - find the next PTE in pvmw->vma that maps
  * pvmw->pfn (or, with pvmw->nr_pages > 1, any pfn of that folio) from
  * pvmw->address on, or with PVMW_MIGRATION the migration entry that stands
- * for it. Start with pvmw->ptep NULL and call again for the next mapping of
- * a large folio. (A PMD-mapped THP will be one more kind of hit here: the
- * walk returns its PMD, as Linux's does, with ptep NULL.)
+ * for it. Start with pvmw->ptep and pvmw->pmdp NULL and call again for the
+ * next mapping of a large folio. A huge PMD mapping the folio (with
+ * PVMW_MIGRATION, a PMD migration entry for it) is a hit too, as in
+ * Linux: pvmw->pmdp points at it, pvmw->ptep is NULL, pvmw->ptl is the
+ * PMD lock, and the next call ends the walk (the PMD covers the folio).
  * Context: rmap_walk() context. On true, returns with pvmw->ptl held, which
  * the next call or page_vma_mapped_walk_done() releases; on false no lock
  * is held.
@@ -540,18 +624,23 @@ static bool pvmw_next(struct page_vma_mapped_walk *pvmw)
  */
 bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw)
 {
+	enum pvmw_found found;
+
+	if (pvmw->pmdp) {
+		spin_unlock(pvmw->ptl);
+		pvmw->pmdp = NULL;
+		return false;
+	}
 	if (!pvmw->ptep) {
 		pvmw->end = min(pvmw->address + (max(pvmw->nr_pages, 1UL) << PAGE_SHIFT),
 				pvmw->vma->vm_end);
-		if (!pvmw_map_table(pvmw))
-			return false;
-	} else if (!pvmw_next(pvmw)) {
-		return false;
+		found = pvmw_map_table(pvmw);
+	} else {
+		found = pvmw_next(pvmw);
 	}
-	while (!pvmw_pte_matches(pvmw, ptep_get(pvmw->ptep)))
-		if (!pvmw_next(pvmw))
-			return false;
-	return true;
+	while (found == PVMW_PTE_TABLE && !pvmw_pte_matches(pvmw, ptep_get(pvmw->ptep)))
+		found = pvmw_next(pvmw);
+	return found != PVMW_END;
 }
 
 /** page_vma_mapped_walk_done() - drop the PTE lock a successful walk took. */
@@ -569,6 +658,15 @@ static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma,
 
 	if (!page_vma_mapped_walk(&pvmw))
 		return true;
+	while (!pvmw.ptep) {
+		/* A huge PMD maps the page's THP: split it first (the kernel's
+		 * TTU_SPLIT_HUGE_PMD), then find the page's PTE. */
+		page_vma_mapped_walk_done(&pvmw);
+		pvmw.pmdp = NULL;
+		split_huge_pmd_address(vma, addr, page_folio(page));
+		if (!page_vma_mapped_walk(&pvmw))
+			return true;
+	}
 	pte = ptep_clear_flush(pvmw.ptep);
 	if (pte_dirty(pte))
 		SetPageDirty(page);
@@ -665,11 +763,10 @@ static void set_migration_pte(struct page_vma_mapped_walk *pvmw, struct page *fo
 }
 
 /*
- * Every PTE of @vma that maps a page of @folio becomes a migration entry.
- * A THP that a PMD maps here has that PMD split first (512 PTEs, the
- * kernel's TTU_SPLIT_HUGE_PMD): pagelab has no PMD migration entries
- * (set_pmd_migration_entry()), so the folio moves whole, PTE-mapped, and
- * stays PTE-mapped in its new frames (deviation: docs/huge-pages.md).
+ * Every PTE of @vma that maps a page of @folio becomes a migration entry;
+ * a huge PMD that maps the folio whole becomes one PMD migration entry
+ * (set_pmd_migration_entry()), so the folio stays PMD-mapped in its new
+ * frames (Linux without TTU_SPLIT_HUGE_PMD).
  */
 static bool try_to_migrate_one(struct page *folio, struct vm_area_struct *vma,
 			       unsigned long addr, void *arg)
@@ -678,21 +775,25 @@ static bool try_to_migrate_one(struct page *folio, struct vm_area_struct *vma,
 					     .nr_pages = folio_nr_pages(folio), .address = addr };
 	enum ttu_flags flags = *(enum ttu_flags *)arg;
 
-	if (folio_test_large(folio) && !folio_test_hugetlb(folio) &&
-	    folio_entire_mapcount(folio) > 0)
-		split_huge_pmd_address(vma, addr, folio);
-	while (page_vma_mapped_walk(&pvmw))
-		set_migration_pte(&pvmw, folio, pfn_to_page(pte_pfn(ptep_get(pvmw.ptep))), flags);
+	while (page_vma_mapped_walk(&pvmw)) {
+		if (!pvmw.ptep)
+			set_pmd_migration_entry(&pvmw, folio);
+		else
+			set_migration_pte(&pvmw, folio, pfn_to_page(pte_pfn(ptep_get(pvmw.ptep))),
+					  flags);
+	}
 	return true;
 }
 
 /**
  * try_to_migrate() - replace every PTE that maps @folio (any of its pages,
- * for a large folio) by a migration entry, so CPUs touching it wait until
- * migration ends. RSS counters keep counting the entries, as in Linux;
- * mapcounts and references go.
- * @flags: TTU_BATCH_FLUSH to leave the TLB flush to the caller
- * (flush_tlb_wait() once for a whole batch), else each PTE is flushed.
+ * for a large folio) by a migration entry, and every huge PMD that maps
+ * it by a PMD migration entry, so CPUs touching it wait until migration
+ * ends. RSS counters keep counting the entries, as in Linux; mapcounts
+ * and references go.
+ * @flags: TTU_BATCH_FLUSH to leave the TLB flush of PTEs to the caller
+ * (flush_tlb_wait() once for a whole batch), else each PTE is flushed; a
+ * PMD is always flushed at once (pmdp_invalidate(), as in Linux).
  * Context: @folio (its head) locked and referenced; may sleep.
  */
 void try_to_migrate(struct page *folio, enum ttu_flags flags)
@@ -730,8 +831,8 @@ static void restore_migration_pte(struct page_vma_mapped_walk *pvmw, struct page
 	set_pte(pvmw->ptep, pte);
 }
 
-/* Every migration entry of @vma for a page of src (@arg) points at @dst.
- * (A PMD migration entry will be remove_migration_pmd()'s.) */
+/* Every migration entry of @vma for a page of src (@arg) points at @dst;
+ * a PMD migration entry becomes a huge PMD (remove_migration_pmd()). */
 static bool remove_migration_pte(struct page *dst, struct vm_area_struct *vma,
 				 unsigned long addr, void *arg)
 {
@@ -740,8 +841,12 @@ static bool remove_migration_pte(struct page *dst, struct vm_area_struct *vma,
 					     .nr_pages = folio_nr_pages(src), .address = addr,
 					     .flags = PVMW_MIGRATION };
 
-	while (page_vma_mapped_walk(&pvmw))
-		restore_migration_pte(&pvmw, src, dst);
+	while (page_vma_mapped_walk(&pvmw)) {
+		if (!pvmw.ptep)
+			remove_migration_pmd(&pvmw, src, dst);
+		else
+			restore_migration_pte(&pvmw, src, dst);
+	}
 	return true;
 }
 
@@ -749,7 +854,7 @@ static bool remove_migration_pte(struct page *dst, struct vm_area_struct *vma,
  * remove_migration_ptes() - point every migration entry for a page of
  * @src at the page at the same offset of @dst (@dst == @src when migration
  * is undone), restoring write, dirty, young and anon-exclusive state from
- * the entries.
+ * the entries; a PMD migration entry becomes a huge PMD mapping @dst.
  * Context: both folios locked; @dst has @src's mapping and index. May sleep.
  */
 void remove_migration_ptes(struct page *src, struct page *dst)

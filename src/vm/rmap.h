@@ -23,10 +23,14 @@ struct rmap_walk_control {
 /*
  * struct page_vma_mapped_walk - where a page, or each page of a large
  * folio, is mapped in one VMA. On success ptep points at the PTE (at
- * address) and ptl is held. With @nr_pages > 1 every call finds the next
- * PTE of [address, address + nr_pages pages) that maps a pfn of
- * [pfn, pfn + nr_pages), keeping ptl while it stays in one PTE table; the
- * call that finds none left returns false with no lock held.
+ * address) and ptl is held; or, for a huge PMD (a PMD migration entry
+ * with PVMW_MIGRATION) mapping the folio, ptep is NULL, pmdp points at
+ * the PMD and ptl is the PMD lock (mm->page_table_lock). With
+ * @nr_pages > 1 every call finds the next PTE of [address, address +
+ * nr_pages pages) that maps a pfn of [pfn, pfn + nr_pages), keeping ptl
+ * while it stays in one PTE table; the call that finds none left (or
+ * follows a PMD hit, which covers the whole folio) returns false with no
+ * lock held.
  */
 struct page_vma_mapped_walk {
 	unsigned long pfn;
@@ -34,6 +38,7 @@ struct page_vma_mapped_walk {
 	struct vm_area_struct *vma;
 	unsigned long address;
 	pte_t *ptep;
+	pmd_t *pmdp;			/* a PMD hit (ptep NULL) */
 	spinlock_t *ptl;
 	unsigned int flags;
 	unsigned long end;		/* private to the walk */
@@ -74,6 +79,7 @@ void folio_remove_rmap_pte(struct page *page);
 void folio_add_new_anon_rmap_pmd(struct page *folio, struct vm_area_struct *vma,
 				 unsigned long haddr);
 void folio_dup_anon_rmap_pmd(struct page *folio);
+void folio_add_anon_rmap_pmd(struct page *folio, bool exclusive);
 void folio_remove_rmap_pmd(struct page *folio);
 void folio_release_mapping(struct page *page);
 

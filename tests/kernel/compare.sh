@@ -15,7 +15,7 @@ scn=$dir/$3
 . "$dir/lib.sh"
 need_kernel
 tmp=$(mktemp -d)
-trap '"$pagelab" restore >/dev/null; rm -rf "$tmp"' EXIT
+at_exit '"$pagelab" restore >/dev/null; rm -rf "$tmp"'
 knobs >"$tmp/before"
 "$pagelab" compare "$scn" --deterministic --json "$tmp/cmp.json" >"$tmp/out" 2>"$tmp/err"
 status=$?

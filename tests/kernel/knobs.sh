@@ -19,7 +19,7 @@ cleanup() {
 	"$pagelab" restore >/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+at_exit cleanup
 knobs >"$tmp/before"
 
 # 1. A run that fails.

@@ -4,9 +4,54 @@
 # (SKIP_RETURN_CODE), not passed.
 
 # The runs use the real journal, so that whatever a test that is itself
-# killed leaves is given back by the next run or `pagelab restore`.
-unset PAGELAB_KNOB_JOURNAL
-journal=/run/pagelab/kernel-journal
+# killed leaves is given back by the next run or `pagelab restore`. A test
+# of stand-in knob files sets knob_root (and exports PAGELAB_KNOB_ROOT)
+# after sourcing this file.
+unset PAGELAB_KNOB_ROOT PAGELAB_KNOB_JOURNAL
+knob_root=
+# How long to wait for another kernel test, or another kernel-backend run,
+# to let go of the host's knobs.
+knob_lock_wait=${knob_lock_wait:-300}
+journal_of() { echo "$knob_root/run/pagelab/kernel-journal"; }
+journal=$(journal_of)
+
+# at_exit CMD: run CMD however the test ends. dash runs no EXIT trap when
+# a signal kills it, so SIGHUP, SIGINT and SIGTERM exit (128 + signal)
+# through it; SIGPIPE is ignored, so that a test whose ctest was killed
+# (its output pipe has no reader any more) goes on to the end and gives
+# back, rather than dying at its next echo with a run's knobs left.
+at_exit() {
+	trap "$1" EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap '' PIPE
+}
+
+# hold_tests_lock: one kernel test at a time on this host, across ctest
+# processes and build trees (RESOURCE_LOCK only orders one ctest's tests):
+# an flock on kernel-tests.lock, next to the journal, held on fd 9 until
+# the test and every run it started have ended.
+hold_tests_lock() {
+	mkdir -p "$knob_root/run/pagelab" || exit 1
+	exec 9>>"$knob_root/run/pagelab/kernel-tests.lock" || exit 1
+	if ! flock -w "$knob_lock_wait" 9; then
+		echo "FAIL: another kernel test kept the host's knobs for ${knob_lock_wait}s"
+		exit 1
+	fi
+}
+
+# writable_knobs: whether the knobs can be written here (not a container's
+# read-only ones), by writing two of them their own value - under the
+# kernel-backend runs' lock, so that no live run (another engineer's, or
+# another ctest's) changes them between the read and the write, which
+# would write its value back after it gave the old one back.
+writable_knobs() {
+	flock -w "$knob_lock_wait" -E 75 "$(journal_of).lock" sh -c '
+		for f in "$1/proc/sys/vm/extfrag_threshold" "$1/sys/kernel/mm/ksm/pages_to_scan"; do
+			(v=$(cat "$f") && echo "$v" >"$f") 2>/dev/null || { echo "$f"; exit 1; }
+		done' sh "$knob_root"
+}
 
 need_kernel() {
 	if [ "$(id -u)" != 0 ]; then
@@ -20,14 +65,15 @@ need_kernel() {
 			exit 77
 		fi
 	done
-	# Writing a knob's own value back changes nothing, and fails where the
-	# host's knobs are read-only (a container).
-	for f in /proc/sys/vm/extfrag_threshold /sys/kernel/mm/ksm/pages_to_scan; do
-		if ! (v=$(cat "$f") && echo "$v" >"$f") 2>/dev/null; then
-			echo "SKIP: $f cannot be written here"
-			exit 77
-		fi
-	done
+	hold_tests_lock
+	ro=$(writable_knobs)
+	case $? in
+	0) ;;
+	75) echo "FAIL: a kernel-backend run kept the host's knobs for ${knob_lock_wait}s"
+	    exit 1 ;;
+	*) echo "SKIP: $ro cannot be written here"
+	   exit 77 ;;
+	esac
 	# Give back what an earlier killed run left, before taking "before".
 	"$pagelab" restore >/dev/null || exit 1
 }

@@ -21,7 +21,7 @@ if ! as_nobody test -x "$pagelab" || ! as_nobody test -r "$dir/knobs_fail.scn"; 
 	exit 77
 fi
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 mkdir "$tmp/nobody"
 chmod 777 "$tmp/nobody"
 chmod 755 "$tmp"

@@ -8,7 +8,7 @@ dir=$2
 . "$dir/lib.sh"
 need_kernel
 tmp=$(mktemp -d)
-trap '"$pagelab" restore >/dev/null; rm -rf "$tmp"' EXIT
+at_exit '"$pagelab" restore >/dev/null; rm -rf "$tmp"'
 knobs >"$tmp/before"
 "$pagelab" run "$dir/$3" --backend kernel >"$tmp/out" 2>&1
 status=$?

@@ -13,7 +13,7 @@ if [ ! -d /sys/kernel/tracing ] || ! grep -qw tracefs /proc/filesystems; then
 	exit 77
 fi
 tmp=$(mktemp -d)
-trap '"$pagelab" restore >/dev/null; rm -rf "$tmp"' EXIT
+at_exit '"$pagelab" restore >/dev/null; rm -rf "$tmp"'
 knobs >"$tmp/before"
 "$pagelab" run "$dir/trace.scn" --backend kernel --trace "$tmp/trace" >"$tmp/out" 2>&1 ||
 	{ cat "$tmp/out"; exit 1; }

@@ -8,11 +8,16 @@
  * that dies without giving back (a child process that _exit()s) leaves a
  * journal, which the next run and pagelab_kernel_restore() replay; what
  * cannot be given back stays in the journal; two runs never hold the
- * knobs at once; and the signal guard gives back before the signal ends
- * the process.
+ * knobs at once, whatever $PAGELAB_KNOB_JOURNAL says, and a run refused the
+ * lock touches nothing; the signal guard gives back before SIGINT, SIGTERM
+ * or SIGHUP ends the process, and a write to a pipe nobody reads does not
+ * kill a run. The stand-ins live under a knob root ($PAGELAB_KNOB_ROOT),
+ * which holds the journal and its lock too.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,13 +61,13 @@ static int setup(void **state)
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_kernel_knobs.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->journal, sizeof(f->journal), "%s/journal", f->dir);
+	snprintf(f->journal, sizeof(f->journal), "%s/run/pagelab/kernel-journal", f->dir);
 	snprintf(f->a, sizeof(f->a), "%s/pages_to_scan", f->dir);
 	snprintf(f->b, sizeof(f->b), "%s/enabled", f->dir);
 	snprintf(f->instance, sizeof(f->instance), "%s/instance", f->dir);
 	put(f->a, "100\n");
 	put(f->b, "always [madvise] never\n");
-	setenv("PAGELAB_KNOB_JOURNAL", f->journal, 1);
+	setenv("PAGELAB_KNOB_ROOT", f->dir, 1);
 	*state = f;
 	return 0;
 }
@@ -74,6 +79,7 @@ static int teardown(void **state)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
+	unsetenv("PAGELAB_KNOB_ROOT");
 	unsetenv("PAGELAB_KNOB_JOURNAL");
 	free(f);
 	return 0;
@@ -163,6 +169,8 @@ static void test_failure_stays(void **state)
 	struct fixture *f = *state;
 	char text[512];
 
+	snprintf(text, sizeof(text), "mkdir -p %s/run/pagelab", f->dir);
+	assert_int_equal(system(text), 0);
 	snprintf(text, sizeof(text), "knob\t%s/missing\t1\nknob\t%s\t100\nnonsense\n",
 		 f->dir, f->a);
 	put(f->journal, text);
@@ -173,23 +181,53 @@ static void test_failure_stays(void **state)
 	assert_file(f->journal, text);
 }
 
-/* A second run, and pagelab restore, keep off a live run's knobs. */
+/*
+ * A second run, and pagelab restore, keep off a live run's knobs: they are
+ * refused, and leave its knob and its journal as they were.
+ */
 static void test_one_run_at_a_time(void **state)
 {
 	struct fixture *f = *state;
 	struct kknobs *k = open_knobs(), *other = NULL;
-	char msg[256] = "", want[64];
+	char msg[256] = "", want[64], journal[512];
 
 	assert_int_equal(kknob_write(k, f->a, "5"), 0);
+	snprintf(journal, sizeof(journal), "knob\t%s\t100\n", f->a);
 	assert_int_equal(kknobs_open(&other, msg, sizeof(msg)), -EBUSY);
 	snprintf(want, sizeof(want), "another kernel-backend run (pid %d)", (int)getpid());
 	assert_non_null(strstr(msg, want));
 	assert_int_equal(pagelab_kernel_restore(), PAGELAB_RUN_ERROR);
 	assert_file(f->a, "5");
+	assert_file(f->journal, journal);
 	kknobs_close(k);
 	assert_file(f->a, "100");
 	other = open_knobs();
 	kknobs_close(other);
+}
+
+/*
+ * The lock is the host's, not the journal's: a run that names another
+ * journal ($PAGELAB_KNOB_JOURNAL, which older versions honoured) is still
+ * refused while a run holds the knobs, and still uses the one journal, so
+ * that it can neither take the other's old values for its own nor miss
+ * what a dead run left.
+ */
+static void test_one_journal_per_host(void **state)
+{
+	struct fixture *f = *state;
+	struct kknobs *k = open_knobs(), *other = NULL;
+	char msg[256] = "", elsewhere[256];
+
+	assert_int_equal(kknob_write(k, f->a, "20"), 0);
+	snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", f->dir);
+	setenv("PAGELAB_KNOB_JOURNAL", elsewhere, 1);
+	assert_string_equal(kknobs_journal_path(), f->journal);
+	assert_int_equal(kknobs_open(&other, msg, sizeof(msg)), -EBUSY);
+	assert_null(other);
+	assert_file(f->a, "20");
+	kknobs_close(k);
+	assert_file(f->a, "100");
+	assert_int_equal(access(elsewhere, F_OK), -1);
 }
 
 static void give_back(void *arg)
@@ -197,28 +235,52 @@ static void give_back(void *arg)
 	kknobs_restore(arg);
 }
 
-/* SIGTERM: the guard gives back, then the signal ends the process. */
-static void test_guard(void **state)
+/*
+ * A run with a knob changed and the guard on gets @sig (after writing to a
+ * pipe nobody reads if @broken_pipe): the guard gives back, then the
+ * signal ends the process; no journal is left.
+ */
+static void guarded_run(const struct fixture *f, int sig, bool broken_pipe)
 {
-	struct fixture *f = *state;
 	pid_t pid = fork();
 	int status;
 
 	if (!pid) {
 		struct kknobs *k = open_knobs();
 		struct kguard *g;
+		int p[2];
 
-		if (kknob_write(k, f->a, "42") || kguard_start(&g, give_back, k))
+		if (kknob_write(k, f->a, "42") || kguard_start(&g, give_back, k) || pipe(p))
 			_exit(1);
-		kill(getpid(), SIGTERM);
+		close(p[0]);
+		if (broken_pipe && (write(p[1], "x", 1) != -1 || errno != EPIPE))
+			_exit(2);
+		kill(getpid(), sig);
 		for (;;)
 			pause();
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
-	assert_int_equal(WTERMSIG(status), SIGTERM);
+	assert_int_equal(WTERMSIG(status), sig);
 	assert_file(f->a, "100");
 	assert_int_equal(access(f->journal, F_OK), -1);
+}
+
+/* SIGINT, SIGTERM, SIGHUP: the guard gives back, then the signal ends the process. */
+static void test_guard(void **state)
+{
+	guarded_run(*state, SIGINT, false);
+	guarded_run(*state, SIGTERM, false);
+	guarded_run(*state, SIGHUP, false);
+}
+
+/*
+ * SIGPIPE does not end a guarded run (the harness that read its output
+ * died): the write fails, and the run goes on to give back.
+ */
+static void test_guard_broken_pipe(void **state)
+{
+	guarded_run(*state, SIGTERM, true);
 }
 
 int main(void)
@@ -229,7 +291,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pagelab_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_stays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_run_at_a_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_journal_per_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guard_broken_pipe, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "ksm/ksm.h"
 #include "migrate/migrate.h"
+#include "vm/huge_mm.h"
 
 #define NR_PAGES	10
 
@@ -1079,6 +1080,177 @@ static void test_trace_lines(void **state)
 	assert_true(start && stop && merge && merge_ksm && remove);
 }
 
+/* ------------------------------------------------------------------ */
+/* Transparent huge pages                                              */
+
+/*
+ * A THP mapped by a PMD at a 2 MiB-aligned address of a new region of
+ * @mm, page i filled with content number i (the same in every mm).
+ */
+static unsigned long map_thp(struct mm_struct *mm)
+{
+	unsigned long addr;
+
+	assert_int_equal(do_mmap(mm, 2 * PMD_SIZE, false, &addr), 0);
+	addr = ALIGN(addr, PMD_SIZE);
+	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++)
+		fill_unique(mm, addr + i * PAGE_SIZE, i + 1);
+	assert_int_equal(folio_entire_mapcount(page_folio(pfn_to_page(pfn_at(mm, addr)))), 1);
+	return addr;
+}
+
+/* Pages @first..@last of the THP range hold what map_thp() wrote, unlocked. */
+static void assert_thp_contents(struct mm_struct *mm, unsigned long addr, unsigned long first,
+				unsigned long last)
+{
+	static uint64_t buf[PAGE_SIZE / 8];
+
+	for (unsigned long i = first; i <= last; i++) {
+		assert_false(PageLocked(pfn_to_page(pfn_at(mm, addr + i * PAGE_SIZE))));
+		assert_int_equal(access_mm(mm, addr + i * PAGE_SIZE, buf, PAGE_SIZE, false), 0);
+		for (unsigned long w = 0; w < PAGE_SIZE / 8; w += 97)
+			assert_true(buf[w] == (i + 1) * 0x9e3779b97f4a7c15ULL + w);
+	}
+}
+
+/* Pages @first..@last of the THP range: @a maps the KSM page @b maps there. */
+static void assert_thp_merged(struct mm_struct *a, struct mm_struct *b, unsigned long addr,
+			      unsigned long first, unsigned long last)
+{
+	for (unsigned long i = first; i <= last; i++) {
+		unsigned long pfn = pfn_at(a, addr + i * PAGE_SIZE);
+
+		assert_int_equal(pfn, pfn_at(b, addr + i * PAGE_SIZE));
+		assert_true(PageKsm(pfn_to_page(pfn)));
+	}
+}
+
+/*
+ * Two mms, a THP each with the same 512 contents but for page 0: ksmd
+ * sees each page under the PMDs (ksm_next_page_pmd_entry()), and the
+ * first merge of a page of either THP, page 1, a tail, splits it
+ * (split_huge_page(): thp_split_page, and thp_split_pmd for its PMD; the
+ * caller's reference and lock end on page 1). b's THP is PTE-mapped
+ * already (its last page dropped: the PMD split, thp_split_pmd 1): KSM
+ * splits it the same. 510 KSM pages, each mapped twice; page 0 differs
+ * and a's page 511 has no partner.
+ */
+static void test_thp_merge(void **state)
+{
+	struct mm_struct *a = mm_alloc(), *b = mm_alloc();
+	unsigned long addr;
+
+	assert_int_equal(thp_knob_write("enabled", "always"), 0);
+	ksm_setup();
+	addr = map_thp(a);
+	assert_int_equal(map_thp(b), addr);
+	fill_unique(b, addr, HPAGE_PMD_NR + 1);
+	assert_int_equal(madvise_dontneed(b, addr + 511 * PAGE_SIZE, PAGE_SIZE), 0);
+	assert_int_equal(vm_event("thp_fault_alloc"), 2);
+	assert_int_equal(vm_event("thp_split_pmd"), 1);
+	assert_int_equal(vm_event("nr_anon_transparent_hugepages"), 1);	/* PMD-mapped ones */
+	assert_int_equal(ksm_madvise_range(a, addr, PMD_SIZE, MADV_MERGEABLE), 0);
+	assert_int_equal(ksm_madvise_range(b, addr, PMD_SIZE, MADV_MERGEABLE), 0);
+	ksm_start();
+	assert_int_equal(ksm("pages_shared"), 510);
+	assert_int_equal(ksm("pages_sharing"), 510);
+	assert_int_equal(vm_event("thp_split_page"), 2);
+	assert_int_equal(vm_event("thp_split_page_failed"), 0);
+	assert_int_equal(vm_event("thp_split_pmd"), 2);
+	assert_int_equal(vm_event("nr_anon_transparent_hugepages"), 0);
+	assert_thp_merged(a, b, addr, 1, 510);
+	assert_false(PageKsm(pfn_to_page(pfn_at(a, addr))));
+	assert_false(PageKsm(pfn_to_page(pfn_at(b, addr))));
+	assert_false(PageKsm(pfn_to_page(pfn_at(a, addr + 511 * PAGE_SIZE))));
+	assert_thp_contents(a, addr, 0, 511);
+	assert_thp_contents(b, addr, 1, 510);
+	assert_invariants();
+	mmput(b);
+	mmput(a);
+}
+
+static void pin_first_merge(struct page *page)
+{
+	if (pinned_page)
+		return;
+	get_page(page);		/* a reference on the THP: its split fails */
+	pinned_page = page;
+}
+
+/*
+ * A THP whose split fails is not merged, and is tried again later. b's
+ * THP is pinned as ksmd first merges one of its pages: every page of it
+ * fails to split (thp_split_page_failed 512) and nothing merges; both
+ * THPs stay. Unpinned, the next scan splits and merges as usual.
+ */
+static void test_thp_split_fails(void **state)
+{
+	struct mm_struct *a = mm_alloc(), *b = mm_alloc();
+	unsigned long addr;
+
+	assert_int_equal(thp_knob_write("enabled", "always"), 0);
+	ksm_setup();
+	addr = map_thp(a);
+	assert_int_equal(map_thp(b), addr);
+	assert_int_equal(ksm_madvise_range(a, addr, PMD_SIZE, MADV_MERGEABLE), 0);
+	assert_int_equal(ksm_madvise_range(b, addr, PMD_SIZE, MADV_MERGEABLE), 0);
+	ksm_test_set_merge_hook(pin_first_merge);
+	ksm_start();
+	ksm_test_set_merge_hook(NULL);
+	assert_non_null(pinned_page);
+	assert_ptr_equal(page_folio(pinned_page), page_folio(pfn_to_page(pfn_at(b, addr))));
+	assert_int_equal(ksm("pages_shared"), 0);
+	assert_int_equal(vm_event("thp_split_page"), 0);
+	assert_int_equal(vm_event("thp_split_page_failed"), HPAGE_PMD_NR);
+	assert_int_equal(vm_event("nr_anon_transparent_hugepages"), 2);
+	assert_invariants();
+	put_page(pinned_page);
+	pinned_page = NULL;
+	ksm_scans(1);
+	assert_int_equal(ksm("pages_shared"), 512);
+	assert_int_equal(ksm("pages_sharing"), 512);
+	assert_int_equal(vm_event("thp_split_page"), 2);
+	assert_int_equal(vm_event("nr_anon_transparent_hugepages"), 0);
+	assert_thp_merged(a, b, addr, 0, 511);
+	assert_thp_contents(b, addr, 0, 511);
+	mmput(b);
+	mmput(a);
+}
+
+/*
+ * One THP of 512 equal pages: page 1 equals page 0 in the unstable tree,
+ * but both hold a reference on the one folio, so the split fails
+ * (thp_split_page_failed 1); ksmd splits it right after, with the tree
+ * page's reference dropped (thp_split_page 1). Page 2 merges with page 0,
+ * 3..511 into their KSM page; page 1 at the third scan: 1 shared, 511
+ * sharing.
+ */
+static void test_thp_equal_pages(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr;
+
+	assert_int_equal(thp_knob_write("enabled", "always"), 0);
+	ksm_setup();
+	knob("max_page_sharing", "512");	/* one KSM page, no chain */
+	assert_int_equal(do_mmap(mm, 2 * PMD_SIZE, false, &addr), 0);
+	addr = ALIGN(addr, PMD_SIZE);
+	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++)
+		fill_page(mm, addr + i * PAGE_SIZE, '*');
+	assert_int_equal(vm_event("nr_anon_transparent_hugepages"), 1);
+	ksm_merge_pages(mm, addr, HPAGE_PMD_NR);
+	assert_int_equal(vm_event("thp_split_page_failed"), 1);
+	assert_int_equal(vm_event("thp_split_page"), 1);
+	assert_int_equal(ksm("pages_shared"), 1);
+	assert_int_equal(ksm("pages_sharing"), 510);
+	assert_false(PageKsm(pfn_to_page(pfn_at(mm, addr + PAGE_SIZE))));
+	ksm_scans(1);
+	assert_int_equal(ksm("pages_sharing"), 511);
+	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++)
+		assert_true(page_is(mm, addr + i * PAGE_SIZE, '*'));
+	mmput(mm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1112,6 +1284,9 @@ int main(void)
 		machine_test(test_exit_frees_everything),
 		machine_test(test_ksm_stat_format),
 		machine_test(test_trace_lines),
+		machine_test(test_thp_merge),
+		machine_test(test_thp_split_fails),
+		machine_test(test_thp_equal_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

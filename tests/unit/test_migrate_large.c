@@ -6,7 +6,8 @@
  * and, for a PMD-sized folio, as one THP; compaction isolates a folio
  * below the order it wants whole and leaves alone what it cannot move.
  * Most folios are built by hand here; the THP tests fault real PMD-mapped
- * THPs, which migration splits to PTEs first (no PMD migration entries).
+ * THPs, which migration moves with PMD migration entries: they stay
+ * PMD-mapped (test_migrate_pmd.c has the paths that meet such an entry).
  */
 #include "lib/machine_fixture.h"
 #include <string.h>
@@ -109,6 +110,22 @@ static struct page *assert_mapped_folio(struct mm_struct *mm, unsigned long addr
 	return folio;
 }
 
+/* The folio a huge PMD maps at @addr: order 9, mapped by @pmds PMDs only. */
+static struct page *assert_pmd_mapped_folio(struct mm_struct *mm, unsigned long addr,
+					    int pmds)
+{
+	struct page *folio = page_folio(pfn_to_page(pfn_at(mm, addr)));
+
+	assert_int_equal(folio_order(folio), HPAGE_PMD_ORDER);
+	assert_true(PageAnon(folio) && PageLRU(folio));
+	assert_true(pmd_trans_huge(pmdp_get(pmd_off(mm, addr))));
+	assert_int_equal(pmd_pfn(pmdp_get(pmd_off(mm, addr))), page_to_pfn(folio));
+	assert_int_equal(folio_entire_mapcount(folio), pmds);
+	assert_int_equal(folio_mapcount(folio), pmds);
+	assert_int_equal(page_ref_count(folio), pmds);
+	return folio;
+}
+
 static unsigned long map_region(struct mm_struct *mm, unsigned long len, unsigned int order)
 {
 	unsigned long addr, size = PAGE_SIZE << order;
@@ -166,27 +183,50 @@ static void test_migrate_pmd_sized_folio(void **state)
 	mmput(mm);
 }
 
-/* No target of the folio's order: it fails whole (Linux would split it). */
+/* Order-9 allocations fail (fail_page_alloc min-order 9), smaller ones do not. */
+static void fail_order9_allocations(bool on)
+{
+	assert_int_equal(fail_page_alloc_set("verbose", 0), 0);
+	assert_int_equal(fail_page_alloc_set("min-order", on ? HPAGE_PMD_ORDER : 1), 0);
+	assert_int_equal(fail_page_alloc_set("ignore-gfp-wait", !on), 0);
+	assert_int_equal(fail_page_alloc_set("ignore-gfp-highmem", !on), 0);
+	assert_int_equal(fail_page_alloc_set("times", -1), 0);
+	assert_int_equal(fail_page_alloc_set("probability", on ? 100 : 0), 0);
+}
+
+/*
+ * No target of the folio's order: the isolated folio is split
+ * (thp_split_page) and its 512 pages migrated one by one, every byte
+ * kept: one failed and split THP, 512 base pages migrated (Linux's
+ * migrate_pages_batch() -> try_split_folio()).
+ */
 static void test_migrate_large_folio_without_target(void **state)
 {
 	struct mm_struct *mm = mm_alloc();
-	unsigned long addr = map_region(mm, PMD_SIZE, PMD_SHIFT - PAGE_SHIFT);
-	struct page *old = map_large_folio(mm, addr, PMD_SHIFT - PAGE_SHIFT, 3);
+	unsigned long addr = map_region(mm, PMD_SIZE, HPAGE_PMD_ORDER);
+	struct page *old = map_large_folio(mm, addr, HPAGE_PMD_ORDER, 3);
 	int status = 1;
 
-	assert_int_equal(fail_page_alloc_set("ignore-gfp-wait", 0), 0);
-	assert_int_equal(fail_page_alloc_set("ignore-gfp-highmem", 0), 0);
-	assert_int_equal(fail_page_alloc_set("times", -1), 0);
-	assert_int_equal(fail_page_alloc_set("probability", 100), 0);
-	assert_int_equal(move_pages_range(mm, addr, 1, &status), -ENOMEM);
-	assert_int_equal(fail_page_alloc_set("probability", 0), 0);
-	assert_int_equal(fail_page_alloc_set("ignore-gfp-wait", 1), 0);
-	assert_int_equal(fail_page_alloc_set("ignore-gfp-highmem", 1), 0);
-	assert_int_equal(status, -EBUSY);
-	assert_ptr_equal(assert_mapped_folio(mm, addr, PMD_SHIFT - PAGE_SHIFT), old);
-	assert_int_equal(event("pgmigrate_fail"), 512);
+	fail_order9_allocations(true);
+	assert_int_equal(move_pages_range(mm, addr, 1, &status), HPAGE_PMD_NR);
+	fail_order9_allocations(false);
+	assert_int_equal(status, 0);
+	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++) {
+		struct page *page = pfn_to_page(pfn_at(mm, addr + i * PAGE_SIZE));
+
+		assert_int_equal(folio_order(page), 0);
+		assert_true(page_to_pfn(page) - page_to_pfn(old) >= HPAGE_PMD_NR);
+		assert_int_equal(page_mapcount(page), 1);
+		assert_true(PageAnonExclusive(page) && PageLRU(page));
+	}
+	assert_int_equal(event("pgmigrate_success"), HPAGE_PMD_NR);
+	assert_int_equal(event("pgmigrate_fail"), 0);
+	assert_int_equal(event("thp_migration_success"), 0);
 	assert_int_equal(event("thp_migration_fail"), 1);
-	verify(mm, addr, 512, 3);
+	assert_int_equal(event("thp_migration_split"), 1);
+	assert_int_equal(event("thp_split_page"), 1);
+	assert_int_equal(event("nr_isolated_anon"), 0);
+	verify(mm, addr, HPAGE_PMD_NR, 3);
 	assert_invariants();
 	mmput(mm);
 }
@@ -258,10 +298,11 @@ static void fill(struct mm_struct *mm, unsigned long addr, unsigned long nr, uin
 }
 
 /*
- * A THP the fault mapped with a PMD (thp enabled=always) moves whole: its
- * PMD is split first (thp_split_pmd), it counts once as a THP and 512 base
- * pages, every byte stays, and the new folio, PTE-mapped, keeps each
- * page's anon-exclusive state: a write after migration does not copy.
+ * A THP the fault mapped with a PMD (thp enabled=always) moves whole by a
+ * PMD migration entry: no thp_split_pmd, it counts once as a THP and 512
+ * base pages, every byte stays, and the new folio is PMD-mapped again
+ * (AnonHugePages unchanged), writable and anon-exclusive: a write after
+ * migration does not copy.
  */
 static void test_migrate_pmd_mapped_thp(void **state)
 {
@@ -279,17 +320,16 @@ static void test_migrate_pmd_mapped_thp(void **state)
 	assert_invariants();
 	assert_int_equal(move_pages_range(mm, addr + 7 * PAGE_SIZE, 1, &status), 512);
 	assert_int_equal(status, 0);
-	new = assert_mapped_folio(mm, addr, HPAGE_PMD_ORDER);
+	new = assert_pmd_mapped_folio(mm, addr, 1);
 	assert_ptr_not_equal(new, old);
-	assert_int_equal(folio_entire_mapcount(new), 0);
-	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++)
-		assert_true(PageAnonExclusive(new + i));
+	assert_true(PageAnonExclusive(new));
+	assert_true(pmd_write(pmdp_get(pmd_off(mm, addr))));
 	verify(mm, addr, HPAGE_PMD_NR, 4);
-	assert_int_equal(event("thp_split_pmd"), 1);
+	assert_int_equal(event("thp_split_pmd"), 0);
 	assert_int_equal(event("pgmigrate_success"), 512);
 	assert_int_equal(event("thp_migration_success"), 1);
 	assert_int_equal(event("thp_migration_fail"), 0);
-	assert_int_equal(event("nr_anon_transparent_hugepages"), 0);
+	assert_int_equal(event("nr_anon_transparent_hugepages"), 1);
 	assert_int_equal(event("nr_anon_pages"), 512);
 	fill(mm, addr, 1, 6);
 	assert_int_equal(pfn_at(mm, addr), page_to_pfn(new));
@@ -299,8 +339,9 @@ static void test_migrate_pmd_mapped_thp(void **state)
 }
 
 /*
- * A THP two mms map by PMD after fork moves whole once: both PMDs are
- * split, both mms see the new frames and every byte.
+ * A THP two mms map by PMD after fork moves whole once: both PMDs become
+ * PMD migration entries and then huge PMDs for the new folio, read-only
+ * and shared; both mms see the new frames and every byte.
  */
 static void test_migrate_shared_pmd_thp(void **state)
 {
@@ -316,11 +357,13 @@ static void test_migrate_shared_pmd_thp(void **state)
 	assert_int_equal(folio_entire_mapcount(page_folio(pfn_to_page(pfn_at(mm, addr)))), 2);
 	assert_int_equal(move_pages_range(child, addr, 1, &status), 512);
 	assert_int_equal(status, 0);
-	assert_int_equal(event("thp_split_pmd"), 2);
+	assert_int_equal(event("thp_split_pmd"), 0);
 	assert_int_equal(event("thp_migration_success"), 1);
-	new = page_folio(pfn_to_page(pfn_at(mm, addr)));
+	new = assert_pmd_mapped_folio(mm, addr, 2);
 	assert_int_equal(pfn_at(child, addr), page_to_pfn(new));
-	assert_int_equal(folio_mapcount(new), 2 * HPAGE_PMD_NR);
+	assert_false(PageAnonExclusive(new));
+	assert_false(pmd_write(pmdp_get(pmd_off(child, addr))));
+	assert_int_equal(event("nr_anon_transparent_hugepages"), 1);
 	verify(mm, addr, HPAGE_PMD_NR, 8);
 	verify(child, addr, HPAGE_PMD_NR, 8);
 	assert_invariants();
