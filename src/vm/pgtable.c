@@ -653,7 +653,7 @@ static bool table_valid(unsigned long *table, int level, unsigned long base,
 	census->tables++;
 	if (level == (int)ARRAY_SIZE(level_shift)) {
 		ptl = (spinlock_t *)table_page(table)->private;
-		spin_lock_nested(ptl);		/* inside the PMD lock */
+		spin_lock(ptl);
 		valid = pte_entries_valid(table, base, census, msg, len);
 		spin_unlock(ptl);
 		return valid;
@@ -687,9 +687,7 @@ static bool table_valid(unsigned long *table, int level, unsigned long base,
  * @len: size of @msg.
  *
  * Context: mmap_lock held for write (or the machine quiescent: the
- * invariant checker); takes the PMD lock (an rmap walk splitting a huge
- * PMD of @mm, which needs no mmap_lock, would move a deposited table into
- * the tables mid-walk), and inside it each PTE table's lock in turn.
+ * invariant checker); takes each PTE table's lock in turn.
  * Return: true if the tables are valid.
  */
 bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, char *msg,
@@ -697,14 +695,13 @@ bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, cha
 {
 	struct pgtable_census census = { .mm = mm, .fn = fn, .arg = arg };
 	unsigned long pgtables = __atomic_load_n(&mm->pgtables_bytes, __ATOMIC_RELAXED) / PAGE_SIZE;
-	bool walked;
 
-	spin_lock(&mm->page_table_lock);
-	walked = table_valid(table_of_pfn(mm->pgd_pfn), 0, 0, &census, msg, len);
-	census.tables += mm->nr_pmd_huge_pte;	/* deposited beside huge PMDs */
-	spin_unlock(&mm->page_table_lock);
-	if (!walked)
+	if (!table_valid(table_of_pfn(mm->pgd_pfn), 0, 0, &census, msg, len))
 		return false;
+	/* Deposited beside huge PMDs; an rmap split withdraws one under the PMD lock. */
+	spin_lock(&mm->page_table_lock);
+	census.tables += mm->nr_pmd_huge_pte;
+	spin_unlock(&mm->page_table_lock);
 	if (census.tables != pgtables)
 		return validation_failed(msg, len, "an mm holds %lu page-table pages but counts %lu",
 					 census.tables, pgtables);
