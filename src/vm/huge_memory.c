@@ -43,6 +43,15 @@ static unsigned long *deferred_state(struct page *folio)
 	return &folio[2].private;
 }
 
+/*
+ * Set it. Context: split_queue_lock held; folio_test_partially_mapped()
+ * reads it without.
+ */
+static void deferred_state_set(struct page *folio, unsigned long state)
+{
+	WRITE_ONCE(*deferred_state(folio), state);
+}
+
 /**
  * thp_init() - an empty deferred split queue with room for every THP the
  * machine could hold.
@@ -157,7 +166,7 @@ void deferred_split_folio(struct page *folio, bool partially_mapped)
 		return;
 	spin_lock(&split_queue_lock);
 	if (partially_mapped && !(*state & DEFERRED_PARTIAL)) {
-		*state |= DEFERRED_PARTIAL;
+		deferred_state_set(folio, *state | DEFERRED_PARTIAL);
 		if (folio_order(folio) == HPAGE_PMD_ORDER)
 			count_vm_event(THP_DEFERRED_SPLIT_PAGE);
 	}
@@ -166,7 +175,7 @@ void deferred_split_folio(struct page *folio, bool partially_mapped)
 		folio[2].index = split_queue_len;
 		split_queue[split_queue_len] = folio;
 		WRITE_ONCE(split_queue_len, split_queue_len + 1);	/* deferred_split_count() */
-		*state |= DEFERRED_QUEUED;
+		deferred_state_set(folio, *state | DEFERRED_QUEUED);
 	}
 	spin_unlock(&split_queue_lock);
 }
@@ -180,7 +189,7 @@ static void __folio_unqueue_deferred_split(struct page *folio)
 	split_queue[slot] = split_queue[split_queue_len];
 	split_queue[slot][2].index = slot;
 	folio[2].index = 0;
-	*deferred_state(folio) = 0;
+	deferred_state_set(folio, 0);
 }
 
 /**
@@ -195,7 +204,7 @@ void folio_unqueue_deferred_split(struct page *folio)
 	spin_lock(&split_queue_lock);
 	if (*deferred_state(folio) & DEFERRED_QUEUED)
 		__folio_unqueue_deferred_split(folio);
-	*deferred_state(folio) = 0;	/* a partially mapped mark off the queue */
+	deferred_state_set(folio, 0);	/* a partially mapped mark off the queue */
 	spin_unlock(&split_queue_lock);
 }
 
@@ -238,7 +247,7 @@ unsigned int deferred_split_take(struct page **batch, bool *partial, unsigned in
 		if (!get_page_unless_zero(folio))
 			continue;
 		if (was_partial)
-			*deferred_state(folio) |= DEFERRED_PARTIAL;
+			deferred_state_set(folio, *deferred_state(folio) | DEFERRED_PARTIAL);
 		partial[n] = was_partial;
 		batch[n++] = folio;
 	}
