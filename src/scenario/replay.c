@@ -623,7 +623,9 @@ static int run_events(struct replay *r)
 			advance_daemons(r, at);
 			snprintf(label, sizeof(label), "t=%.3fs", at);
 			report(r, label, at, i);
-			next = at + r->interval_s;
+			/* Past 2^53 intervals, at + interval == at: the next
+			 * report is then for the next later time. */
+			next = fmax(at + r->interval_s, nextafter(t, INFINITY));
 		}
 		advance_daemons(r, t);
 		last = t;

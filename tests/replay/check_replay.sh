@@ -6,6 +6,8 @@
 #   # expect: NAME VALUE           exit 0, and the JSON report's "replay"
 #                                  section has "NAME": VALUE
 #   # expect-text: LINE            a line of the text report (exact)
+#   # expect-reports: N            the text report has N reports, start and
+#                                  end included
 #   # expect-error: LINE: MESSAGE  exit 2, "TRACE:LINE: MESSAGE" on stderr,
 #                                  nothing on stdout
 # With python3 at hand, the JSON report must also parse.
@@ -17,7 +19,7 @@ out=$(mktemp)
 err=$(mktemp)
 json=$(mktemp)
 trap 'rm -f "$specs" "$out" "$err" "$json"' EXIT
-grep -h '^# \(args\|expect\|expect-text\|expect-error\):' "$trace" >"$specs"
+grep -h '^# \(args\|expect\|expect-text\|expect-error\|expect-reports\):' "$trace" >"$specs"
 [ -f "$trace.expect" ] && grep -h '^# ' "$trace.expect" >>"$specs"
 args=$(sed -n 's/^# args: //p' "$specs")
 want_error=$(sed -n 's/^# expect-error: //p' "$specs")
@@ -43,6 +45,10 @@ else
 	sed -n 's/^# expect-text: //p' "$specs" | while IFS= read -r line; do
 		grep -Fqx -- "$line" "$out" || { echo "$trace: no such line in the report: $line"; exit 1; }
 	done || fail=1
+	want_reports=$(sed -n 's/^# expect-reports: //p' "$specs")
+	reports=$(grep -c '^report "' "$out")
+	[ -z "$want_reports" ] || [ "$reports" = "$want_reports" ] ||
+		say "$reports reports, expected $want_reports"
 	if command -v python3 >/dev/null 2>&1; then
 		python3 -m json.tool "$json" >/dev/null || say "the JSON report does not parse"
 	fi
