@@ -18,9 +18,14 @@ struct list_head {
 #define LIST_HEAD_INIT(name) { &(name), &(name) }
 #define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
 
+/*
+ * Every store to a ->next is WRITE_ONCE(): list_empty() reads it without
+ * the list's lock, and a page's lru.next is a tail page's compound_head
+ * word, which compound_head() reads on pages no lock or reference holds.
+ */
 static inline void INIT_LIST_HEAD(struct list_head *list)
 {
-	list->next = list;
+	WRITE_ONCE(list->next, list);
 	list->prev = list;
 }
 
@@ -28,11 +33,16 @@ static inline void __list_add(struct list_head *entry, struct list_head *prev,
 			      struct list_head *next)
 {
 	next->prev = entry;
-	/* A page's lru.next is a tail's compound_head word: compound_head()
-	 * reads it locklessly on pages it holds no reference on. */
 	WRITE_ONCE(entry->next, next);
 	entry->prev = prev;
-	prev->next = entry;
+	WRITE_ONCE(prev->next, entry);
+}
+
+/* Unlink @entry from its neighbours; its own pointers are left as they are. */
+static inline void __list_del_entry(struct list_head *entry)
+{
+	entry->next->prev = entry->prev;
+	WRITE_ONCE(entry->prev->next, entry->next);
 }
 
 static inline void list_add(struct list_head *entry, struct list_head *head)
@@ -47,23 +57,20 @@ static inline void list_add_tail(struct list_head *entry, struct list_head *head
 
 static inline void list_del(struct list_head *entry)
 {
-	entry->next->prev = entry->prev;
-	entry->prev->next = entry->next;
-	entry->next = NULL;
+	__list_del_entry(entry);
+	WRITE_ONCE(entry->next, NULL);
 	entry->prev = NULL;
 }
 
 static inline void list_move(struct list_head *entry, struct list_head *head)
 {
-	entry->next->prev = entry->prev;
-	entry->prev->next = entry->next;
+	__list_del_entry(entry);
 	list_add(entry, head);
 }
 
 static inline void list_move_tail(struct list_head *entry, struct list_head *head)
 {
-	entry->next->prev = entry->prev;
-	entry->prev->next = entry->next;
+	__list_del_entry(entry);
 	list_add_tail(entry, head);
 }
 
@@ -80,9 +87,9 @@ static inline void list_splice_init(struct list_head *list, struct list_head *he
 	struct list_head *first = list->next, *last = list->prev;
 
 	first->prev = head;
-	last->next = head->next;
+	WRITE_ONCE(last->next, head->next);
 	head->next->prev = last;
-	head->next = first;
+	WRITE_ONCE(head->next, first);
 	INIT_LIST_HEAD(list);
 }
 
@@ -94,8 +101,8 @@ static inline void list_splice_tail_init(struct list_head *list, struct list_hea
 	struct list_head *first = list->next, *last = list->prev;
 
 	first->prev = head->prev;
-	head->prev->next = first;
-	last->next = head;
+	WRITE_ONCE(head->prev->next, first);
+	WRITE_ONCE(last->next, head);
 	head->prev = last;
 	INIT_LIST_HEAD(list);
 }
