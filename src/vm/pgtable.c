@@ -597,6 +597,11 @@ static bool pmd_entry_valid(pmd_t *pmdp, unsigned long addr, struct pgtable_cens
 
 	spin_lock(&census->mm->page_table_lock);
 	pmd = pmdp_get(pmdp);
+	/* A huge PMD or its migration entry has one table deposited: counted
+	 * here, with the slot, so an rmap split moving it into the tree
+	 * behind the walk neither hides nor doubles it. */
+	if (pmd_trans_huge(pmd) || is_pmd_migration_entry(pmd))
+		census->tables++;
 	if (pmd_trans_huge(pmd))
 		valid = pmd_leaf_valid(pmd, addr, census, msg, len);
 	else if (is_pmd_migration_entry(pmd))
@@ -698,10 +703,6 @@ bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, cha
 
 	if (!table_valid(table_of_pfn(mm->pgd_pfn), 0, 0, &census, msg, len))
 		return false;
-	/* Deposited beside huge PMDs; an rmap split withdraws one under the PMD lock. */
-	spin_lock(&mm->page_table_lock);
-	census.tables += mm->nr_pmd_huge_pte;
-	spin_unlock(&mm->page_table_lock);
 	if (census.tables != pgtables)
 		return validation_failed(msg, len, "an mm holds %lu page-table pages but counts %lu",
 					 census.tables, pgtables);

@@ -108,6 +108,15 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	exit(1);
 }
 
+/* A BUG() aborts the soak: the host goes with it, as in die(). */
+static void abort_with_host(int sig)
+{
+	if (host_pid > 0)
+		kill(host_pid, SIGKILL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* Content @c of a page: 0 is zeroes, 1..3 are shared contents, more unique. */
 static void fill_content(uint64_t *buf, uint32_t c)
 {
@@ -677,6 +686,7 @@ static pid_t start_host(const char *dir)
 	if (posix_spawn(&pid, bin, NULL, NULL, argv, environ))
 		die("cannot start %s host: %s", bin, strerror(errno));
 	host_pid = pid;
+	signal(SIGABRT, abort_with_host);
 	for (int i = 0; i < 500 && access(host_socket, F_OK); i++)
 		usleep(20000);
 	if (access(host_socket, F_OK))
