@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	scn_limits = (struct scn_limits){ .loop_commands = 2000, .loop_iterations = 20000,
-					  .region_syms = 2000 };
+	scn_limits = (struct scn_limits){ .loop_commands = 200, .loop_iterations = 2000,
+					  .region_syms = 200 };
 	return 0;
 }
 
