@@ -416,10 +416,14 @@ static bool too_many_isolated(struct compact_control *cc)
 	return isolated > (inactive + active) / 2;
 }
 
-/* An anonymous folio with more references than mappings is probably pinned. */
+/*
+ * A folio of no file (anonymous, or of no mapping at all) with more
+ * references than mappings is probably pinned: migration would fail.
+ */
 static bool page_maybe_pinned(struct page *folio)
 {
-	return PageAnon(folio) && page_ref_count(folio) - 1 > folio_mapcount(folio);
+	return (PageAnon(folio) || !READ_ONCE(folio->mapping)) &&
+	       page_ref_count(folio) - 1 > folio_mapcount(folio);
 }
 
 /*

@@ -8,7 +8,9 @@
  * scanner positions (advanced, used, reset when the scanners meet),
  * deferral (the exact sequence), and the suitability checks (watermark
  * with compact_gap, fragmentation index, an allocation that would already
- * succeed, free blocks left alone as targets, pinned pages not isolated).
+ * succeed, free blocks left alone as targets, no targets in unmovable
+ * blocks, async direct compaction's sources of the request's migratetype,
+ * pinned pages not isolated).
  *
  * Runs go through compact_zone() with a compact_control built here, on
  * the fixture machine: 32 pageblocks of 512 pages, watermark min 256.
@@ -50,7 +52,8 @@ static enum compact_result run(struct compact_control *cc)
 	enum compact_result ret;
 
 	cc->zone = zone();
-	cc->gfp_mask = GFP_KERNEL;
+	if (!cc->gfp_mask)
+		cc->gfp_mask = GFP_KERNEL;
 	cc->alloc_flags = ALLOC_WMARK_MIN;
 	ret = compact_zone(cc, NULL);
 	drain_all_pages(NULL);
@@ -417,53 +420,141 @@ static void test_suitable_success_when_free(void **state)
 }
 
 /*
- * The free scanner leaves free blocks of the wanted size alone: with only
- * whole free pageblocks and whole pageblocks of process pages, compacting
- * everything finds no target and moves nothing.
+ * Every free page allocated movable and held here (off the LRU: never
+ * migrated), so that no pageblock keeps a free page; untrim() frees them.
+ */
+static void eat_free_memory(void)
+{
+	struct page *page;
+	int before;
+
+	nr_trimmed = 0;
+	do {
+		before = nr_trimmed;
+		while ((page = alloc_pages(EAT_GFP, 0)))
+			trimmed[nr_trimmed++] = page;
+		assert_true(nr_trimmed > before || !free_pages());
+	} while (free_pages());
+}
+
+static void free_held_blocks(struct layout *l)
+{
+	while (l->nr_held)
+		__free_pages(l->held[--l->nr_held], pageblock_order);
+	drain_all_pages(NULL);
+}
+
+/*
+ * The free scanner leaves free blocks of the wanted size alone: when the
+ * only free memory is whole free pageblocks, a full compaction of the
+ * layout's process pages finds no target and moves nothing.
  */
 static void test_free_blocks_left_alone(void **state)
 {
-	static struct page *pages[16 * 512];
+	struct layout l;
+	struct compact_control cc = { .order = -1, .mode = MIGRATE_SYNC, .whole_zone = true,
+				      .ignore_skip_hint = true };
 
-	/* A fresh zone hands order-0 pages out in pfn order on one cpu. */
-	assert_int_equal(cpu_bind_current(0), 0);
-	for (int i = 0; i < (int)ARRAY_SIZE(pages); i++) {
-		pages[i] = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
-		assert_int_equal(page_to_pfn(pages[i]), i);
-	}
-	/* Pageblocks 0, 2, .. 14 of LRU pages; 1, 3, .. 15 and the rest free. */
-	for (int i = 0; i < (int)ARRAY_SIZE(pages); i++) {
-		if ((i / 512) % 2)
-			put_page(pages[i]);
-		else
-			folio_add_lru(pages[i]);
-	}
-	drain_all_pages(NULL);
-	for (int order = 0; order < (int)pageblock_order; order++)
-		assert_int_equal(READ_ONCE(zone()->free_area[order].nr_free), 0);
-	sysctl_compact_memory();
+	build_layout(&l);
+	eat_free_memory();
+	assert_true(l.nr_held >= 2);		/* room above the min watermark */
+	free_held_blocks(&l);
+	run(&cc);
+	assert_true(cc.total_migrate_scanned > 0);
 	assert_int_equal(event("pgmigrate_success"), 0);
-	for (int i = 0; i < (int)ARRAY_SIZE(pages); i++)
-		if (!((i / 512) % 2))
-			put_page(pages[i]);
+	untrim();
+	free_layout(&l);
+}
+
+/*
+ * Pages migrate only into movable pageblocks: free pages in an unmovable
+ * block are no target. The layout's highest held block is made unmovable
+ * (taken whole by unmovable allocations) with a hole at every other page;
+ * the only other free memory is whole free pageblocks, left alone: a full
+ * compaction moves nothing.
+ */
+static void test_no_targets_in_unmovable_blocks(void **state)
+{
+	static struct page *kernel[512];
+	struct compact_control cc = { .order = -1, .mode = MIGRATE_SYNC, .whole_zone = true,
+				      .ignore_skip_hint = true };
+	struct layout l;
+	unsigned long top;
+	int highest = 0;
+
+	build_layout(&l);
+	eat_free_memory();
+	assert_true(l.nr_held >= 2);
+	for (int i = 1; i < l.nr_held; i++)
+		if (page_to_pfn(l.held[i]) > page_to_pfn(l.held[highest]))
+			highest = i;
+	top = page_to_pfn(l.held[highest]);
+	__free_pages(l.held[highest], pageblock_order);
+	l.held[highest] = l.held[--l.nr_held];
+	drain_all_pages(NULL);
+	for (int i = 0; i < 512; i++) {
+		kernel[i] = alloc_pages(GFP_ATOMIC | __GFP_MEMALLOC | __GFP_NOWARN, 0);
+		assert_non_null(kernel[i]);
+		assert_int_equal(page_to_pfn(kernel[i]) >> pageblock_order, top >> pageblock_order);
+	}
+	assert_int_equal(get_pageblock_migratetype(pfn_to_page(top)), MIGRATE_UNMOVABLE);
+	for (int i = 0; i < 512; i++)
+		if (!(page_to_pfn(kernel[i]) & 1))
+			__free_pages(kernel[i], 0);
+	free_held_blocks(&l);
+	run(&cc);
+	assert_true(cc.total_migrate_scanned > 0);
+	assert_int_equal(event("pgmigrate_success"), 0);
+	for (int i = 0; i < 512; i++)
+		if (page_to_pfn(kernel[i]) & 1)
+			__free_pages(kernel[i], 0);
+	untrim();
+	free_layout(&l);
+}
+
+/*
+ * Async direct compaction takes pages only from pageblocks of the
+ * request's migratetype: for an unmovable request the layout's process
+ * pages (in movable blocks) stay put; for a movable one they move.
+ */
+static void test_async_direct_sources_of_own_type(void **state)
+{
+	struct layout l;
+	struct compact_control unmovable = { .order = pageblock_order, .mode = MIGRATE_ASYNC,
+					     .direct_compaction = true, .whole_zone = true,
+					     .gfp_mask = GFP_KERNEL };
+	struct compact_control movable = unmovable;
+
+	movable.gfp_mask = GFP_HIGHUSER_MOVABLE;
+	build_layout(&l);
+	run(&unmovable);
+	assert_int_equal(event("pgmigrate_success"), 0);
+	assert_int_equal(event("compact_isolated"), 0);
+	run(&movable);
+	assert_true(event("pgmigrate_success") > 0);
+	free_layout(&l);
 }
 
 /* A page with more references than mappings is probably pinned (GUP):
- * compaction does not even isolate it. */
+ * compaction does not even isolate it. That holds for an anonymous page
+ * and for an LRU page of no mapping at all (here one this test holds). */
 static void test_pinned_page_not_isolated(void **state)
 {
 	struct mm_struct *mm = mm_alloc();
+	struct page *page, *orphan;
 	unsigned long addr, pfn;
-	struct page *page;
 
 	assert_int_equal(do_mmap(mm, PAGE_SIZE, false, &addr), 0);
 	assert_int_equal(access_mm(mm, addr, &addr, sizeof(addr), true), 0);
 	assert_int_equal(follow_pfn(mm, addr, &pfn), 0);
 	page = pfn_to_page(pfn);
 	get_page(page);			/* the pin */
+	orphan = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+	folio_add_lru(orphan);
 	sysctl_compact_memory();
 	assert_int_equal(event("pgmigrate_fail"), 0);
 	assert_int_equal(event("compact_isolated"), 0);
+	put_page(orphan);
 	put_page(page);
 	mmput(mm);
 }
@@ -528,6 +619,8 @@ int main(void)
 		machine_test(test_suitable_fragindex),
 		machine_test(test_suitable_success_when_free),
 		machine_test(test_free_blocks_left_alone),
+		machine_test(test_no_targets_in_unmovable_blocks),
+		machine_test(test_async_direct_sources_of_own_type),
 		machine_test(test_pinned_page_not_isolated),
 		machine_test(test_direct_compaction_never_waits_on_own_lock),
 	};
