@@ -101,6 +101,10 @@ struct mm_struct {
 					 * page_table_lock (vm/pgtable.c) */
 	unsigned long nr_pmd_huge_pte;	/* how many, under page_table_lock */
 	long rss_stat[NR_MM_COUNTERS];	/* atomic */
+	unsigned long rss_rmap_changes;	/* atomic: RSS changes made under a PTE lock
+					 * alone (a split's zero-page remap); the
+					 * page-table validator walks again when it
+					 * moves (vm/pgtable.c) */
 	long pgtables_bytes;		/* atomic */
 	struct list_head mmlist;	/* on mm_list (mmap.c) */
 	unsigned long flags;		/* MMF_* bits, changed atomically */

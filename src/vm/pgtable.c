@@ -680,6 +680,9 @@ static bool table_valid(unsigned long *table, int level, unsigned long base,
 	return true;
 }
 
+/* Walks before a count still moved by zero-page remaps is a miscount. */
+#define PGTABLES_VALID_WALKS	4
+
 /**
  * __mm_pgtables_valid() - check @mm's page tables and RSS, showing each
  * page a present PTE maps to @fn.
@@ -692,27 +695,45 @@ static bool table_valid(unsigned long *table, int level, unsigned long base,
  * @len: size of @msg.
  *
  * Context: mmap_lock held for write (or the machine quiescent: the
- * invariant checker); takes each PTE table's lock in turn.
+ * invariant checker); takes each PTE table's lock in turn. A split's
+ * remap of zero-filled pages (vm/huge_split.c) changes the RSS under a
+ * PTE lock alone: when one ran during the walk (mm->rss_rmap_changes
+ * moved) and the RSS does not add up, the walk is made again.
  * Return: true if the tables are valid.
  */
 bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, char *msg,
 			 size_t len)
 {
-	struct pgtable_census census = { .mm = mm, .fn = fn, .arg = arg };
-	unsigned long pgtables = __atomic_load_n(&mm->pgtables_bytes, __ATOMIC_RELAXED) / PAGE_SIZE;
+	for (int walk = 1;; walk++) {
+		unsigned long rmap_changes = __atomic_load_n(&mm->rss_rmap_changes,
+							     __ATOMIC_ACQUIRE);
+		struct pgtable_census census = { .mm = mm, .fn = fn, .arg = arg };
+		unsigned long pgtables = __atomic_load_n(&mm->pgtables_bytes,
+							 __ATOMIC_RELAXED) / PAGE_SIZE;
+		long anon, shmem;
 
-	if (!table_valid(table_of_pfn(mm->pgd_pfn), 0, 0, &census, msg, len))
-		return false;
-	if (census.tables != pgtables)
-		return validation_failed(msg, len, "an mm holds %lu page-table pages but counts %lu",
-					 census.tables, pgtables);
-	if (census.rss[MM_ANONPAGES] != get_mm_counter(mm, MM_ANONPAGES) ||
-	    census.rss[MM_SHMEMPAGES] != get_mm_counter(mm, MM_SHMEMPAGES))
-		return validation_failed(msg, len, "an mm maps %ld anon and %ld shmem pages but "
-					 "counts %ld and %ld", census.rss[MM_ANONPAGES],
-					 census.rss[MM_SHMEMPAGES], get_mm_counter(mm, MM_ANONPAGES),
-					 get_mm_counter(mm, MM_SHMEMPAGES));
-	return true;
+		if (!table_valid(table_of_pfn(mm->pgd_pfn), 0, 0, &census, msg, len))
+			return false;
+		if (census.tables != pgtables)
+			return validation_failed(msg, len, "an mm holds %lu page-table pages but "
+						 "counts %lu", census.tables, pgtables);
+		anon = get_mm_counter(mm, MM_ANONPAGES);
+		shmem = get_mm_counter(mm, MM_SHMEMPAGES);
+		if (census.rss[MM_ANONPAGES] == anon && census.rss[MM_SHMEMPAGES] == shmem)
+			return true;
+		/*
+		 * A split's zero-page remap, which holds no mmap_lock, may have
+		 * changed a table already walked: then walk again (a few times:
+		 * with @fn, only the quiescent invariant checker walks).
+		 */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (fn || walk == PGTABLES_VALID_WALKS ||
+		    __atomic_load_n(&mm->rss_rmap_changes, __ATOMIC_RELAXED) == rmap_changes)
+			return validation_failed(msg, len, "an mm maps %ld anon and %ld shmem "
+						 "pages but counts %ld and %ld",
+						 census.rss[MM_ANONPAGES],
+						 census.rss[MM_SHMEMPAGES], anon, shmem);
+	}
 }
 
 /**

@@ -10,6 +10,8 @@
  * khugepaged passes over it. Also
  * a migration that gets no order-9 target, or that meets a partially
  * mapped THP, splits the THP and moves its pages (thp_migration_split).
+ * And the page-table validator, racing a split that maps zero-filled
+ * pages to the zero page, sees no miscount.
  */
 #include "lib/machine_fixture.h"
 #include <pthread.h>
@@ -530,6 +532,65 @@ static void test_migrate_partially_mapped_thp_splits(void **state)
 	mmput(mm);
 }
 
+/*
+ * A split maps the THP's zero-filled pages to the zero page under their
+ * PTE lock alone, lowering MM_ANONPAGES while the validator, holding
+ * mmap_lock for write, may be walking: it must not call that a miscount.
+ * One thread validates without pause; this one faults THPs with one word
+ * written (511 zero-filled pages each) and splits them.
+ */
+struct validator_race {
+	struct mm_struct *mm;
+	bool stop;				/* atomic */
+	bool failed;
+	char msg[256];
+};
+
+static void *validate_until_stopped(void *arg)
+{
+	struct validator_race *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && !r->failed) {
+		mmap_write_lock(r->mm);
+		r->failed = !mm_pgtables_valid(r->mm, r->msg, sizeof(r->msg));
+		mmap_write_unlock(r->mm);
+	}
+	return NULL;
+}
+
+static void split_thp_at(struct mm_struct *mm, unsigned long addr)
+{
+	struct page *folio = thp_at(mm, addr);
+
+	get_page(folio);
+	lock_page(folio);
+	assert_int_equal(split_huge_page(folio), 0);
+	unlock_page(folio);
+	put_page(folio);
+}
+
+static void test_pgtables_validator_races_zero_remap(void **state)
+{
+	struct validator_race r = { .mm = mm_alloc() };
+	unsigned long addr, thp, one = 1;
+	pthread_t validator;
+
+	assert_int_equal(thp_knob_write("enabled", "always"), 0);
+	assert_int_equal(pthread_create(&validator, NULL, validate_until_stopped, &r), 0);
+	for (int i = 0; i < 200 && !r.failed; i++) {
+		assert_int_equal(do_mmap(r.mm, 2 * PMD_SIZE, false, &addr), 0);
+		thp = ALIGN(addr, PMD_SIZE);
+		assert_int_equal(access_mm(r.mm, thp, &one, sizeof(one), true), 0);
+		split_thp_at(r.mm, thp);
+		assert_int_equal(do_munmap(r.mm, addr, 2 * PMD_SIZE), 0);
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+	pthread_join(validator, NULL);
+	if (r.failed)
+		fail_msg("%s", r.msg);
+	mmput(r.mm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +605,7 @@ int main(void)
 		machine_test(test_migrate_pmd_thp_under_access),
 		machine_test(test_migrate_pmd_thp_split_without_target),
 		machine_test(test_migrate_partially_mapped_thp_splits),
+		machine_test(test_pgtables_validator_races_zero_remap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
