@@ -562,45 +562,59 @@ static void test_pinned_page_not_isolated(void **state)
 /*
  * Direct compaction runs with PF_MEMALLOC: a thread that holds a page
  * locked and allocates must not make compaction sleep on that very page.
- * Every frame is allocated (not movable: off the LRU) except: the LRU page
- * P at pfn 1024, locked by this thread and uptodate (so SYNC_LIGHT would
- * wait for it), the 15 free pages after it, and every other frame of
- * pageblocks 10 and 11 (free singles, targets). An order-4 block needs P
- * moved; the allocation must fail instead of deadlocking.
+ * P is a process page, locked by this thread (anonymous and mapped once:
+ * not "probably pinned", so compaction takes it; uptodate, so SYNC_LIGHT
+ * would wait for it). Every other frame is allocated off the LRU (not
+ * movable) except the 15 others of P's order-4 block and every other
+ * frame of the last two pageblocks (free singles, targets). An order-4
+ * block needs P moved: the allocation must fail instead of deadlocking.
  */
 static void test_direct_compaction_never_waits_on_own_lock(void **state)
 {
 	static struct page *by_pfn[NR_FRAMES];
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr, pfn, first;
 	struct page *page, *p;
 
+	assert_int_equal(do_mmap(mm, PAGE_SIZE, false, &addr), 0);
+	assert_int_equal(access_mm(mm, addr, &addr, sizeof(addr), true), 0);
+	assert_int_equal(follow_pfn(mm, addr, &pfn), 0);
+	p = pfn_to_page(pfn);
+	assert_true(PageAnon(p) && PageUptodate(p));
+	first = pfn & ~15UL;
+	assert_true(first < LAST_BLOCK - 512);
 	while ((page = alloc_pages(EAT_GFP, 0)))
 		by_pfn[page_to_pfn(page)] = page;
-	for (unsigned long pfn = 0; pfn < NR_FRAMES; pfn++)
-		assert_non_null(by_pfn[pfn]);
-	p = by_pfn[1024];
-	SetPageUptodate(p);
-	folio_add_lru(p);
-	assert_true(trylock_page(p));
-	for (unsigned long pfn = 1025; pfn < 1040; pfn++) {
-		__free_pages(by_pfn[pfn], 0);
-		by_pfn[pfn] = NULL;
+	drain_all_pages(NULL);
+	while ((page = alloc_pages(EAT_GFP, 0)))
+		by_pfn[page_to_pfn(page)] = page;
+	for (unsigned long f = first; f < first + 16; f++) {
+		if (f == pfn)
+			continue;
+		assert_non_null(by_pfn[f]);
+		__free_pages(by_pfn[f], 0);
+		by_pfn[f] = NULL;
 	}
-	for (unsigned long pfn = 10 * 512; pfn < 12 * 512; pfn += 2) {
-		__free_pages(by_pfn[pfn], 0);
-		by_pfn[pfn] = NULL;
+	for (unsigned long f = LAST_BLOCK - 512; f < NR_FRAMES; f += 2) {
+		assert_non_null(by_pfn[f]);
+		__free_pages(by_pfn[f], 0);
+		by_pfn[f] = NULL;
 	}
 	drain_all_pages(NULL);
+	assert_true(trylock_page(p));
 	assert_int_equal(compaction_suit_allocation_order(zone(), 4, ALLOC_WMARK_MIN),
 			 COMPACT_CONTINUE);
 	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 4);
 	assert_true(event("compact_stall") > 0);
+	assert_true(event("compact_isolated") > 0);		/* P was tried */
 	assert_true(PageLocked(p) && PageLRU(p));
 	if (page)
 		__free_pages(page, 4);
 	unlock_page(p);
-	for (unsigned long pfn = 0; pfn < NR_FRAMES; pfn++)
+	for (pfn = 0; pfn < NR_FRAMES; pfn++)
 		if (by_pfn[pfn])
 			put_page(by_pfn[pfn]);
+	mmput(mm);
 }
 
 int main(void)

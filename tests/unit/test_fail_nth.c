@@ -3,7 +3,9 @@
  * test_fail_nth.c - every failure site of a run, one at a time, the way
  * SQLite tests its malloc failures: a scenario that uses every subsystem
  * (processes, fork and copy-on-write, shared memory, migration, KSM, compaction,
- * kalloc with movable pages, the balloon with its in-process host) runs
+ * kalloc with movable pages, the balloon with its in-process host, THPs
+ * faulted, copied after fork, collapsed by khugepaged and migrated, and
+ * the hugetlb pool) runs
  * with fail-nth set to N = 1, 2, ... (core/fault_inject.h: the Nth
  * metadata allocation or balloon channel send or receive fails), until a
  * run finishes without a failure injected. Each run happens in a child
@@ -33,7 +35,7 @@
 #define MAX_SITES	20000	/* the walk gives up beyond this many */
 
 static const char scenario[] =
-	"machine memory=16M cpus=2 max_order=8 pageblock_order=6\n"
+	"machine memory=32M cpus=2 max_order=9 pageblock_order=9\n"
 	"process P\n"
 	"P mmap heap 512K\n"
 	"P mmap shm 64K shared\n"
@@ -65,6 +67,26 @@ static const char scenario[] =
 	"C check heap\n"
 	"C check shm\n"
 	"kcheck m\n"
+	"thp enabled=always\n"
+	"P mmap thp 4M\n"
+	"P touch thp pattern=dup:3\n"
+	"P fork T\n"
+	"T touch thp pages=0..3\n"
+	"T exit\n"
+	"P mmap small 2M\n"
+	"P madvise small nohugepage\n"
+	"P touch small\n"
+	"P madvise small hugepage\n"
+	"sleep 10s\n"
+	"P migrate thp\n"
+	"P check thp\n"
+	"P check small\n"
+	"sysctl vm.nr_hugepages=2\n"
+	"P mmap h 2M hugetlb\n"
+	"P touch h\n"
+	"P check h\n"
+	"P munmap h\n"
+	"sysctl vm.nr_hugepages=0\n"
 	"C exit\n"
 	"P munmap shm\n"
 	"P exit\n"
