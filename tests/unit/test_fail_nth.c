@@ -33,6 +33,16 @@
 
 #define RUN_LIMIT_MS	60000	/* a run that takes longer has hung */
 #define MAX_SITES	20000	/* the walk gives up beyond this many */
+/*
+ * Under TSan a run takes 0.6 s (20 ms plain): there the walk takes every
+ * fourth site, for the races of error paths; every site is walked in the
+ * plain and ASan builds.
+ */
+#ifdef __SANITIZE_THREAD__
+#define SITE_STRIDE	4	/* "every 4th" in the summary */
+#else
+#define SITE_STRIDE	1
+#endif
 
 static const char scenario[] =
 	"machine memory=32M cpus=2 max_order=9 pageblock_order=9\n"
@@ -57,16 +67,6 @@ static const char scenario[] =
 	"kalloc k count=64\n"
 	"kalloc m count=16 type=movable\n"
 	"kfree k every=2\n"
-	"compact\n"
-	"balloon target=1M\n"
-	"balloon wait\n"
-	"report\n"
-	"balloon target=0\n"
-	"balloon wait\n"
-	"P check heap\n"
-	"C check heap\n"
-	"C check shm\n"
-	"kcheck m\n"
 	"thp enabled=always\n"
 	"P mmap thp 4M\n"
 	"P touch thp pattern=dup:3\n"
@@ -87,6 +87,16 @@ static const char scenario[] =
 	"P check h\n"
 	"P munmap h\n"
 	"sysctl vm.nr_hugepages=0\n"
+	"compact\n"
+	"balloon target=1M\n"
+	"balloon wait\n"
+	"report\n"
+	"balloon target=0\n"
+	"balloon wait\n"
+	"P check heap\n"
+	"C check heap\n"
+	"C check shm\n"
+	"kcheck m\n"
 	"C exit\n"
 	"P munmap shm\n"
 	"P exit\n"
@@ -175,7 +185,8 @@ static struct outcome run_child(unsigned long nth)
 
 static void test_every_site(void **state)
 {
-	unsigned long nth, errors = 0, failed_runs = 0, passed = 0, metadata = 0, channel = 0;
+	unsigned long nth, walked = 0, errors = 0, failed_runs = 0, passed = 0, metadata = 0;
+	unsigned long channel = 0;
 	const char *only = getenv("PAGELAB_FAIL_NTH");
 	struct outcome o;
 
@@ -184,10 +195,11 @@ static void test_every_site(void **state)
 		print_message("fail-nth %s: status %d, site %s\n", only, o.status, o.site);
 		return;
 	}
-	for (nth = 1; nth <= MAX_SITES; nth++) {
+	for (nth = 1; nth <= MAX_SITES; nth += SITE_STRIDE) {
 		o = run_child(nth);
 		if (!o.site[0])
 			break;
+		walked++;
 		if (!strncmp(o.site, "balloon_msg_", 12) || !strcmp(o.site, "balloon_recv_nowait") ||
 		    !strcmp(o.site, "recv_exact"))
 			channel++;
@@ -200,11 +212,13 @@ static void test_every_site(void **state)
 	assert_true(nth <= MAX_SITES);
 	/* The last run injected nothing: it must pass. */
 	assert_int_equal(o.status, PAGELAB_RUN_PASS);
-	print_message("fail-nth: walked %lu sites (%lu metadata allocations, %lu channel sends "
+	print_message("fail-nth: walked %lu sites (%s%lu metadata allocations, %lu channel sends "
 		      "or receives) of %lu counted calls: %lu runs ended in an error, %lu with "
-		      "failed commands, %lu passed regardless\n", nth - 1, metadata, channel,
+		      "failed commands, %lu passed regardless\n", walked,
+		      SITE_STRIDE == 1 ? "" : "every 4th, under TSan: ", metadata, channel,
 		      o.calls, errors, failed_runs, passed);
-	assert_int_equal(nth - 1, o.calls);
+	/* Every counted call was a site: the run past the last one injected nothing. */
+	assert_true(o.calls < nth && o.calls >= nth - SITE_STRIDE);
 }
 
 static int setup(void **state)
