@@ -680,7 +680,10 @@ static bool table_valid(unsigned long *table, int level, unsigned long base,
 	return true;
 }
 
-/* Walks before a count still moved by zero-page remaps is a miscount. */
+/*
+ * Walks made while zero-page remaps keep moving the RSS; after the last,
+ * the RSS cannot be told right or wrong and is not judged.
+ */
 #define PGTABLES_VALID_WALKS	4
 
 /**
@@ -698,7 +701,8 @@ static bool table_valid(unsigned long *table, int level, unsigned long base,
  * invariant checker); takes each PTE table's lock in turn. A split's
  * remap of zero-filled pages (vm/huge_split.c) changes the RSS under a
  * PTE lock alone: when one ran during the walk (mm->rss_rmap_changes
- * moved) and the RSS does not add up, the walk is made again.
+ * moved) and the RSS does not add up, the walk is made again, up to
+ * PGTABLES_VALID_WALKS times.
  * Return: true if the tables are valid.
  */
 bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, char *msg,
@@ -723,16 +727,17 @@ bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, cha
 			return true;
 		/*
 		 * A split's zero-page remap, which holds no mmap_lock, may have
-		 * changed a table already walked: then walk again (a few times:
-		 * with @fn, only the quiescent invariant checker walks).
+		 * changed a table already walked: then walk again. With @fn
+		 * the machine is quiescent (the invariant checker).
 		 */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (fn || walk == PGTABLES_VALID_WALKS ||
-		    __atomic_load_n(&mm->rss_rmap_changes, __ATOMIC_RELAXED) == rmap_changes)
+		if (fn || __atomic_load_n(&mm->rss_rmap_changes, __ATOMIC_RELAXED) == rmap_changes)
 			return validation_failed(msg, len, "an mm maps %ld anon and %ld shmem "
 						 "pages but counts %ld and %ld",
 						 census.rss[MM_ANONPAGES],
 						 census.rss[MM_SHMEMPAGES], anon, shmem);
+		if (walk == PGTABLES_VALID_WALKS)
+			return true;
 	}
 }
 
