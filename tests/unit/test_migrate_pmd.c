@@ -542,7 +542,7 @@ static void test_migrate_partially_mapped_thp_splits(void **state)
 struct validator_race {
 	struct mm_struct *mm;
 	bool stop;				/* atomic */
-	bool failed;
+	bool failed;				/* atomic; set after msg */
 	char msg[256];
 };
 
@@ -550,10 +550,16 @@ static void *validate_until_stopped(void *arg)
 {
 	struct validator_race *r = arg;
 
-	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && !r->failed) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		bool valid;
+
 		mmap_write_lock(r->mm);
-		r->failed = !mm_pgtables_valid(r->mm, r->msg, sizeof(r->msg));
+		valid = mm_pgtables_valid(r->mm, r->msg, sizeof(r->msg));
 		mmap_write_unlock(r->mm);
+		if (!valid) {
+			__atomic_store_n(&r->failed, true, __ATOMIC_RELEASE);
+			break;
+		}
 	}
 	return NULL;
 }
@@ -577,7 +583,7 @@ static void test_pgtables_validator_races_zero_remap(void **state)
 
 	assert_int_equal(thp_knob_write("enabled", "always"), 0);
 	assert_int_equal(pthread_create(&validator, NULL, validate_until_stopped, &r), 0);
-	for (int i = 0; i < 200 && !r.failed; i++) {
+	for (int i = 0; i < 200 && !__atomic_load_n(&r.failed, __ATOMIC_ACQUIRE); i++) {
 		assert_int_equal(do_mmap(r.mm, 2 * PMD_SIZE, false, &addr), 0);
 		thp = ALIGN(addr, PMD_SIZE);
 		assert_int_equal(access_mm(r.mm, thp, &one, sizeof(one), true), 0);
