@@ -27,6 +27,8 @@
 #define LAST_BLOCK	(NR_FRAMES - 512)
 /* Takes whole free blocks without compacting, whatever the watermarks. */
 #define EAT_GFP		((GFP_HIGHUSER_MOVABLE & ~__GFP_DIRECT_RECLAIM) | __GFP_MEMALLOC | __GFP_NOWARN)
+/* Takes free pages unmovable, whatever the watermarks. */
+#define TRIM_GFP	(GFP_ATOMIC | __GFP_MEMALLOC | __GFP_NOWARN)
 
 static struct zone *zone(void)
 {
@@ -138,8 +140,7 @@ static void build_barren(void)
 	while ((barren.pages[barren.nr] = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0)))
 		barren.nr++;
 	while (barren.nr_reserve < (int)ARRAY_SIZE(barren.reserve) &&
-	       (barren.reserve[barren.nr_reserve] =
-			alloc_pages(GFP_ATOMIC | __GFP_MEMALLOC | __GFP_NOWARN, 4)))
+	       (barren.reserve[barren.nr_reserve] = alloc_pages(TRIM_GFP, 4)))
 		barren.nr_reserve++;
 	for (int i = 0; i < barren.nr; i++)
 		if (!(page_to_pfn(barren.pages[i]) & 1))
@@ -320,23 +321,24 @@ static void test_deferral_sequence(void **state)
 /* ------------------------------------------------------------------ */
 /* Suitability                                                          */
 
-/* Free exactly @keep of the barren layout's free pages' worth: allocate
- * free pages back until only @keep are free. */
+/* Pages allocated away (trim_free_to()) until untrim() frees them. */
 static struct page *trimmed[NR_FRAMES];
 static int nr_trimmed;
 
 /*
- * free_pages() drains every pcp list (and at PAGELAB_DEBUG=2 validates the
- * free lists), so it is read once per round, not once per page.
+ * Allocate free pages with @gfp (which must ignore the watermarks) and
+ * hold them until only @keep pages are free. free_pages() drains every
+ * pcp list (and at PAGELAB_DEBUG=2 validates the free lists), so it is
+ * read once per round, not once per page.
  */
-static void trim_free_to(long keep)
+static void trim_free_to(long keep, gfp_t gfp)
 {
 	long excess;
 
 	nr_trimmed = 0;
 	while ((excess = free_pages() - keep) > 0)
 		for (; excess; excess--) {
-			trimmed[nr_trimmed] = alloc_pages(GFP_ATOMIC | __GFP_MEMALLOC | __GFP_NOWARN, 0);
+			trimmed[nr_trimmed] = alloc_pages(gfp, 0);
 			assert_non_null(trimmed[nr_trimmed]);
 			nr_trimmed++;
 		}
@@ -357,11 +359,11 @@ static void untrim(void)
 static void test_suitable_needs_gap(void **state)
 {
 	build_barren();
-	trim_free_to(TEST_WMARK_MIN + 24);
+	trim_free_to(TEST_WMARK_MIN + 24, TRIM_GFP);
 	assert_int_equal(compaction_suit_allocation_order(zone(), 3, ALLOC_WMARK_MIN),
 			 COMPACT_CONTINUE);
 	untrim();
-	trim_free_to(TEST_WMARK_MIN + 8);
+	trim_free_to(TEST_WMARK_MIN + 8, TRIM_GFP);
 	assert_int_equal(compaction_suit_allocation_order(zone(), 3, ALLOC_WMARK_MIN),
 			 COMPACT_SKIPPED);
 	untrim();
@@ -383,8 +385,7 @@ static void test_suitable_fragindex(void **state)
 		n++;
 	for (unsigned int order = 8; (int)order >= 0; order--)
 		while (nr_rest < (int)ARRAY_SIZE(rest) &&
-		       (rest[nr_rest] = alloc_pages(GFP_ATOMIC | __GFP_MEMALLOC | __GFP_NOWARN,
-						    order)))
+		       (rest[nr_rest] = alloc_pages(TRIM_GFP, order)))
 			rest[nr_rest++]->private = order;	/* remember the order */
 	assert_int_equal(free_pages(), 0);
 	/* Six order-8 blocks that are not buddies of each other. */
@@ -419,24 +420,6 @@ static void test_suitable_success_when_free(void **state)
 			 COMPACT_SUCCESS);
 }
 
-/*
- * Every free page allocated movable and held here (off the LRU: never
- * migrated), so that no pageblock keeps a free page; untrim() frees them.
- */
-static void eat_free_memory(void)
-{
-	struct page *page;
-	int before;
-
-	nr_trimmed = 0;
-	do {
-		before = nr_trimmed;
-		while ((page = alloc_pages(EAT_GFP, 0)))
-			trimmed[nr_trimmed++] = page;
-		assert_true(nr_trimmed > before || !free_pages());
-	} while (free_pages());
-}
-
 static void free_held_blocks(struct layout *l)
 {
 	while (l->nr_held)
@@ -456,7 +439,7 @@ static void test_free_blocks_left_alone(void **state)
 				      .ignore_skip_hint = true };
 
 	build_layout(&l);
-	eat_free_memory();
+	trim_free_to(0, EAT_GFP);		/* movable, off the LRU: never migrated */
 	assert_true(l.nr_held >= 2);		/* room above the min watermark */
 	free_held_blocks(&l);
 	run(&cc);
@@ -483,7 +466,7 @@ static void test_no_targets_in_unmovable_blocks(void **state)
 	int highest = 0;
 
 	build_layout(&l);
-	eat_free_memory();
+	trim_free_to(0, EAT_GFP);
 	assert_true(l.nr_held >= 2);
 	for (int i = 1; i < l.nr_held; i++)
 		if (page_to_pfn(l.held[i]) > page_to_pfn(l.held[highest]))
@@ -493,7 +476,7 @@ static void test_no_targets_in_unmovable_blocks(void **state)
 	l.held[highest] = l.held[--l.nr_held];
 	drain_all_pages(NULL);
 	for (int i = 0; i < 512; i++) {
-		kernel[i] = alloc_pages(GFP_ATOMIC | __GFP_MEMALLOC | __GFP_NOWARN, 0);
+		kernel[i] = alloc_pages(TRIM_GFP, 0);
 		assert_non_null(kernel[i]);
 		assert_int_equal(page_to_pfn(kernel[i]) >> pageblock_order, top >> pageblock_order);
 	}
