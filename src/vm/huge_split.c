@@ -102,11 +102,14 @@ static void remap_one(struct mm_struct *mm, pte_t *ptep, unsigned long addr, voi
 		return;
 	page = pfn_to_page(softleaf_pfn(entry));
 	if (w->zero_pages && page_is_zero_filled(page)) {
-		/* No mmap_lock here: tell a validator walking @mm (vm/pgtable.c). */
+		/*
+		 * No mmap_lock here: tell a validator walking @mm
+		 * (vm/pgtable.c). The release pairs with its acquire read
+		 * of the RSS: seeing this decrement, it sees the bump too.
+		 */
 		__atomic_fetch_add(&mm->rss_rmap_changes, 1, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_RELEASE);
 		set_pte(ptep, pte_mkspecial(pfn_pte(page_to_pfn(zero_page), false)));
-		add_mm_counter(mm, MM_ANONPAGES, -1);
+		__atomic_fetch_sub(&mm->rss_stat[MM_ANONPAGES], 1, __ATOMIC_RELEASE);
 		return;
 	}
 	pte = pfn_pte(page_to_pfn(page), type == SOFTLEAF_MIGRATION_WRITE);

@@ -721,16 +721,18 @@ bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, cha
 		if (census.tables != pgtables)
 			return validation_failed(msg, len, "an mm holds %lu page-table pages but "
 						 "counts %lu", census.tables, pgtables);
-		anon = get_mm_counter(mm, MM_ANONPAGES);
+		/*
+		 * A split's zero-page remap, which holds no mmap_lock, may have
+		 * changed a table already walked: then walk again. It bumps
+		 * rss_rmap_changes under the PTE lock before its change, and
+		 * lowers the RSS with release: a PTE or an RSS of its seen
+		 * here means its bump is seen below. With @fn the machine is
+		 * quiescent (the invariant checker).
+		 */
+		anon = __atomic_load_n(&mm->rss_stat[MM_ANONPAGES], __ATOMIC_ACQUIRE);
 		shmem = get_mm_counter(mm, MM_SHMEMPAGES);
 		if (census.rss[MM_ANONPAGES] == anon && census.rss[MM_SHMEMPAGES] == shmem)
 			return true;
-		/*
-		 * A split's zero-page remap, which holds no mmap_lock, may have
-		 * changed a table already walked: then walk again. With @fn
-		 * the machine is quiescent (the invariant checker).
-		 */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (fn || __atomic_load_n(&mm->rss_rmap_changes, __ATOMIC_RELAXED) == rmap_changes)
 			return validation_failed(msg, len, "an mm maps %ld anon and %ld shmem "
 						 "pages but counts %ld and %ld",
