@@ -67,16 +67,10 @@
  * The interleaving of the threads is not reproducible, but the seed fixes
  * every thread's sequence of choices.
  */
-#include "lib/stress.h"
-#include "lib/machine_fixture.h"
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include "drivers/zsmalloc.h"
 #include "migrate/migrate.h"
 #include "vm/mm.h"
@@ -93,7 +87,8 @@
 #define HANG_SECONDS		120
 
 #define MIG_MEMORY		(256UL << 20)
-#define MIG_CPUS		4
+#define STRESS_NAME		"stress_migrate"
+#define STRESS_CPUS		4
 #define MIN_PROCS		2
 #define INITIAL_PROCS		4
 #define MAX_PROCS		10
@@ -105,49 +100,14 @@
 #define NR_HINTS		64
 #define WAIT_TRIES		100000	/* waiting for a PTE to be present again */
 
-#define WORDS			(PAGE_SIZE / sizeof(uint64_t))
-
 /* ------------------------------------------------------------------ */
-/* Random numbers and contents                                          */
-
-static unsigned long run_seed;
-static uint64_t next_version = 1;	/* atomic: versions are never reused */
-
-static uint64_t new_version(void)
-{
-	return __atomic_fetch_add(&next_version, 1, __ATOMIC_RELAXED);
-}
-
-/* Version @ver of the page at @addr (@ver 0: zeros). */
-static void fill_page(uint64_t *buf, unsigned long addr, uint64_t ver)
-{
-	uint64_t base = mix64(run_seed ^ addr ^ (ver * 0x9e3779b97f4a7c15ULL));
-
-	for (size_t i = 0; i < WORDS; i++)
-		buf[i] = ver ? base ^ (i * 0xd6e8feb86659fd93ULL) : 0;
-}
-
-/* The first word of @buf that is not version @ver of @addr, or -1. */
-static long check_page(const uint64_t *buf, unsigned long addr, uint64_t ver, uint64_t *want)
-{
-	uint64_t base = mix64(run_seed ^ addr ^ (ver * 0x9e3779b97f4a7c15ULL));
-
-	for (size_t i = 0; i < WORDS; i++) {
-		*want = ver ? base ^ (i * 0xd6e8feb86659fd93ULL) : 0;
-		if (buf[i] != *want)
-			return (long)i;
-	}
-	return -1;
-}
+/* Models                                                               */
 
 /* zsmalloc objects live at no address: key them by handle instead. */
 static unsigned long zs_key(long handle)
 {
 	return 0xa5a5000000000000UL | (unsigned long)handle << 12;
 }
-
-/* ------------------------------------------------------------------ */
-/* Models                                                               */
 
 /* A shared region's contents, shared by every process that maps it. */
 struct shm_model {
@@ -161,25 +121,6 @@ struct region {
 	struct shm_model *shm;		/* shared regions */
 	uint64_t *version;		/* private: per page; shared: shm->version */
 };
-
-struct proc {
-	pthread_mutex_t lock;		/* held by the owner thread operating it */
-	struct mm_struct *mm;		/* set before the process is published */
-	unsigned long pid;
-	int nr_regions;
-	struct region regions[MAX_REGIONS];
-};
-
-static struct {
-	pthread_mutex_t lock;		/* slots, nr, reserved */
-	struct proc *slots[MAX_PROCS];
-	int nr, reserved;		/* reserved: forks in progress */
-} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static unsigned long next_pid = 1;	/* atomic */
-
-/* ------------------------------------------------------------------ */
-/* Threads                                                              */
 
 enum { ST_OK, ST_EFAULT, ST_ENOENT, ST_EBUSY, NR_STATUS };
 static const char *const status_names[NR_STATUS] = { "0", "-EFAULT", "-ENOENT", "-EBUSY" };
@@ -203,88 +144,17 @@ struct zs_obj {
 	struct page *last_page;		/* where it was last seen (to count moves) */
 };
 
-struct worker {
-	pthread_t thread;
-	const char *role;
-	unsigned int id;
-	uint64_t rng;
-	uint64_t *buf;			/* one page */
-	struct counts c;
-	char error[512];		/* the first problem seen; the main thread fails the test */
-	char crash_msg[128];		/* printed if the thread crashes */
-	/* driver */
+#include "lib/stress_pool.h"	/* after struct region and struct counts */
+
+/* The driver thread's objects; the main thread reads them between rounds. */
+static struct {
 	struct zs_obj live[MAX_ZS_LIVE];
 	int nr_live;
-};
+} zs_objs;
 
 static struct zs_pool *zpool;
-static unsigned long stop_flag;		/* atomic: a thread failed */
-static double round_deadline;		/* set before the threads start */
 static unsigned long pfn_hints[NR_HINTS];	/* atomic: recently used frames */
 static unsigned long hint_next;		/* atomic */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static bool stopped(void)
-{
-	return __atomic_load_n(&stop_flag, __ATOMIC_ACQUIRE) || now() >= round_deadline;
-}
-
-static bool __attribute__((format(printf, 2, 3))) failf(struct worker *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!w->error[0]) {
-		va_start(ap, fmt);
-		vsnprintf(w->error, sizeof(w->error), fmt, ap);
-		va_end(ap);
-	}
-	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
-	return false;
-}
-
-/*
- * A crash in a worker thread (a plain build's SIGSEGV) would end the test
- * with no word of which thread or seed: say it, then let the signal's
- * default action happen (SA_RESETHAND, and the faulting access repeats).
- * Sanitized builds report on their own.
- */
-static __thread struct worker *this_worker;
-
-#ifndef PAGELAB_SANITIZED
-static void crash_handler(int sig)
-{
-	static const char unknown[] = "stress_migrate: crashed outside the worker threads\n";
-	struct worker *w = this_worker;
-
-	if (w)
-		(void)!write(STDERR_FILENO, w->crash_msg, strlen(w->crash_msg));
-	else
-		(void)!write(STDERR_FILENO, unknown, sizeof(unknown) - 1);
-}
-#endif
-
-static void worker_start(struct worker *w)
-{
-	this_worker = w;
-	cpu_bind_current(w->id % MIG_CPUS);
-}
-
-static uint64_t next_rand(struct worker *w)
-{
-	return splitmix64(&w->rng);
-}
-
-static unsigned long rand_below(struct worker *w, unsigned long n)
-{
-	return n ? next_rand(w) % n : 0;
-}
 
 static void publish_hint(unsigned long pfn)
 {
@@ -310,7 +180,7 @@ static int status_index(int status)
 }
 
 /* ------------------------------------------------------------------ */
-/* The process pool                                                     */
+/* Shared regions                                                       */
 
 static struct shm_model *shm_new(unsigned long nr_pages)
 {
@@ -353,103 +223,6 @@ static void region_drop(struct region *r)
 		shm_put(r->shm);
 	else
 		free(r->version);
-}
-
-static struct proc *proc_new(struct mm_struct *mm)
-{
-	struct proc *p = calloc(1, sizeof(*p));
-
-	BUG_ON(!p);
-	pthread_mutex_init(&p->lock, NULL);
-	p->mm = mm;
-	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-static void proc_free(struct proc *p)
-{
-	for (int i = 0; i < p->nr_regions; i++)
-		region_drop(&p->regions[i]);
-	pthread_mutex_destroy(&p->lock);
-	free(p);
-}
-
-/* A process no other owner is operating, locked; NULL if none. */
-static struct proc *pick_proc(struct worker *w)
-{
-	struct proc *p = NULL;
-
-	pthread_mutex_lock(&pool.lock);
-	for (int k = 0, start = (int)rand_below(w, pool.nr); k < pool.nr; k++) {
-		struct proc *q = pool.slots[(start + k) % pool.nr];
-
-		if (!pthread_mutex_trylock(&q->lock)) {
-			p = q;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&pool.lock);
-	return p;
-}
-
-static bool pool_reserve(void)
-{
-	bool ok;
-
-	pthread_mutex_lock(&pool.lock);
-	ok = pool.nr + pool.reserved < MAX_PROCS;
-	pool.reserved += ok;
-	pthread_mutex_unlock(&pool.lock);
-	return ok;
-}
-
-static void pool_publish(struct proc *p, bool reserved)
-{
-	pthread_mutex_lock(&pool.lock);
-	BUG_ON(pool.nr >= MAX_PROCS);
-	pool.slots[pool.nr++] = p;
-	pool.reserved -= reserved;
-	pthread_mutex_unlock(&pool.lock);
-}
-
-static void pool_unreserve(void)
-{
-	pthread_mutex_lock(&pool.lock);
-	pool.reserved--;
-	pthread_mutex_unlock(&pool.lock);
-}
-
-/* Take @p (locked by the caller) out of the pool if enough stay. */
-static bool pool_remove(struct proc *p)
-{
-	bool removed = false;
-
-	pthread_mutex_lock(&pool.lock);
-	if (pool.nr > MIN_PROCS) {
-		for (int i = 0; i < pool.nr; i++) {
-			if (pool.slots[i] == p) {
-				pool.slots[i] = pool.slots[--pool.nr];
-				removed = true;
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&pool.lock);
-	return removed;
-}
-
-/* A reference on the mm of a random live process (the migrators' way in). */
-static struct mm_struct *grab_mm(struct worker *w)
-{
-	struct mm_struct *mm = NULL;
-
-	pthread_mutex_lock(&pool.lock);
-	if (pool.nr) {
-		mm = pool.slots[rand_below(w, pool.nr)]->mm;
-		mmget(mm);	/* the process's own reference is still held */
-	}
-	pthread_mutex_unlock(&pool.lock);
-	return mm;
 }
 
 /* ------------------------------------------------------------------ */
@@ -544,18 +317,6 @@ static struct page *pin_mapped_page(struct worker *w, struct mm_struct *mm, unsi
 
 /* ------------------------------------------------------------------ */
 /* Owner operations (the process is locked)                             */
-
-static struct region *random_region(struct worker *w, struct proc *p)
-{
-	return p->nr_regions ? &p->regions[rand_below(w, p->nr_regions)] : NULL;
-}
-
-static void random_run(struct worker *w, struct region *r, unsigned long max,
-		       unsigned long *first, unsigned long *n)
-{
-	*first = rand_below(w, r->nr_pages);
-	*n = 1 + rand_below(w, min(max, r->nr_pages - *first));
-}
 
 /* A page that is (or, shared, can be) mapped: written, or in a shared region. */
 static bool pick_mapped_page(struct worker *w, struct proc *p, struct region **rp,
@@ -1096,7 +857,7 @@ static bool zs_check(struct worker *w, struct zs_obj *o)
 
 static void zs_forget(struct worker *w, int i)
 {
-	w->live[i] = w->live[--w->nr_live];
+	zs_objs.live[i] = zs_objs.live[--zs_objs.nr_live];
 }
 
 /* Isolate the page of @o for the driver's own migration; NULL if busy (the
@@ -1126,7 +887,7 @@ static struct page *zs_isolate_own(struct worker *w, struct zs_obj *o, struct li
  */
 static bool zs_self_migrate(struct worker *w, int i)
 {
-	struct zs_obj *o = &w->live[i];
+	struct zs_obj *o = &zs_objs.live[i];
 	struct page *page, *moved_to;
 	unsigned int moved = 0;
 	LIST_HEAD(list);
@@ -1183,17 +944,17 @@ static void *driver_fn(void *arg)
 	worker_start(w);
 	while (ok && !stopped()) {
 		unsigned int r = rand_below(w, 100);
-		int i = (int)rand_below(w, w->nr_live);
-		struct zs_obj *o = &w->live[i];
+		int i = (int)rand_below(w, zs_objs.nr_live);
+		struct zs_obj *o = &zs_objs.live[i];
 
-		if (!w->nr_live || (r < 25 && w->nr_live < MAX_ZS_LIVE)) {
+		if (!zs_objs.nr_live || (r < 25 && zs_objs.nr_live < MAX_ZS_LIVE)) {
 			long handle = zs_malloc(zpool, GFP_KERNEL);
 
 			if (handle < 0) {
 				ok = failf(w, "zs_malloc failed: %ld", handle);
 				break;
 			}
-			o = &w->live[w->nr_live++];
+			o = &zs_objs.live[zs_objs.nr_live++];
 			*o = (struct zs_obj){ .handle = handle, .version = new_version() };
 			zs_fill(w, o);
 			o->last_page = zs_handle_page(zpool, handle);
@@ -1274,10 +1035,10 @@ static void check_quiescent(struct worker *w, unsigned int round)
 	}
 }
 
-static void check_zs_quiescent(struct worker *w, struct worker *driver, unsigned int round)
+static void check_zs_quiescent(struct worker *w, unsigned int round)
 {
-	for (int i = 0; i < driver->nr_live && !w->error[0]; i++) {
-		struct zs_obj *o = &driver->live[i];
+	for (int i = 0; i < zs_objs.nr_live && !w->error[0]; i++) {
+		struct zs_obj *o = &zs_objs.live[i];
 		struct page *page = zs_handle_page(zpool, o->handle);
 
 		if (!PageZsmalloc(page) || !page_has_movable_ops(page) ||
@@ -1298,45 +1059,6 @@ static void check_zs_quiescent(struct worker *w, struct worker *driver, unsigned
 /* ------------------------------------------------------------------ */
 /* The test                                                             */
 
-static void add_counts(struct counts *sum, const struct counts *c)
-{
-	long *s = (long *)sum;
-	const long *a = (const long *)c;
-
-	BUILD_BUG_ON(sizeof(*c) % sizeof(long));
-	for (size_t i = 0; i < sizeof(*c) / sizeof(long); i++)
-		s[i] += a[i];
-}
-
-static long event(const char *name)
-{
-	long v = 0;
-
-	vmstat_read(name, &v);
-	return v;
-}
-
-/*
- * Join @w; if it does not stop in time, it hangs: abort (a core dump or a
- * debugger shows where every thread waits), since the machine cannot be
- * torn down under threads stuck holding its locks.
- */
-static void join_or_hang(struct worker *w, unsigned long seed)
-{
-	struct timespec ts;
-	int err;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += HANG_SECONDS;
-	err = pthread_timedjoin_np(w->thread, NULL, &ts);
-	if (err) {
-		fprintf(stderr, "stress_migrate: SEED=%#lx: the %s thread %u did not stop within "
-			"%d s of the end of its round (%s): a hang\n", seed, w->role, w->id,
-			HANG_SECONDS, strerror(err));
-		abort();
-	}
-}
-
 static void test_stress_migrate(void **state)
 {
 	unsigned long seed = env_ulong("PAGELAB_STRESS_SEED", DEFAULT_SEED);
@@ -1351,10 +1073,8 @@ static void test_stress_migrate(void **state)
 	     wake0 = event("compact_daemon_wake");
 	struct counts sum = { 0 };
 	double start = now();
-#ifndef PAGELAB_SANITIZED
-	struct sigaction crash_action = { .sa_handler = crash_handler, .sa_flags = SA_RESETHAND },
-			 old_segv, old_bus;
-#endif
+	struct crash_reports crash_reports;
+	unsigned int scanner = owners + NR_MIGRATORS;
 	char msg[256];
 
 	assert_non_null(workers);
@@ -1365,48 +1085,20 @@ static void test_stress_migrate(void **state)
 	boot_free = global_zone_page_state(NR_FREE_PAGES);
 	zpool = zs_create_pool("stress_migrate");
 	assert_non_null(zpool);
-	for (int i = 0; i < INITIAL_PROCS; i++) {
-		struct mm_struct *mm = mm_alloc();
-
-		assert_non_null(mm);
-		pool_publish(proc_new(mm), false);
-	}
-	for (unsigned int t = 0; t <= nr_workers; t++) {
-		struct worker *w = &workers[t];
-
-		w->id = t;
-		w->rng = mix64(seed + t);
-		w->buf = malloc(PAGE_SIZE);
-		assert_non_null(w->buf);
-		w->role = t < owners ? "owner" : t < owners + NR_MIGRATORS ? "migrator" :
-			  t == owners + NR_MIGRATORS ? "scanner" : t == nr_workers ? "checker" :
-			  "driver";
-		snprintf(w->crash_msg, sizeof(w->crash_msg),
-			 "stress_migrate: the %s thread %u crashed (SEED=%#lx)\n", w->role, t, seed);
-	}
-#ifndef PAGELAB_SANITIZED
-	sigaction(SIGSEGV, &crash_action, &old_segv);
-	sigaction(SIGBUS, &crash_action, &old_bus);
-#endif
+	pool_fill(INITIAL_PROCS);
+	for (unsigned int t = 0; t < owners; t++)
+		worker_init(&workers[t], t, seed, "owner", owner_fn);
+	for (unsigned int t = owners; t < scanner; t++)
+		worker_init(&workers[t], t, seed, "migrator", migrator_fn);
+	worker_init(&workers[scanner], scanner, seed, "scanner", scanner_fn);
+	worker_init(driver, nr_workers - 1, seed, "driver", driver_fn);
+	worker_init(checker, nr_workers, seed, "checker", NULL);
+	crash_reports_start(&crash_reports);
 
 	for (unsigned int round = 1; round <= rounds; round++) {
-		round_deadline = now() + seconds / rounds;
-		for (unsigned int t = 0; t < nr_workers; t++) {
-			struct worker *w = &workers[t];
-			void *(*fn)(void *) = t < owners ? owner_fn :
-					      t < owners + NR_MIGRATORS ? migrator_fn :
-					      w == driver ? driver_fn : scanner_fn;
-
-			assert_int_equal(pthread_create(&w->thread, NULL, fn, w), 0);
-		}
-		for (unsigned int t = 0; t < nr_workers; t++)
-			join_or_hang(&workers[t], seed);
-		for (unsigned int t = 0; t < nr_workers; t++)
-			if (workers[t].error[0])
-				fail_msg("round %u, %s thread %u (SEED=%#lx): %s", round,
-					 workers[t].role, t, seed, workers[t].error);
+		run_round(workers, nr_workers, seed, round, seconds / rounds);
 		check_quiescent(checker, round);
-		check_zs_quiescent(checker, driver, round);
+		check_zs_quiescent(checker, round);
 		if (checker->error[0])
 			fail_msg("SEED=%#lx: %s", seed, checker->error);
 	}
@@ -1437,17 +1129,8 @@ static void test_stress_migrate(void **state)
 		sum.zs_self_busy, event("pgmigrate_success") - success0,
 		event("pgmigrate_fail") - fail0, event("compact_daemon_wake") - wake0);
 	free(workers);
-#ifndef PAGELAB_SANITIZED
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGBUS, &old_bus, NULL);
-#endif
-
-	while (pool.nr) {
-		struct proc *p = pool.slots[--pool.nr];
-
-		mmput(p->mm);
-		proc_free(p);
-	}
+	crash_reports_stop(&crash_reports);
+	pool_empty();
 	zs_destroy_pool(zpool);
 	drain_all_pages(NULL);
 	if (check_invariants(msg, sizeof(msg)))
@@ -1464,7 +1147,7 @@ static void test_stress_migrate(void **state)
 
 static int mig_machine_setup(void **state)
 {
-	struct machine_config cfg = { MIG_MEMORY, MIG_CPUS, 10, 9 };
+	struct machine_config cfg = { MIG_MEMORY, STRESS_CPUS, 10, 9 };
 
 	return machine_init(&cfg);
 }

@@ -77,16 +77,10 @@
  * is not reproducible, but the seed fixes every thread's sequence of
  * choices.
  */
-#include "lib/stress.h"
-#include "lib/machine_fixture.h"
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include "compact/compaction.h"
 #include "migrate/migrate.h"
 #include "vm/huge_mm.h"
@@ -108,7 +102,8 @@
 #define NR_RACERS		2
 #define HANG_SECONDS		120
 
-#define THP_CPUS		4
+#define STRESS_NAME		"stress_thp"
+#define STRESS_CPUS		4
 #define MIN_PROCS		2
 #define INITIAL_PROCS		3
 #define MAX_PROCS		8
@@ -122,57 +117,14 @@
 #define HOLE_STRIDE		32	/* the ballast keeps HOLE_STRIDE - HOLE_RUN of */
 #define HOLE_RUN		16	/* every HOLE_STRIDE pages */
 
-#define WORDS			(PAGE_SIZE / sizeof(uint64_t))
-
 /* ------------------------------------------------------------------ */
-/* Random numbers and contents                                          */
-
-static unsigned long run_seed;
-static uint64_t next_version = 1;	/* atomic: versions are never reused */
-
-static uint64_t new_version(void)
-{
-	return __atomic_fetch_add(&next_version, 1, __ATOMIC_RELAXED);
-}
-
-static uint64_t page_word(unsigned long addr, uint64_t ver, size_t i)
-{
-	uint64_t base = mix64(run_seed ^ addr ^ (ver * 0x9e3779b97f4a7c15ULL));
-
-	return ver ? base ^ (i * 0xd6e8feb86659fd93ULL) : 0;
-}
-
-/* Version @ver of the page at @addr (@ver 0: zeros). */
-static void fill_page(uint64_t *buf, unsigned long addr, uint64_t ver)
-{
-	for (size_t i = 0; i < WORDS; i++)
-		buf[i] = page_word(addr, ver, i);
-}
-
-/* ------------------------------------------------------------------ */
-/* Models and the process pool                                          */
+/* Models                                                               */
 
 struct region {
 	unsigned long addr, nr_pages;
 	bool hugetlb;
 	uint64_t *version;		/* per page */
 };
-
-struct proc {
-	pthread_mutex_t lock;		/* held by the owner thread operating it */
-	struct mm_struct *mm;
-	unsigned long pid;
-	int nr_regions;
-	struct region regions[MAX_REGIONS];
-};
-
-static struct {
-	pthread_mutex_t lock;		/* slots, nr, reserved */
-	struct proc *slots[MAX_PROCS];
-	int nr, reserved;		/* reserved: forks in progress */
-} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static unsigned long next_pid = 1;	/* atomic */
 
 enum { ST_OK, ST_EFAULT, ST_ENOENT, ST_EBUSY, NR_STATUS };
 enum { SPLIT_OK, SPLIT_EAGAIN, SPLIT_EBUSY, SPLIT_NONE, NR_SPLIT };
@@ -191,172 +143,11 @@ struct counts {
 	long compactions, drop_caches, pool_resizes, knobs, fragments;
 };
 
-struct worker {
-	pthread_t thread;
-	const char *role;
-	unsigned int id;
-	uint64_t rng;
-	uint64_t *buf;			/* one page */
-	struct counts c;
-	char error[512];		/* the first problem seen; the main thread fails the test */
-	char crash_msg[128];		/* printed if the thread crashes */
-};
+#include "lib/stress_pool.h"	/* after struct region and struct counts */
 
-static unsigned long stop_flag;		/* atomic: a thread failed */
-static double round_deadline;		/* set before the threads start */
-
-static double now(void)
+static void region_drop(struct region *r)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static bool stopped(void)
-{
-	return __atomic_load_n(&stop_flag, __ATOMIC_ACQUIRE) || now() >= round_deadline;
-}
-
-static bool __attribute__((format(printf, 2, 3))) failf(struct worker *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!w->error[0]) {
-		va_start(ap, fmt);
-		vsnprintf(w->error, sizeof(w->error), fmt, ap);
-		va_end(ap);
-	}
-	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
-	return false;
-}
-
-/*
- * A crash in a worker thread of a plain build says which thread and seed,
- * then the signal's default action happens (SA_RESETHAND). Sanitized
- * builds report on their own.
- */
-static __thread struct worker *this_worker;
-
-#ifndef PAGELAB_SANITIZED
-static void crash_handler(int sig)
-{
-	static const char unknown[] = "stress_thp: crashed outside the worker threads\n";
-	struct worker *w = this_worker;
-
-	if (w)
-		(void)!write(STDERR_FILENO, w->crash_msg, strlen(w->crash_msg));
-	else
-		(void)!write(STDERR_FILENO, unknown, sizeof(unknown) - 1);
-}
-#endif
-
-static void worker_start(struct worker *w)
-{
-	this_worker = w;
-	cpu_bind_current(w->id % THP_CPUS);
-}
-
-static unsigned long rand_below(struct worker *w, unsigned long n)
-{
-	return n ? splitmix64(&w->rng) % n : 0;
-}
-
-static struct proc *proc_new(struct mm_struct *mm)
-{
-	struct proc *p = calloc(1, sizeof(*p));
-
-	BUG_ON(!p);
-	pthread_mutex_init(&p->lock, NULL);
-	p->mm = mm;
-	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-static void proc_free(struct proc *p)
-{
-	for (int i = 0; i < p->nr_regions; i++)
-		free(p->regions[i].version);
-	pthread_mutex_destroy(&p->lock);
-	free(p);
-}
-
-/* A process no other owner is operating, locked; NULL if none. */
-static struct proc *pick_proc(struct worker *w)
-{
-	struct proc *p = NULL;
-
-	pthread_mutex_lock(&pool.lock);
-	for (int k = 0, start = (int)rand_below(w, pool.nr); k < pool.nr; k++) {
-		struct proc *q = pool.slots[(start + k) % pool.nr];
-
-		if (!pthread_mutex_trylock(&q->lock)) {
-			p = q;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&pool.lock);
-	return p;
-}
-
-static bool pool_reserve(void)
-{
-	bool ok;
-
-	pthread_mutex_lock(&pool.lock);
-	ok = pool.nr + pool.reserved < MAX_PROCS;
-	pool.reserved += ok;
-	pthread_mutex_unlock(&pool.lock);
-	return ok;
-}
-
-static void pool_publish(struct proc *p, bool reserved)
-{
-	pthread_mutex_lock(&pool.lock);
-	BUG_ON(pool.nr >= MAX_PROCS);
-	pool.slots[pool.nr++] = p;
-	pool.reserved -= reserved;
-	pthread_mutex_unlock(&pool.lock);
-}
-
-static void pool_unreserve(void)
-{
-	pthread_mutex_lock(&pool.lock);
-	pool.reserved--;
-	pthread_mutex_unlock(&pool.lock);
-}
-
-/* Take @p (locked by the caller) out of the pool if enough stay. */
-static bool pool_remove(struct proc *p)
-{
-	bool removed = false;
-
-	pthread_mutex_lock(&pool.lock);
-	if (pool.nr > MIN_PROCS) {
-		for (int i = 0; i < pool.nr; i++) {
-			if (pool.slots[i] == p) {
-				pool.slots[i] = pool.slots[--pool.nr];
-				removed = true;
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&pool.lock);
-	return removed;
-}
-
-/* A reference on the mm of a random live process (the racers' way in). */
-static struct mm_struct *grab_mm(struct worker *w)
-{
-	struct mm_struct *mm = NULL;
-
-	pthread_mutex_lock(&pool.lock);
-	if (pool.nr) {
-		mm = pool.slots[rand_below(w, pool.nr)]->mm;
-		mmget(mm);	/* the process's own reference is still held */
-	}
-	pthread_mutex_unlock(&pool.lock);
-	return mm;
+	free(r->version);
 }
 
 /* ------------------------------------------------------------------ */
@@ -366,7 +157,8 @@ static struct mm_struct *grab_mm(struct worker *w)
 static bool verify_page(struct worker *w, struct proc *p, struct region *r, unsigned long idx)
 {
 	unsigned long addr = r->addr + idx * PAGE_SIZE, pfn = 0;
-	uint64_t ver = r->version[idx];
+	uint64_t ver = r->version[idx], want;
+	long word;
 	int err;
 
 	if (ver == UNKNOWN)
@@ -377,16 +169,14 @@ static bool verify_page(struct worker *w, struct proc *p, struct region *r, unsi
 		return true;
 	if (err)
 		return failf(w, "process %lu: read of %#lx failed: %d", p->pid, addr, err);
-	for (size_t i = 0; i < WORDS; i++) {
-		if (w->buf[i] == page_word(addr, ver, i))
-			continue;
-		follow_pfn(p->mm, addr, &pfn);
-		return failf(w, "process %lu, %s region %#lx page %lu (pfn %#lx): word %zu is %#lx, "
-			     "version %lu says %#lx", p->pid, r->hugetlb ? "hugetlb" : "THP",
-			     r->addr, idx, pfn, i, (unsigned long)w->buf[i], (unsigned long)ver,
-			     (unsigned long)page_word(addr, ver, i));
-	}
-	return true;
+	word = check_page(w->buf, addr, ver, &want);
+	if (word < 0)
+		return true;
+	follow_pfn(p->mm, addr, &pfn);
+	return failf(w, "process %lu, %s region %#lx page %lu (pfn %#lx): word %ld is %#lx, "
+		     "version %lu says %#lx", p->pid, r->hugetlb ? "hugetlb" : "THP", r->addr, idx,
+		     pfn, word, (unsigned long)w->buf[word], (unsigned long)ver,
+		     (unsigned long)want);
 }
 
 static bool verify_run(struct worker *w, struct proc *p, struct region *r, unsigned long first,
@@ -488,18 +278,6 @@ static int status_index(int status)
 
 /* ------------------------------------------------------------------ */
 /* Owner operations (the process is locked)                             */
-
-static struct region *random_region(struct worker *w, struct proc *p)
-{
-	return p->nr_regions ? &p->regions[rand_below(w, p->nr_regions)] : NULL;
-}
-
-static void random_run(struct worker *w, struct region *r, unsigned long max,
-		       unsigned long *first, unsigned long *n)
-{
-	*first = rand_below(w, r->nr_pages);
-	*n = 1 + rand_below(w, min(max, r->nr_pages - *first));
-}
 
 static bool op_mmap(struct worker *w, struct proc *p)
 {
@@ -1147,41 +925,6 @@ static void resume_daemons(void)
 /* ------------------------------------------------------------------ */
 /* The test                                                             */
 
-static void add_counts(struct counts *sum, const struct counts *c)
-{
-	long *s = (long *)sum;
-	const long *a = (const long *)c;
-
-	BUILD_BUG_ON(sizeof(*c) % sizeof(long));
-	for (size_t i = 0; i < sizeof(*c) / sizeof(long); i++)
-		s[i] += a[i];
-}
-
-static long event(const char *name)
-{
-	long v = 0;
-
-	vmstat_read(name, &v);
-	return v;
-}
-
-/* Join @w; if it does not stop in time it hangs: abort, for a core dump. */
-static void join_or_hang(struct worker *w, unsigned long seed)
-{
-	struct timespec ts;
-	int err;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += HANG_SECONDS;
-	err = pthread_timedjoin_np(w->thread, NULL, &ts);
-	if (err) {
-		fprintf(stderr, "stress_thp: SEED=%#lx: the %s thread %u did not stop within %d s "
-			"of the end of its round (%s): a hang\n", seed, w->role, w->id,
-			HANG_SECONDS, strerror(err));
-		abort();
-	}
-}
-
 static void print_counts(const struct counts *s, double seconds)
 {
 	fprintf(stderr,
@@ -1230,12 +973,7 @@ static void check_end(long boot_free)
 	char msg[256];
 	long total = -1;
 
-	while (pool.nr) {
-		struct proc *p = pool.slots[--pool.nr];
-
-		mmput(p->mm);
-		proc_free(p);
-	}
+	pool_empty();
 	mmput(ballast->mm);
 	proc_free(ballast);
 	khugepaged_stop();
@@ -1270,11 +1008,9 @@ static void test_stress_thp(void **state)
 	struct worker *checker = &workers[nr_workers];
 	struct counts sum = { 0 };
 	double start = now();
+	struct crash_reports crash_reports;
+	unsigned int compactor = owners + NR_RACERS;
 	long boot_free;
-#ifndef PAGELAB_SANITIZED
-	struct sigaction crash_action = { .sa_handler = crash_handler, .sa_flags = SA_RESETHAND },
-			 old_segv, old_bus;
-#endif
 
 	assert_non_null(workers);
 	fprintf(stderr, "stress_thp: OWNERS=%lu SECONDS=%.1f ROUNDS=%lu SEED=%#lx\n", owners,
@@ -1283,49 +1019,21 @@ static void test_stress_thp(void **state)
 	assert_int_equal(sysctl_compaction_proactiveness_set(50), 0);
 	drain_all_pages(NULL);
 	boot_free = global_zone_page_state(NR_FREE_PAGES);
-	for (int i = 0; i < INITIAL_PROCS; i++) {
-		struct mm_struct *mm = mm_alloc();
-
-		assert_non_null(mm);
-		pool_publish(proc_new(mm), false);
-	}
-	for (unsigned int t = 0; t <= nr_workers; t++) {
-		struct worker *w = &workers[t];
-
-		w->id = t;
-		w->rng = mix64(seed + t);
-		w->buf = malloc(PAGE_SIZE);
-		assert_non_null(w->buf);
-		w->role = t < owners ? "owner" : t < owners + NR_RACERS ? "racer" :
-			  t == owners + NR_RACERS ? "compactor" : t == nr_workers ? "checker" :
-			  "knobber";
-		snprintf(w->crash_msg, sizeof(w->crash_msg),
-			 "stress_thp: the %s thread %u crashed (SEED=%#lx)\n", w->role, t, seed);
-	}
+	pool_fill(INITIAL_PROCS);
+	for (unsigned int t = 0; t < owners; t++)
+		worker_init(&workers[t], t, seed, "owner", owner_fn);
+	for (unsigned int t = owners; t < compactor; t++)
+		worker_init(&workers[t], t, seed, "racer", racer_fn);
+	worker_init(&workers[compactor], compactor, seed, "compactor", compactor_fn);
+	worker_init(&workers[compactor + 1], compactor + 1, seed, "knobber", knobber_fn);
+	worker_init(checker, nr_workers, seed, "checker", NULL);
 	assert_int_equal(thp_knob_write("enabled", "madvise"), 0);
 	ballast_create(checker, boot_free);
-#ifndef PAGELAB_SANITIZED
-	sigaction(SIGSEGV, &crash_action, &old_segv);
-	sigaction(SIGBUS, &crash_action, &old_bus);
-#endif
+	crash_reports_start(&crash_reports);
 
 	for (unsigned int round = 1; round <= rounds; round++) {
 		set_knobs(round);
-		round_deadline = now() + seconds / rounds;
-		for (unsigned int t = 0; t < nr_workers; t++) {
-			struct worker *w = &workers[t];
-			void *(*fn)(void *) = t < owners ? owner_fn :
-					      t < owners + NR_RACERS ? racer_fn :
-					      t == owners + NR_RACERS ? compactor_fn : knobber_fn;
-
-			assert_int_equal(pthread_create(&w->thread, NULL, fn, w), 0);
-		}
-		for (unsigned int t = 0; t < nr_workers; t++)
-			join_or_hang(&workers[t], seed);
-		for (unsigned int t = 0; t < nr_workers; t++)
-			if (workers[t].error[0])
-				fail_msg("round %u, %s thread %u (SEED=%#lx): %s", round,
-					 workers[t].role, t, seed, workers[t].error);
+		run_round(workers, nr_workers, seed, round, seconds / rounds);
 		check_quiescent(checker, round);
 		if (checker->error[0])
 			fail_msg("SEED=%#lx: %s", seed, checker->error);
@@ -1338,16 +1046,13 @@ static void test_stress_thp(void **state)
 	}
 	print_counts(&sum, now() - start);
 	free(workers);
-#ifndef PAGELAB_SANITIZED
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGBUS, &old_bus, NULL);
-#endif
+	crash_reports_stop(&crash_reports);
 	check_end(boot_free);
 }
 
 static int thp_machine_setup(void **state)
 {
-	struct machine_config cfg = { THP_MEMORY, THP_CPUS, 10, 9 };
+	struct machine_config cfg = { THP_MEMORY, STRESS_CPUS, 10, 9 };
 
 	return machine_init(&cfg);
 }
