@@ -167,7 +167,7 @@ static void enqueue_hugetlb_folio(struct hstate *h, struct page *folio)
 {
 	lockdep_assert_held(&hugetlb_lock);
 	VM_BUG_ON_PAGE(page_ref_count(folio), folio);
-	folio->private |= HPG_FREED;
+	folio_set_hugetlb_freed(folio);
 	list_add(&folio->lru, &h->hugepage_freelist);
 	h->free_huge_pages++;
 }
@@ -182,7 +182,7 @@ static struct page *dequeue_hugetlb_folio(struct hstate *h)
 	if (!folio)
 		return NULL;
 	list_move(&folio->lru, &h->hugepage_activelist);
-	folio->private &= ~HPG_FREED;
+	folio_clear_hugetlb_freed(folio);
 	h->free_huge_pages--;
 	page_ref_unfreeze(folio, 1);
 	return folio;
@@ -236,7 +236,7 @@ static struct page *dequeue_hugetlb_folio_for_release(struct hstate *h,
 
 	if (folio) {
 		list_move(&folio->lru, victims);
-		folio->private &= ~HPG_FREED;
+		folio_clear_hugetlb_freed(folio);
 		h->free_huge_pages--;
 		h->nr_huge_pages--;
 	}
@@ -395,8 +395,8 @@ void free_huge_folio(struct page *folio)
 	folio_release_mapping(folio);
 	mod_node_page_state(page_zone(folio)->zone_pgdat, NR_HUGETLB, -(long)folio_nr_pages(folio));
 	spin_lock(&hugetlb_lock);
-	folio->private &= ~HPG_MIGRATABLE;
-	if (folio->private & HPG_TEMPORARY) {
+	folio_clear_hugetlb_migratable(folio);
+	if (folio_test_hugetlb_temporary(folio)) {
 		list_del(&folio->lru);
 		h->nr_huge_pages--;
 		h->nr_temporary--;
@@ -431,9 +431,9 @@ bool folio_isolate_hugetlb(struct page *folio, struct list_head *list)
 	bool isolated = false;
 
 	spin_lock(&hugetlb_lock);
-	if (folio_test_hugetlb(folio) && (folio->private & HPG_MIGRATABLE) &&
+	if (folio_test_hugetlb(folio) && folio_test_hugetlb_migratable(folio) &&
 	    get_page_unless_zero(folio)) {
-		folio->private &= ~HPG_MIGRATABLE;
+		folio_clear_hugetlb_migratable(folio);
 		list_move_tail(&folio->lru, list);
 		default_hstate.nr_isolated++;
 		isolated = true;
@@ -451,7 +451,7 @@ bool folio_isolate_hugetlb(struct page *folio, struct list_head *list)
 void folio_putback_hugetlb(struct page *folio)
 {
 	spin_lock(&hugetlb_lock);
-	folio->private |= HPG_MIGRATABLE;
+	folio_set_hugetlb_migratable(folio);
 	list_move_tail(&folio->lru, &default_hstate.hugepage_activelist);
 	default_hstate.nr_isolated--;
 	spin_unlock(&hugetlb_lock);
@@ -470,7 +470,7 @@ static struct page *alloc_migrate_hugetlb_folio(struct hstate *h, gfp_t gfp)
 
 	if (!folio)
 		return NULL;
-	folio->private |= HPG_TEMPORARY;
+	folio_set_hugetlb_temporary(folio);
 	page_ref_unfreeze(folio, 1);
 	spin_lock(&hugetlb_lock);
 	h->nr_huge_pages++;
@@ -518,10 +518,10 @@ struct page *alloc_hugetlb_folio_nodemask(gfp_t gfp)
 void move_hugetlb_state(struct page *src, struct page *dst)
 {
 	spin_lock(&hugetlb_lock);
-	dst->private |= HPG_MIGRATABLE;
-	if (dst->private & HPG_TEMPORARY) {
-		dst->private &= ~HPG_TEMPORARY;
-		src->private |= HPG_TEMPORARY;
+	folio_set_hugetlb_migratable(dst);
+	if (folio_test_hugetlb_temporary(dst)) {
+		folio_clear_hugetlb_temporary(dst);
+		folio_set_hugetlb_temporary(src);
 	}
 	spin_unlock(&hugetlb_lock);
 }
@@ -545,19 +545,19 @@ bool hugetlb_pool_valid(char *msg, size_t len)
 	spin_lock(&hugetlb_lock);
 	list_for_each_entry(folio, &h->hugepage_freelist, lru) {
 		if (ok && (!folio_test_hugetlb(folio) || page_ref_count(folio) ||
-			   !(folio->private & HPG_FREED) || folio_order(folio) != h->order))
+			   !folio_test_hugetlb_freed(folio) || folio_order(folio) != h->order))
 			ok = validation_failed(msg, len, "free hugetlb folio %#lx: refcount %d "
 					       "private %#lx order %u", page_to_pfn(folio),
-					       page_ref_count(folio), folio->private,
+					       page_ref_count(folio), READ_ONCE(folio->private),
 					       folio_order(folio));
 		nfree++;
 	}
 	list_for_each_entry(folio, &h->hugepage_activelist, lru) {
 		if (ok && (!folio_test_hugetlb(folio) || page_ref_count(folio) <= 0 ||
-			   (folio->private & HPG_FREED)))
+			   folio_test_hugetlb_freed(folio)))
 			ok = validation_failed(msg, len, "hugetlb folio %#lx in use: refcount %d "
 					       "private %#lx", page_to_pfn(folio),
-					       page_ref_count(folio), folio->private);
+					       page_ref_count(folio), READ_ONCE(folio->private));
 		nactive++;
 	}
 	if (ok && (nfree != h->free_huge_pages ||
@@ -766,7 +766,7 @@ static void hugetlb_map_folio(struct vm_area_struct *vma, unsigned long haddr, p
 	__atomic_store_n(&folio[1]._nr_pages_mapped, nr, __ATOMIC_RELAXED);
 	page_ref_add(folio, nr - 1);
 	spin_lock(&hugetlb_lock);
-	folio->private |= HPG_MIGRATABLE;	/* folio_set_hugetlb_migratable() */
+	folio_set_hugetlb_migratable(folio);
 	spin_unlock(&hugetlb_lock);
 }
 

@@ -28,15 +28,39 @@ static inline bool is_vm_hugetlb_page(const struct vm_area_struct *vma)
 	return vma->vm_flags & VM_HUGETLB;
 }
 
-/* hugetlb-private state in a hugetlb folio's private word (kernel: HPG_*). */
+/*
+ * hugetlb-private state in a hugetlb folio's private word (kernel: HPG_*),
+ * changed under hugetlb_lock with atomic bit operations, as Linux's
+ * folio_set_hugetlb_*() use set_bit(): lockless readers look at the word
+ * (hugetlb_folio_free(), and a compaction scanner's buddy_order_unsafe()
+ * of a page it saw free a moment before).
+ */
 #define HPG_FREED	BIT(0)		/* on the pool's free list */
 #define HPG_MIGRATABLE	BIT(1)		/* in use and mapped: may be isolated for migration */
 #define HPG_TEMPORARY	BIT(2)		/* a migration target from the buddy: back there when freed */
 
+#define HUGETLB_FOLIO_FLAG(name, bit)						\
+static inline bool folio_test_hugetlb_##name(const struct page *folio)		\
+{										\
+	return READ_ONCE(folio->private) & (bit);				\
+}										\
+static inline void folio_set_hugetlb_##name(struct page *folio)		\
+{										\
+	__atomic_fetch_or(&folio->private, (bit), __ATOMIC_RELAXED);		\
+}										\
+static inline void folio_clear_hugetlb_##name(struct page *folio)		\
+{										\
+	__atomic_fetch_and(&folio->private, ~(bit), __ATOMIC_RELAXED);		\
+}
+
+HUGETLB_FOLIO_FLAG(freed, HPG_FREED)
+HUGETLB_FOLIO_FLAG(migratable, HPG_MIGRATABLE)
+HUGETLB_FOLIO_FLAG(temporary, HPG_TEMPORARY)
+
 /* Is @page the head of a free pool folio? Racy unless quiescent. */
 static inline bool hugetlb_folio_free(const struct page *page)
 {
-	return folio_test_hugetlb(page) && (READ_ONCE(page->private) & HPG_FREED);
+	return folio_test_hugetlb(page) && folio_test_hugetlb_freed(page);
 }
 
 /* pool */
