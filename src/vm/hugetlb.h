@@ -30,7 +30,8 @@ static inline bool is_vm_hugetlb_page(const struct vm_area_struct *vma)
 
 /*
  * hugetlb-private state in a hugetlb folio's private word (kernel: HPG_*),
- * changed under hugetlb_lock with atomic bit operations, as Linux's
+ * changed under hugetlb_lock (HPG_TEMPORARY of a fresh migration target
+ * before it joins the pool) with atomic bit operations, as Linux's
  * folio_set_hugetlb_*() use set_bit(): lockless readers look at the word
  * (hugetlb_folio_free(), and a compaction scanner's buddy_order_unsafe()
  * of a page it saw free a moment before).

@@ -102,9 +102,11 @@ struct mm_struct {
 	unsigned long nr_pmd_huge_pte;	/* how many, under page_table_lock */
 	long rss_stat[NR_MM_COUNTERS];	/* atomic */
 	unsigned long rss_rmap_changes;	/* atomic: RSS changes made under a PTE lock
-					 * alone (a split's zero-page remap); the
-					 * page-table validator walks again when it
-					 * moves (vm/pgtable.c) */
+					 * alone (a split's zero-page remap), bumped
+					 * before the change, whose MM_ANONPAGES
+					 * decrement is a release; the page-table
+					 * validator reads the RSS with acquire and
+					 * walks again when this moved (vm/pgtable.c) */
 	long pgtables_bytes;		/* atomic */
 	struct list_head mmlist;	/* on mm_list (mmap.c) */
 	unsigned long flags;		/* MMF_* bits, changed atomically */

@@ -725,9 +725,10 @@ bool __mm_pgtables_valid(struct mm_struct *mm, mapped_page_fn fn, void *arg, cha
 		 * A split's zero-page remap, which holds no mmap_lock, may have
 		 * changed a table already walked: then walk again. It bumps
 		 * rss_rmap_changes under the PTE lock before its change, and
-		 * lowers the RSS with release: a PTE or an RSS of its seen
-		 * here means its bump is seen below. With @fn the machine is
-		 * quiescent (the invariant checker).
+		 * lowers the RSS with release: if the walk saw its PTE (under
+		 * that lock) or this read sees its RSS, the reload below sees
+		 * its bump. With @fn the machine is quiescent (the invariant
+		 * checker).
 		 */
 		anon = __atomic_load_n(&mm->rss_stat[MM_ANONPAGES], __ATOMIC_ACQUIRE);
 		shmem = get_mm_counter(mm, MM_SHMEMPAGES);

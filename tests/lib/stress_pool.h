@@ -13,7 +13,7 @@
  *   MIN_PROCS, MAX_PROCS, MAX_REGIONS, HANG_SECONDS
  *   struct region    one mapping of a process and its model, with at
  *                    least addr and nr_pages
- *   struct counts    what a worker counts: longs only (add_counts())
+ *   struct counts    what a worker counts: longs only (workers_free())
  *
  * and after it, region_drop(), which frees a region's model.
  *
@@ -162,14 +162,22 @@ static inline void worker_init(struct worker *w, unsigned int t, unsigned long s
 		 "(SEED=%#lx)\n", role, t, seed);
 }
 
-static inline void add_counts(struct counts *sum, const struct counts *c)
+/* The counts of the @nr workers at @workers, summed; frees them all. */
+static inline struct counts workers_free(struct worker *workers, unsigned int nr)
 {
-	long *s = (long *)sum;
-	const long *a = (const long *)c;
+	struct counts sum = { 0 };
+	long *s = (long *)&sum;
 
-	BUILD_BUG_ON(sizeof(*c) % sizeof(long));
-	for (size_t i = 0; i < sizeof(*c) / sizeof(long); i++)
-		s[i] += a[i];
+	BUILD_BUG_ON(sizeof(sum) % sizeof(long));
+	for (unsigned int t = 0; t < nr; t++) {
+		const long *c = (const long *)&workers[t].c;
+
+		for (size_t i = 0; i < sizeof(sum) / sizeof(long); i++)
+			s[i] += c[i];
+		free(workers[t].buf);
+	}
+	free(workers);
+	return sum;
 }
 
 /* The vmstat event @name now. */

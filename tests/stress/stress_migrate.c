@@ -1071,7 +1071,7 @@ static void test_stress_migrate(void **state)
 	struct worker *driver = &workers[nr_workers - 1], *checker = &workers[nr_workers];
 	long boot_free, success0 = event("pgmigrate_success"), fail0 = event("pgmigrate_fail"),
 	     wake0 = event("compact_daemon_wake");
-	struct counts sum = { 0 };
+	struct counts sum;
 	double start = now();
 	struct crash_reports crash_reports;
 	unsigned int scanner = owners + NR_MIGRATORS;
@@ -1103,10 +1103,7 @@ static void test_stress_migrate(void **state)
 			fail_msg("SEED=%#lx: %s", seed, checker->error);
 	}
 
-	for (unsigned int t = 0; t <= nr_workers; t++) {
-		add_counts(&sum, &workers[t].c);
-		free(workers[t].buf);
-	}
+	sum = workers_free(workers, nr_workers + 1);
 	fprintf(stderr,
 		"stress_migrate: %.1fs; owners: %ld steps, %ld mmap (%ld shared), %ld pages written, "
 		"%ld verified, %ld dontneed, %ld munmap, %ld fork, %ld exit (%ld finished by a "
@@ -1128,7 +1125,6 @@ static void test_stress_migrate(void **state)
 		sum.zs_free, sum.zs_moves_seen, sum.zs_self_moved, sum.zs_self_freed,
 		sum.zs_self_busy, event("pgmigrate_success") - success0,
 		event("pgmigrate_fail") - fail0, event("compact_daemon_wake") - wake0);
-	free(workers);
 	crash_reports_stop(&crash_reports);
 	pool_empty();
 	zs_destroy_pool(zpool);

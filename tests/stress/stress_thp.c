@@ -1006,7 +1006,7 @@ static void test_stress_thp(void **state)
 	unsigned long nr_workers = owners + NR_RACERS + 2;
 	struct worker *workers = calloc(nr_workers + 1, sizeof(*workers));
 	struct worker *checker = &workers[nr_workers];
-	struct counts sum = { 0 };
+	struct counts sum;
 	double start = now();
 	struct crash_reports crash_reports;
 	unsigned int compactor = owners + NR_RACERS;
@@ -1040,12 +1040,8 @@ static void test_stress_thp(void **state)
 		resume_daemons();
 	}
 
-	for (unsigned int t = 0; t <= nr_workers; t++) {
-		add_counts(&sum, &workers[t].c);
-		free(workers[t].buf);
-	}
+	sum = workers_free(workers, nr_workers + 1);
 	print_counts(&sum, now() - start);
-	free(workers);
 	crash_reports_stop(&crash_reports);
 	check_end(boot_free);
 }
